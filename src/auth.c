@@ -1,0 +1,592 @@
+/* auth.c: see auth.h.  The only file that includes GNU SASL.
+ *
+ * Each struct auth owns its own Gsasl context: gsasl_init() with
+ * gsasl_client_start() and the matching gsasl_finish()/gsasl_done() cost
+ * about 1.5 microseconds here, so there is no reason for shared state.
+ *
+ * We call gsasl_step() rather than gsasl_step64() and do the base64 step
+ * ourselves (with GNU SASL's codec) only so that the raw mechanism output,
+ * which for PLAIN and LOGIN is the password itself, is wiped before it is
+ * freed; gsasl_step64() frees it as it is. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gsasl.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "i18n.h"
+#include "xalloc.h"
+
+/* Our preference table.  The entries marked automatic form the order used
+ * when the user does not list mechanisms; the others are tried only when
+ * the user names them (they send the password in a weak form, or need more
+ * than a user name and a password).  gsasl_client_suggest_mechanism() is
+ * never used: see auth.h. */
+struct mechanism {
+	const char *name;
+	unsigned char channel_binding;  /* -PLUS: needs cb_exporter or cb_unique */
+	unsigned char initial_response; /* sent with the AUTH command */
+	unsigned char automatic;        /* in the order used without a user list */
+	signed char proof_round;        /* the auth_step() call (from 0) that checks
+					 * the server's proof of the password, or -1 */
+};
+
+static const struct mechanism mechanisms[] = {
+	{ "SCRAM-SHA-256-PLUS", 1, 1, 1, 2 },
+	{ "SCRAM-SHA-1-PLUS", 1, 1, 1, 2 },
+	{ "SCRAM-SHA-256", 0, 1, 1, 2 },
+	{ "SCRAM-SHA-1", 0, 1, 1, 2 },
+	{ "PLAIN", 0, 1, 1, -1 },
+	{ "LOGIN", 0, 0, 1, -1 },
+	/* Only when the user lists them. */
+	{ "CRAM-MD5", 0, 0, 0, -1 },
+	/* DIGEST-MD5 (obsolete, RFC 6331) would go here as
+	 * { "DIGEST-MD5", 0, 0, 0, 1 }, but GNU SASL's client needs the
+	 * service ("smtp") and the server's host name for its digest-uri, and
+	 * struct auth_params has no host yet. */
+	/* NTLM sends its first message with AUTH (Exchange answers a bare
+	 * "AUTH NTLM" with a challenge that is not base64). */
+	{ "NTLM", 0, 1, 0, -1 },
+	/* Mechanisms that GNU SASL 2.2 lacks (XOAUTH2, OAUTHBEARER) go here,
+	 * written by hand: give struct mechanism a step function, non-NULL for
+	 * them, make mechanism_available() accept them without asking GNU
+	 * SASL, and have auth_start() and auth_step() call it instead of
+	 * gsasl_client_start() and gsasl_step(). */
+};
+
+#define MECHANISM_COUNT (sizeof mechanisms / sizeof mechanisms[0])
+
+/* Properties that hold the password or something equivalent to it.  GNU
+ * SASL frees property values without wiping them, so we wipe them first. */
+static const Gsasl_property secret_properties[] = {
+	GSASL_PASSWORD,
+	GSASL_SCRAM_SALTED_PASSWORD,
+	GSASL_SCRAM_SERVERKEY,
+	GSASL_SCRAM_STOREDKEY,
+	GSASL_DIGEST_MD5_HASHED_PASSWORD,
+	GSASL_PASSCODE,
+	GSASL_PIN,
+	GSASL_SUGGESTED_PIN,
+};
+
+/* How a failed step is told.  The first row that matches decides; rows
+ * with server_proof match only in the mechanism's proof_round. */
+struct step_error {
+	int rc;
+	unsigned char server_proof;
+	enum category cat;
+	const char *text;
+};
+
+static const struct step_error step_errors[] = {
+	{ GSASL_AUTHENTICATION_ERROR, 1, CAT_AUTH_FAILED,
+	  N_("the server could not prove that it knows the password (its "
+	     "signature does not match), so it may not be the server you meant "
+	     "to reach, or it holds a different password for this user") },
+	{ GSASL_AUTHENTICATION_ERROR, 0, CAT_AUTH_FAILED,
+	  N_("the server's challenge does not fit this mechanism (a changed "
+	     "nonce or a failed check)") },
+	{ GSASL_MECHANISM_PARSE_ERROR, 0, CAT_AUTH_FAILED,
+	  N_("the server sent a challenge this mechanism cannot parse") },
+	{ GSASL_BASE64_ERROR, 0, CAT_AUTH_FAILED,
+	  N_("the server sent a challenge that is not valid base64") },
+	{ GSASL_MECHANISM_CALLED_TOO_MANY_TIMES, 0, CAT_AUTH_FAILED,
+	  N_("the server sent more challenges than this mechanism has steps") },
+	{ GSASL_SASLPREP_ERROR, 0, CAT_CONFIG,
+	  N_("the user name or the password contains characters this "
+	     "mechanism does not allow (SASLprep); PLAIN over TLS takes any") },
+	{ GSASL_NO_AUTHID, 0, CAT_CONFIG, N_("no user name is configured") },
+	{ GSASL_NO_PASSWORD, 0, CAT_CONFIG, N_("no password is configured") },
+	{ GSASL_NO_CB_TLS_EXPORTER, 0, CAT_CONFIG,
+	  N_("this connection provides no TLS channel binding") },
+	{ GSASL_NO_CB_TLS_UNIQUE, 0, CAT_CONFIG,
+	  N_("this connection provides no TLS channel binding") },
+};
+
+struct auth {
+	Gsasl *ctx;
+	Gsasl_session *session;
+	const struct mechanism *mech;
+	struct auth_params params;      /* the strings are borrowed */
+	unsigned round;                 /* auth_step() calls so far */
+};
+
+/* Longest server AUTH list we quote in a message. */
+#define OFFERED_QUOTE_MAX 200
+
+static const char separators_user[] = " ,\t";
+static const char separators_server[] = " \t";
+
+/* The next token of s (separated by any of seps): its start and length,
+ * 0 at the end.  *s moves past it. */
+static size_t next_token(const char **s, const char *seps, const char **tok)
+{
+	size_t n;
+
+	*s += strspn(*s, seps);
+	*tok = *s;
+	n = strcspn(*s, seps);
+	*s += n;
+	return n;
+}
+
+static const struct mechanism *find_mechanism(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < MECHANISM_COUNT; i++)
+		if (strlen(mechanisms[i].name) == len &&
+		    strncasecmp(mechanisms[i].name, name, len) == 0)
+			return &mechanisms[i];
+	return NULL;
+}
+
+static int has_channel_binding(const struct auth_params *p)
+{
+	return (p->cb_exporter && *p->cb_exporter) ||
+	       (p->cb_unique && *p->cb_unique);
+}
+
+static int mechanism_available(Gsasl *ctx, const struct mechanism *m)
+{
+	return gsasl_client_support_p(ctx, m->name);
+}
+
+/* Whether the server's AUTH list names m (case-insensitively). */
+static int offers(const char *offered, const struct mechanism *m)
+{
+	const char *tok;
+	size_t n;
+
+	if (!offered)
+		return 0;
+	while ((n = next_token(&offered, separators_server, &tok)) > 0)
+		if (find_mechanism(tok, n) == m)
+			return 1;
+	return 0;
+}
+
+static int is_auto(const char *list)
+{
+	const char *tok;
+	size_t n;
+
+	if (!list)
+		return 1;
+	n = next_token(&list, separators_user, &tok);
+	if (n == 0)
+		return 1;
+	return n == 4 && strncasecmp(tok, "auto", 4) == 0 &&
+	       next_token(&list, separators_user, &tok) == 0;
+}
+
+/* The candidates, best first: the automatic entries of the table, or the
+ * user's list (checked whole, so that a mistake shows whatever the server
+ * offers).  Mechanisms needing channel binding are kept: usable() tells. */
+static int candidates(Gsasl *ctx, const char *list,
+		      const struct mechanism **out, size_t *count,
+		      struct error *err)
+{
+	const struct mechanism *m;
+	const char *tok;
+	size_t i, n;
+
+	*count = 0;
+	if (is_auto(list)) {
+		for (i = 0; i < MECHANISM_COUNT; i++)
+			if (mechanisms[i].automatic &&
+			    mechanism_available(ctx, &mechanisms[i]))
+				out[(*count)++] = &mechanisms[i];
+		return 0;
+	}
+	while ((n = next_token(&list, separators_user, &tok)) > 0) {
+		m = find_mechanism(tok, n);
+		if (!m && n == 4 && strncasecmp(tok, "auto", 4) == 0)
+			return error_set(err, CAT_CONFIG,
+					 _("\"auto\" cannot be combined with a "
+					   "list of authentication mechanisms"));
+		if (!m) {
+			struct buf names;
+
+			buf_init(&names, ERROR_TEXT_MAX);
+			for (i = 0; i < MECHANISM_COUNT; i++)
+				buf_printf(&names, "%s%s", i ? " " : "",
+					   mechanisms[i].name);
+			error_set(err, CAT_CONFIG,
+				  _("the authentication mechanism \"%.*s\" is "
+				    "not one sendas supports; it supports %s"),
+				  (int)(n > 64 ? 64 : n), tok, buf_str(&names));
+			buf_release(&names);
+			return -1;
+		}
+		if (!mechanism_available(ctx, m))
+			return error_set(err, CAT_CONFIG,
+					 _("the authentication mechanism %s is "
+					   "not available: GNU SASL %s here has no "
+					   "client for it"),
+					 m->name, gsasl_check_version(NULL));
+		for (i = 0; i < *count && out[i] != m; i++)
+			;
+		if (i == *count)
+			out[(*count)++] = m;
+	}
+	return 0;
+}
+
+static int usable(const struct mechanism *m, const struct auth_params *p)
+{
+	return !m->channel_binding || has_channel_binding(p);
+}
+
+/* The server's list as we quote it: printable ASCII only, bounded. */
+static void quote_offered(struct buf *out, const char *offered)
+{
+	const char *tok;
+	size_t n, i;
+	int first = 1;
+
+	while (offered && (n = next_token(&offered, separators_server, &tok)) > 0) {
+		if (out->len + n + 1 > OFFERED_QUOTE_MAX) {
+			buf_adds(out, " ...");
+			return;
+		}
+		if (!first)
+			buf_addc(out, ' ');
+		first = 0;
+		for (i = 0; i < n; i++)
+			buf_addc(out, tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?');
+	}
+}
+
+/* CAT_AUTH_REQUIRED: what the server offers, what we would take, and what
+ * the user could do about it. */
+static void no_common_mechanism(const char *offered, const struct auth_params *p,
+				const struct mechanism **cand, size_t ncand,
+				Gsasl *ctx, struct error *err)
+{
+	struct buf quoted, accept, text;
+	const struct mechanism *optin = NULL, *plus = NULL;
+	size_t i;
+
+	buf_init(&quoted, OFFERED_QUOTE_MAX + 8);
+	buf_init(&accept, ERROR_TEXT_MAX);
+	buf_init(&text, ERROR_TEXT_MAX - 1);
+	quote_offered(&quoted, offered);
+	for (i = 0; i < ncand; i++)
+		if (usable(cand[i], p))
+			buf_printf(&accept, "%s%s", accept.len ? " " : "",
+				   cand[i]->name);
+	for (i = 0; i < ncand && !plus; i++)
+		if (!usable(cand[i], p) && offers(offered, cand[i]))
+			plus = cand[i];
+	for (i = 0; i < MECHANISM_COUNT && !optin && is_auto(p->mechanisms); i++)
+		if (!mechanisms[i].automatic && offers(offered, &mechanisms[i]) &&
+		    mechanism_available(ctx, &mechanisms[i]))
+			optin = &mechanisms[i];
+
+	if (accept.len == 0)
+		buf_printf(&text, _("the configured authentication mechanisms "
+				    "all need TLS channel binding, which this "
+				    "connection does not provide (the server "
+				    "offers %s)"),
+			   quoted.len ? buf_str(&quoted) : _("none"));
+	else if (quoted.len == 0)
+		buf_printf(&text, _("the server offers no authentication "
+				    "mechanism; sendas would accept %s"),
+			   buf_str(&accept));
+	else
+		buf_printf(&text, _("the server offers AUTH %s, but sendas "
+				    "would accept only %s"),
+			   buf_str(&quoted), buf_str(&accept));
+	if (optin)
+		buf_printf(&text, _("; to use %s, list it in the account's "
+				    "authentication mechanisms"), optin->name);
+	if (plus && accept.len)
+		buf_printf(&text, _("; %s needs TLS channel binding, which this "
+				    "connection does not provide"), plus->name);
+	error_set(err, CAT_AUTH_REQUIRED, "%s", buf_str(&text));
+	buf_release(&quoted);
+	buf_release(&accept);
+	buf_release(&text);
+}
+
+const char *auth_choose(const char *offered, const struct auth_params *p,
+			struct error *err)
+{
+	const struct mechanism *cand[MECHANISM_COUNT];
+	const char *chosen = NULL;
+	size_t n, i;
+	Gsasl *ctx;
+	int rc;
+
+	rc = gsasl_init(&ctx);
+	if (rc != GSASL_OK) {
+		error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"),
+			  gsasl_strerror(rc));
+		return NULL;
+	}
+	if (candidates(ctx, p->mechanisms, cand, &n, err) == 0) {
+		for (i = 0; i < n && !chosen; i++)
+			if (usable(cand[i], p) && offers(offered, cand[i]))
+				chosen = cand[i]->name;
+		if (!chosen)
+			no_common_mechanism(offered, p, cand, n, ctx, err);
+	}
+	gsasl_done(ctx);
+	return chosen;
+}
+
+/* What we answer GNU SASL.  Channel binding goes only to -PLUS mechanisms:
+ * a non-PLUS SCRAM given channel-binding data would claim "y" (the client
+ * supports binding but thinks the server does not), which a server that
+ * offered -PLUS must refuse; GNU SASL 2.2 even fails the step locally.
+ * For -PLUS, GNU SASL asks for tls-exporter first and takes it if given,
+ * then tls-unique: so exporter is preferred.  No authzid: PLAIN then sends
+ * an empty one, which means "the user name". */
+static const char *property_value(const struct auth *a, Gsasl_property prop)
+{
+	const char *v = NULL;
+
+	switch (prop) {
+	case GSASL_AUTHID:
+		v = a->params.user;
+		break;
+	case GSASL_PASSWORD:
+		v = a->params.password;
+		break;
+	case GSASL_CB_TLS_EXPORTER:
+		v = a->mech->channel_binding ? a->params.cb_exporter : NULL;
+		break;
+	case GSASL_CB_TLS_UNIQUE:
+		v = a->mech->channel_binding ? a->params.cb_unique : NULL;
+		break;
+	default:
+		break;
+	}
+	return v && (*v || prop == GSASL_PASSWORD) ? v : NULL;
+}
+
+static int callback(Gsasl *ctx, Gsasl_session *sctx, Gsasl_property prop)
+{
+	const struct auth *a = gsasl_callback_hook_get(ctx);
+	const char *v = a ? property_value(a, prop) : NULL;
+
+	if (!v)
+		return GSASL_NO_CALLBACK;
+	return gsasl_property_set(sctx, prop, v);
+}
+
+/* Wipe and drop what GNU SASL keeps of the password.  The pointer from
+ * gsasl_property_fast() is const only because callers must not change live
+ * data; we are about to free it (the uintptr_t cast says so to the
+ * compiler). */
+static void scrub_secrets(Gsasl_session *s)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof secret_properties / sizeof secret_properties[0]; i++) {
+		v = gsasl_property_fast(s, secret_properties[i]);
+		if (v) {
+			wipe((char *)(uintptr_t)v, strlen(v));
+			gsasl_property_free(s, secret_properties[i]);
+		}
+	}
+}
+
+struct auth *auth_start(const char *mech, const struct auth_params *p,
+			struct error *err)
+{
+	const struct mechanism *m = mech ? find_mechanism(mech, strlen(mech)) : NULL;
+	struct auth *a;
+	int rc;
+
+	if (!m) {
+		error_set(err, CAT_INTERNAL,
+			  _("sendas cannot start the authentication mechanism %s"),
+			  mech ? mech : "(none)");
+		return NULL;
+	}
+	if (!p->user || !*p->user) {
+		error_set(err, CAT_CONFIG, _("%s authentication needs a user "
+					     "name, and none is configured"), m->name);
+		return NULL;
+	}
+	if (!p->password) {
+		error_set(err, CAT_CONFIG, _("%s authentication needs a "
+					     "password, and none is configured"),
+			  m->name);
+		return NULL;
+	}
+	if (!usable(m, p)) {
+		error_set(err, CAT_CONFIG, _("%s authentication needs TLS "
+					     "channel binding, which this "
+					     "connection does not provide"),
+			  m->name);
+		return NULL;
+	}
+
+	a = xcalloc(1, sizeof *a);
+	a->mech = m;
+	a->params = *p;
+	rc = gsasl_init(&a->ctx);
+	if (rc != GSASL_OK) {
+		error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"),
+			  gsasl_strerror(rc));
+		free(a);
+		return NULL;
+	}
+	gsasl_callback_set(a->ctx, callback);
+	gsasl_callback_hook_set(a->ctx, a);
+	rc = gsasl_client_start(a->ctx, m->name, &a->session);
+	if (rc != GSASL_OK) {
+		if (rc == GSASL_UNKNOWN_MECHANISM)
+			error_set(err, CAT_CONFIG, _("the authentication mechanism "
+						     "%s is not available: GNU "
+						     "SASL %s here has no client "
+						     "for it"),
+				  m->name, gsasl_check_version(NULL));
+		else
+			error_set(err, CAT_INTERNAL, _("cannot start %s "
+						       "authentication: %s"),
+				  m->name, gsasl_strerror(rc));
+		a->session = NULL;
+		auth_end(a);
+		return NULL;
+	}
+	return a;
+}
+
+int auth_has_initial_response(const struct auth *a)
+{
+	return a->mech->initial_response;
+}
+
+static void step_failed(const struct auth *a, int rc, struct error *err)
+{
+	const struct step_error *e;
+	size_t i;
+	int proof = a->mech->proof_round >= 0 &&
+		    a->round == (unsigned)a->mech->proof_round;
+
+	for (i = 0; i < sizeof step_errors / sizeof step_errors[0]; i++) {
+		e = &step_errors[i];
+		if (e->rc == rc && (!e->server_proof || proof)) {
+			error_set(err, e->cat, _("%s authentication: %s (GNU "
+						 "SASL: %s)"),
+				  a->mech->name, _(e->text), gsasl_strerror(rc));
+			return;
+		}
+	}
+	error_set(err, CAT_INTERNAL, _("%s authentication: GNU SASL failed "
+				       "unexpectedly: %s (%s)"),
+		  a->mech->name, gsasl_strerror(rc), gsasl_strerror_name(rc));
+}
+
+/* The challenge as bytes; "" (the server's "334 ") is an empty one.
+ * Trailing blanks are not part of base64. */
+static int decode_challenge(const char *challenge, char **raw, size_t *len)
+{
+	size_t n = strlen(challenge);
+
+	*raw = NULL;
+	*len = 0;
+	while (n > 0 && (challenge[n - 1] == ' ' || challenge[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return GSASL_OK;
+	return gsasl_base64_from(challenge, n, raw, len);
+}
+
+/* Wipe and free something GNU SASL allocated. */
+static void free_raw(char *raw, size_t len)
+{
+	if (raw) {
+		wipe(raw, len);
+		gsasl_free(raw);
+	}
+}
+
+/* Base64 of raw into a string of ours, so that free_secret() applies. */
+static int encode_response(const char *raw, size_t len, char **response)
+{
+	char *b64 = NULL;
+	size_t b64len = 0;
+	int rc;
+
+	if (len == 0) {
+		*response = xstrdup("");
+		return GSASL_OK;
+	}
+	rc = gsasl_base64_to(raw, len, &b64, &b64len);
+	if (rc != GSASL_OK)
+		return rc;
+	*response = xstrndup(b64, b64len);
+	free_raw(b64, b64len);
+	return GSASL_OK;
+}
+
+enum auth_step_result auth_step(struct auth *a, const char *challenge,
+				char **response, struct error *err)
+{
+	char *in = NULL, *out = NULL;
+	size_t in_len = 0, out_len = 0;
+	int rc;
+
+	*response = NULL;
+	if (!challenge && (a->round > 0 || !a->mech->initial_response)) {
+		error_set(err, CAT_INTERNAL, _("%s authentication: a server "
+					       "challenge is needed at this step "
+					       "(a bug in sendas)"),
+			  a->mech->name);
+		return AUTH_STEP_ERROR;
+	}
+	rc = challenge ? decode_challenge(challenge, &in, &in_len) : GSASL_OK;
+	if (rc != GSASL_OK)
+		rc = GSASL_BASE64_ERROR;
+	else
+		rc = gsasl_step(a->session, in, in_len, &out, &out_len);
+	free_raw(in, in_len);
+	if (rc == GSASL_OK || rc == GSASL_NEEDS_MORE) {
+		int erc = encode_response(out, out_len, response);
+
+		if (erc != GSASL_OK)
+			rc = erc;
+	}
+	free_raw(out, out_len);
+	if (rc != GSASL_OK && rc != GSASL_NEEDS_MORE) {
+		step_failed(a, rc, err);
+		a->round++;
+		return AUTH_STEP_ERROR;
+	}
+	a->round++;
+	if (rc == GSASL_NEEDS_MORE)
+		return AUTH_STEP_MORE;
+	/* Nothing more will need the password. */
+	scrub_secrets(a->session);
+	return AUTH_STEP_DONE;
+}
+
+void auth_end(struct auth *a)
+{
+	if (!a)
+		return;
+	if (a->session) {
+		scrub_secrets(a->session);
+		gsasl_finish(a->session);
+	}
+	if (a->ctx)
+		gsasl_done(a->ctx);
+	free(a);
+}
+
+const char *auth_library_version(void)
+{
+	return gsasl_check_version(NULL);
+}

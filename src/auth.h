@@ -1,0 +1,77 @@
+/* auth.h: SMTP AUTH mechanisms.  auth.c is the only file that includes GNU SASL.
+ *
+ * This module does no I/O.  The SMTP engine asks which mechanism to use,
+ * starts it, and then feeds each server challenge through auth_step() and
+ * sends what comes back, until the server answers 235 or refuses.
+ *
+ * Mechanisms are chosen by our own preference table, never by
+ * gsasl_client_suggest_mechanism(): in GNU SASL 2.2 that prefers NTLM over
+ * PLAIN and picks -PLUS mechanisms with no channel binding available.
+ *
+ * Secrets: the password is borrowed, never copied outside GNU SASL's property
+ * store; every string auth_step() returns is the caller's to wipe and free
+ * (free_secret() in xalloc.h), since it may encode the password.  All strings
+ * in struct auth_params are borrowed and must outlive the struct auth.
+ *
+ * Errors, besides those named below: CAT_CONFIG for a user list naming an
+ * unknown mechanism or a user name/password that SASLprep refuses;
+ * CAT_INTERNAL when GNU SASL itself fails. */
+#ifndef SENDAS_AUTH_H
+#define SENDAS_AUTH_H
+
+#include "error.h"
+
+struct auth_params {
+	const char *user;
+	const char *password;
+	/* NULL or "auto": our preference table among what the server offers:
+	 * SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS (only with channel binding),
+	 * SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, LOGIN.  Otherwise a list of
+	 * mechanisms separated by spaces or commas, case-insensitive, tried in
+	 * the user's order; this is how CRAM-MD5 and others are enabled. */
+	const char *mechanisms;
+	const char *cb_exporter;  /* base64 tls-exporter data, or NULL */
+	const char *cb_unique;    /* base64 tls-unique data, or NULL */
+};
+
+/* Pick the mechanism from the server's AUTH capability (space separated).
+ * Returns a static upper-case name, or NULL and err (CAT_AUTH_REQUIRED: no
+ * common mechanism, with the offered and the acceptable lists in the text). */
+const char *auth_choose(const char *offered, const struct auth_params *p,
+			struct error *err);
+
+struct auth;
+
+/* Start a client session for mech.  NULL and err (CAT_INTERNAL or
+ * CAT_CONFIG when, say, the user name is missing). */
+struct auth *auth_start(const char *mech, const struct auth_params *p,
+			struct error *err);
+
+/* Whether the mechanism sends an initial response with the AUTH command
+ * (RFC 4954 section 4): true for PLAIN, SCRAM-*, XOAUTH2, OAUTHBEARER;
+ * false for LOGIN and CRAM-MD5, which wait for the server's challenge. */
+int auth_has_initial_response(const struct auth *a);
+
+enum auth_step_result {
+	AUTH_STEP_ERROR = -1,
+	AUTH_STEP_DONE = 0,       /* this was the last message we need to send */
+	AUTH_STEP_MORE = 1,       /* expect another challenge */
+};
+
+/* One step.  challenge is the base64 text after "334 " (NULL for the initial
+ * response); *response becomes the base64 answer to send (possibly ""), which
+ * the caller wipes and frees.  Errors: CAT_AUTH_FAILED when the server's
+ * challenge is invalid or the server's SCRAM signature does not verify. */
+/* If the server says 235 while the last step returned AUTH_STEP_MORE, it
+ * skipped a step the mechanism needs (SCRAM: the server's proof that it
+ * knows the password), and the caller must treat the login as failed. */
+enum auth_step_result auth_step(struct auth *a, const char *challenge,
+				char **response, struct error *err);
+
+/* Wipe and free.  NULL is fine. */
+void auth_end(struct auth *a);
+
+/* The library version string, for --version. */
+const char *auth_library_version(void);
+
+#endif

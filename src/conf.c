@@ -1,0 +1,885 @@
+/* conf.c: see conf.h.
+ *
+ * inih parses, but it has silent habits: lines of ini_max_line bytes or more
+ * are split (the tail parsed as a new line), section names are cut at 49
+ * bytes, duplicates pass.  So inih reads through our reader (read_line), which
+ * sees every physical line first: it counts lines (the handler's line number
+ * in Debian's build is not in the header's prototype, so we do not use it),
+ * refuses a line that does not fit inih's buffer, and handles [section] lines
+ * itself with their whole name.  The handler (on_key) then only sees keys. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "conf.h"
+#include "i18n.h"
+#include "secret.h"
+#include "xalloc.h"
+
+#ifndef SYSCONF_ACCOUNTS
+#define SYSCONF_ACCOUNTS "/etc/sendas/accounts.ini"
+#endif
+
+#define PORT_DEFAULT "587"
+#define PORT_IMPLICIT "465"
+#define PORT_MAX 65535
+#define BOM "\xEF\xBB\xBF"
+#define FINGERPRINT_DIGITS 64
+
+struct parser;
+
+/* Where a key's value lives in struct account, for inheritance. */
+enum field { F_STR, F_TLS, F_INT };
+
+#define KEY_ACCOUNT_ONLY 1u       /* refused in [defaults] */
+#define KEY_PASSWORD_SOURCE 2u    /* one of password, password_file, password_command */
+
+struct key {
+	const char *name;
+	size_t offset;
+	enum field field;
+	int (*set)(struct parser *p, void *field, const char *value);
+	unsigned flags;
+};
+
+static int set_string(struct parser *p, void *field, const char *value);
+static int set_path(struct parser *p, void *field, const char *value);
+static int set_password(struct parser *p, void *field, const char *value);
+static int set_host(struct parser *p, void *field, const char *value);
+static int set_tls(struct parser *p, void *field, const char *value);
+static int set_port(struct parser *p, void *field, const char *value);
+static int set_timeout(struct parser *p, void *field, const char *value);
+static int set_fingerprint(struct parser *p, void *field, const char *value);
+static int set_patterns(struct parser *p, void *field, const char *value);
+
+#define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
+
+static const struct key keys[] = {
+	KEY(host, set_host, F_STR, 0),
+	KEY(port, set_port, F_STR, 0),
+	KEY(tls, set_tls, F_TLS, 0),
+	KEY(tls_trust_file, set_path, F_STR, 0),
+	KEY(tls_fingerprint, set_fingerprint, F_STR, 0),
+	KEY(tls_cert_file, set_path, F_STR, 0),
+	KEY(tls_key_file, set_path, F_STR, 0),
+	KEY(tls_priority, set_string, F_STR, 0),
+	KEY(user, set_string, F_STR, 0),
+	KEY(password, set_password, F_STR, KEY_PASSWORD_SOURCE),
+	KEY(password_file, set_path, F_STR, KEY_PASSWORD_SOURCE),
+	KEY(password_command, set_string, F_STR, KEY_PASSWORD_SOURCE),
+	KEY(oauth_token_command, set_string, F_STR, 0),
+	KEY(auth, set_string, F_STR, 0),
+	KEY(from, set_patterns, F_STR, KEY_ACCOUNT_ONLY),
+	KEY(rewrite_from, set_patterns, F_STR, KEY_ACCOUNT_ONLY),
+	KEY(domain, set_string, F_STR, 0),
+	KEY(timeout, set_timeout, F_INT, 0),
+	KEY(queue_dir, set_path, F_STR, 0),
+	KEY(queue, set_string, F_STR, 0),
+	KEY(queue_lifetime, set_string, F_STR, 0),
+	KEY(syslog, set_string, F_STR, 0),
+	KEY(logfile, set_path, F_STR, 0),
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* The line each key was set on in one section; 0 when not set. */
+struct key_lines {
+	int line[NKEYS];
+};
+
+struct parser {
+	struct conf *conf;
+	const char *path;
+	FILE *fp;
+	int lineno;               /* of the line read_line() returned last */
+	struct account defaults;
+	struct key_lines defaults_keys;
+	int defaults_line;        /* 0: no [defaults] */
+	struct key_lines *keys;   /* parallel to conf->accounts */
+	enum { IN_NOTHING, IN_DEFAULTS, IN_ACCOUNT } in;
+	int password_line;        /* the first password, for the permission check */
+	void (*warn)(void *ctx, const char *text);
+	void *ctx;
+	struct error *err;
+	int error_line;           /* the line of our first error, or -1 without one; 0: none */
+};
+
+/* ---- errors ---- */
+
+/* "FILE:LINE: text", as CAT_CONFIG; returns -1. */
+static int fail_at(struct parser *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct parser *p, int line, const char *fmt, ...)
+{
+	char text[ERROR_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (!p->error_line) {
+		error_set(p->err, CAT_CONFIG, "%s:%d: %s", p->path, line, text);
+		p->error_line = line;
+	}
+	return -1;
+}
+
+/* ---- small helpers ---- */
+
+static const char *skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n' || *s == '\f' || *s == '\v')
+		s++;
+	return s;
+}
+
+static char *trimmed(const char *s, size_t n)
+{
+	const char *start = skip_space(s);
+
+	n -= (size_t)(start - s);
+	while (n && strchr(" \t\r\n\f\v", start[n - 1]))
+		n--;
+	return xstrndup(start, n);
+}
+
+static struct account *current(struct parser *p)
+{
+	return p->in == IN_DEFAULTS ? &p->defaults : &p->conf->accounts[p->conf->naccounts - 1];
+}
+
+static struct key_lines *current_keys(struct parser *p)
+{
+	return p->in == IN_DEFAULTS ? &p->defaults_keys : &p->keys[p->conf->naccounts - 1];
+}
+
+/* ---- sections ---- */
+
+static int valid_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.';
+}
+
+static int check_name(struct parser *p, const char *name)
+{
+	const char *s;
+
+	if (!*name)
+		return fail_at(p, p->lineno, _("[account] needs a name: [account NAME]"));
+	if (strlen(name) > CONF_NAME_MAX)
+		return fail_at(p, p->lineno, _("the account name \"%s\" is longer than %d bytes"),
+			       name, CONF_NAME_MAX);
+	for (s = name; *s; s++)
+		if (!valid_name_char(*s))
+			return fail_at(p, p->lineno, _("the account name \"%s\" may hold only letters, "
+						       "digits, \"-\", \"_\" and \".\""), name);
+	return 0;
+}
+
+static int begin_defaults(struct parser *p)
+{
+	if (p->defaults_line)
+		return fail_at(p, p->lineno, _("[defaults] appears twice (first on line %d); merge "
+					       "the two"), p->defaults_line);
+	if (p->conf->naccounts)
+		return fail_at(p, p->lineno, _("[defaults] must come before the first [account] "
+					       "section (line %d); move it up"),
+			       p->conf->accounts[0].line);
+	p->defaults_line = p->lineno;
+	p->in = IN_DEFAULTS;
+	return 0;
+}
+
+static int begin_account(struct parser *p, const char *name)
+{
+	struct conf *c = p->conf;
+	size_t i;
+
+	if (check_name(p, name) < 0)
+		return -1;
+	for (i = 0; i < c->naccounts; i++)
+		if (strcmp(c->accounts[i].name, name) == 0)
+			return fail_at(p, p->lineno, _("[account %s] appears twice (first on line %d); "
+						       "merge the two or rename one"),
+				       name, c->accounts[i].line);
+	c->accounts = xrealloc(c->accounts, (c->naccounts + 1) * sizeof *c->accounts);
+	p->keys = xrealloc(p->keys, (c->naccounts + 1) * sizeof *p->keys);
+	memset(&c->accounts[c->naccounts], 0, sizeof *c->accounts);
+	memset(&p->keys[c->naccounts], 0, sizeof *p->keys);
+	c->accounts[c->naccounts].name = xstrdup(name);
+	c->accounts[c->naccounts].line = p->lineno;
+	c->naccounts++;
+	p->in = IN_ACCOUNT;
+	return 0;
+}
+
+/* The text between the brackets, whole (inih keeps only 49 bytes). */
+static int begin_section(struct parser *p, const char *text, size_t n)
+{
+	char *s = trimmed(text, n);
+	size_t word = strcspn(s, " \t");
+	int r;
+
+	if (strcasecmp(s, "defaults") == 0)
+		r = begin_defaults(p);
+	else if (word == 7 && strncasecmp(s, "account", 7) == 0)
+		r = begin_account(p, skip_space(s + 7));
+	else
+		r = fail_at(p, p->lineno, _("unknown section [%s]; the sections are [defaults] and "
+					    "[account NAME]"), s);
+	free(s);
+	return r;
+}
+
+/* Like inih: "]" ends the name, but a ";" after white space starts a
+ * comment first. */
+static const char *closing_bracket(const char *s)
+{
+	int was_space = 0;
+
+	for (; *s && *s != ']'; s++) {
+		if (was_space && *s == ';')
+			return NULL;
+		was_space = *s == ' ' || *s == '\t';
+	}
+	return *s ? s : NULL;
+}
+
+/* A [section] line (inih would see the same: comments first, then "["). */
+static int section_line(struct parser *p, const char *line)
+{
+	const char *s = line, *close, *rest;
+
+	if (p->lineno == 1 && strncmp(s, BOM, 3) == 0)
+		s += 3;
+	s = skip_space(s);
+	if (*s != '[')
+		return 0;
+	if (!(close = closing_bracket(s + 1)))
+		return fail_at(p, p->lineno, _("\"[\" without a closing \"]\""));
+	rest = skip_space(close + 1);
+	if (*rest && *rest != ';' && *rest != '#')
+		return fail_at(p, p->lineno, _("unexpected text after \"]\"; a comment there starts with "
+					    "\";\""));
+	return begin_section(p, s + 1, (size_t)(close - s - 1));
+}
+
+/* ---- the reader ---- */
+
+/* Copy one physical line into str, as fgets would.  1 done, 0 at EOF. */
+static int copy_line(struct parser *p, char *str, size_t size, size_t *len, int *nul)
+{
+	int c = 0;
+
+	*len = 0;
+	*nul = 0;
+	while (*len + 1 < size && (c = getc(p->fp)) != EOF) {
+		str[(*len)++] = (char)c;
+		*nul |= c == '\0';
+		if (c == '\n')
+			break;
+	}
+	str[*len] = '\0';
+	/* Full without a newline: the line is too long unless the file ends here. */
+	if (*len + 1 == size && c != '\n' && (c = getc(p->fp)) != EOF)
+		*len = size;
+	return *len > 0;
+}
+
+/* inih's reader: one physical line per call, so our line count is inih's.
+ * inih's buffer has num bytes, room for num - 3 bytes of text plus "\r\n"
+ * and the NUL: a longer line is refused, not split.  The buffer is wiped on
+ * the last call (it held passwords). */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	size_t max = num > 3 ? (size_t)num - 3 : 0, len, text;
+	int nul;
+
+	if (p->error_line || !copy_line(p, str, (size_t)num, &len, &nul))
+		goto stop;
+	p->lineno++;
+	text = len;
+	if (text && str[text - 1] == '\n')
+		text--;
+	if (text && str[text - 1] == '\r')
+		text--;
+	if (len > (size_t)num - 1 || text > max) {
+		fail_at(p, p->lineno, _("the line is longer than %zu bytes; put long secrets in "
+					"password_file or behind password_command"), max);
+		goto stop;
+	}
+	if (nul) {
+		fail_at(p, p->lineno, _("the line holds a NUL byte; is this a text file?"));
+		goto stop;
+	}
+	if (section_line(p, str) < 0)
+		goto stop;
+	return str;
+stop:
+	wipe(str, (size_t)num);
+	return NULL;
+}
+
+/* ---- keys ---- */
+
+static const struct key *key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcasecmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Levenshtein distance, case-insensitive, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t n = strlen(b), i, j, prev, diag, row[64];
+
+	if (n >= sizeof row / sizeof row[0])
+		return (size_t)-1;
+	for (j = 0; j <= n; j++)
+		row[j] = j;
+	for (i = 1; a[i - 1]; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= n; j++) {
+			prev = row[j];
+			row[j] = diag + (strncasecmp(&a[i - 1], &b[j - 1], 1) != 0);
+			if (row[j] > prev + 1)
+				row[j] = prev + 1;
+			if (row[j] > row[j - 1] + 1)
+				row[j] = row[j - 1] + 1;
+			diag = prev;
+		}
+	}
+	return row[n];
+}
+
+static void warn_unknown(struct parser *p, const char *name)
+{
+	size_t i, best = 0, d, bestd = (size_t)-1;
+	char *text;
+
+	if (!p->warn)
+		return;
+	for (i = 0; i < NKEYS; i++) {
+		d = distance(name, keys[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = i;
+		}
+	}
+	text = xasprintf(_("%s:%d: unknown key \"%s\" ignored; the closest known key is \"%s\""),
+			 p->path, p->lineno, name, keys[best].name);
+	p->warn(p->ctx, text);
+	free(text);
+}
+
+static int handle_key(struct parser *p, const char *name, const char *value)
+{
+	const struct key *k;
+	struct key_lines *lines;
+
+	if (p->in == IN_NOTHING)
+		return fail_at(p, p->lineno, _("\"%s\" is outside any section; put it under "
+					       "[defaults] or [account NAME]"), name);
+	if (!*name)
+		return fail_at(p, p->lineno, _("a value without a key"));
+	if (!(k = key_find(name))) {
+		warn_unknown(p, name);
+		return 0;
+	}
+	if (p->in == IN_DEFAULTS && (k->flags & KEY_ACCOUNT_ONLY))
+		return fail_at(p, p->lineno, _("%s belongs in an [account] section, not in "
+					       "[defaults]: each account sends for its own "
+					       "addresses"), k->name);
+	lines = current_keys(p);
+	if (lines->line[k - keys])
+		return fail_at(p, p->lineno, _("%s is set twice in this section (first on line "
+					       "%d); keep one"), k->name, lines->line[k - keys]);
+	lines->line[k - keys] = p->lineno;
+	if (!*value)
+		return 0;       /* set to nothing: built-in default, nothing inherited */
+	return k->set(p, (char *)current(p) + k->offset, value);
+}
+
+/* inih's handler: non-zero means success. */
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parser *p = user;
+
+	(void)section;          /* cut at 49 bytes by inih: read_line() keeps the whole name */
+	return !p->error_line && handle_key(p, name, value) == 0;
+}
+
+/* ---- values ---- */
+
+static int set_string(struct parser *p, void *field, const char *value)
+{
+	(void)p;
+	*(char **)field = xstrdup(value);
+	return 0;
+}
+
+static int set_path(struct parser *p, void *field, const char *value)
+{
+	struct error e;
+
+	if (!(*(char **)field = conf_expand_path(value, &e)))
+		return fail_at(p, p->lineno, "%s", e.text);
+	return 0;
+}
+
+static int set_password(struct parser *p, void *field, const char *value)
+{
+	if (!p->password_line)
+		p->password_line = p->lineno;
+	return set_string(p, field, value);
+}
+
+static int set_host(struct parser *p, void *field, const char *value)
+{
+	struct error e;
+	const char *s;
+
+	for (s = value; *s && (unsigned char)*s < 0x80; s++)
+		if (*s == ' ' || *s == '\t')
+			return fail_at(p, p->lineno, _("host = \"%s\" holds white space"), value);
+	if (!*s)
+		return set_string(p, field, value);
+	/* Non-ASCII: GnuTLS checks and sends the A-label. */
+	if (!(*(char **)field = account_domain_alabel(value, &e)))
+		return fail_at(p, p->lineno, "host: %s", e.text);
+	return 0;
+}
+
+static const char *const tls_names[] = {
+	[TLS_SETTING_STARTTLS] = "starttls",
+	[TLS_SETTING_IMPLICIT] = "implicit",
+	[TLS_SETTING_OFF] = "off",
+};
+
+static int set_tls(struct parser *p, void *field, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof tls_names / sizeof tls_names[0]; i++) {
+		if (strcasecmp(value, tls_names[i]) == 0) {
+			*(enum tls_setting *)field = (enum tls_setting)i;
+			return 0;
+		}
+	}
+	return fail_at(p, p->lineno, _("tls = \"%s\" is not one of starttls, implicit, off"), value);
+}
+
+/* A decimal number from 1 to max, or -1. */
+static long number(const char *s, long max)
+{
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return -1;
+	}
+	return v ? v : -1;
+}
+
+static int set_port(struct parser *p, void *field, const char *value)
+{
+	long v = number(value, PORT_MAX);
+
+	if (v < 0)
+		return fail_at(p, p->lineno, _("port = \"%s\" is not a port number (1 to %d)"), value,
+			       PORT_MAX);
+	*(char **)field = xasprintf("%ld", v);
+	return 0;
+}
+
+static int set_timeout(struct parser *p, void *field, const char *value)
+{
+	long v = number(value, CONF_TIMEOUT_MAX);
+
+	if (v < 0)
+		return fail_at(p, p->lineno, _("timeout = \"%s\" is not a number of seconds from 1 to "
+					       "%d"), value, CONF_TIMEOUT_MAX);
+	*(int *)field = (int)v;
+	return 0;
+}
+
+static int is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* "sha256:" and 64 hex digits; a colon may separate digits (as tls.c reads it). */
+static int set_fingerprint(struct parser *p, void *field, const char *value)
+{
+	const char *s = value + 7;
+	int digits = 0;
+
+	if (strncasecmp(value, "sha256:", 7) != 0)
+		digits = -1;
+	for (; digits >= 0 && *s; s++) {
+		if (*s == ':' && digits > 0 && is_hex(s[1]))
+			continue;
+		digits = is_hex(*s) ? digits + 1 : -1;
+	}
+	if (digits != FINGERPRINT_DIGITS)
+		return fail_at(p, p->lineno, _("tls_fingerprint = \"%s\" is not \"sha256:\" and %d "
+					       "hexadecimal digits"), value, FINGERPRINT_DIGITS);
+	return set_string(p, field, value);
+}
+
+static int set_patterns(struct parser *p, void *field, const char *value)
+{
+	struct error e;
+
+	if (account_check_patterns(value, &e) < 0)
+		return fail_at(p, p->lineno, "%s", e.text);
+	return set_string(p, field, value);
+}
+
+/* ---- after the last line ---- */
+
+static void copy_field(struct account *to, const struct account *from, const struct key *k)
+{
+	const char *src = (const char *)from + k->offset;
+	char *dst = (char *)to + k->offset;
+	const char *s;
+
+	switch (k->field) {
+	case F_STR:
+		memcpy(&s, src, sizeof s);
+		*(char **)(void *)dst = s ? xstrdup(s) : NULL;
+		break;
+	case F_TLS:
+		memcpy(dst, src, sizeof(enum tls_setting));
+		break;
+	case F_INT:
+		memcpy(dst, src, sizeof(int));
+		break;
+	}
+}
+
+/* The line of the second password source set in one section, or 0. */
+static int second_source(const struct key_lines *lines, int *first)
+{
+	size_t i;
+
+	*first = 0;
+	for (i = 0; i < NKEYS; i++) {
+		if (!(keys[i].flags & KEY_PASSWORD_SOURCE) || !lines->line[i])
+			continue;
+		if (*first)
+			return lines->line[i];
+		*first = lines->line[i];
+	}
+	return 0;
+}
+
+static int check_sources(struct parser *p, const struct key_lines *lines)
+{
+	int first, second = second_source(lines, &first);
+
+	if (second)
+		return fail_at(p, second, _("a second password source in this section (the first is "
+					    "on line %d); keep one of password, password_file, "
+					    "password_command"), first);
+	return 0;
+}
+
+/* [defaults] values for the keys the account does not set.  An account
+ * that names a password source inherits none, so that sources never mix. */
+static void inherit(struct parser *p, size_t i)
+{
+	const struct key_lines *own = &p->keys[i];
+	int own_source;
+	size_t k;
+
+	second_source(own, &own_source);
+
+	for (k = 0; k < NKEYS; k++) {
+		if (own->line[k] || !p->defaults_keys.line[k])
+			continue;
+		if (own_source && (keys[k].flags & KEY_PASSWORD_SOURCE))
+			continue;
+		copy_field(&p->conf->accounts[i], &p->defaults, &keys[k]);
+	}
+}
+
+static int finish_account(struct parser *p, struct account *a)
+{
+	char *own;
+
+	if (!a->host)
+		return fail_at(p, a->line, _("[account %s] has no host; add: host = SERVER"), a->name);
+	if (!a->from && !a->rewrite_from)
+		return fail_at(p, a->line, _("[account %s] has no from; add: from = ADDRESS (the "
+					     "senders it may send as)"), a->name);
+	if (a->rewrite_from) {
+		if (!(own = account_own_address(a)))
+			return fail_at(p, a->line, _("[account %s] has rewrite_from but no address to "
+						     "send as; set from to one address, or user to "
+						     "an address"), a->name);
+		free(own);
+	}
+	if (!a->port)
+		a->port = xstrdup(a->tls == TLS_SETTING_IMPLICIT ? PORT_IMPLICIT : PORT_DEFAULT);
+	if (!a->timeout)
+		a->timeout = CONF_DEFAULT_TIMEOUT;
+	return 0;
+}
+
+static int finish(struct parser *p)
+{
+	size_t i;
+
+	if (!p->conf->naccounts)
+		return error_set(p->err, CAT_CONFIG, _("%s: holds no [account NAME] section; add one "
+						       "(see sendas-accounts(5))"), p->path);
+	if (check_sources(p, &p->defaults_keys) < 0)
+		return -1;
+	for (i = 0; i < p->conf->naccounts; i++) {
+		if (check_sources(p, &p->keys[i]) < 0)
+			return -1;
+		inherit(p, i);
+		if (finish_account(p, &p->conf->accounts[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the file ---- */
+
+static void account_release(struct account *a)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].field != F_STR)
+			continue;
+		if (keys[i].set == set_password)
+			free_secret(*(char **)(void *)((char *)a + keys[i].offset));
+		else
+			free(*(char **)(void *)((char *)a + keys[i].offset));
+	}
+	free(a->name);
+	memset(a, 0, sizeof *a);
+}
+
+/* Debian's libinih exports its build options as variables (upstream has
+ * compile-time macros only; configure checks for them).  Measured with
+ * libinih1 55-1: with ini_use_stack the line buffer is ini_max_line bytes;
+ * without it, the buffer is ini_initial_alloc (200) bytes whatever
+ * ini_max_line says, and ini_allow_realloc makes inih call the reader again
+ * for the rest of a long line, which would break "one call, one line".  So:
+ * the stack buffer, raised to CONF_LINE_MAX so that OAuth-sized values
+ * (several KB) fit; read_line() refuses what is longer.  Multi-line values
+ * are off: an indented "port = 1" under "host = x" would silently become
+ * part of host's value. */
+static void configure_inih(void)
+{
+	ini_use_stack = true;
+	ini_allow_realloc = false;
+	ini_max_line = CONF_LINE_MAX + 3;       /* "\r\n" and the NUL */
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = false;        /* we stop through read_line() */
+	ini_allow_bom = true;
+	ini_allow_inline_comments = true;
+	ini_allow_no_value = false;
+}
+
+static int parse_fd(struct parser *p, int fd)
+{
+	char iobuf[BUFSIZ];     /* stdio's buffer, ours so that it can be wiped */
+	int line;
+
+	if (!(p->fp = fdopen(fd, "r"))) {
+		close(fd);
+		return error_set(p->err, CAT_IO, _("%s: cannot read: %s"), p->path, strerror(errno));
+	}
+	setvbuf(p->fp, iobuf, _IOFBF, sizeof iobuf);
+	configure_inih();
+	line = ini_parse_stream(read_line, p, on_key, p);
+	if (!p->error_line && ferror(p->fp)) {
+		error_set(p->err, CAT_IO, _("%s: cannot read: %s"), p->path, strerror(errno));
+		p->error_line = -1;
+	}
+	fclose(p->fp);
+	wipe(iobuf, sizeof iobuf);
+	if (line > 0 && (!p->error_line || line < p->error_line)) {
+		p->error_line = 0;      /* inih's error came first */
+		fail_at(p, line, _("expected \"key = value\", a [section] or a comment"));
+	}
+	return p->error_line ? -1 : 0;
+}
+
+static enum file_trust trust_for(const char *path)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	size_t n = dir ? strlen(dir) : 0;
+
+	if (strcmp(path, SYSCONF_ACCOUNTS) == 0)
+		return FILE_SYSTEM;
+	if (n && strncmp(path, dir, n) == 0 && path[n] == '/')
+		return FILE_CREDENTIAL;
+	return FILE_USER;
+}
+
+static int check_private(struct parser *p, const struct stat *st, enum file_trust trust)
+{
+	if (!p->password_line || !secret_readable_by_others(st, trust))
+		return 0;
+	return fail_at(p, p->password_line, _("a password in a file others can read (mode %04o); "
+					      "run: chmod 600 %s, or move the password to "
+					      "password_file or password_command"),
+		       (unsigned)st->st_mode & 07777, p->path);
+}
+
+int conf_load(struct conf *c, const char *path,
+	      void (*warn)(void *ctx, const char *text), void *ctx, struct error *err)
+{
+	enum file_trust trust = trust_for(path);
+	struct parser p = { .conf = c, .path = path, .warn = warn, .ctx = ctx, .err = err };
+	struct stat st;
+	int fd, r = -1;
+
+	memset(c, 0, sizeof *c);
+	if ((fd = secret_open_file(path, trust, &st, err)) < 0)
+		return -1;
+	if (st.st_size > CONF_FILE_MAX) {
+		close(fd);
+		return error_set(err, CAT_CONFIG, _("%s: is larger than %d bytes; is it the right "
+						    "file?"), path, CONF_FILE_MAX);
+	}
+	c->path = xstrdup(path);
+	if (parse_fd(&p, fd) == 0 && finish(&p) == 0 && check_private(&p, &st, trust) == 0)
+		r = 0;
+	account_release(&p.defaults);
+	free(p.keys);
+	if (r < 0)
+		conf_release(c);
+	return r;
+}
+
+void conf_release(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->naccounts; i++)
+		account_release(&c->accounts[i]);
+	free(c->accounts);
+	free(c->path);
+	memset(c, 0, sizeof *c);
+}
+
+const struct account *conf_find(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->naccounts; i++)
+		if (strcmp(c->accounts[i].name, name) == 0)
+			return &c->accounts[i];
+	return NULL;
+}
+
+/* ---- paths ---- */
+
+static const char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	const struct passwd *pw;
+
+	if (home && *home)
+		return home;
+	pw = getpwuid(geteuid());
+	return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+}
+
+char *conf_expand_path(const char *path, struct error *err)
+{
+	const char *home;
+
+	if (path[0] != '~' || (path[1] && path[1] != '/'))
+		return xstrdup(path);
+	if (!(home = home_dir())) {
+		error_set(err, CAT_CONFIG, _("cannot expand \"%s\": $HOME is not set and uid %lu has "
+					     "no home directory; write the whole path"),
+			  path, (unsigned long)geteuid());
+		return NULL;
+	}
+	return xasprintf("%s%s", home, path + 1);
+}
+
+static const char *nonempty_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* The places to look, in order, into places[] (new strings). */
+static size_t candidates(char *places[3])
+{
+	const char *creds = nonempty_env("CREDENTIALS_DIRECTORY");
+	const char *xdg = nonempty_env("XDG_CONFIG_HOME"), *home = home_dir();
+	size_t n = 0;
+
+	if (creds)
+		places[n++] = xasprintf("%s/sendas.ini", creds);
+	if (xdg && xdg[0] == '/')       /* the XDG spec: relative values are ignored */
+		places[n++] = xasprintf("%s/sendas/accounts.ini", xdg);
+	else if (home)
+		places[n++] = xasprintf("%s/.config/sendas/accounts.ini", home);
+	places[n++] = xstrdup(SYSCONF_ACCOUNTS);
+	return n;
+}
+
+char *conf_locate(const char *explicit_path, struct error *err)
+{
+	const char *given = explicit_path ? explicit_path : nonempty_env("SENDAS_CONFIG");
+	char *places[3], *found = NULL;
+	struct stat st;
+	struct buf looked;
+	size_t i, n;
+
+	if (given)
+		return xstrdup(given);
+	n = candidates(places);
+	buf_init(&looked, ERROR_TEXT_MAX);
+	for (i = 0; i < n; i++) {
+		if (!found && lstat(places[i], &st) == 0) {
+			found = places[i];
+			continue;
+		}
+		buf_printf(&looked, "%s%s", i ? ", " : "", places[i]);
+		free(places[i]);
+	}
+	if (!found)
+		error_set(err, CAT_CONFIG, _("no account file: looked for %s; create one (see "
+					     "sendas-accounts(5)) or give -C FILE"), buf_str(&looked));
+	buf_release(&looked);
+	return found;
+}

@@ -1,0 +1,288 @@
+/* conn.c: see conn.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "i18n.h"
+#include "xalloc.h"
+
+struct conn {
+	int fd;
+	struct tls *tls;
+	char *peer;
+	struct buf out;
+	char in[CONN_IN_SIZE];
+	size_t in_start, in_end;
+	unsigned long writes;
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Non-blocking connect bounded by timeout_ms; returns the fd or -1 with
+ * errno set (ETIMEDOUT when the time ran out). */
+static int connect_one(const struct addrinfo *ai, long timeout_ms)
+{
+	struct pollfd pfd;
+	socklen_t len = sizeof(int);
+	int fd, r, soerr = 0;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    ai->ai_protocol);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS)
+		goto fail;
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	do
+		r = poll(&pfd, 1, (int)timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		errno = ETIMEDOUT;
+	if (r <= 0)
+		goto fail;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		goto fail;
+	if (soerr == 0)
+		return fd;
+	errno = soerr;
+fail:
+	r = errno;
+	close(fd);
+	errno = r;
+	return -1;
+}
+
+/* Blocking from now on, with per-operation timeouts and no Nagle delay:
+ * SMTP is request/response and every group we write is complete. */
+static void tune_socket(int fd, int timeout)
+{
+	struct timeval tv = { .tv_sec = timeout, .tv_usec = 0 };
+	int one = 1;
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+static int resolve(const struct conn_params *p, struct addrinfo **res,
+		   struct error *err)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
+	int r = getaddrinfo(p->host, p->port, &hints, res);
+
+	if (r == 0)
+		return 0;
+	if (r == EAI_AGAIN)
+		return error_set(err, CAT_TEMPORARY,
+				 _("cannot resolve host '%s' now: %s"), p->host,
+				 gai_strerror(r));
+	if (r == EAI_SERVICE)
+		return error_set(err, CAT_CONFIG, _("invalid port '%s'"), p->port);
+	return error_set(err, CAT_DNS, _("host '%s' not found: %s"), p->host,
+			 gai_strerror(r));
+}
+
+struct conn *conn_open(const struct conn_params *p, struct error *err)
+{
+	struct addrinfo *res, *ai;
+	long deadline, left;
+	int fd = -1, last_errno = 0;
+	struct conn *c;
+
+	if (resolve(p, &res, err) < 0)
+		return NULL;
+	/* Each address gets the whole connect timeout, but all of them
+	 * together get no more than twice that. */
+	deadline = now_ms() + 2000L * p->timeout;
+	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		if (left > 1000L * p->timeout)
+			left = 1000L * p->timeout;
+		fd = connect_one(ai, left);
+		if (fd < 0)
+			last_errno = errno;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		error_set(err, last_errno == ETIMEDOUT ? CAT_TIMEOUT : CAT_CONNECT,
+			  _("cannot connect to %s port %s: %s"), p->host, p->port,
+			  strerror(last_errno ? last_errno : ETIMEDOUT));
+		return NULL;
+	}
+	tune_socket(fd, p->timeout);
+	c = xcalloc(1, sizeof *c);
+	c->fd = fd;
+	c->peer = xasprintf("%s:%s", p->host, p->port);
+	buf_init(&c->out, 4 * CONN_OUT_FLUSH);
+	return c;
+}
+
+int conn_start_tls(struct conn *c, const struct tls_params *p, struct error *err)
+{
+	c->tls = tls_open(c->fd, p, err);
+	return c->tls ? 0 : -1;
+}
+
+size_t conn_input_pending(const struct conn *c)
+{
+	return c->in_end - c->in_start + (c->tls ? tls_pending(c->tls) : 0);
+}
+
+static int write_all(struct conn *c, const char *p, size_t n, struct error *err)
+{
+	ssize_t w;
+
+	if (c->tls)
+		return tls_send(c->tls, p, n, err);
+	while (n > 0) {
+		w = send(c->fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return error_set(err, errno == EAGAIN ? CAT_TIMEOUT : CAT_CONNECT,
+					 _("cannot send to %s: %s"), c->peer,
+					 errno == EAGAIN ? _("timed out") : strerror(errno));
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int conn_flush(struct conn *c, struct error *err)
+{
+	int r;
+
+	if (c->out.len == 0)
+		return 0;
+	r = write_all(c, c->out.data, c->out.len, err);
+	c->writes++;
+	buf_reset(&c->out);
+	return r;
+}
+
+int conn_queue(struct conn *c, const void *data, size_t n, struct error *err)
+{
+	if (buf_add(&c->out, data, n) < 0) {
+		if (conn_flush(c, err) < 0)
+			return -1;
+		if (n >= c->out.max)
+			return write_all(c, data, n, err);
+		buf_add(&c->out, data, n);
+	}
+	if (c->out.len >= CONN_OUT_FLUSH)
+		return conn_flush(c, err);
+	return 0;
+}
+
+unsigned long conn_write_count(const struct conn *c)
+{
+	return c->writes;
+}
+
+/* Refill the input buffer; 0 on EOF, -1 on error. */
+static ssize_t fill(struct conn *c, struct error *err)
+{
+	ssize_t r;
+
+	if (c->in_start == c->in_end)
+		c->in_start = c->in_end = 0;
+	if (c->in_start > 0 && c->in_end == sizeof c->in) {
+		memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
+		c->in_end -= c->in_start;
+		c->in_start = 0;
+	}
+	if (c->tls)
+		return tls_recv(c->tls, c->in + c->in_end, sizeof c->in - c->in_end, err);
+	do
+		r = recv(c->fd, c->in + c->in_end, sizeof c->in - c->in_end, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return error_set(err, errno == EAGAIN ? CAT_TIMEOUT : CAT_CONNECT,
+				 _("cannot read from %s: %s"), c->peer,
+				 errno == EAGAIN ? _("timed out") : strerror(errno));
+	return r;
+}
+
+/* Move what is buffered up to (not including) the LF into line. */
+static int take(struct conn *c, struct buf *line, size_t upto, size_t max,
+		struct error *err)
+{
+	if (line->len + (upto - c->in_start) > max)
+		return error_set(err, CAT_PROTOCOL,
+				 _("%s sent a line longer than %zu bytes"), c->peer, max);
+	buf_add(line, c->in + c->in_start, upto - c->in_start);
+	c->in_start = upto;
+	return 0;
+}
+
+int conn_read_line(struct conn *c, struct buf *line, size_t max, struct error *err)
+{
+	char *lf;
+	ssize_t r;
+
+	buf_reset(line);
+	for (;;) {
+		lf = memchr(c->in + c->in_start, '\n', c->in_end - c->in_start);
+		if (lf) {
+			if (take(c, line, (size_t)(lf - c->in), max + 1, err) < 0)
+				return -1;
+			c->in_start++;
+			if (line->len && line->data[line->len - 1] == '\r')
+				line->data[--line->len] = '\0';
+			return 0;
+		}
+		if (take(c, line, c->in_end, max + 1, err) < 0)
+			return -1;
+		r = fill(c, err);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return error_set(err, CAT_CONNECT,
+					 _("%s closed the connection unexpectedly"), c->peer);
+		c->in_end += (size_t)r;
+	}
+}
+
+struct tls *conn_tls(struct conn *c)
+{
+	return c->tls;
+}
+
+const char *conn_peer(const struct conn *c)
+{
+	return c->peer;
+}
+
+void conn_close(struct conn *c)
+{
+	if (!c)
+		return;
+	tls_close(c->tls);
+	close(c->fd);
+	buf_release(&c->out);
+	free(c->peer);
+	free(c);
+}

@@ -1,0 +1,67 @@
+/* conn.h: one TCP connection to a mail server, plain or TLS, with buffered
+ * line input and grouped output.
+ *
+ * Output is collected with conn_queue() and leaves in one write per
+ * conn_flush(), so a pipelined group of SMTP commands is one TCP segment (or
+ * one TLS record) and a message body leaves in large writes.  Input is read
+ * in large blocks and handed out line by line.
+ *
+ * Deadlines: connect tries every address getaddrinfo returns, each within the
+ * connect timeout, all within one overall deadline; after that every read and
+ * write has the I/O timeout (SO_RCVTIMEO/SO_SNDTIMEO), which surfaces as
+ * CAT_TIMEOUT. */
+#ifndef SENDAS_CONN_H
+#define SENDAS_CONN_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "error.h"
+#include "tls.h"
+
+#define CONN_OUT_FLUSH (64 * 1024)  /* conn_queue flushes by itself past this */
+#define CONN_IN_SIZE (16 * 1024)
+
+struct conn_params {
+	const char *host;         /* name or address literal (A-label) */
+	const char *port;         /* number or service name */
+	int timeout;              /* seconds for connect and for each I/O */
+};
+
+struct conn;
+
+/* Connect.  NULL and err: CAT_DNS (no such host), CAT_TEMPORARY (DNS could not
+ * answer now), CAT_CONNECT (refused or unreachable on every address),
+ * CAT_TIMEOUT. */
+struct conn *conn_open(const struct conn_params *p, struct error *err);
+
+/* Start TLS on the connection.  For STARTTLS the caller first checks that
+ * conn_input_pending() is 0: bytes that arrived before the handshake were
+ * injected by someone on the path (CVE-2011-0411 and kin). */
+int conn_start_tls(struct conn *c, const struct tls_params *p, struct error *err);
+
+/* Bytes received but not yet handed out, ours or inside TLS. */
+size_t conn_input_pending(const struct conn *c);
+
+/* Append to the output; flushes by itself when CONN_OUT_FLUSH is reached. */
+int conn_queue(struct conn *c, const void *data, size_t n, struct error *err);
+/* Write everything queued, in one write where the kernel allows. */
+int conn_flush(struct conn *c, struct error *err);
+/* How many writes conn_flush has made (for -v and tests). */
+unsigned long conn_write_count(const struct conn *c);
+
+/* Read one line into line (reset first), without CR LF.  0 on success; -1 and
+ * err on EOF (CAT_CONNECT: "the server closed the connection"), on a line
+ * longer than max (CAT_PROTOCOL), and on I/O errors. */
+int conn_read_line(struct conn *c, struct buf *line, size_t max, struct error *err);
+
+/* The TLS session, or NULL while plain. */
+struct tls *conn_tls(struct conn *c);
+
+/* "host:port" for messages. */
+const char *conn_peer(const struct conn *c);
+
+/* Close (TLS close_notify first, best effort) and free.  NULL is fine. */
+void conn_close(struct conn *c);
+
+#endif

@@ -1,0 +1,1033 @@
+/* message.c: see message.h.
+ *
+ * Reading is one pass over stdin in large chunks.  Each chunk is cut into
+ * spans of ordinary bytes with one table lookup per byte; a span is copied
+ * as a whole, so the per-byte work is the lookup alone, and line ends, CR,
+ * NUL and the first 8-bit byte are the only places where the reader stops
+ * to think.  The header section goes to m->header, the body to a write
+ * buffer flushed to the spool when full. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "message.h"
+#include "xalloc.h"
+
+#define READ_CHUNK (256 * 1024)            /* one read() from stdin */
+#define SPOOL_BUFFER (512 * 1024)          /* one write() to the spool */
+#define QP_OUT_MAX (4 * READ_CHUNK)        /* "=XX" per byte and soft breaks */
+#define ENCODED_WORD_INPUT 45              /* bytes per RFC 2047 word: 60 base64 */
+#define SPOOL_NAME "sendas.XXXXXX"
+
+/* ---- spool files ---------------------------------------------------- */
+
+static const char *spool_dir(const struct message_options *o)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (o && o->spool_dir)
+		return o->spool_dir;
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
+/* An unlinked file only we can read: O_TMPFILE never has a name; where the
+ * file system lacks it, mkstemp (mode 0600) and unlink at once. */
+static int spool_open(const char *dir, struct error *err)
+{
+	char *path;
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		return fd;
+	path = xasprintf("%s/%s", dir, SPOOL_NAME);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	else
+		error_set(err, CAT_IO, _("cannot create a spool file in %s: %s"), dir,
+			  strerror(errno));
+	free(path);
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n, const char *dir, struct error *err)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return error_set(err, CAT_IO, _("cannot write the spool file in %s: %s"),
+					 dir, strerror(errno));
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ---- reading: stdin ⇒ header + canonical spool ------------------------ */
+
+enum byte_class { B_PLAIN, B_8BIT, B_CR, B_LF, B_NUL };
+
+/* Two tables: once a section has shown an 8-bit byte, those bytes are
+ * plain, so UTF-8 text runs at the speed of ASCII. */
+static const unsigned char class_all[256] = {
+	[0] = B_NUL, ['\r'] = B_CR, ['\n'] = B_LF, [0x80 ... 0xff] = B_8BIT,
+};
+static const unsigned char class_ctl[256] = {
+	[0] = B_NUL, ['\r'] = B_CR, ['\n'] = B_LF,
+};
+
+struct reader {
+	struct message *m;
+	int ignore_dots;
+	size_t read_size;
+	char *out;              /* the spool write buffer */
+	size_t out_len;
+	size_t line_len;        /* octets of the current line so far */
+	unsigned long lineno;   /* the current line, from 1 */
+	size_t field_start;     /* where the current line starts in m->header */
+	int in_header;
+	int pending_cr;         /* the last chunk ended in CR */
+	int pending_dot;        /* the line so far is a "." held back */
+	int done;               /* the lone dot was read */
+	struct error *err;
+};
+
+static int spool_flush(struct reader *r)
+{
+	int rc = write_all(r->m->fd, r->out, r->out_len, r->m->spool_dir, r->err);
+
+	r->m->size += (off_t)r->out_len;
+	r->out_len = 0;
+	return rc;
+}
+
+static int body_add(struct reader *r, const char *s, size_t n)
+{
+	if (n > SPOOL_BUFFER - r->out_len) {
+		if (spool_flush(r) < 0)
+			return -1;
+		if (n > SPOOL_BUFFER) {
+			r->m->size += (off_t)n;
+			return write_all(r->m->fd, s, n, r->m->spool_dir, r->err);
+		}
+	}
+	memcpy(r->out + r->out_len, s, n);
+	r->out_len += n;
+	return 0;
+}
+
+static int emit(struct reader *r, const char *s, size_t n)
+{
+	if (!r->in_header)
+		return body_add(r, s, n);
+	if (buf_add(&r->m->header, s, n) < 0)
+		return error_set(r->err, CAT_INPUT,
+				 _("the header section is larger than %d bytes"),
+				 MESSAGE_HEADER_MAX);
+	return 0;
+}
+
+enum line_kind { LINE_FIELD, LINE_CONTINUATION, LINE_BLANK, LINE_OTHER };
+
+/* RFC 5322 2.2: a field name is printable ASCII without ':'; obsolete
+ * syntax allows white space before the colon. */
+static enum line_kind classify(const char *s, size_t n, int first)
+{
+	size_t i = 0, name;
+
+	if (n == 0)
+		return LINE_BLANK;
+	if (s[0] == ' ' || s[0] == '\t')
+		return first ? LINE_OTHER : LINE_CONTINUATION;
+	while (i < n && s[i] > ' ' && s[i] < 0x7f && s[i] != ':')
+		i++;
+	name = i;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return name > 0 && i < n && s[i] == ':' ? LINE_FIELD : LINE_OTHER;
+}
+
+static void header_truncate(struct buf *h, size_t len)
+{
+	h->len = len;
+	if (h->data)
+		h->data[len] = '\0';
+}
+
+static int has_8bit(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* The line in the header buffer is not a field: the body starts with it,
+ * and its 8-bit bytes count for the body. */
+static int leave_header(struct reader *r)
+{
+	struct message *m = r->m;
+	const char *s = buf_str(&m->header);
+	size_t n = m->header.len - r->field_start;
+	int rc;
+
+	r->in_header = 0;
+	m->body_line = r->lineno;
+	m->body_8bit = has_8bit(s + r->field_start, n);
+	m->header_8bit = has_8bit(s, r->field_start);
+	rc = body_add(r, s + r->field_start, n);
+	header_truncate(&m->header, r->field_start);
+	return rc;
+}
+
+/* A header line is complete: keep it, end the header, or hand it to the
+ * body (a message without header, or one without the empty line). */
+static int header_line_end(struct reader *r)
+{
+	struct buf *h = &r->m->header;
+	const char *s = buf_str(h) + r->field_start;
+	size_t n = h->len - r->field_start;
+
+	switch (classify(s, n, r->field_start == 0)) {
+	case LINE_BLANK:
+		r->in_header = 0;
+		r->m->body_line = r->lineno + 1;
+		return 0;
+	case LINE_OTHER:
+		if (r->lineno == 1 && n >= 5 && memcmp(s, "From ", 5) == 0) {
+			header_truncate(h, r->field_start);   /* an mbox separator */
+			return 0;
+		}
+		if (leave_header(r) < 0)
+			return -1;
+		return body_add(r, "\r\n", 2);
+	default:
+		if (r->field_start == 0)
+			r->m->header_line = r->lineno;
+		if (emit(r, "\r\n", 2) < 0)
+			return -1;
+		r->field_start = h->len;
+		return 0;
+	}
+}
+
+static int end_line(struct reader *r)
+{
+	struct message *m = r->m;
+	int rc = r->in_header ? header_line_end(r) : body_add(r, "\r\n", 2);
+
+	m->lines++;
+	if (r->line_len > m->longest_line)
+		m->longest_line = r->line_len;
+	if (r->line_len > MESSAGE_LINE_MAX) {
+		unsigned long *first = r->in_header ? &m->header_long_line : &m->body_long_line;
+
+		if (*first == 0)
+			*first = r->lineno;
+	}
+	r->line_len = 0;
+	r->lineno++;
+	return rc;
+}
+
+/* At the start of a line, before the span loop: the lone dot.  Returns 1
+ * when the byte at p was consumed. */
+static int line_start(struct reader *r, const unsigned char *p)
+{
+	if (r->pending_dot) {
+		r->pending_dot = 0;
+		if (*p == '\n' || *p == '\r') {
+			r->done = 1;
+			return 1;
+		}
+		r->line_len = 1;
+		return emit(r, ".", 1) < 0 ? -1 : 0;
+	}
+	if (*p == '.' && !r->ignore_dots) {
+		r->pending_dot = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The byte that stopped a span. */
+static int special(struct reader *r, const unsigned char **pp, const unsigned char *end)
+{
+	const unsigned char *p = *pp;
+
+	switch (class_all[*p]) {
+	case B_NUL:
+		return error_set(r->err, CAT_INPUT,
+				 _("line %lu of the message contains a NUL byte"), r->lineno);
+	case B_CR:
+		p++;
+		if (p == end)
+			r->pending_cr = 1;
+		else if (*p == '\n')
+			p++;
+		break;
+	case B_LF:
+		p++;
+		break;
+	default:
+		*(r->in_header ? &r->m->header_8bit : &r->m->body_8bit) = 1;
+		return 0;   /* the span goes on with the 8-bit table */
+	}
+	*pp = p;
+	return end_line(r);
+}
+
+static int feed(struct reader *r, const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *s, *cls;
+	int rc;
+
+	while (p < end && !r->done) {
+		if (r->pending_cr) {
+			r->pending_cr = 0;
+			if (*p == '\n' && ++p == end)
+				break;
+		}
+		if (r->line_len == 0 && (rc = line_start(r, p)) != 0) {
+			if (rc < 0)
+				return -1;
+			p++;
+			continue;
+		}
+		cls = *(r->in_header ? &r->m->header_8bit : &r->m->body_8bit) ? class_ctl
+									       : class_all;
+		for (s = p; p < end && !cls[*p]; p++)
+			;
+		if (p > s && emit(r, (const char *)s, (size_t)(p - s)) < 0)
+			return -1;
+		r->line_len += (size_t)(p - s);
+		if (p < end && special(r, &p, end) < 0)
+			return -1;
+	}
+	/* A very long first "line" that is no field: it is body; stop
+	 * collecting it in the header buffer. */
+	if (r->in_header && r->line_len > MESSAGE_LINE_MAX &&
+	    classify(buf_str(&r->m->header) + r->field_start,
+		     r->m->header.len - r->field_start, r->field_start == 0) == LINE_OTHER)
+		return leave_header(r);
+	return 0;
+}
+
+/* End of input: a last line without a line end gets one; ".<EOF>" is the
+ * lone dot too. */
+static int finish(struct reader *r)
+{
+	if (r->pending_dot)
+		r->done = 1;
+	else if (!r->done && r->line_len > 0 && end_line(r) < 0)
+		return -1;
+	return spool_flush(r);
+}
+
+static int read_all(int in_fd, struct reader *r)
+{
+	unsigned char *in = xmalloc(READ_CHUNK);
+	ssize_t n;
+	int rc = 0;
+
+	while (rc == 0 && !r->done) {
+		n = read(in_fd, in, r->read_size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = error_set(r->err, CAT_IO, _("cannot read the message: %s"),
+				       strerror(errno));
+		else if (n == 0)
+			break;
+		else
+			rc = feed(r, in, in + n);
+	}
+	free(in);
+	return rc == 0 ? finish(r) : rc;
+}
+
+int message_read(int in_fd, const struct message_options *o, struct message *m,
+		 struct error *err)
+{
+	struct reader r = { .m = m, .lineno = 1, .in_header = 1, .err = err };
+	int rc;
+
+	r.ignore_dots = o && o->ignore_dots;
+	r.read_size = o && o->read_size && o->read_size < READ_CHUNK ? o->read_size : READ_CHUNK;
+	free(m->spool_dir);
+	m->spool_dir = xstrdup(spool_dir(o));
+	m->fd = spool_open(m->spool_dir, err);
+	if (m->fd < 0)
+		return -1;
+	m->body_line = 1;
+	r.out = xmalloc(SPOOL_BUFFER);
+	rc = read_all(in_fd, &r);
+	free(r.out);
+	if (r.in_header)
+		m->body_line = r.lineno;
+	m->has_8bit = m->header_8bit || m->body_8bit;
+	return rc;
+}
+
+void message_init(struct message *m)
+{
+	memset(m, 0, sizeof *m);
+	m->fd = -1;
+	buf_init(&m->header, MESSAGE_HEADER_MAX);
+	buf_init(&m->added, MESSAGE_ADDED_MAX);
+	buf_init(&m->prefix, MESSAGE_PREFIX_MAX);
+}
+
+void message_release(struct message *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->spool_dir);
+	buf_release(&m->header);
+	buf_release(&m->added);
+	buf_release(&m->prefix);
+	message_init(m);
+}
+
+off_t message_size(const struct message *m)
+{
+	return (off_t)m->prefix.len + m->size;
+}
+
+/* ---- the header as read ---------------------------------------------- */
+
+struct field {
+	size_t start, end;        /* the whole field in m->header, CRLFs included */
+	const char *name;
+	size_t name_len;
+	const char *value;        /* after the colon, folded, without the last CRLF */
+	size_t value_len;
+};
+
+/* The field at *pos.  Every line kept in the header is a field or the
+ * continuation of one (classify()), so each field has its colon. */
+static int next_field(const struct buf *h, size_t *pos, struct field *f)
+{
+	const char *s = buf_str(h), *lf, *colon;
+	size_t e = *pos;
+
+	if (e >= h->len)
+		return 0;
+	f->start = e;
+	do {
+		lf = memchr(s + e, '\n', h->len - e);
+		e = lf ? (size_t)(lf - s) + 1 : h->len;
+	} while (e < h->len && (s[e] == ' ' || s[e] == '\t'));
+	f->end = e;
+	colon = memchr(s + f->start, ':', e - f->start);
+	f->name = s + f->start;
+	f->name_len = (size_t)(colon - f->name);
+	while (f->name_len && (f->name[f->name_len - 1] == ' ' || f->name[f->name_len - 1] == '\t'))
+		f->name_len--;
+	f->value = colon + 1;
+	f->value_len = (size_t)(s + e - f->value);
+	if (f->value_len >= 2 && s[e - 1] == '\n')
+		f->value_len -= 2;
+	*pos = e;
+	return 1;
+}
+
+static int field_is(const struct field *f, const char *name)
+{
+	return f->name_len == strlen(name) && strncasecmp(f->name, name, f->name_len) == 0;
+}
+
+static int field_in(const struct field *f, const char *const *names)
+{
+	for (; *names; names++)
+		if (field_is(f, *names))
+			return 1;
+	return 0;
+}
+
+/* Unfolded (RFC 5322 2.2.3: a CRLF before white space goes) and trimmed.
+ * The header is canonical: every CR there is part of a CRLF. */
+static char *field_value(const struct field *f)
+{
+	char *v = xmalloc(f->value_len + 1), *o = v;
+	const char *p = f->value, *end = f->value + f->value_len;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	for (; p < end; p++)
+		if (*p != '\r' && *p != '\n')
+			*o++ = *p;
+	while (o > v && (o[-1] == ' ' || o[-1] == '\t'))
+		o--;
+	*o = '\0';
+	return v;
+}
+
+static int has_field(const struct message *m, const char *name)
+{
+	struct field f;
+	size_t pos = 0;
+
+	while (next_field(&m->header, &pos, &f))
+		if (field_is(&f, name))
+			return 1;
+	return 0;
+}
+
+char *message_header(const struct message *m, const char *name)
+{
+	struct field f;
+	size_t pos = 0;
+
+	while (next_field(&m->header, &pos, &f))
+		if (field_is(&f, name))
+			return field_value(&f);
+	return NULL;
+}
+
+char *message_from_address(const struct message *m)
+{
+	struct error ignored;
+	char *v = message_header(m, "From"), *a;
+
+	if (!v)
+		return NULL;
+	a = address_first(v, &ignored);
+	free(v);
+	return a;
+}
+
+/* ---- recipients (-t) ------------------------------------------------- */
+
+static const char *const original_rcpt_fields[] = { "To", "Cc", "Bcc", NULL };
+static const char *const resent_rcpt_fields[] = { "Resent-To", "Resent-Cc", "Resent-Bcc",
+						   NULL };
+
+static int is_resent(const struct field *f)
+{
+	return f->name_len > 7 && strncasecmp(f->name, "Resent-", 7) == 0;
+}
+
+/* The part of the header -t reads, [*from, *to), and which fields: the
+ * first block of Resent- fields (RFC 5322 3.6.6: each resending prepends
+ * one) when it has recipient fields, else the whole header. */
+static const char *const *rcpt_scope(const struct message *m, size_t *from, size_t *to)
+{
+	struct field f;
+	size_t pos = 0;
+	int in_block = 0, has_rcpt = 0;
+
+	*from = 0;
+	*to = m->header.len;
+	while (next_field(&m->header, &pos, &f)) {
+		if (is_resent(&f) && !in_block) {
+			in_block = 1;
+			*from = f.start;
+		} else if (!is_resent(&f) && in_block) {
+			*to = f.start;
+			break;
+		}
+		has_rcpt |= in_block && field_in(&f, resent_rcpt_fields);
+	}
+	if (has_rcpt)
+		return resent_rcpt_fields;
+	*from = 0;   /* a block without Resent-To/Cc/Bcc names nobody new */
+	*to = m->header.len;
+	return original_rcpt_fields;
+}
+
+int message_recipients(const struct message *m, struct address_list *l, struct error *err)
+{
+	size_t pos, to;
+	const char *const *names = rcpt_scope(m, &pos, &to);
+	struct field f;
+	char *v;
+	int rc = 0;
+
+	while (rc == 0 && pos < to && next_field(&m->header, &pos, &f)) {
+		if (!field_in(&f, names))
+			continue;
+		v = field_value(&f);
+		rc = address_list_parse(l, v, err);
+		if (rc < 0)
+			error_prefix(err, _("in the %.*s field"), (int)f.name_len, f.name);
+		free(v);
+	}
+	return rc;
+}
+
+int message_envelope_rcpts(const struct message *m, const char *const *args,
+			   size_t nargs, int from_header, struct address_list *l,
+			   struct error *err)
+{
+	size_t i;
+
+	for (i = 0; i < nargs; i++)
+		if (address_list_parse(l, args[i], err) < 0)
+			return -1;
+	if (from_header && message_recipients(m, l, err) < 0)
+		return -1;
+	if (l->n)
+		return 0;
+	return error_set(err, CAT_USAGE, from_header
+			 ? _("no recipients: the message names none in To, Cc or Bcc, "
+			     "and none was given as an argument")
+			 : _("no recipients given"));
+}
+
+/* ---- fields sendas adds ---------------------------------------------- */
+
+/* RFC 5322 3.3, with English names whatever the locale. */
+static void add_date(struct buf *b, time_t now)
+{
+	static const char days[][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	long off;
+
+	localtime_r(&now, &tm);
+	off = tm.tm_gmtoff / 60;
+	buf_printf(b, "Date: %s, %d %s %d %02d:%02d:%02d %c%02ld%02ld\r\n", days[tm.tm_wday],
+		   tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		   tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+}
+
+static void base64(struct buf *b, const unsigned char *s, size_t n)
+{
+	static const char set[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned long v;
+	size_t i;
+	char q[4];
+
+	for (i = 0; i < n; i += 3) {
+		v = (unsigned long)s[i] << 16 | (i + 1 < n ? (unsigned long)s[i + 1] << 8 : 0) |
+		    (i + 2 < n ? s[i + 2] : 0);
+		q[0] = set[v >> 18 & 63];
+		q[1] = set[v >> 12 & 63];
+		q[2] = i + 1 < n ? set[v >> 6 & 63] : '=';
+		q[3] = i + 2 < n ? set[v & 63] : '=';
+		buf_add(b, q, 4);
+	}
+}
+
+/* RFC 2047 "B" words of at most ENCODED_WORD_INPUT bytes, never cutting a
+ * UTF-8 character, folded between words (the space is not part of the
+ * decoded text, RFC 2047 6.2). */
+static void add_encoded_words(struct buf *b, const char *s, size_t n)
+{
+	unsigned st = 0;
+	int utf8 = utf8_feed(&st, (const unsigned char *)s, n) && st == 0;
+	const char *charset = utf8 ? "UTF-8" : "unknown-8bit";   /* RFC 1428 */
+	size_t k;
+
+	while (n) {
+		k = n < ENCODED_WORD_INPUT ? n : ENCODED_WORD_INPUT;
+		while (utf8 && k < n && k > 1 && ((unsigned char)s[k] & 0xc0) == 0x80)
+			k--;
+		buf_printf(b, "=?%s?B?", charset);
+		base64(b, (const unsigned char *)s, k);
+		buf_adds(b, n > k ? "?=\r\n " : "?=");
+		s += k;
+		n -= k;
+	}
+}
+
+/* A display name: as is when it is atoms, quoted when it has specials,
+ * encoded words when it is not printable ASCII. */
+static void add_phrase(struct buf *b, const char *name)
+{
+	size_t i, n = strlen(name);
+	int plain = n && name[0] != ' ' && name[n - 1] != ' ';
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c >= 0x7f) {
+			add_encoded_words(b, name, n);
+			return;
+		}
+		if (strchr("()<>[]:;@\\,.\"", c))
+			plain = 0;
+	}
+	if (plain) {
+		buf_add(b, name, n);
+		return;
+	}
+	buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (name[i] == '"' || name[i] == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, name[i]);
+	}
+	buf_addc(b, '"');
+}
+
+/* The right side of a Message-ID we make: the sender's domain, else the
+ * From: domain, else one that names no host of ours. */
+static char *id_domain(const struct message *m, const char *sender)
+{
+	struct error ignored;
+	char *a = sender && *sender ? address_mailbox(sender, NULL, &ignored) : NULL;
+	const char *d;
+	char *r;
+
+	if (!a || !address_domain(a)) {
+		free(a);
+		a = message_from_address(m);
+	}
+	d = a ? address_domain(a) : NULL;
+	r = xstrdup(d ? d : "localhost");
+	free(a);
+	return r;
+}
+
+static int add_message_id(struct message *m, const struct message_prepare *p,
+			  struct error *err)
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char rnd[MESSAGE_ID_RANDOM];
+	char id[MESSAGE_ID_RANDOM * 8 / 5 + 2], *domain;
+	size_t i, o = 0, bits = 0;
+	unsigned v = 0;
+	ssize_t got;
+
+	if (p->random) {
+		memcpy(rnd, p->random, sizeof rnd);
+	} else {
+		while ((got = getrandom(rnd, sizeof rnd, 0)) < 0 && errno == EINTR)
+			;
+		if (got != (ssize_t)sizeof rnd)
+			return error_set(err, CAT_INTERNAL,
+					 _("cannot get random bytes for a Message-ID: %s"),
+					 strerror(errno));
+	}
+	for (i = 0; i < sizeof rnd; i++) {
+		v = (v << 8 | rnd[i]) & 0xffff;
+		for (bits += 8; bits >= 5; bits -= 5)
+			id[o++] = b32[v >> (bits - 5) & 31];
+	}
+	if (bits)
+		id[o++] = b32[v << (5 - bits) & 31];
+	id[o] = '\0';
+	domain = id_domain(m, p->sender);
+	buf_printf(&m->added, "Message-ID: <%s@%s>\r\n", id, domain);
+	free(domain);
+	return 0;
+}
+
+/* "From: -F name <sender>", or the sender alone; none for the null sender. */
+static int add_from(struct message *m, const struct message_prepare *p, struct error *err)
+{
+	char *a;
+
+	if (!p->sender || !*p->sender)
+		return 0;
+	a = address_mailbox(p->sender, NULL, err);
+	if (!a)
+		return -1;
+	buf_adds(&m->added, "From: ");
+	if (p->full_name && *p->full_name) {
+		add_phrase(&m->added, p->full_name);
+		buf_printf(&m->added, " <%s>", a);
+	} else {
+		buf_adds(&m->added, a);
+	}
+	buf_adds(&m->added, "\r\n");
+	free(a);
+	return 0;
+}
+
+/* ---- the header block to send ----------------------------------------- */
+
+static const struct {
+	unsigned bit;
+	const char *name;
+} droppable[] = {
+	{ MESSAGE_DROP_BCC, "Bcc" },
+	{ MESSAGE_DROP_BCC, "Resent-Bcc" },
+	{ MESSAGE_DROP_CTE, "Content-Transfer-Encoding" },
+};
+
+static int dropped(const struct message *m, const struct field *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof droppable / sizeof droppable[0]; i++)
+		if ((m->drop & droppable[i].bit) && field_is(f, droppable[i].name))
+			return 1;
+	return 0;
+}
+
+/* Where to fold s[start..end): the last white space within width octets
+ * that follows a non-blank, so that no piece is blank or ends in white
+ * space; 0 when there is none. */
+static size_t fold_point(const char *s, size_t start, size_t end, size_t width)
+{
+	size_t k = start + width < end ? start + width : end - 1;
+
+	for (; k > start + 1; k--)
+		if ((s[k] == ' ' || s[k] == '\t') && s[k - 1] != ' ' && s[k - 1] != '\t')
+			return k;
+	return 0;
+}
+
+/* One header line (with its CRLF) into the prefix.  One over
+ * MESSAGE_LINE_MAX is folded before white space (RFC 5322 2.2.3: unfolding
+ * gives it back), at MESSAGE_FOLD_WIDTH where it can be, as 2.1.1 asks. */
+static int add_header_line(struct message *m, const char *s, size_t n, unsigned long lineno,
+			   struct error *err)
+{
+	size_t start = 0, end = n - 2, k;
+
+	while (end - start > MESSAGE_LINE_MAX ||
+	       (end > MESSAGE_LINE_MAX && end - start > MESSAGE_FOLD_WIDTH)) {
+		k = fold_point(s, start, end, MESSAGE_FOLD_WIDTH);
+		if (!k)
+			k = fold_point(s, start, end, MESSAGE_LINE_MAX);
+		if (!k && end - start <= MESSAGE_LINE_MAX)
+			break;
+		if (!k)
+			return error_set(err, CAT_INPUT,
+					 _("line %lu is longer than %d octets, and it is in the "
+					   "header, without a space where it could be folded"),
+					 lineno, MESSAGE_LINE_MAX);
+		buf_add(&m->prefix, s + start, k - start);
+		buf_add(&m->prefix, "\r\n", 2);
+		start = k;
+	}
+	buf_add(&m->prefix, s + start, n - start);
+	return 0;
+}
+
+/* The header as read minus the dropped fields, the added ones, the empty
+ * line.  Within MESSAGE_PREFIX_MAX by construction. */
+static int build_prefix(struct message *m, struct error *err)
+{
+	const char *h = buf_str(&m->header), *lf;
+	unsigned long lineno = m->header_line;
+	struct field f;
+	size_t pos = 0, p;
+
+	buf_reset(&m->prefix);
+	while (next_field(&m->header, &pos, &f)) {
+		for (p = f.start; p < f.end; p = (size_t)(lf - h) + 1, lineno++) {
+			lf = memchr(h + p, '\n', f.end - p);
+			if (!dropped(m, &f) &&
+			    add_header_line(m, h + p, (size_t)(lf - h) + 1 - p, lineno, err) < 0)
+				return -1;
+		}
+	}
+	buf_add(&m->prefix, buf_str(&m->added), m->added.len);
+	buf_add(&m->prefix, "\r\n", 2);
+	return 0;
+}
+
+/* ---- quoted-printable re-encoding (RFC 2045 6.7) ---------------------- */
+
+struct qp {
+	char *out;
+	size_t len;
+	size_t col;             /* octets on the output line */
+	unsigned char held;     /* a space or tab held back: encoded at a line end */
+	unsigned utf8;          /* utf8_feed() state over the body */
+	int eight;
+	off_t size;
+};
+
+static void qp_put(struct qp *q, const char *s, size_t n)
+{
+	if (q->col + n > MESSAGE_QP_LINE_MAX - 1) {
+		memcpy(q->out + q->len, "=\r\n", 3);   /* soft line break */
+		q->len += 3;
+		q->col = 0;
+	}
+	memcpy(q->out + q->len, s, n);
+	q->len += n;
+	q->col += n;
+}
+
+static void qp_byte(struct qp *q, unsigned char c, int literal)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char enc[3] = { '=', hex[c >> 4], hex[c & 15] };
+
+	if (literal)
+		qp_put(q, (const char *)&c, 1);
+	else
+		qp_put(q, enc, 3);
+}
+
+/* The spool is canonical: a CR is always part of a CRLF, so LF alone
+ * marks line ends here. */
+static void qp_encode(struct qp *q, const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (c == '\r')
+			continue;
+		if (c == '\n') {
+			if (q->held)
+				qp_byte(q, q->held, 0);
+			q->held = 0;
+			memcpy(q->out + q->len, "\r\n", 2);
+			q->len += 2;
+			q->col = 0;
+			continue;
+		}
+		if (q->held)
+			qp_byte(q, q->held, 1);
+		q->held = 0;
+		if (c == ' ' || c == '\t')
+			q->held = c;
+		else
+			qp_byte(q, c, c >= 33 && c <= 126 && c != '=');
+	}
+}
+
+static int qp_copy(struct message *m, int out_fd, struct qp *q, struct error *err)
+{
+	unsigned char *in = xmalloc(READ_CHUNK);
+	off_t off = 0;
+	ssize_t n;
+	int rc = 0;
+
+	q->out = xmalloc(QP_OUT_MAX);
+	while (rc == 0 && (n = pread(m->fd, in, READ_CHUNK, off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = error_set(err, CAT_IO, _("cannot read the spool file: %s"),
+				       strerror(errno));
+			break;
+		}
+		off += n;
+		q->eight |= has_8bit((const char *)in, (size_t)n);
+		utf8_feed(&q->utf8, in, (size_t)n);
+		q->len = 0;
+		qp_encode(q, in, (size_t)n);
+		rc = write_all(out_fd, q->out, q->len, m->spool_dir, err);
+		q->size += (off_t)q->len;
+	}
+	free(in);
+	free(q->out);
+	return rc;
+}
+
+/* NULL when the body can be re-encoded: not MIME, or one text part whose
+ * body is not encoded yet; else why not. */
+static const char *mime_problem(const struct message *m)
+{
+	static const char *const identity[] = { "7bit", "8bit", "binary", NULL };
+	char *type = message_header(m, "Content-Type");
+	char *cte = message_header(m, "Content-Transfer-Encoding");
+	const char *problem = NULL;
+	const char *const *id = identity;
+
+	if (type && strncasecmp(type, "text/", 5) != 0)
+		problem = N_("it is not a single text part");
+	if (cte && !problem) {
+		cte[strcspn(cte, " \t(;")] = '\0';
+		while (*id && strcasecmp(cte, *id) != 0)
+			id++;
+		if (!*id)
+			problem = N_("its body is encoded already");
+	}
+	free(type);
+	free(cte);
+	return problem;
+}
+
+/* A new spool with the body quoted-printable, and the MIME fields that
+ * say so. */
+static int reencode(struct message *m, struct error *err)
+{
+	struct qp q = { .out = NULL };
+	int fd = spool_open(m->spool_dir, err);
+
+	if (fd < 0)
+		return -1;
+	if (qp_copy(m, fd, &q, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(m->fd);
+	m->fd = fd;
+	m->size = q.size;
+	m->body_8bit = 0;
+	m->has_8bit = m->header_8bit;
+	m->body_long_line = 0;
+	m->reencoded = 1;
+	m->drop |= MESSAGE_DROP_CTE;
+	if (!has_field(m, "MIME-Version"))
+		buf_adds(&m->added, "MIME-Version: 1.0\r\n");
+	if (!has_field(m, "Content-Type"))
+		buf_printf(&m->added, "Content-Type: text/plain; charset=%s\r\n",
+			   !q.eight ? "us-ascii" : q.utf8 == 0 ? "utf-8" : "unknown-8bit");
+	buf_adds(&m->added, "Content-Transfer-Encoding: quoted-printable\r\n");
+	return 0;
+}
+
+int message_prepare(struct message *m, const struct message_prepare *p, struct error *err)
+{
+	const char *problem;
+
+	m->drop |= MESSAGE_DROP_BCC;
+	if (!has_field(m, "Date"))
+		add_date(&m->added, p->now);
+	if (!has_field(m, "Message-ID") && add_message_id(m, p, err) < 0)
+		return -1;
+	if (!has_field(m, "From") && add_from(m, p, err) < 0)
+		return -1;
+	if (m->body_long_line) {
+		problem = mime_problem(m);
+		if (problem)
+			return error_set(err, CAT_INPUT,
+					 _("line %lu is longer than %d octets, and the message "
+					   "cannot be re-encoded: %s"),
+					 m->body_long_line, MESSAGE_LINE_MAX, _(problem));
+		if (reencode(m, err) < 0)
+			return -1;
+	}
+	return build_prefix(m, err);
+}
+
+int message_make_7bit(struct message *m, struct error *err)
+{
+	const char *problem;
+
+	if (m->header_8bit)
+		return error_set(err, CAT_INPUT,
+				 _("the header has 8-bit characters, and the server does not "
+				   "accept 8BITMIME"));
+	if (!m->body_8bit)
+		return 0;
+	problem = mime_problem(m);
+	if (problem)
+		return error_set(err, CAT_INPUT,
+				 _("the body has 8-bit characters, the server does not accept "
+				   "8BITMIME, and the message cannot be re-encoded: %s"),
+				 _(problem));
+	if (reencode(m, err) < 0)
+		return -1;
+	return build_prefix(m, err);
+}

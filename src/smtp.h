@@ -1,0 +1,143 @@
+/* smtp.h: the SMTP submission engine (RFC 5321, 3207, 4954, 2920, 6409).
+ *
+ * The engine talks SMTP and nothing else: it does not choose accounts, read
+ * files or print.  A session is opened (connect, greeting, EHLO, STARTTLS or
+ * implicit TLS, EHLO again, AUTH), carries one or more transactions, and is
+ * closed with QUIT.  Each step is a named state; smtp_set_state() in smtp.c is
+ * the only place that changes it, and it is traced.
+ *
+ * Every outcome is written into a struct smtp_result: the stage reached, the
+ * reply that decided it (the first failure of a pipelined group, never the
+ * 503/554 that follow from it), and each recipient's own reply.  Errors come
+ * back as -1 plus struct error, whose category classify.c derived from the
+ * stage and the reply. */
+#ifndef SENDAS_SMTP_H
+#define SENDAS_SMTP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "auth.h"
+#include "error.h"
+#include "reply.h"
+#include "tls.h"
+
+enum smtp_state {
+	SMTP_CONNECT,
+	SMTP_GREETING,
+	SMTP_EHLO,
+	SMTP_STARTTLS,
+	SMTP_TLS,
+	SMTP_AUTH,
+	SMTP_MAIL,
+	SMTP_RCPT,
+	SMTP_DATA,
+	SMTP_BODY,              /* the content and the final dot */
+	SMTP_RSET,
+	SMTP_QUIT,
+	SMTP_DONE,
+	SMTP_STATE_COUNT
+};
+
+/* "MAIL", "RCPT", "after DATA", ... for messages and traces. */
+const char *smtp_state_name(enum smtp_state st);
+
+enum smtp_tls_mode {
+	SMTP_TLS_STARTTLS,      /* RFC 3207; refuse to go on without it */
+	SMTP_TLS_IMPLICIT,      /* RFC 8314, port 465 */
+	SMTP_TLS_OFF,           /* plaintext: no AUTH is ever sent */
+};
+
+/* Capabilities from EHLO, as bits. */
+enum smtp_cap {
+	CAP_PIPELINING = 1 << 0,
+	CAP_SIZE = 1 << 1,
+	CAP_8BITMIME = 1 << 2,
+	CAP_SMTPUTF8 = 1 << 3,
+	CAP_DSN = 1 << 4,
+	CAP_CHUNKING = 1 << 5,
+	CAP_ENHANCEDSTATUSCODES = 1 << 6,
+	CAP_STARTTLS = 1 << 7,
+	CAP_AUTH = 1 << 8,
+};
+
+/* Where the engine reports what it sends and receives, for -v.  dir is '>'
+ * (client), '<' (server) or '*' (an event).  AUTH data is already redacted. */
+typedef void smtp_trace_fn(void *ctx, char dir, const char *text, size_t len);
+
+struct smtp_params {
+	const char *host;       /* A-label */
+	const char *port;
+	enum smtp_tls_mode tls_mode;
+	struct tls_params tls;
+	const char *helo_name;  /* EHLO argument */
+	int timeout;            /* seconds */
+	const struct auth_params *auth;  /* NULL: do not authenticate */
+	smtp_trace_fn *trace;   /* NULL: silent */
+	void *trace_ctx;
+};
+
+struct envelope {
+	const char *sender;     /* "" for the null sender */
+	const char *const *rcpts;
+	size_t nrcpts;
+	int body_8bit;          /* BODY=8BITMIME */
+	int smtputf8;           /* SMTPUTF8 */
+	/* DSN (RFC 3461), sent only when the server offers DSN; NULL: none. */
+	const char *dsn_notify; /* NOTIFY= for every recipient */
+	const char *dsn_ret;    /* RET= */
+	const char *envid;      /* ENVID=, already xtext-safe (cli.c checks) */
+};
+
+/* The message as the engine reads it: optional header lines to put in
+ * front, then the spool file from offset 0.  Both are CRLF-terminated lines,
+ * not yet dot-stuffed. */
+struct smtp_content {
+	const char *prefix;
+	size_t prefix_len;
+	int fd;
+	off_t size;             /* prefix + file */
+};
+
+struct smtp_rcpt_result {
+	struct reply reply;
+	int accepted;
+};
+
+struct smtp_result {
+	enum smtp_state stage;  /* the step that decided the outcome */
+	struct reply reply;     /* the reply that decided it (code 0: none) */
+	struct smtp_rcpt_result *rcpts;
+	size_t nrcpts;
+	unsigned caps;
+	unsigned long size_limit;
+	char *greeting_host;    /* first word of the 220 greeting */
+	char *auth_offered;     /* the server's AUTH list, or NULL */
+	const char *auth_mech;  /* the mechanism used, or NULL */
+	char *tls_version;      /* e.g. "TLS1.3", or NULL */
+	unsigned long writes;   /* writes made on the connection */
+};
+
+void smtp_result_init(struct smtp_result *r);
+void smtp_result_release(struct smtp_result *r);
+
+struct smtp_session;
+
+/* Connect, greet, secure, authenticate.  NULL and err on failure; res says
+ * the stage and the reply. */
+struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *res,
+			       struct error *err);
+
+/* One message: MAIL, RCPT..., DATA (pipelined when offered), the content
+ * dot-stuffed in large writes, the final dot.  All recipients must be
+ * accepted or nothing is sent (RSET, or dropping the connection when the
+ * server already said 354), so a retry never duplicates.  0 when the server
+ * accepted the message. */
+int smtp_send(struct smtp_session *s, const struct envelope *env,
+	      const struct smtp_content *content, struct smtp_result *res,
+	      struct error *err);
+
+/* QUIT (best effort) and free.  NULL is fine. */
+void smtp_close(struct smtp_session *s);
+
+#endif

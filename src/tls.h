@@ -1,0 +1,84 @@
+/* tls.h: the TLS layer.  tls.c is the only file that includes GnuTLS.
+ *
+ * A struct tls is one client session over a connected, blocking socket that
+ * the caller owns (conn.c).  The caller sets SO_RCVTIMEO/SO_SNDTIMEO on the
+ * socket; a timeout then surfaces here as CAT_TIMEOUT.
+ *
+ * Security defaults (RFC 8314, RFC 8997): the certificate is verified against
+ * the system trust store, or trust_file when given, and the host name is
+ * checked (and sent as SNI) in its A-label form; TLS 1.0 and 1.1 are off even
+ * though GnuTLS's NORMAL allows them.  A "sha256:HEX" fingerprint pin, when
+ * given, replaces CA verification (for self-signed servers) and must match the
+ * server certificate exactly.  There is no option to skip verification. */
+#ifndef SENDAS_TLS_H
+#define SENDAS_TLS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "error.h"
+
+struct tls_params {
+	const char *host;         /* A-label host name to verify and send as SNI
+				   * (no SNI for an IP literal, RFC 6066); NULL
+				   * only together with a fingerprint */
+	const char *trust_file;   /* PEM CA bundle, or NULL for the system store;
+				   * ignored when a fingerprint is pinned */
+	const char *fingerprint;  /* "sha256:AB:CD:..." or "sha256:abcd...", or NULL */
+	const char *cert_file;    /* client certificate (PEM), or NULL */
+	const char *key_file;     /* its key (PEM), or NULL */
+	const char *priority;     /* GnuTLS priority string, or NULL for our default */
+};
+
+struct tls;
+
+/* Handshake and verify on fd.  NULL and err on failure: CAT_TLS for
+ * handshake and verification failures (the text lists every reason that
+ * applies: expired, not for this host, not signed by a trusted authority,
+ * fingerprint mismatch, ...), CAT_TIMEOUT, CAT_CONNECT when the peer closed,
+ * CAT_CONFIG for unreadable trust/cert/key files or a bad priority string
+ * or fingerprint syntax, CAT_INTERNAL without host and fingerprint.
+ *
+ * The socket timeouts apply to each read and write, not to the handshake as
+ * a whole: a server that trickles bytes can stretch it. */
+struct tls *tls_open(int fd, const struct tls_params *p, struct error *err);
+
+/* Send all of n bytes (as few records as GnuTLS allows).  0, or -1 and err:
+ * CAT_TIMEOUT, CAT_CONNECT, CAT_TLS (with the server's alert, if it left one). */
+int tls_send(struct tls *t, const void *data, size_t n, struct error *err);
+
+/* Receive up to n bytes: >0 bytes read, 0 the peer closed (EOF, also an
+ * unclean close), -1 and err (CAT_TIMEOUT, CAT_CONNECT, CAT_TLS). */
+ssize_t tls_recv(struct tls *t, void *data, size_t n, struct error *err);
+
+/* Bytes already decrypted and buffered inside the TLS layer. */
+size_t tls_pending(struct tls *t);
+
+enum tls_cb_type {
+	TLS_CB_EXPORTER,          /* RFC 9266 tls-exporter (TLS 1.3, and 1.2 with EMS) */
+	TLS_CB_UNIQUE,            /* RFC 5929 tls-unique (TLS 1.2 only) */
+};
+
+/* Channel-binding data, base64 encoded, as GNU SASL wants it in
+ * GSASL_CB_TLS_EXPORTER / GSASL_CB_TLS_UNIQUE.  A new string the caller frees
+ * (it is not secret), or NULL when this session cannot provide that type. */
+char *tls_channel_binding(struct tls *t, enum tls_cb_type type);
+
+/* Append a human description for -v and --serverinfo: protocol version,
+ * cipher suite, for each certificate in the chain its subject, issuer,
+ * validity and SHA-256 fingerprint, then the verification result of the
+ * chain.  Lines end in '\n'. */
+void tls_describe(struct tls *t, struct buf *out);
+
+/* "TLS1.3" etc., for short summaries. */
+const char *tls_version_name(struct tls *t);
+
+/* Send close_notify (best effort, no waiting) and free.  NULL is fine.
+ * Does not close the fd. */
+void tls_close(struct tls *t);
+
+/* The library version string, for --version. */
+const char *tls_library_version(void);
+
+#endif

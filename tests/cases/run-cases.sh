@@ -1,0 +1,120 @@
+#!/bin/bash
+# run-cases.sh: transcript tests against our scripted test server, in the
+# spirit of curl's tests/data.  Each tests/cases/*.case file holds sections:
+#
+#   === args      sendas arguments (one line, split by the shell, after
+#                 substitution); -C is added
+#   === account   the account file (written mode 0600)
+#   === stdin     the message (LF line ends are fine: sendas canonicalises)
+#   === server    the test server's script (tests/server/README)
+#   === server-options  extra test server options (e.g. --implicit-tls)
+#   === exit      the expected exit code
+#   === stderr    extended regexes, each must match a line of stderr
+#   === stderr-not  extended regexes that must match no line of stderr
+#   === wire      the expected client side of the record: its "R:" (one
+#                 read, under TLS one TLS record) and "C:" lines, exactly
+#                 and in order, each line a bash glob
+#   === record    extended regexes, each must match a line of the record
+#
+# Substituted everywhere: @PORT@ (the server's port), @CERTS@ (test
+# certificates: ca.pem server.pem ...), @T@ (the case's scratch directory).
+. "$(dirname "$0")/../lib.sh"
+
+CASES=${CASES:-$top_srcdir/tests/cases}
+certs=$T/certs
+mkdir -p "$certs"
+sh "$top_srcdir/tests/beds/mkcerts.sh" "$certs" >"$T/mkcerts.log" 2>&1 ||
+	{ echo "Bail out! cannot make test certificates"; exit 1; }
+
+# section FILE NAME: the body of "=== NAME" up to the next "=== ".
+section() {
+	awk -v want="=== $2" '
+		/^=== / { inside = ($0 == want); next }
+		inside { print }' "$1"
+}
+
+subst() {
+	sed -e "s|@PORT@|$port|g" -e "s|@CERTS@|$certs|g" -e "s|@T@|$dir|g"
+}
+
+start_server() {
+	local opts
+	opts=$(section "$case" server-options)
+	section "$case" server >"$dir/script"
+	"$TESTSERVER" --script "$dir/script" --record "$dir/record" \
+		--port-file "$dir/port" --cert "$certs/server.pem" \
+		--key "$certs/server.key" --timeout 10 $opts \
+		>"$dir/server.out" 2>&1 &
+	server_pid=$!
+	for _ in $(seq 200); do
+		[ -s "$dir/port" ] && break
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	port=$(cat "$dir/port" 2>/dev/null)
+}
+
+check_lines() {   # check_lines TEXT-FILE REGEX-FILE MUST(1|0) WHAT
+	local text=$1 regexes=$2 must=$3 what=$4 re
+	while IFS= read -r re; do
+		[ -n "$re" ] || continue
+		if grep -Eq -- "$re" "$text"; then
+			ok $((1 - must)) "$name: $what matches /$re/"
+		else
+			ok "$must" "$name: $what matches /$re/"
+		fi
+		[ "$must" = 1 ] && ! grep -Eq -- "$re" "$text" && sed 's/^/#   /' "$text" | head -30
+	done <"$regexes"
+}
+
+check_wire() {
+	local want=$dir/wire.want got=$dir/wire.got i=0 bad=0 w g
+	section "$case" wire | subst >"$want"
+	[ -s "$want" ] || return 0
+	grep -E '^(R|C): ' "$dir/record" >"$got"
+	mapfile -t W <"$want"
+	mapfile -t G <"$got"
+	[ "${#W[@]}" -eq "${#G[@]}" ] || bad=1
+	for ((i = 0; i < ${#W[@]} && !bad; i++)); do
+		# The record escapes CR as \r: a backslash is literal here,
+		# and only * and ? are wildcards.
+		w=${W[i]//\\/\\\\}
+		w=${w//[/\\[}
+		# shellcheck disable=SC2053
+		[[ ${G[i]} == $w ]] || bad=1
+	done
+	ok "$bad" "$name: the client's bytes and writes are as expected"
+	[ "$bad" = 0 ] || diff "$want" "$got" | sed 's/^/#   /' | head -40
+}
+
+run_case() {
+	case=$1 name=$(basename "$1" .case) dir=$T/$name
+	mkdir -p "$dir"
+	start_server
+	section "$case" account | subst >"$dir/accounts.ini"
+	chmod 600 "$dir/accounts.ini"
+	section "$case" stdin >"$dir/stdin"
+	args=$(section "$case" args | subst)
+	# shellcheck disable=SC2086
+	"$SENDAS" -C "$dir/accounts.ini" $args <"$dir/stdin" >"$dir/stdout" 2>"$dir/stderr"
+	rc=$?
+	wait "$server_pid"
+	server_rc=$?
+	is "$rc" "$(section "$case" exit)" "$name: exit code"
+	[ "$rc" = "$(section "$case" exit)" ] || sed 's/^/#   stderr: /' "$dir/stderr" | head -20
+	section "$case" stderr | subst >"$dir/stderr.re"
+	check_lines "$dir/stderr" "$dir/stderr.re" 1 "stderr"
+	section "$case" stderr-not | subst >"$dir/stderr-not.re"
+	check_lines "$dir/stderr" "$dir/stderr-not.re" 0 "stderr never"
+	check_wire
+	section "$case" record | subst >"$dir/record.re"
+	check_lines "$dir/record" "$dir/record.re" 1 "record"
+	want_server=$(section "$case" server-exit)
+	is "$server_rc" "${want_server:-0}" "$name: the test server's expectations were met"
+	[ "$server_rc" = "${want_server:-0}" ] || sed 's/^/#   record: /' "$dir/record" | tail -15
+}
+
+for c in "$CASES"/*.case; do
+	run_case "$c"
+done
+done_testing

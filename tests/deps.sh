@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install what building and testing sendas needs on Debian 12, if missing.
+# Run as root, or with sudo available.  Idempotent and quiet when all is there.
+set -e
+
+PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
+libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
+gnutls-bin python3 postfix dovecot-core valgrind mandoc strace"
+
+missing=
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "tests/deps.sh: installing:$missing" >&2
+# Postfix asks how to configure the system instance: not at all.  The test
+# beds run private instances and never touch /etc/postfix.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,103 @@
+# tests/lib.sh: shared by the shell tests (bash).  TAP output, temporary
+# directories, the Postfix bed and the scripted test server.
+#
+# The test harness exports top_srcdir, top_builddir, SENDAS and TESTSERVER.
+
+set -u
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${SENDAS:=$top_builddir/src/sendas}"
+: "${TESTSERVER:=$top_builddir/tests/server/sendas-testserver}"
+
+tap_n=0
+tap_failed=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/sendas-test.XXXXXX")
+cleanups=()
+
+at_exit() {
+	local i
+	for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${cleanups[i]}" >/dev/null 2>&1 || :
+	done
+	rm -rf "$T"
+}
+trap at_exit EXIT
+
+# ok CONDITION-EXIT-STATUS DESCRIPTION: "ok $? 'text'" after a command.
+ok() {
+	local status=$1; shift
+	tap_n=$((tap_n + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $tap_n - $*"
+	else
+		echo "not ok $tap_n - $*"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+	local got=$1 want=$2; shift 2
+	if [ "$got" = "$want" ]; then
+		ok 0 "$@"
+	else
+		ok 1 "$@"
+		printf '#   got:  %s\n#   want: %s\n' "$got" "$want"
+	fi
+}
+
+# like TEXT PATTERN DESCRIPTION: grep -E PATTERN in TEXT.
+like() {
+	local text=$1 pat=$2; shift 2
+	if printf '%s\n' "$text" | grep -Eq -- "$pat"; then
+		ok 0 "$@"
+	else
+		ok 1 "$@"
+		printf '%s\n' "$text" | sed 's/^/#   /' | head -20
+		printf '#   does not match: %s\n' "$pat"
+	fi
+}
+
+diag() { printf '# %s\n' "$*"; }
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+# bed_start: start a Postfix + Dovecot bed and source its env (BED_*).
+bed_start() {
+	BED=$T/bed
+	chmod 755 "$T"   # user postfix must reach the bed
+	if ! "$top_srcdir/tests/beds/postfix-bed" start "$BED" >"$T/bed-start.log" 2>&1; then
+		echo "Bail out! the Postfix bed did not start"
+		sed 's/^/# /' "$T/bed-start.log"
+		exit 1
+	fi
+	cleanups+=("'$top_srcdir/tests/beds/postfix-bed' stop '$BED'")
+	# shellcheck disable=SC1091
+	. "$BED/env"
+}
+
+# maildir_files USER: the delivered files of a bed user, oldest first.
+maildir_files() {
+	local user=${1%%@*}
+	ls -1tr "$BED_MAILDIR_ROOT/example.test/$user/new/" 2>/dev/null |
+		sed "s|^|$BED_MAILDIR_ROOT/example.test/$user/new/|"
+}
+
+# write_accounts FILE: an account file from stdin, private.
+write_accounts() {
+	( umask 077; cat >"$1" )
+}
+
+# Run sendas; sets OUT, ERR, RC.
+run_sendas() {
+	local input=$1; shift
+	printf '%s' "$input" | "$SENDAS" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+}
+
+[ -x "$SENDAS" ] || { echo "Bail out! $SENDAS is not built"; exit 1; }

@@ -1,0 +1,68 @@
+#!/bin/bash
+# The whole test suite, from a fresh clone on Debian 12:
+#   bash tests/run.sh
+# installs what is missing, builds twice (plain, and with ASan + UBSan), runs
+# `make check` in each, then `make distcheck`, and ends with the line
+# "N passed, N failed" summed over everything.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+sh tests/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+[ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 skipped=0
+
+# count LOG: add the totals of an automake test-suite.log.
+count() {
+	local log=$1 n
+	for key in PASS XFAIL; do
+		n=$(sed -n "s/^# $key: *\([0-9]*\).*/\1/p" "$log" | head -1)
+		passed=$((passed + ${n:-0}))
+	done
+	for key in FAIL XPASS ERROR; do
+		n=$(sed -n "s/^# $key: *\([0-9]*\).*/\1/p" "$log" | head -1)
+		failed=$((failed + ${n:-0}))
+	done
+	n=$(sed -n "s/^# SKIP: *\([0-9]*\).*/\1/p" "$log" | head -1)
+	skipped=$((skipped + ${n:-0}))
+}
+
+# suite NAME BUILDDIR [configure args]
+suite() {
+	local name=$1 dir=$2; shift 2
+	echo "=== $name: build in $dir"
+	if ! sh tests/build.sh "$dir" "$@"; then
+		echo "=== $name: build FAILED"
+		failed=$((failed + 1))
+		return
+	fi
+	echo "=== $name: make check"
+	make -C "$dir" -j2 check >"$dir/check.out" 2>&1
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' "$dir/check.out" | grep -v '^PASS' | head -50
+	if [ -f "$dir/test-suite.log" ]; then
+		count "$dir/test-suite.log"
+		grep -E '^# (TOTAL|PASS|FAIL|ERROR|SKIP)' "$dir/test-suite.log"
+		grep -q '^# FAIL: *0' "$dir/test-suite.log" || sed -n '/^FAIL\|^ERROR/,/^$/p' "$dir/test-suite.log" | head -200
+	else
+		tail -30 "$dir/check.out"
+		failed=$((failed + 1))
+	fi
+}
+
+suite plain build
+suite sanitizers build-asan --enable-sanitizers
+
+echo "=== make distcheck"
+if make -C build distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >build/distcheck.out 2>&1; then
+	passed=$((passed + 1)); echo "distcheck: ok"
+else
+	failed=$((failed + 1)); echo "distcheck: FAILED"; tail -40 build/distcheck.out
+fi
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

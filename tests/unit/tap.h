@@ -1,0 +1,79 @@
+/* tap.h: the smallest TAP producer, for tests/unit.
+ *
+ * Each test program prints "1..N" at the end (a trailing plan is valid TAP)
+ * and one "ok"/"not ok" line per check; automake's tap-driver counts them.
+ * A failed check also prints the expression, file and line as a diagnostic. */
+#ifndef SENDAS_TAP_H
+#define SENDAS_TAP_H
+
+#include <stdio.h>
+#include <string.h>
+
+struct tap {
+	int n;
+	int failed;
+};
+
+static struct tap tap_state;
+
+#define ok(cond, ...) tap_ok(!!(cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
+
+static inline int tap_ok(int pass, const char *expr, const char *file, int line,
+			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#include <stdarg.h>
+
+static inline int tap_ok(int pass, const char *expr, const char *file, int line,
+			 const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_state.n++;
+	printf("%s %d - ", pass ? "ok" : "not ok", tap_state.n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!pass) {
+		tap_state.failed++;
+		printf("# failed: %s at %s:%d\n", expr, file, line);
+	}
+	fflush(stdout);
+	return pass;
+}
+
+/* Compare strings, showing both on failure. */
+#define is_str(got, want, ...) tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
+
+static inline int tap_is_str(const char *got, const char *want, const char *file,
+			     int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static inline int tap_is_str(const char *got, const char *want, const char *file,
+			     int line, const char *fmt, ...)
+{
+	int pass = got && want ? strcmp(got, want) == 0 : got == want;
+	va_list ap;
+
+	tap_state.n++;
+	printf("%s %d - ", pass ? "ok" : "not ok", tap_state.n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!pass) {
+		tap_state.failed++;
+		printf("# at %s:%d\n#   got:  '%s'\n#   want: '%s'\n", file, line,
+		       got ? got : "(null)", want ? want : "(null)");
+	}
+	fflush(stdout);
+	return pass;
+}
+
+static inline int tap_done(void)
+{
+	printf("1..%d\n", tap_state.n);
+	return tap_state.failed ? 1 : 0;
+}
+
+#endif

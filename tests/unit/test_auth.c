@@ -1,0 +1,461 @@
+/* test_auth.c: auth.c against a real GNU SASL server session, in process.
+ *
+ * Each exchange plays SMTP AUTH without the socket: the client's base64
+ * strings go to gsasl_step64() on a server session, whose challenges go back
+ * through auth_step(), until the server accepts (235) or refuses (535). */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsasl.h>
+
+#include "auth.h"
+#include "tap.h"
+#include "xalloc.h"
+
+#define USER "user@example.org"
+/* Spaces, shell metacharacters and UTF-8: none of it may be mangled. */
+#define PASSWORD "p\xc3\xa4sswört \xe2\x9c\x93 ;$(x)"
+#define WRONG_PASSWORD "p\xc3\xa4sswört \xe2\x9c\x93 ;$(y)"
+/* Fake channel-binding data (base64 of 32 bytes), the same on both sides. */
+#define CB_EXPORTER "ZmFrZSB0bHMtZXhwb3J0ZXIgZGF0YSwgMzIgYnl0ZXM="
+#define CB_UNIQUE "ZmFrZSB0bHMtdW5pcXVlIGRhdGE="
+#define CB_OTHER "b3RoZXIgY2hhbm5lbCBiaW5kaW5nIGRhdGEgLi4uLi4="
+
+struct server_conf {
+	const char *password;           /* what the server holds for USER */
+	const char *cb_exporter;        /* its channel binding, or NULL */
+	const char *cb_unique;
+};
+
+static int server_callback(Gsasl *ctx, Gsasl_session *s, Gsasl_property prop)
+{
+	const struct server_conf *conf = gsasl_callback_hook_get(ctx);
+	const char *authid = gsasl_property_fast(s, GSASL_AUTHID);
+	const char *password = gsasl_property_fast(s, GSASL_PASSWORD);
+	const char *v = NULL;
+
+	switch (prop) {
+	case GSASL_PASSWORD:
+		if (authid && strcmp(authid, USER) == 0)
+			v = conf->password;
+		break;
+	case GSASL_VALIDATE_SIMPLE:
+		return authid && password && strcmp(authid, USER) == 0 &&
+		       strcmp(password, conf->password) == 0
+		       ? GSASL_OK : GSASL_AUTHENTICATION_ERROR;
+	case GSASL_CB_TLS_EXPORTER:
+		v = conf->cb_exporter;
+		break;
+	case GSASL_CB_TLS_UNIQUE:
+		v = conf->cb_unique;
+		break;
+	default:
+		break;
+	}
+	if (!v)
+		return GSASL_NO_CALLBACK;
+	return gsasl_property_set(s, prop, v);
+}
+
+enum outcome {
+	ACCEPTED,               /* the server said yes and the client was done */
+	REFUSED,                /* the server said no (535) */
+	CLIENT_FAILED,          /* auth_start or auth_step failed */
+	OUT_OF_STEP,            /* the two sides disagree about the end */
+};
+
+static const char *outcome_name(enum outcome o)
+{
+	static const char *const names[] = { "accepted", "refused",
+					     "client failed", "out of step" };
+
+	return names[o];
+}
+
+/* Flip one character of the signature in a SCRAM server-final message. */
+static char *tamper_signature(const char *b64)
+{
+	char *raw, *out;
+	size_t len;
+
+	if (gsasl_base64_from(b64, strlen(b64), &raw, &len) != GSASL_OK)
+		return NULL;
+	if (len > 3 && raw[0] == 'v' && raw[1] == '=')
+		raw[2] = raw[2] == 'A' ? 'B' : 'A';
+	if (gsasl_base64_to(raw, len, &out, NULL) != GSASL_OK)
+		out = NULL;
+	gsasl_free(raw);
+	return out;
+}
+
+/* One AUTH dialogue.  err gets the client's error, if any. */
+static enum outcome exchange(const char *mech, const struct auth_params *cp,
+			     const struct server_conf *sc, int tamper,
+			     struct error *err)
+{
+	enum outcome result = OUT_OF_STEP;
+	enum auth_step_result last = AUTH_STEP_MORE;
+	Gsasl *ctx;
+	Gsasl_session *srv;
+	struct auth *a;
+	char *resp = NULL, *chal = NULL;
+	int rc, round;
+
+	error_clear(err);
+	if (gsasl_init(&ctx) != GSASL_OK)
+		return OUT_OF_STEP;
+	gsasl_callback_set(ctx, server_callback);
+	gsasl_callback_hook_set(ctx, (void *)(uintptr_t)sc);
+	if (gsasl_server_start(ctx, mech, &srv) != GSASL_OK) {
+		gsasl_done(ctx);
+		return OUT_OF_STEP;
+	}
+	a = auth_start(mech, cp, err);
+	if (!a) {
+		result = CLIENT_FAILED;
+		goto out;
+	}
+	/* "AUTH MECH initial-response", or a bare "AUTH MECH". */
+	if (auth_has_initial_response(a)) {
+		last = auth_step(a, NULL, &resp, err);
+		if (last == AUTH_STEP_ERROR) {
+			result = CLIENT_FAILED;
+			goto out;
+		}
+	}
+	for (round = 0; round < 10; round++) {
+		rc = gsasl_step64(srv, resp, &chal);
+		free_secret(resp);
+		resp = NULL;
+		if (rc != GSASL_OK && rc != GSASL_NEEDS_MORE) {
+			result = REFUSED;
+			break;
+		}
+		if (rc == GSASL_OK && (!chal || !*chal)) {
+			/* 235 */
+			result = last == AUTH_STEP_DONE ? ACCEPTED : OUT_OF_STEP;
+			break;
+		}
+		/* 334 challenge; with GSASL_OK it is the server's last word
+		 * (SCRAM's signature), answered by an empty line. */
+		if (rc == GSASL_OK && tamper) {
+			char *t = tamper_signature(chal);
+
+			gsasl_free(chal);
+			chal = t;
+		}
+		last = auth_step(a, chal, &resp, err);
+		gsasl_free(chal);
+		chal = NULL;
+		if (last == AUTH_STEP_ERROR) {
+			result = CLIENT_FAILED;
+			break;
+		}
+		if (rc == GSASL_OK) {
+			result = last == AUTH_STEP_DONE && strcmp(resp, "") == 0
+				 ? ACCEPTED : OUT_OF_STEP;
+			break;
+		}
+	}
+out:
+	free_secret(resp);
+	gsasl_free(chal);
+	auth_end(a);
+	gsasl_finish(srv);
+	gsasl_done(ctx);
+	return result;
+}
+
+/* The client's initial response, decoded, in a new string. */
+static char *initial_response(const char *mech, const struct auth_params *p)
+{
+	struct error err;
+	struct auth *a = auth_start(mech, p, &err);
+	char *resp = NULL, *raw = NULL, *s;
+	size_t len = 0;
+
+	if (!a)
+		return NULL;
+	if (auth_step(a, NULL, &resp, &err) != AUTH_STEP_ERROR)
+		gsasl_base64_from(resp, strlen(resp), &raw, &len);
+	free_secret(resp);
+	auth_end(a);
+	if (!raw)
+		return NULL;
+	s = xstrndup(raw, len);
+	gsasl_free(raw);
+	return s;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void test_mechanisms(void)
+{
+	static const struct {
+		const char *mech;
+		const char *cb_exporter, *cb_unique;
+	} cases[] = {
+		{ "PLAIN", NULL, NULL },
+		{ "LOGIN", NULL, NULL },
+		{ "CRAM-MD5", NULL, NULL },
+		{ "SCRAM-SHA-1", NULL, NULL },
+		{ "SCRAM-SHA-256", NULL, NULL },
+		/* cb data present but a non-PLUS mechanism: none may be sent */
+		{ "SCRAM-SHA-256", CB_EXPORTER, CB_UNIQUE },
+		{ "SCRAM-SHA-1-PLUS", CB_EXPORTER, NULL },
+		{ "SCRAM-SHA-256-PLUS", CB_EXPORTER, NULL },
+		{ "SCRAM-SHA-256-PLUS", NULL, CB_UNIQUE },
+		{ "SCRAM-SHA-256-PLUS", CB_EXPORTER, CB_UNIQUE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct auth_params p = { USER, PASSWORD, NULL,
+					 cases[i].cb_exporter, cases[i].cb_unique };
+		struct server_conf right = { PASSWORD, cases[i].cb_exporter,
+					     cases[i].cb_unique };
+		struct server_conf wrong = right;
+		struct error err;
+		enum outcome o;
+
+		wrong.password = WRONG_PASSWORD;
+		o = exchange(cases[i].mech, &p, &right, 0, &err);
+		ok(o == ACCEPTED, "%s (exporter %s, unique %s): right password "
+		   "accepted (%s%s%s)", cases[i].mech,
+		   cases[i].cb_exporter ? "yes" : "no",
+		   cases[i].cb_unique ? "yes" : "no", outcome_name(o),
+		   o == CLIENT_FAILED ? ": " : "", o == CLIENT_FAILED ? err.text : "");
+		o = exchange(cases[i].mech, &p, &wrong, 0, &err);
+		ok(o == REFUSED, "%s: wrong password refused by the server (%s)",
+		   cases[i].mech, outcome_name(o));
+	}
+}
+
+static void test_channel_binding(void)
+{
+	struct auth_params both = { USER, PASSWORD, NULL, CB_EXPORTER, CB_UNIQUE };
+	struct auth_params unique = { USER, PASSWORD, NULL, NULL, CB_UNIQUE };
+	struct auth_params none = { USER, PASSWORD, NULL, NULL, NULL };
+	struct server_conf other = { PASSWORD, CB_OTHER, CB_OTHER };
+	struct error err;
+	char *first;
+	enum outcome o;
+
+	first = initial_response("SCRAM-SHA-256", &both);
+	ok(starts_with(first, "n,,n="), "SCRAM-SHA-256 with cb data available "
+	   "sends gs2 header \"n,,\", not \"y,,\" (%s)", first ? first : "(null)");
+	free(first);
+	first = initial_response("SCRAM-SHA-1", &both);
+	ok(starts_with(first, "n,,"), "SCRAM-SHA-1 likewise (%s)",
+	   first ? first : "(null)");
+	free(first);
+	first = initial_response("SCRAM-SHA-256-PLUS", &both);
+	ok(starts_with(first, "p=tls-exporter,,n="), "-PLUS prefers tls-exporter (%s)",
+	   first ? first : "(null)");
+	free(first);
+	first = initial_response("SCRAM-SHA-256-PLUS", &unique);
+	ok(starts_with(first, "p=tls-unique,,n="), "-PLUS falls back to tls-unique (%s)",
+	   first ? first : "(null)");
+	free(first);
+
+	o = exchange("SCRAM-SHA-256-PLUS", &both, &other, 0, &err);
+	ok(o == REFUSED, "-PLUS with a different channel on the server side is "
+	   "refused (%s)", outcome_name(o));
+
+	error_clear(&err);
+	ok(!auth_start("SCRAM-SHA-256-PLUS", &none, &err) &&
+	   err.category == CAT_CONFIG && strstr(err.text, "channel binding"),
+	   "-PLUS without cb data does not start: %s", err.text);
+}
+
+/* Why the "n" matters: a server that has channel binding (so it offered
+ * -PLUS) must refuse a client that says "y" (RFC 5802 section 6). */
+static void test_server_refuses_y(void)
+{
+	struct server_conf sc = { PASSWORD, CB_EXPORTER, NULL };
+	static const char y[] = "y,,n=" USER ",r=abcdefghijklmnop";
+	static const char n[] = "n,,n=" USER ",r=abcdefghijklmnop";
+	const char *msgs[] = { y, n };
+	int rcs[2];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		Gsasl *ctx;
+		Gsasl_session *srv;
+		char *b64 = NULL, *out = NULL;
+
+		rcs[i] = -1;
+		if (gsasl_init(&ctx) != GSASL_OK)
+			continue;
+		gsasl_callback_set(ctx, server_callback);
+		gsasl_callback_hook_set(ctx, &sc);
+		if (gsasl_server_start(ctx, "SCRAM-SHA-256", &srv) == GSASL_OK) {
+			gsasl_base64_to(msgs[i], strlen(msgs[i]), &b64, NULL);
+			rcs[i] = gsasl_step64(srv, b64, &out);
+			gsasl_free(b64);
+			gsasl_free(out);
+			gsasl_finish(srv);
+		}
+		gsasl_done(ctx);
+	}
+	ok(rcs[0] == GSASL_AUTHENTICATION_ERROR, "a server with channel binding "
+	   "refuses the \"y\" flag (%d)", rcs[0]);
+	ok(rcs[1] == GSASL_NEEDS_MORE, "and goes on after \"n\" (%d)", rcs[1]);
+}
+
+static void test_step_errors(void)
+{
+	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL };
+	struct server_conf sc = { PASSWORD, NULL, NULL };
+	struct error err;
+	struct auth *a;
+	char *resp = (char *)1;
+	enum outcome o;
+
+	o = exchange("SCRAM-SHA-256", &p, &sc, 1, &err);
+	ok(o == CLIENT_FAILED && err.category == CAT_AUTH_FAILED &&
+	   strstr(err.text, "could not prove"),
+	   "a wrong SCRAM server signature fails the client: %s", err.text);
+
+	a = auth_start("LOGIN", &p, &err);
+	ok(a && !auth_has_initial_response(a), "LOGIN has no initial response");
+	error_clear(&err);
+	ok(auth_step(a, NULL, &resp, &err) == AUTH_STEP_ERROR && !resp &&
+	   err.category == CAT_INTERNAL, "LOGIN refuses to step without a "
+	   "challenge: %s", err.text);
+	error_clear(&err);
+	ok(auth_step(a, "not base64!", &resp, &err) == AUTH_STEP_ERROR && !resp &&
+	   err.category == CAT_AUTH_FAILED && strstr(err.text, "base64"),
+	   "a challenge that is not base64 fails: %s", err.text);
+	auth_end(a);
+
+	a = auth_start("PLAIN", &p, &err);
+	ok(a && auth_has_initial_response(a), "PLAIN has an initial response");
+	/* A server that ignores the initial response sends "334 ". */
+	ok(auth_step(a, "", &resp, &err) == AUTH_STEP_DONE && *resp,
+	   "PLAIN answers an empty challenge with its response");
+	free_secret(resp);
+	auth_end(a);
+
+	a = auth_start("CRAM-MD5", &p, &err);
+	ok(a && !auth_has_initial_response(a), "CRAM-MD5 has no initial response");
+	auth_end(a);
+	a = auth_start("SCRAM-SHA-1", &p, &err);
+	ok(a && auth_has_initial_response(a), "SCRAM-SHA-1 has an initial response");
+	auth_end(a);
+
+	error_clear(&err);
+	p.user = NULL;
+	ok(!auth_start("PLAIN", &p, &err) && err.category == CAT_CONFIG,
+	   "no user name: %s", err.text);
+	p.user = USER;
+	p.password = NULL;
+	error_clear(&err);
+	ok(!auth_start("PLAIN", &p, &err) && err.category == CAT_CONFIG,
+	   "no password: %s", err.text);
+	auth_end(NULL);
+}
+
+static void choose(const char *offered, const char *mechs, const char *exporter,
+		   const char *unique, const char *want, enum category want_cat,
+		   const char *want_text)
+{
+	struct auth_params p = { USER, PASSWORD, mechs, exporter, unique };
+	struct error err;
+	const char *got;
+
+	error_clear(&err);
+	got = auth_choose(offered, &p, &err);
+	if (want) {
+		is_str(got, want, "offered \"%s\", mechanisms %s, cb %s: %s",
+		       offered ? offered : "(null)", mechs ? mechs : "auto",
+		       exporter || unique ? "yes" : "no", want);
+	} else {
+		ok(!got && err.category == want_cat &&
+		   (!want_text || strstr(err.text, want_text)),
+		   "offered \"%s\", mechanisms %s: %s (%s: %s)",
+		   offered ? offered : "(null)", mechs ? mechs : "auto",
+		   got ? got : "none", category_name(err.category), err.text);
+	}
+}
+
+static void test_choose(void)
+{
+	choose("NTLM PLAIN LOGIN", NULL, NULL, NULL, "PLAIN", 0, NULL);
+	choose("GSSAPI NTLM LOGIN", NULL, NULL, NULL, "LOGIN", 0, NULL);
+	choose("SCRAM-SHA-1-PLUS SCRAM-SHA-1 PLAIN", NULL, NULL, NULL,
+	       "SCRAM-SHA-1", 0, NULL);
+	choose("SCRAM-SHA-1-PLUS SCRAM-SHA-1 PLAIN", NULL, CB_EXPORTER, NULL,
+	       "SCRAM-SHA-1-PLUS", 0, NULL);
+	choose("SCRAM-SHA-1-PLUS SCRAM-SHA-1 PLAIN", NULL, NULL, CB_UNIQUE,
+	       "SCRAM-SHA-1-PLUS", 0, NULL);
+	choose("PLAIN SCRAM-SHA-1 SCRAM-SHA-256 SCRAM-SHA-256-PLUS", "auto",
+	       CB_EXPORTER, NULL, "SCRAM-SHA-256-PLUS", 0, NULL);
+	choose("plain login scram-sha-256", NULL, NULL, NULL, "SCRAM-SHA-256", 0, NULL);
+	choose("  PLAIN\tLOGIN  ", "AUTO", NULL, NULL, "PLAIN", 0, NULL);
+	choose("CRAM-MD5", NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED, "CRAM-MD5");
+	choose("CRAM-MD5", NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED,
+	       "SCRAM-SHA-256 SCRAM-SHA-1 PLAIN LOGIN");
+	choose("CRAM-MD5", "cram-md5", NULL, NULL, "CRAM-MD5", 0, NULL);
+	choose("PLAIN LOGIN CRAM-MD5", "cram-md5, login", NULL, NULL, "CRAM-MD5", 0, NULL);
+	choose("PLAIN LOGIN", "cram-md5,login", NULL, NULL, "LOGIN", 0, NULL);
+	choose("PLAIN LOGIN", "cram-md5", NULL, NULL, NULL, CAT_AUTH_REQUIRED,
+	       "CRAM-MD5");
+	choose("PLAIN", "FOO", NULL, NULL, NULL, CAT_CONFIG, "\"FOO\"");
+	choose("PLAIN XOAUTH2", "xoauth2", NULL, NULL, NULL, CAT_CONFIG, "xoauth2");
+	choose("PLAIN ANONYMOUS", "ANONYMOUS plain", NULL, NULL, NULL, CAT_CONFIG,
+	       "ANONYMOUS");
+	choose("PLAIN", "plain auto", NULL, NULL, NULL, CAT_CONFIG, "auto");
+	choose("SCRAM-SHA-256-PLUS", NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED,
+	       "channel binding");
+	choose("SCRAM-SHA-256-PLUS", "scram-sha-256-plus", NULL, NULL, NULL,
+	       CAT_AUTH_REQUIRED, "channel binding");
+	choose(NULL, NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED, "no authentication");
+	choose("", NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED, "no authentication");
+	choose(" PLAIN ", " , ", NULL, NULL, "PLAIN", 0, NULL);
+	choose("X-\xc3\xa4", NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED, "AUTH X-??,");
+}
+
+/* The server's list goes into our message; its control characters must
+ * not reach a terminal or a log. */
+static void test_choose_quotes_safely(void)
+{
+	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL };
+	struct error err;
+	char offered[1200];
+	const char *got;
+	size_t i;
+
+	error_clear(&err);
+	ok(!auth_choose("X-EVIL\x1b[31m\r\n", &p, &err) &&
+	   strstr(err.text, "X-EVIL?[31m") && !strchr(err.text, '\x1b'),
+	   "control characters in the server's list are not quoted");
+	for (i = 0; i + 6 < sizeof offered; i += 6)
+		memcpy(offered + i, "XXXXX ", 6);
+	offered[i] = '\0';
+	error_clear(&err);
+	got = auth_choose(offered, &p, &err);
+	ok(!got && strlen(err.text) < 400 && strstr(err.text, "XXXXX ...") &&
+	   strstr(err.text, "PLAIN LOGIN"),
+	   "a long server list is cut short (%zu bytes)", strlen(err.text));
+}
+
+int main(void)
+{
+	const char *v = auth_library_version();
+
+	ok(v && strcmp(v, "2") > 0, "library version %s", v ? v : "(null)");
+	test_choose();
+	test_choose_quotes_safely();
+	test_mechanisms();
+	test_channel_binding();
+	test_server_refuses_y();
+	test_step_errors();
+	return tap_done();
+}
