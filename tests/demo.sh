@@ -13,6 +13,7 @@ echo "== building (output in build/make.out)"
 sh tests/build.sh build
 
 demo=$(mktemp -d /tmp/sendas-demo.XXXXXX)
+chmod 755 "$demo"    # user postfix must reach the bed inside
 trap '"$top/tests/beds/postfix-bed" stop "$demo/bed" >/dev/null 2>&1; rm -rf "$demo"' EXIT INT TERM
 echo "== starting the loopback Postfix + Dovecot bed in $demo/bed"
 tests/beds/postfix-bed start "$demo/bed" >"$demo/bed.log" 2>&1 || { cat "$demo/bed.log"; exit 1; }

@@ -17,34 +17,40 @@ struct tap {
 static struct tap tap_state;
 
 #define ok(cond, ...) tap_ok(!!(cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
+#define is_str(got, want, ...) tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
+
+#include <stdarg.h>
+
+/* Print one result line; count a failure. */
+static inline int tap_result(int pass, const char *fmt, va_list ap)
+{
+	tap_state.n++;
+	printf("%s %d - ", pass ? "ok" : "not ok", tap_state.n);
+	vprintf(fmt, ap);
+	printf("\n");
+	if (!pass)
+		tap_state.failed++;
+	return pass;
+}
 
 static inline int tap_ok(int pass, const char *expr, const char *file, int line,
 			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-#include <stdarg.h>
 
 static inline int tap_ok(int pass, const char *expr, const char *file, int line,
 			 const char *fmt, ...)
 {
 	va_list ap;
 
-	tap_state.n++;
-	printf("%s %d - ", pass ? "ok" : "not ok", tap_state.n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_result(pass, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	if (!pass) {
-		tap_state.failed++;
+	if (!pass)
 		printf("# failed: %s at %s:%d\n", expr, file, line);
-	}
 	fflush(stdout);
 	return pass;
 }
 
 /* Compare strings, showing both on failure. */
-#define is_str(got, want, ...) tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
-
 static inline int tap_is_str(const char *got, const char *want, const char *file,
 			     int line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -55,17 +61,12 @@ static inline int tap_is_str(const char *got, const char *want, const char *file
 	int pass = got && want ? strcmp(got, want) == 0 : got == want;
 	va_list ap;
 
-	tap_state.n++;
-	printf("%s %d - ", pass ? "ok" : "not ok", tap_state.n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_result(pass, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	if (!pass) {
-		tap_state.failed++;
+	if (!pass)
 		printf("# at %s:%d\n#   got:  '%s'\n#   want: '%s'\n", file, line,
 		       got ? got : "(null)", want ? want : "(null)");
-	}
 	fflush(stdout);
 	return pass;
 }
