@@ -351,7 +351,9 @@ static int parse_domain(struct parser *ps)
 		buf_add(&ps->domain, start, (size_t)(ps->p - start));
 	}
 	if (ps->domain.len == 0)
-		return syntax(ps, _("the domain is missing after '@'"));
+		return syntax(ps, at(ps, '@')
+			      ? _("it has two '@' (an '@' in the local part must be quoted)")
+			      : _("the domain is missing after '@'"));
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,29 +36,49 @@ struct mechanism {
 	unsigned char automatic;        /* in the order used without a user list */
 	signed char proof_round;        /* the auth_step() call (from 0) that checks
 					 * the server's proof of the password, or -1 */
+	const struct handmade *own;     /* written here, not GNU SASL's; NULL: GNU SASL's */
 };
 
+/* A mechanism written here because GNU SASL 2.2 lacks it (XOAUTH2 and
+ * OAUTHBEARER).  Both send everything in the initial response; a challenge
+ * after it can only be the server's error, answered with dummy. */
+struct handmade {
+	int (*initial)(const struct auth_params *p, struct buf *out);  /* -1: too long */
+	const char *dummy;              /* the answer to an error challenge */
+};
+
+static int xoauth2_initial(const struct auth_params *p, struct buf *out);
+static int oauthbearer_initial(const struct auth_params *p, struct buf *out);
+
+/* Google's XOAUTH2 (https://developers.google.com/gmail/imap/xoauth2-protocol):
+ * after an error challenge the client sends an empty response. */
+static const struct handmade xoauth2 = { xoauth2_initial, "" };
+/* RFC 7628 3.2.3: after an error the client sends a single ^A (kvsep). */
+static const struct handmade oauthbearer = { oauthbearer_initial, "\x01" };
+
 static const struct mechanism mechanisms[] = {
-	{ "SCRAM-SHA-256-PLUS", 1, 1, 1, 2 },
-	{ "SCRAM-SHA-1-PLUS", 1, 1, 1, 2 },
-	{ "SCRAM-SHA-256", 0, 1, 1, 2 },
-	{ "SCRAM-SHA-1", 0, 1, 1, 2 },
-	{ "PLAIN", 0, 1, 1, -1 },
-	{ "LOGIN", 0, 0, 1, -1 },
+	{ "SCRAM-SHA-256-PLUS", 1, 1, 1, 2, NULL },
+	{ "SCRAM-SHA-1-PLUS", 1, 1, 1, 2, NULL },
+	{ "SCRAM-SHA-256", 0, 1, 1, 2, NULL },
+	{ "SCRAM-SHA-1", 0, 1, 1, 2, NULL },
+	{ "PLAIN", 0, 1, 1, -1, NULL },
+	{ "LOGIN", 0, 0, 1, -1, NULL },
 	/* Only when the user lists them. */
-	{ "CRAM-MD5", 0, 0, 0, -1 },
+	{ "CRAM-MD5", 0, 0, 0, -1, NULL },
 	/* DIGEST-MD5 (obsolete, RFC 6331) would go here as
 	 * { "DIGEST-MD5", 0, 0, 0, 1 }, but GNU SASL's client needs the
-	 * service ("smtp") and the server's host name for its digest-uri, and
-	 * struct auth_params has no host yet. */
+	 * service ("smtp") and the server's host name for its digest-uri,
+	 * which callback() does not answer yet. */
 	/* NTLM sends its first message with AUTH (Exchange answers a bare
 	 * "AUTH NTLM" with a challenge that is not base64). */
-	{ "NTLM", 0, 1, 0, -1 },
-	/* Mechanisms that GNU SASL 2.2 lacks (XOAUTH2, OAUTHBEARER) go here,
-	 * written by hand: give struct mechanism a step function, non-NULL for
-	 * them, make mechanism_available() accept them without asking GNU
-	 * SASL, and have auth_start() and auth_step() call it instead of
-	 * gsasl_client_start() and gsasl_step(). */
+	{ "NTLM", 0, 1, 0, -1, NULL },
+	/* GNU SASL 2.2 lacks these two, so they are written by hand (own):
+	 * mechanism_available() accepts them without asking GNU SASL, and
+	 * auth_start() and auth_step() run them instead of gsasl_client_start()
+	 * and gsasl_step().  They take the OAuth token, never the password, and
+	 * "auto" chooses them (in this order) only when there is a token. */
+	{ "OAUTHBEARER", 0, 1, 1, -1, &oauthbearer },
+	{ "XOAUTH2", 0, 1, 1, -1, &xoauth2 },
 };
 
 #define MECHANISM_COUNT (sizeof mechanisms / sizeof mechanisms[0])
@@ -109,12 +130,20 @@ static const struct step_error step_errors[] = {
 	  N_("this connection provides no TLS channel binding") },
 };
 
+/* The server's explanation we keep (its JSON error), quoted safely. */
+#define SERVER_ERROR_MAX 300
+/* The raw initial response of a hand-written mechanism: the token (at most
+ * SECRET_OUTPUT_MAX from its command) and a little framing.  The SMTP engine
+ * has its own, smaller, limit for the line. */
+#define OWN_RESPONSE_MAX (80 * 1024)
+
 struct auth {
-	Gsasl *ctx;
+	Gsasl *ctx;                     /* NULL for the hand-written mechanisms */
 	Gsasl_session *session;
 	const struct mechanism *mech;
 	struct auth_params params;      /* the strings are borrowed */
 	unsigned round;                 /* auth_step() calls so far */
+	char server_error[SERVER_ERROR_MAX + 4];  /* "" when the server sent none */
 };
 
 /* Longest server AUTH list we quote in a message. */
@@ -155,7 +184,33 @@ static int has_channel_binding(const struct auth_params *p)
 
 static int mechanism_available(Gsasl *ctx, const struct mechanism *m)
 {
-	return gsasl_client_support_p(ctx, m->name);
+	return m->own || gsasl_client_support_p(ctx, m->name);
+}
+
+/* The hand-written mechanisms are the OAuth ones: they take the token. */
+static int takes_token(const struct mechanism *m)
+{
+	return m->own != NULL;
+}
+
+static int has_token(const struct auth_params *p)
+{
+	return p->token && *p->token;
+}
+
+/* A mechanism named in the user's list that cannot use what the account
+ * has: a token is never sent as a password, and the OAuth mechanisms need
+ * one.  CAT_CONFIG. */
+static int credential_mismatch(const struct mechanism *m, struct error *err)
+{
+	if (takes_token(m))
+		return error_set(err, CAT_CONFIG, _("%s authentication takes an OAuth access "
+						    "token; set oauth_token_command in the "
+						    "account"), m->name);
+	return error_set(err, CAT_CONFIG, _("%s authentication takes a password, and this "
+					    "account has an oauth_token_command, whose token "
+					    "sendas gives only to OAUTHBEARER and XOAUTH2; "
+					    "remove %s from auth"), m->name, m->name);
 }
 
 /* Whether the server's AUTH list names m (case-insensitively). */
@@ -189,10 +244,11 @@ static int is_auto(const char *list)
 /* The candidates, best first: the automatic entries of the table, or the
  * user's list (checked whole, so that a mistake shows whatever the server
  * offers).  Mechanisms needing channel binding are kept: usable() tells. */
-static int candidates(Gsasl *ctx, const char *list,
+static int candidates(Gsasl *ctx, const struct auth_params *p,
 		      const struct mechanism **out, size_t *count,
 		      struct error *err)
 {
+	const char *list = p->mechanisms;
 	const struct mechanism *m;
 	const char *tok;
 	size_t i, n;
@@ -201,6 +257,7 @@ static int candidates(Gsasl *ctx, const char *list,
 	if (is_auto(list)) {
 		for (i = 0; i < MECHANISM_COUNT; i++)
 			if (mechanisms[i].automatic &&
+			    takes_token(&mechanisms[i]) == has_token(p) &&
 			    mechanism_available(ctx, &mechanisms[i]))
 				out[(*count)++] = &mechanisms[i];
 		return 0;
@@ -231,6 +288,8 @@ static int candidates(Gsasl *ctx, const char *list,
 					   "not available: GNU SASL %s here has no "
 					   "client for it"),
 					 m->name, gsasl_check_version(NULL));
+		if (takes_token(m) != has_token(p))
+			return credential_mismatch(m, err);
 		for (i = 0; i < *count && out[i] != m; i++)
 			;
 		if (i == *count)
@@ -271,7 +330,7 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 				Gsasl *ctx, struct error *err)
 {
 	struct buf quoted, accept, text;
-	const struct mechanism *optin = NULL, *plus = NULL;
+	const struct mechanism *optin = NULL, *plus = NULL, *oauth = NULL;
 	size_t i;
 
 	buf_init(&quoted, OFFERED_QUOTE_MAX + 8);
@@ -289,6 +348,9 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 		if (!mechanisms[i].automatic && offers(offered, &mechanisms[i]) &&
 		    mechanism_available(ctx, &mechanisms[i]))
 			optin = &mechanisms[i];
+	for (i = 0; i < MECHANISM_COUNT && !oauth && !has_token(p); i++)
+		if (takes_token(&mechanisms[i]) && offers(offered, &mechanisms[i]))
+			oauth = &mechanisms[i];
 
 	if (accept.len == 0)
 		buf_printf(&text, _("the configured authentication mechanisms "
@@ -310,6 +372,9 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 	if (plus && accept.len)
 		buf_printf(&text, _("; %s needs TLS channel binding, which this "
 				    "connection does not provide"), plus->name);
+	if (oauth)
+		buf_printf(&text, _("; to use %s, set oauth_token_command in the "
+				    "account"), oauth->name);
 	error_set(err, CAT_AUTH_REQUIRED, "%s", buf_str(&text));
 	buf_release(&quoted);
 	buf_release(&accept);
@@ -331,7 +396,7 @@ const char *auth_choose(const char *offered, const struct auth_params *p,
 			  gsasl_strerror(rc));
 		return NULL;
 	}
-	if (candidates(ctx, p->mechanisms, cand, &n, err) == 0) {
+	if (candidates(ctx, p, cand, &n, err) == 0) {
 		for (i = 0; i < n && !chosen; i++)
 			if (usable(cand[i], p) && offers(offered, cand[i]))
 				chosen = cand[i]->name;
@@ -400,12 +465,81 @@ static void scrub_secrets(Gsasl_session *s)
 	}
 }
 
+/* RFC 6750 2.1 b64token: what a bearer token may hold.  Anything else
+ * (a space, ^A, a quote of JSON) would break the message it travels in. */
+static int valid_token(const char *t)
+{
+	size_t n = strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			     "0123456789-._~+/");
+
+	return n > 0 && t[n + strspn(t + n, "=")] == '\0';
+}
+
+/* What the mechanism needs from p, before anything starts.  CAT_CONFIG. */
+static int check_params(const struct mechanism *m, const struct auth_params *p,
+			struct error *err)
+{
+	if ((!p->user || !*p->user) && !(takes_token(m) && m->own == &oauthbearer))
+		return error_set(err, CAT_CONFIG, _("%s authentication needs a user "
+						    "name, and none is configured"), m->name);
+	if (takes_token(m) && !has_token(p))
+		return error_set(err, CAT_CONFIG, _("%s authentication needs an OAuth "
+						    "access token; set oauth_token_command "
+						    "in the account"), m->name);
+	if (takes_token(m) && !valid_token(p->token))
+		return error_set(err, CAT_CONFIG, _("the OAuth access token holds "
+						    "characters no access token has (RFC "
+						    "6750: letters, digits, -._~+/ and "
+						    "trailing =); oauth_token_command must "
+						    "print the token alone"));
+	if (takes_token(m) && p->user && strpbrk(p->user, "\x01\r\n"))
+		return error_set(err, CAT_CONFIG, _("%s authentication cannot send a "
+						    "user name with control characters"),
+				 m->name);
+	if (!takes_token(m) && !p->password)
+		return error_set(err, CAT_CONFIG, _("%s authentication needs a "
+						    "password, and none is configured"),
+				 m->name);
+	if (!usable(m, p))
+		return error_set(err, CAT_CONFIG, _("%s authentication needs TLS "
+						    "channel binding, which this "
+						    "connection does not provide"), m->name);
+	return 0;
+}
+
+/* The GNU SASL side of auth_start(). */
+static int start_gsasl(struct auth *a, struct error *err)
+{
+	const char *name = a->mech->name;
+	int rc = gsasl_init(&a->ctx);
+
+	if (rc != GSASL_OK) {
+		a->ctx = NULL;
+		return error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"),
+				 gsasl_strerror(rc));
+	}
+	gsasl_callback_set(a->ctx, callback);
+	gsasl_callback_hook_set(a->ctx, a);
+	rc = gsasl_client_start(a->ctx, name, &a->session);
+	if (rc == GSASL_OK)
+		return 0;
+	a->session = NULL;
+	if (rc == GSASL_UNKNOWN_MECHANISM)
+		return error_set(err, CAT_CONFIG, _("the authentication mechanism "
+						    "%s is not available: GNU "
+						    "SASL %s here has no client "
+						    "for it"),
+				 name, gsasl_check_version(NULL));
+	return error_set(err, CAT_INTERNAL, _("cannot start %s "
+					      "authentication: %s"),
+			 name, gsasl_strerror(rc));
+}
+
 struct auth *auth_start(const char *mech, const struct auth_params *p,
 			struct error *err)
 {
 	const struct mechanism *m = mech ? find_mechanism(mech, strlen(mech)) : NULL;
 	struct auth *a;
-	int rc;
 
 	if (!m) {
 		error_set(err, CAT_INTERNAL,
@@ -413,50 +547,12 @@ struct auth *auth_start(const char *mech, const struct auth_params *p,
 			  mech ? mech : "(none)");
 		return NULL;
 	}
-	if (!p->user || !*p->user) {
-		error_set(err, CAT_CONFIG, _("%s authentication needs a user "
-					     "name, and none is configured"), m->name);
+	if (check_params(m, p, err) < 0)
 		return NULL;
-	}
-	if (!p->password) {
-		error_set(err, CAT_CONFIG, _("%s authentication needs a "
-					     "password, and none is configured"),
-			  m->name);
-		return NULL;
-	}
-	if (!usable(m, p)) {
-		error_set(err, CAT_CONFIG, _("%s authentication needs TLS "
-					     "channel binding, which this "
-					     "connection does not provide"),
-			  m->name);
-		return NULL;
-	}
-
 	a = xcalloc(1, sizeof *a);
 	a->mech = m;
 	a->params = *p;
-	rc = gsasl_init(&a->ctx);
-	if (rc != GSASL_OK) {
-		error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"),
-			  gsasl_strerror(rc));
-		free(a);
-		return NULL;
-	}
-	gsasl_callback_set(a->ctx, callback);
-	gsasl_callback_hook_set(a->ctx, a);
-	rc = gsasl_client_start(a->ctx, m->name, &a->session);
-	if (rc != GSASL_OK) {
-		if (rc == GSASL_UNKNOWN_MECHANISM)
-			error_set(err, CAT_CONFIG, _("the authentication mechanism "
-						     "%s is not available: GNU "
-						     "SASL %s here has no client "
-						     "for it"),
-				  m->name, gsasl_check_version(NULL));
-		else
-			error_set(err, CAT_INTERNAL, _("cannot start %s "
-						       "authentication: %s"),
-				  m->name, gsasl_strerror(rc));
-		a->session = NULL;
+	if (!m->own && start_gsasl(a, err) < 0) {
 		auth_end(a);
 		return NULL;
 	}
@@ -532,6 +628,106 @@ static int encode_response(const char *raw, size_t len, char **response)
 	return GSASL_OK;
 }
 
+/* ---- the mechanisms written here: XOAUTH2 and OAUTHBEARER ---- */
+
+/* "user=USER^Aauth=Bearer TOKEN^A^A" */
+static int xoauth2_initial(const struct auth_params *p, struct buf *out)
+{
+	return buf_printf(out, "user=%s\001auth=Bearer %s\001\001", p->user, p->token);
+}
+
+/* RFC 7628 3.1: the GS2 header "n,a=USER," (RFC 5801 saslname: "," and "="
+ * escaped), then key=value pairs each ended by ^A, and a last ^A. */
+static int oauthbearer_initial(const struct auth_params *p, struct buf *out)
+{
+	const char *u;
+	int r = buf_adds(out, "n,");
+
+	if (p->user && *p->user) {
+		r |= buf_adds(out, "a=");
+		for (u = p->user; *u; u++)
+			r |= *u == ',' ? buf_adds(out, "=2C") : *u == '=' ? buf_adds(out, "=3D")
+			     : buf_addc(out, *u);
+	}
+	r |= buf_addc(out, ',');
+	if (p->host && *p->host)
+		r |= buf_printf(out, "\001host=%s", p->host);
+	if (p->port && *p->port)
+		r |= buf_printf(out, "\001port=%s", p->port);
+	r |= buf_printf(out, "\001auth=Bearer %s\001\001", p->token);
+	return r < 0 ? -1 : 0;
+}
+
+/* Keep the server's explanation (base64 JSON, RFC 7628 3.2.2) as printable
+ * ASCII, bounded: it goes into a message on a terminal or a log. */
+static void keep_server_error(struct auth *a, const char *challenge)
+{
+	char *raw = NULL;
+	const char *text = challenge;
+	size_t raw_len = 0, len = strlen(challenge), i, o = 0;
+
+	if (decode_challenge(challenge, &raw, &raw_len) == GSASL_OK && raw) {
+		text = raw;
+		len = raw_len;
+	}
+	for (i = 0; i < len && o < SERVER_ERROR_MAX; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '\r' || c == '\n' || c == '\t')
+			c = ' ';
+		a->server_error[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	/* server_error has room for SERVER_ERROR_MAX, "..." and the NUL. */
+	memcpy(a->server_error + o, i < len ? "..." : "", i < len ? 4 : 1);
+	free_raw(raw, raw_len);
+}
+
+/* Round 0: everything, in the initial response.  Round 1: the server's
+ * challenge can only be its error, answered with the mechanism's dummy so
+ * that it sends its final refusal.  No round 2. */
+static enum auth_step_result own_step(struct auth *a, const char *challenge,
+				      char **response, struct error *err)
+{
+	struct buf raw;
+	int r, rc = GSASL_OK;
+
+	if (a->round > 1) {
+		error_set(err, CAT_AUTH_FAILED, _("%s authentication: the server sent "
+						  "more challenges than this mechanism "
+						  "has steps"), a->mech->name);
+		return AUTH_STEP_ERROR;
+	}
+	buf_init_secret(&raw, OWN_RESPONSE_MAX);
+	if (a->round == 0) {
+		r = a->mech->own->initial(&a->params, &raw);
+	} else {
+		keep_server_error(a, challenge);
+		r = buf_adds(&raw, a->mech->own->dummy);
+	}
+	if (r == 0)
+		rc = encode_response(raw.data, raw.len, response);
+	buf_release(&raw);
+	a->round++;
+	if (r < 0)
+		error_set(err, CAT_CONFIG, _("%s authentication: the access token is "
+					     "longer than %d bytes"), a->mech->name,
+			  OWN_RESPONSE_MAX);
+	else if (rc != GSASL_OK)
+		step_failed(a, rc, err);
+	return r < 0 || rc != GSASL_OK ? AUTH_STEP_ERROR : AUTH_STEP_DONE;
+}
+
+void auth_add_server_error(const struct auth *a, struct error *err)
+{
+	size_t n = strlen(err->text);
+
+	if (!a || !a->server_error[0])
+		return;
+	snprintf(err->text + n, sizeof err->text - n,
+		 _("; the server explained: %s; oauth_token_command must print a "
+		   "current access token for this user"), a->server_error);
+}
+
 enum auth_step_result auth_step(struct auth *a, const char *challenge,
 				char **response, struct error *err)
 {
@@ -547,6 +743,8 @@ enum auth_step_result auth_step(struct auth *a, const char *challenge,
 			  a->mech->name);
 		return AUTH_STEP_ERROR;
 	}
+	if (a->mech->own)
+		return own_step(a, challenge, response, err);
 	rc = challenge ? decode_challenge(challenge, &in, &in_len) : GSASL_OK;
 	if (rc != GSASL_OK)
 		rc = GSASL_BASE64_ERROR;

@@ -8,13 +8,24 @@
  * gsasl_client_suggest_mechanism(): in GNU SASL 2.2 that prefers NTLM over
  * PLAIN and picks -PLUS mechanisms with no channel binding available.
  *
- * Secrets: the password is borrowed, never copied outside GNU SASL's property
- * store; every string auth_step() returns is the caller's to wipe and free
- * (free_secret() in xalloc.h), since it may encode the password.  All strings
- * in struct auth_params are borrowed and must outlive the struct auth.
+ * OAuth 2.0 (XOAUTH2, OAUTHBEARER from RFC 7628) is written here by hand:
+ * GNU SASL 2.2 has neither.  With a token in struct auth_params, "auto" means
+ * OAUTHBEARER, then XOAUTH2, and nothing else: a token is never sent as a
+ * password (PLAIN, LOGIN).  When the server refuses a token it sends a 334
+ * with a base64 JSON error; auth_step() keeps it, answers as the mechanism
+ * demands (XOAUTH2 an empty line, OAUTHBEARER ^A), and after the server's
+ * final refusal auth_add_server_error() puts it into the error.
+ *
+ * Secrets: the password and the token are borrowed, never copied outside GNU
+ * SASL's property store or our own wiped buffers; every string auth_step()
+ * returns is the caller's to wipe and free (free_secret() in xalloc.h), since
+ * it may encode them.  All strings in struct auth_params are borrowed and must
+ * outlive the struct auth.
  *
  * Errors, besides those named below: CAT_CONFIG for a user list naming an
- * unknown mechanism or a user name/password that SASLprep refuses;
+ * unknown mechanism, or one that does not fit the credential (a password
+ * mechanism with a token, an OAuth one without), for a token that is not
+ * an RFC 6750 b64token, or a user name/password that SASLprep refuses;
  * CAT_INTERNAL when GNU SASL itself fails. */
 #ifndef SENDAS_AUTH_H
 #define SENDAS_AUTH_H
@@ -32,6 +43,11 @@ struct auth_params {
 	const char *mechanisms;
 	const char *cb_exporter;  /* base64 tls-exporter data, or NULL */
 	const char *cb_unique;    /* base64 tls-unique data, or NULL */
+	/* An OAuth 2.0 access token (oauth_token_command), or NULL.  With it,
+	 * "auto" offers OAUTHBEARER and XOAUTH2 only. */
+	const char *token;
+	const char *host;         /* for OAUTHBEARER's host= and port=; NULL: left out */
+	const char *port;
 };
 
 /* Pick the mechanism from the server's AUTH capability (space separated).
@@ -67,6 +83,12 @@ enum auth_step_result {
  * knows the password), and the caller must treat the login as failed. */
 enum auth_step_result auth_step(struct auth *a, const char *challenge,
 				char **response, struct error *err);
+
+/* After the server refused the login (a reply other than 334 and 235):
+ * when it had explained itself in a challenge first (the JSON error of
+ * XOAUTH2 and OAUTHBEARER), add that explanation, decoded and quoted safely,
+ * to err's text.  Nothing otherwise. */
+void auth_add_server_error(const struct auth *a, struct error *err);
 
 /* Wipe and free.  NULL is fine. */
 void auth_end(struct auth *a);

@@ -1,8 +1,12 @@
-/* classify.h: what a failure means, and the exit code it gets.  Pure.
+/* classify.h: what a failure means, the exit code it gets, and what to do.
+ * Pure.
  *
  * One table (classify.c) turns the stage and the server's reply (code,
  * enhanced code when its class matches the code, known provider texts) into
- * a category; another turns the category into a sysexits(3) exit code. */
+ * a category; another turns the category into a sysexits(3) exit code; a
+ * third recognises providers by their texts and gives the hint a person can
+ * act on, falling back to one hint per category.  Classification is keyed
+ * on enum smtp_state, so a new step (BDAT) needs only rows here. */
 #ifndef SENDAS_CLASSIFY_H
 #define SENDAS_CLASSIFY_H
 
@@ -14,5 +18,16 @@ enum category classify_reply(enum smtp_state stage, const struct reply *r);
 
 /* The documented exit code of a category (0 for CAT_NONE). */
 int category_exit_code(enum category cat);
+
+struct hint {
+	const char *provider;   /* a stable name ("postfix", "microsoft365", ...)
+				 * when the reply is recognisably a provider's, else NULL */
+	const char *text;       /* translated, one sentence; NULL for CAT_NONE
+				 * and CAT_USAGE (--help says it all) */
+};
+
+/* The hint for a failure of category cat at stage; r may be NULL (nothing
+ * came from a server) and is then not consulted. */
+struct hint classify_hint(enum category cat, enum smtp_state stage, const struct reply *r);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,6 +50,8 @@ static int check_ret(struct options *o, const char *name, const char *arg,
 static int check_envid(struct options *o, const char *name, const char *arg,
 			struct error *err);
 static int check_full_name(struct options *o, const char *name, const char *arg,
+			struct error *err);
+static int set_probe_max(struct options *o, const char *name, const char *arg,
 			struct error *err);
 
 const struct cli_option cli_options[] = {
@@ -90,9 +93,35 @@ const struct cli_option cli_options[] = {
 	  CLI_MODE, 0, MODE_QUEUE_LIST, NULL, NULL },
 	{ 'q', "flush", CLI_ARG_ATTACHED, NULL, N_("send what is in the queue"),
 	  CLI_CALL, 0, 0, set_queue, NULL },
+	{ 0, "queue-ids", CLI_ARG_NONE, NULL, N_("print the IDs in the queue, one a line"),
+	  CLI_MODE, 0, MODE_QUEUE_IDS, NULL, NULL },
+	{ 0, "queue-delete", CLI_ARG_NONE, NULL,
+	  N_("delete the queued messages whose IDs follow"),
+	  CLI_MODE, 0, MODE_QUEUE_DELETE, NULL, NULL },
+	{ 0, "queue-retry", CLI_ARG_NONE, NULL,
+	  N_("make the queued messages whose IDs follow due now"),
+	  CLI_MODE, 0, MODE_QUEUE_RETRY, NULL, NULL },
 	{ 0, "which", CLI_ARG_REQUIRED, N_("SENDER"),
 	  N_("show which account would send for SENDER, and why"),
 	  CLI_CALL, 0, 0, set_which, NULL },
+	{ 0, "json", CLI_ARG_NONE, NULL,
+	  N_("print the result as JSON lines on standard output"),
+	  CLI_FLAG, FIELD(json), 0, NULL, NULL },
+	{ 0, "serverinfo", CLI_ARG_NONE, NULL,
+	  N_("show the server's offers and its certificate"),
+	  CLI_MODE, 0, MODE_SERVERINFO, NULL, NULL },
+	{ 0, "probe", CLI_ARG_NONE, NULL,
+	  N_("test which senders (arguments) the account may use"),
+	  CLI_MODE, 0, MODE_PROBE, NULL, NULL },
+	{ 0, "probe-rcpt", CLI_ARG_REQUIRED, N_("ADDRESS"),
+	  N_("the --probe recipient (default: the account's own)"),
+	  CLI_STRING, FIELD(probe_rcpt), 0, NULL, NULL },
+	{ 0, "probe-data", CLI_ARG_NONE, NULL,
+	  N_("with --probe: send a marked test message each"),
+	  CLI_FLAG, FIELD(probe_data), 0, NULL, NULL },
+	{ 0, "probe-max", CLI_ARG_REQUIRED, "N",
+	  N_("test at most N senders per run (default 10)"),
+	  CLI_CALL, 0, 0, set_probe_max, NULL },
 	{ 0, "help", CLI_ARG_NONE, NULL, N_("show this help"),
 	  CLI_MODE, 0, MODE_HELP, NULL, NULL },
 	{ 0, "version", CLI_ARG_NONE, NULL, N_("show the version"),
@@ -292,12 +321,27 @@ static int check_envid(struct options *o, const char *name, const char *arg,
 	const char *p;
 
 	(void)o;
+	/* ENVID is xtext (RFC 3461 4): '+' and '=' would need encoding, and
+	 * smtp.c sends the value as it is. */
 	for (p = arg; *p; p++)
-		if (*p <= ' ' || *p >= 0x7f)
+		if (*p <= ' ' || *p >= 0x7f || *p == '+' || *p == '=')
 			break;
 	if (*p || p == arg || p - arg > CLI_ENVID_MAX)
 		return bad_value(err, name, arg,
-				 N_("1 to 100 printable ASCII characters without spaces"));
+				 N_("1 to 100 printable ASCII characters without spaces, "
+				    "'+' or '='"));
+	return 0;
+}
+
+static int set_probe_max(struct options *o, const char *name, const char *arg,
+			 struct error *err)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg < '0' || *arg > '9' || *end || n < 1 || n > CLI_PROBE_MAX_LIMIT)
+		return bad_value(err, name, arg, N_("a number from 1 to 100"));
+	o->probe_max = (int)n;
 	return 0;
 }
 
@@ -448,7 +492,18 @@ static const char *const mode_names[] = {
 	[MODE_NEWALIASES] = "newaliases",
 	[MODE_HELP] = "--help",
 	[MODE_VERSION] = "--version",
+	[MODE_SERVERINFO] = "--serverinfo",
+	[MODE_PROBE] = "--probe",
+	[MODE_QUEUE_IDS] = "--queue-ids",
+	[MODE_QUEUE_DELETE] = "--queue-delete",
+	[MODE_QUEUE_RETRY] = "--queue-retry",
 };
+
+/* Modes whose arguments are queue IDs. */
+static int takes_ids(enum mode m)
+{
+	return m == MODE_QUEUE_DELETE || m == MODE_QUEUE_RETRY;
+}
 
 /* The recipients, from first on: none may look like an option unless "--"
  * said so; the send mode needs some (or -t), other modes none. */
@@ -470,7 +525,14 @@ static int take_recipients(char *const argv[], int argc, int first, int dashdash
 		return error_set(err, CAT_USAGE,
 				 _("no recipients: name them as arguments, or use -t to "
 				   "take them from the message"));
-	if (o->nrcpts && o->mode != MODE_SEND && mode_rank(o->mode) == 0)
+	if (o->mode == MODE_PROBE && o->nrcpts == 0)
+		return error_set(err, CAT_USAGE,
+				 _("--probe needs the senders to test as arguments"));
+	if (takes_ids(o->mode) && o->nrcpts == 0)
+		return error_set(err, CAT_USAGE, _("%s needs queue IDs (see mailq) as arguments"),
+				 mode_names[o->mode]);
+	if (o->nrcpts && o->mode != MODE_SEND && o->mode != MODE_PROBE &&
+	    !takes_ids(o->mode) && mode_rank(o->mode) == 0)
 		return error_set(err, CAT_USAGE, _("%s takes no recipients"),
 				 mode_names[o->mode]);
 	return 0;
@@ -573,5 +635,10 @@ char *cli_usage(void)
 	buf_adds(&b, _("\n\nA recipient may be an address list (\"Ann <ann@example.org>, "
 		       "bob@example.org\").\nWith -t, the recipients of the message are "
 		       "added to those of the command line.\n"));
+	buf_adds(&b, _("\nExit status: 0 sent; 64 usage error; 65 message invalid or too "
+		       "large;\n67 recipient refused; 68 host not found; 69 refused for "
+		       "good, or a feature\nmissing; 70 internal error; 74 I/O error; 75 "
+		       "temporary failure; 76 protocol\nerror; 77 sender not allowed or "
+		       "authentication failed; 78 configuration error.\n"));
 	return buf_detach(&b);
 }

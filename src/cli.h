@@ -20,6 +20,9 @@
 
 #define CLI_ENVID_MAX 100         /* -V: RFC 3461 4.4 */
 #define CLI_FULL_NAME_MAX 256     /* -F: a person's name; more is a mistake */
+#define CLI_PROBE_MAX_DEFAULT 10  /* --probe: senders per run (providers lock
+				   * accounts after repeated refusals) */
+#define CLI_PROBE_MAX_LIMIT 100   /* --probe-max: the most it may allow */
 
 enum mode {
 	MODE_SEND,                /* -bm, the default */
@@ -29,6 +32,11 @@ enum mode {
 	MODE_NEWALIASES,
 	MODE_HELP,
 	MODE_VERSION,
+	MODE_SERVERINFO,          /* --serverinfo */
+	MODE_PROBE,               /* --probe SENDER... */
+	MODE_QUEUE_IDS,           /* --queue-ids */
+	MODE_QUEUE_DELETE,        /* --queue-delete ID... */
+	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
 };
 
 struct options {
@@ -45,7 +53,13 @@ struct options {
 	int read_recipients;      /* -t */
 	int ignore_dots;          /* -i, -oi */
 	int verbose;              /* -v, counted */
-	const char *const *rcpts; /* the remaining arguments (point into argv) */
+	int json;                 /* --json: one JSON object per message on stdout */
+	const char *probe_rcpt;   /* --probe-rcpt */
+	int probe_data;           /* --probe-data */
+	int probe_max;            /* --probe-max; 0: CLI_PROBE_MAX_DEFAULT */
+	const char *const *rcpts; /* the remaining arguments (point into argv):
+				   * recipients, the senders of --probe, or the
+				   * IDs of --queue-delete and --queue-retry */
 	size_t nrcpts;
 };
 
@@ -91,7 +105,8 @@ extern const size_t cli_noptions;
  * CAT_USAGE with a sentence that names the option (unknown option, missing
  * argument, a bad -B/-N/-R/-V/-F value, -bs and friends "not supported",
  * options after the recipients, no recipients for the send mode without
- * -t, recipients for a mode that takes none). */
+ * -t, --probe without senders, recipients for a mode that takes none, a
+ * --probe-max outside 1..CLI_PROBE_MAX_LIMIT). */
 int cli_parse(int argc, char *const argv[], struct options *o, struct error *err);
 
 /* The --help text (translated), ending in a newline, made from the option

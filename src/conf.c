@@ -9,6 +9,7 @@
  * itself with their whole name.  The handler (on_key) then only sees keys. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <pwd.h>
@@ -61,8 +62,10 @@ static int set_host(struct parser *p, void *field, const char *value);
 static int set_tls(struct parser *p, void *field, const char *value);
 static int set_port(struct parser *p, void *field, const char *value);
 static int set_timeout(struct parser *p, void *field, const char *value);
+static int set_command_timeout(struct parser *p, void *field, const char *value);
 static int set_fingerprint(struct parser *p, void *field, const char *value);
 static int set_patterns(struct parser *p, void *field, const char *value);
+static int set_syslog(struct parser *p, void *field, const char *value);
 
 #define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
 
@@ -80,6 +83,7 @@ static const struct key keys[] = {
 	KEY(password_file, set_path, F_STR, KEY_PASSWORD_SOURCE),
 	KEY(password_command, set_string, F_STR, KEY_PASSWORD_SOURCE),
 	KEY(oauth_token_command, set_string, F_STR, 0),
+	KEY(password_command_timeout, set_command_timeout, F_INT, 0),
 	KEY(auth, set_string, F_STR, 0),
 	KEY(from, set_patterns, F_STR, KEY_ACCOUNT_ONLY),
 	KEY(rewrite_from, set_patterns, F_STR, KEY_ACCOUNT_ONLY),
@@ -88,7 +92,7 @@ static const struct key keys[] = {
 	KEY(queue_dir, set_path, F_STR, 0),
 	KEY(queue, set_string, F_STR, 0),
 	KEY(queue_lifetime, set_string, F_STR, 0),
-	KEY(syslog, set_string, F_STR, 0),
+	KEY(syslog, set_syslog, F_STR, 0),
 	KEY(logfile, set_path, F_STR, 0),
 };
 
@@ -489,6 +493,29 @@ static int set_tls(struct parser *p, void *field, const char *value)
 	return fail_at(p, p->lineno, _("tls = \"%s\" is not one of starttls, implicit, off"), value);
 }
 
+/* syslog: on, yes, true (LOG_MAIL) or off, no, false, or a facility as
+ * msmtp names them (LOG_USER, LOG_MAIL, LOG_LOCAL0 ... LOG_LOCAL7); stored
+ * as "on", "off" or the facility in capitals (report_syslog_facility()). */
+static int set_syslog(struct parser *p, void *field, const char *value)
+{
+	static const char *const words[] = { "on", "yes", "true", "off", "no", "false" };
+	char facility[16];
+	size_t i;
+
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcasecmp(value, words[i]) == 0)
+			return set_string(p, field, i < 3 ? "on" : "off");
+	for (i = 0; value[i] && i < sizeof facility - 1; i++)
+		facility[i] = (char)toupper((unsigned char)value[i]);
+	facility[i] = '\0';
+	if (!value[i] && (strcmp(facility, "LOG_USER") == 0 || strcmp(facility, "LOG_MAIL") == 0 ||
+			  (strncmp(facility, "LOG_LOCAL", 9) == 0 && facility[9] >= '0' &&
+			   facility[9] <= '7' && !facility[10])))
+		return set_string(p, field, facility);
+	return fail_at(p, p->lineno, _("syslog = \"%s\" is not on, off, or a facility "
+				       "(LOG_USER, LOG_MAIL, LOG_LOCAL0 to LOG_LOCAL7)"), value);
+}
+
 /* A decimal number from 1 to max, or -1. */
 static long number(const char *s, long max)
 {
@@ -517,15 +544,25 @@ static int set_port(struct parser *p, void *field, const char *value)
 	return 0;
 }
 
-static int set_timeout(struct parser *p, void *field, const char *value)
+static int set_seconds(struct parser *p, void *field, const char *key, const char *value)
 {
 	long v = number(value, CONF_TIMEOUT_MAX);
 
 	if (v < 0)
-		return fail_at(p, p->lineno, _("timeout = \"%s\" is not a number of seconds from 1 to "
-					       "%d"), value, CONF_TIMEOUT_MAX);
+		return fail_at(p, p->lineno, _("%s = \"%s\" is not a number of seconds from 1 to %d"),
+			       key, value, CONF_TIMEOUT_MAX);
 	*(int *)field = (int)v;
 	return 0;
+}
+
+static int set_timeout(struct parser *p, void *field, const char *value)
+{
+	return set_seconds(p, field, "timeout", value);
+}
+
+static int set_command_timeout(struct parser *p, void *field, const char *value)
+{
+	return set_seconds(p, field, "password_command_timeout", value);
 }
 
 static int is_hex(char c)

@@ -24,7 +24,8 @@
  *   password containing " ;" belongs in password_file.  ":" also separates a
  *   key from its value (inih).
  * - tls is starttls (default), implicit or off; port is 1..65535 (default 587,
- *   465 with tls = implicit); timeout is 1..86400 seconds (default 30);
+ *   465 with tls = implicit); timeout is 1..86400 seconds (default 30), and so
+ *   is password_command_timeout (default 30, for oauth_token_command too);
  *   tls_fingerprint is "sha256:" and 64 hex digits (colons allowed);
  *   "~/" at the start of a file name (password_file, tls_*_file, queue_dir,
  *   logfile) means $HOME; a host with non-ASCII letters becomes its A-label.
@@ -71,6 +72,9 @@ struct account {
 	char *password_file;
 	char *password_command;
 	char *oauth_token_command;
+	int password_command_timeout;  /* seconds for password_command and
+					* oauth_token_command; 0: the default,
+					* SECRET_COMMAND_TIMEOUT_MS */
 	char *auth;               /* "auto" or a mechanism list */
 	char *from;               /* patterns, comma or space separated */
 	char *rewrite_from;
@@ -81,7 +85,7 @@ struct account {
 	char *queue_dir;
 	char *queue;
 	char *queue_lifetime;
-	char *syslog;
+	char *syslog;             /* "on", "off" or "LOG_MAIL" etc. (conf.c checks), or NULL */
 	char *logfile;
 };
 

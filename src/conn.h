@@ -20,6 +20,8 @@
 #include "tls.h"
 
 #define CONN_OUT_FLUSH (64 * 1024)  /* conn_queue flushes by itself past this */
+#define CONN_RECORD (16 * 1024)     /* a full TLS record: flushes are multiples */
+#define CONN_OUT_SIZE (4 * CONN_OUT_FLUSH)  /* the most one group may hold */
 #define CONN_IN_SIZE (16 * 1024)
 
 struct conn_params {
@@ -43,8 +45,19 @@ int conn_start_tls(struct conn *c, const struct tls_params *p, struct error *err
 /* Bytes received but not yet handed out, ours or inside TLS. */
 size_t conn_input_pending(const struct conn *c);
 
-/* Append to the output; flushes by itself when CONN_OUT_FLUSH is reached. */
+/* Append to the output.  Past CONN_OUT_FLUSH it writes by itself, whole
+ * CONN_RECORD multiples only (the tail waits for more or for conn_flush()),
+ * so a long body leaves in full TLS records.  More than CONN_OUT_SIZE bytes
+ * at once leave in a write of their own. */
 int conn_queue(struct conn *c, const void *data, size_t n, struct error *err);
+/* The same for AUTH data: the buffer is wiped once written. */
+int conn_queue_secret(struct conn *c, const void *data, size_t n, struct error *err);
+/* Room for want (at most CONN_OUT_SIZE) bytes at the end of the output, to
+ * fill in place, then conn_commit() the bytes written: the content goes
+ * from the spool (or the dot-stuffer) to the TLS layer without another
+ * copy.  Either may flush; NULL or -1 and err when that fails. */
+char *conn_room(struct conn *c, size_t want, struct error *err);
+int conn_commit(struct conn *c, size_t n, struct error *err);
 /* Write everything queued, in one write where the kernel allows. */
 int conn_flush(struct conn *c, struct error *err);
 /* How many writes conn_flush has made (for -v and tests). */

@@ -6,49 +6,95 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
+#include <idn2.h>
+
 #include "auth.h"
 #include "cli.h"
+#include "conf.h"
+#include "flush.h"
 #include "i18n.h"
+#include "mailq.h"
+#include "probe.h"
+#include "secret.h"
 #include "send.h"
+#include "serverinfo.h"
 #include "tls.h"
+#include "which.h"
 
-static int show_version(void)
+/* --version: ours, the libraries', and the account file we would read. */
+static int mode_version(const struct options *o)
 {
+	struct error err;
+	char *path;
+
 	printf("sendas %s\n", PACKAGE_VERSION);
-	printf("GnuTLS %s, GNU SASL %s\n", tls_library_version(), auth_library_version());
+	printf("GnuTLS %s, GNU SASL %s, libidn2 %s, inih %s\n", tls_library_version(),
+	       auth_library_version(), idn2_check_version(NULL), INIH_VERSION);
+	error_clear(&err);
+	path = conf_locate(o->config_file, &err);
+	if (path)
+		printf(_("account file: %s\n"), path);
+	else
+		printf(_("account file: none (%s)\n"), err.text);
+	free(path);
 	return EX_OK;
 }
 
+static int mode_help(const struct options *o)
+{
+	char *usage = cli_usage();
+
+	(void)o;
+	fputs(usage, stdout);
+	free(usage);
+	return EX_OK;
+}
+
+static int mode_newaliases(const struct options *o)
+{
+	(void)o;
+	puts(_("sendas keeps no aliases database; there is nothing to rebuild."));
+	return EX_OK;
+}
+
+/* Every mode is a client of the same pieces; main only dispatches. */
+static int (*const modes[])(const struct options *o) = {
+	[MODE_SEND] = mode_send,
+	[MODE_QUEUE_LIST] = mode_queue_list,
+	[MODE_QUEUE_IDS] = mode_queue_list,
+	[MODE_QUEUE_FLUSH] = mode_queue_flush,
+	[MODE_QUEUE_DELETE] = mode_queue_delete,
+	[MODE_QUEUE_RETRY] = mode_queue_retry,
+	[MODE_WHICH] = mode_which,
+	[MODE_SERVERINFO] = mode_serverinfo,
+	[MODE_PROBE] = mode_probe,
+	[MODE_NEWALIASES] = mode_newaliases,
+	[MODE_HELP] = mode_help,
+	[MODE_VERSION] = mode_version,
+};
+
 int main(int argc, char *argv[])
 {
+	const char *localedir = secure_getenv("SENDAS_LOCALEDIR");
 	struct options o;
 	struct error err;
-	char *usage;
 
 	setlocale(LC_ALL, "");
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* SENDAS_LOCALEDIR: the tests' catalogs, before installation. */
+	bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
 	textdomain(PACKAGE);
 
+	/* No core file, no ptrace, for every mode: the account file, passwords,
+	 * tokens and TLS keys may all be read below. */
+	secret_protect_process();
 	error_clear(&err);
 	if (cli_parse(argc, argv, &o, &err) < 0) {
 		fprintf(stderr, "sendas: %s\n%s", err.text, _("Try 'sendas --help'.\n"));
 		return EX_USAGE;
 	}
-	switch (o.mode) {
-	case MODE_HELP:
-		usage = cli_usage();
-		fputs(usage, stdout);
-		free(usage);
-		return EX_OK;
-	case MODE_VERSION:
-		return show_version();
-	case MODE_NEWALIASES:
-		puts(_("sendas keeps no aliases database; there is nothing to rebuild."));
-		return EX_OK;
-	case MODE_SEND:
-		return mode_send(&o);
-	default:
-		fprintf(stderr, _("sendas: this mode is not available yet\n"));
-		return EX_UNAVAILABLE;
+	if ((size_t)o.mode >= sizeof modes / sizeof modes[0] || !modes[o.mode]) {
+		fprintf(stderr, "sendas: internal error: mode %d has no handler\n", (int)o.mode);
+		return EX_SOFTWARE;
 	}
+	return modes[o.mode](&o);
 }

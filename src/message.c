@@ -100,6 +100,7 @@ struct reader {
 	size_t field_start;     /* where the current line starts in m->header */
 	int in_header;
 	int pending_cr;         /* the last chunk ended in CR */
+	int pending_cr_header;  /* ... and that CR ended a header line */
 	int pending_dot;        /* the line so far is a "." held back */
 	int done;               /* the lone dot was read */
 	struct error *err;
@@ -265,6 +266,17 @@ static int line_start(struct reader *r, const unsigned char *p)
 	return 0;
 }
 
+/* A bare CR ends a line everywhere (nothing is smuggled past a server that
+ * reads CR as a line end), but in the header it would start a new field
+ * that the sender never wrote: "Subject: x\rBcc: victim" from a web form
+ * that strips only LF.  So in the header it is refused. */
+static int bare_cr_in_header(struct reader *r, unsigned long lineno)
+{
+	return error_set(r->err, CAT_INPUT,
+			 _("line %lu of the header contains a bare CR, which could add header fields; refusing the message"),
+			 lineno);
+}
+
 /* The byte that stopped a span. */
 static int special(struct reader *r, const unsigned char **pp, const unsigned char *end)
 {
@@ -276,10 +288,14 @@ static int special(struct reader *r, const unsigned char **pp, const unsigned ch
 				 _("line %lu of the message contains a NUL byte"), r->lineno);
 	case B_CR:
 		p++;
-		if (p == end)
+		if (p == end) {
 			r->pending_cr = 1;
-		else if (*p == '\n')
+			r->pending_cr_header = r->in_header;
+		} else if (*p == '\n') {
 			p++;
+		} else if (r->in_header) {
+			return bare_cr_in_header(r, r->lineno);
+		}
 		break;
 	case B_LF:
 		p++;
@@ -300,6 +316,8 @@ static int feed(struct reader *r, const unsigned char *p, const unsigned char *e
 	while (p < end && !r->done) {
 		if (r->pending_cr) {
 			r->pending_cr = 0;
+			if (*p != '\n' && r->pending_cr_header)
+				return bare_cr_in_header(r, r->lineno - 1);
 			if (*p == '\n' && ++p == end)
 				break;
 		}
@@ -478,15 +496,19 @@ static char *field_value(const struct field *f)
 	return v;
 }
 
-static int has_field(const struct message *m, const char *name)
+static size_t field_count(const struct message *m, const char *name)
 {
 	struct field f;
-	size_t pos = 0;
+	size_t pos = 0, n = 0;
 
 	while (next_field(&m->header, &pos, &f))
-		if (field_is(&f, name))
-			return 1;
-	return 0;
+		n += field_is(&f, name);
+	return n;
+}
+
+static int has_field(const struct message *m, const char *name)
+{
+	return field_count(m, name) > 0;
 }
 
 char *message_header(const struct message *m, const char *name)
@@ -754,6 +776,27 @@ static int add_from(struct message *m, const struct message_prepare *p, struct e
 	return 0;
 }
 
+/* rewrite_from (message.h, original_sender): the From field follows the
+ * envelope, the old one is kept for the reader.  Only a single From field
+ * is renamed (RFC 5322 allows one; renaming thousands would also outgrow
+ * MESSAGE_PREFIX_MAX). */
+static int rewrite_from(struct message *m, const struct message_prepare *p,
+			struct error *err)
+{
+	char *from = message_from_address(m);
+	size_t present = field_count(m, "From");
+	int names_original = from && strcasecmp(from, p->original_sender) == 0;
+
+	free(from);
+	if (present > 1 || (present && !names_original))
+		return 0;
+	if (present)
+		m->drop |= MESSAGE_RENAME_FROM;
+	else
+		buf_printf(&m->added, "X-Original-From: %s\r\n", p->original_sender);
+	return add_from(m, p, err);
+}
+
 /* ---- the header block to send ----------------------------------------- */
 
 static const struct {
@@ -764,6 +807,26 @@ static const struct {
 	{ MESSAGE_DROP_BCC, "Resent-Bcc" },
 	{ MESSAGE_DROP_CTE, "Content-Transfer-Encoding" },
 };
+
+/* Fields sent as read, under another name. */
+static const struct {
+	unsigned bit;
+	const char *name;
+	const char *new_name;
+} renamed[] = {
+	{ MESSAGE_RENAME_FROM, "From", "X-Original-From" },
+};
+
+/* The name f goes out under, or NULL: its own. */
+static const char *new_name(const struct message *m, const struct field *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof renamed / sizeof renamed[0]; i++)
+		if ((m->drop & renamed[i].bit) && field_is(f, renamed[i].name))
+			return renamed[i].new_name;
+	return NULL;
+}
 
 static int dropped(const struct message *m, const struct field *f)
 {
@@ -816,21 +879,45 @@ static int add_header_line(struct message *m, const char *s, size_t n, unsigned 
 	return 0;
 }
 
+/* The first line of a renamed field (s, n octets, up to its CRLF): the new
+ * name, then the line from the colon on. */
+static int add_renamed_line(struct message *m, const char *name, const struct field *f,
+			    const char *s, size_t n, unsigned long lineno, struct error *err)
+{
+	struct buf line;
+	int r;
+
+	buf_init(&line, n + strlen(name) + 1);
+	buf_adds(&line, name);
+	buf_add(&line, s + f->name_len, n - f->name_len);
+	r = add_header_line(m, line.data, line.len, lineno, err);
+	buf_release(&line);
+	return r;
+}
+
 /* The header as read minus the dropped fields, the added ones, the empty
- * line.  Within MESSAGE_PREFIX_MAX by construction. */
+ * line.  Within MESSAGE_PREFIX_MAX by construction (a renamed field grows by
+ * a few octets; MESSAGE_ADDED_MAX leaves room). */
 static int build_prefix(struct message *m, struct error *err)
 {
 	const char *h = buf_str(&m->header), *lf;
 	unsigned long lineno = m->header_line;
+	const char *name;
 	struct field f;
-	size_t pos = 0, p;
+	size_t pos = 0, p, n;
+	int r;
 
 	buf_reset(&m->prefix);
 	while (next_field(&m->header, &pos, &f)) {
+		name = new_name(m, &f);
 		for (p = f.start; p < f.end; p = (size_t)(lf - h) + 1, lineno++) {
 			lf = memchr(h + p, '\n', f.end - p);
-			if (!dropped(m, &f) &&
-			    add_header_line(m, h + p, (size_t)(lf - h) + 1 - p, lineno, err) < 0)
+			n = (size_t)(lf - h) + 1 - p;
+			if (dropped(m, &f))
+				continue;
+			r = name && p == f.start ? add_renamed_line(m, name, &f, h + p, n, lineno, err)
+						 : add_header_line(m, h + p, n, lineno, err);
+			if (r < 0)
 				return -1;
 		}
 	}
@@ -996,8 +1083,12 @@ int message_prepare(struct message *m, const struct message_prepare *p, struct e
 		add_date(&m->added, p->now);
 	if (!has_field(m, "Message-ID") && add_message_id(m, p, err) < 0)
 		return -1;
-	if (!has_field(m, "From") && add_from(m, p, err) < 0)
+	if (p->original_sender && p->sender && *p->sender) {
+		if (rewrite_from(m, p, err) < 0)
+			return -1;
+	} else if (!has_field(m, "From") && add_from(m, p, err) < 0) {
 		return -1;
+	}
 	if (m->body_long_line) {
 		problem = mime_problem(m);
 		if (problem)

@@ -83,6 +83,7 @@ struct message {
 enum {
 	MESSAGE_DROP_BCC = 1 << 0,         /* Bcc and Resent-Bcc: never sent */
 	MESSAGE_DROP_CTE = 1 << 1,         /* Content-Transfer-Encoding: re-encoded */
+	MESSAGE_RENAME_FROM = 1 << 2,      /* not dropped: From sent as X-Original-From */
 };
 
 /* The choices message_prepare() needs from the caller. */
@@ -93,6 +94,14 @@ struct message_prepare {
 	time_t now;               /* for a Date field */
 	const unsigned char *random;  /* MESSAGE_ID_RANDOM bytes for a Message-ID
 				       * (tests); NULL: getrandom() */
+	/* rewrite_from: the sender before it was rewritten to sender, or NULL.
+	 * When the From field names it (compared as message_from_address()
+	 * gives it, case-insensitively) or there is no From field, the message
+	 * goes out "From: sender" (with full_name), and the old field is kept
+	 * as it was, renamed X-Original-From (with no From field, the original
+	 * sender is put there).  A From field naming someone else is left
+	 * alone: the caller chose the envelope sender on purpose (-f). */
+	const char *original_sender;
 };
 
 void message_init(struct message *m);
@@ -131,7 +140,8 @@ int message_envelope_rcpts(const struct message *m, const char *const *args,
 
 /* Make the message ready to send (once, before message_make_7bit): Bcc and Resent-Bcc left out; Date,
  * Message-ID and From added when missing (From only with a sender: "-F name
- * <sender>", RFC 2047 when the name is not ASCII); a body with lines over
+ * <sender>", RFC 2047 when the name is not ASCII); From rewritten for
+ * rewrite_from (original_sender above); a body with lines over
  * MESSAGE_LINE_MAX re-encoded quoted-printable when it is not MIME or is one
  * text part (MIME fields added or adjusted); m->prefix built.  Errors:
  * CAT_INPUT with the line number (a long header line; a long body line in a

@@ -1,16 +1,31 @@
-/* report.h: what the user sees: the -v transcript and the failure report.
+/* report.h: what the user sees: the -v transcript, the failure report, the
+ * --json object and the log line.
  *
  * The first line of a failure report is "sendas: <what failed> (<category>)",
  * so that callers that show one line (mutt, cron mail, systemd's journal)
  * show the essential; then the server's whole reply, verbatim; then where it
- * happened (step, account, server, login, sender); then a hint. */
+ * happened (step, account, server, login, sender); then one hint a person
+ * can act on (classify_hint()).
+ *
+ * An observer (report_observe, an smtp_trace_fn) sits between the engine and
+ * the -v transcript: it passes every line on to the transcript when asked
+ * to, and keeps every server reply with the step it answered and the time
+ * spent in each step, for --json.  It sees only what the engine traces,
+ * which is already redacted; it keeps no client line at all, and no 334
+ * AUTH challenge.  It learns the step from the engine's "state A -> B"
+ * events (smtp.c smtp_set_state()). */
 #ifndef SENDAS_REPORT_H
 #define SENDAS_REPORT_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "error.h"
 #include "smtp.h"
+
+#define REPORT_REPLIES_MAX 64     /* replies kept per message; more are counted */
+#define REPORT_JSON_MAX (16 * 1024 * 1024)
+#define REPORT_LOG_LINE_MAX 4096  /* a log line; longer ones end in "..." */
 
 struct report_context {
 	const char *account;
@@ -20,14 +35,84 @@ struct report_context {
 	const char *sender;
 	const char *const *rcpts;
 	size_t nrcpts;
+	const char *message_id;   /* as in the header, or NULL */
+	long long size;           /* bytes of content sent or to send; 0: unknown */
+	int queued;               /* a temporary failure left the message queued */
 };
 
 /* An smtp_trace_fn writing "--> ", "<-- " and "*** " lines to the FILE *
  * given as ctx.  Its input is already redacted by the engine. */
 void report_trace(void *ctx, char dir, const char *text, size_t len);
 
+struct report_reply {
+	enum smtp_state step;
+	struct reply reply;
+};
+
+struct report_observer {
+	FILE *transcript;         /* -v: also write the transcript here; or NULL */
+	struct report_reply *replies;   /* REPORT_REPLIES_MAX of them */
+	size_t nreplies;
+	size_t dropped;           /* replies beyond REPORT_REPLIES_MAX */
+	struct reply partial;     /* the reply being read */
+	enum smtp_state state;
+	enum smtp_state last_step;  /* the step of the last complete reply, kept or not */
+	int seen_state;           /* an event named the state */
+	struct timespec started;  /* report_observer_init() */
+	struct timespec since;    /* the current state began */
+	long long ms[SMTP_STATE_COUNT];
+};
+
+void report_observer_init(struct report_observer *o, FILE *transcript);
+void report_observer_release(struct report_observer *o);
+/* The smtp_trace_fn; ctx is a struct report_observer. */
+void report_observe(void *ctx, char dir, const char *text, size_t len);
+/* Milliseconds since report_observer_init(). */
+long long report_elapsed_ms(const struct report_observer *o);
+/* Milliseconds spent in step st so far (the current step up to now). */
+long long report_step_ms(const struct report_observer *o, enum smtp_state st);
+
+/* One message, at its end. */
+struct report_outcome {
+	const struct report_context *rc;
+	const struct smtp_result *res;   /* NULL: no connection was tried */
+	const struct error *err;         /* CAT_NONE: the message was sent */
+	const struct report_observer *obs;  /* NULL: no replies or timings */
+};
+
+/* "sent", "deferred" (a failure that exits 75) or "bounced". */
+const char *report_status(const struct error *err);
+
+/* The text of the first line, without "sendas: " and the category. */
+void report_what_failed(struct buf *out, const struct error *err,
+			const struct smtp_result *res, const struct report_context *rc);
+
 /* The failure report on out.  res may be NULL (a local failure). */
 void report_failure(FILE *out, const struct error *err, const struct smtp_result *res,
 		    const struct report_context *rc);
+
+/* A reply as a JSON object {step, code, enhanced, lines}. */
+struct json;
+void report_json_reply(struct json *j, const char *key, enum smtp_state step,
+		       const struct reply *r);
+
+/* The --json object of one message, as one line on out (schema:
+ * tests/data/result.schema.json, sendas(1) JSON OUTPUT).  -1 when it would
+ * exceed REPORT_JSON_MAX (nothing is written then). */
+int report_json(FILE *out, const struct report_outcome *o);
+
+/* The syslog facility of an account's syslog setting ("on" is LOG_MAIL;
+ * conf.c allows LOG_USER, LOG_MAIL, LOG_LOCAL0..7), or -1 for none. */
+int report_syslog_facility(const char *setting);
+
+/* The log line of one message (no secrets: no login, no AUTH data):
+ * "status=sent account=A host=H:P sender=<S> rcpts=<R>,<R> size=N
+ * msgid=<ID> reply="..." duration_ms=N", with category= and step= for a
+ * failure.  To syslog with facility (none when -1), and appended to
+ * logfile (with a UTC time stamp; created mode 0600, never through a
+ * symbolic link) when not NULL.  -1 and err (CAT_IO) when the log file
+ * cannot be written. */
+int report_log(const struct report_outcome *o, int facility, const char *logfile,
+	       struct error *err);
 
 #endif

@@ -343,7 +343,10 @@ char *secret_run_command(const char *command, int timeout_ms, struct error *err)
 static int from_command(const struct account *a, const char *key, const char *command,
 			char **out, struct error *err)
 {
-	if (!(*out = secret_run_command(command, SECRET_COMMAND_TIMEOUT_MS, err))) {
+	int ms = a->password_command_timeout > 0 ? a->password_command_timeout * 1000
+						 : SECRET_COMMAND_TIMEOUT_MS;
+
+	if (!(*out = secret_run_command(command, ms, err))) {
 		error_prefix(err, _("account %s: %s \"%s\""), a->name, key, command);
 		return -1;
 	}
@@ -659,6 +662,7 @@ char *secret_password(const struct account *a, struct error *err)
 	size_t i;
 	int r;
 
+	secret_protect_process();       /* main() did; a library caller may not */
 	for (i = 0; i < sizeof password_sources / sizeof password_sources[0]; i++) {
 		r = password_sources[i](a, &out, err);
 		if (r < 0)
@@ -676,6 +680,7 @@ char *secret_oauth_token(const struct account *a, struct error *err)
 {
 	char *out = NULL;
 
+	secret_protect_process();       /* as secret_password() */
 	if (!a->oauth_token_command) {
 		error_set(err, CAT_CONFIG, _("account %s: no oauth_token_command to get an access "
 					     "token from"), a->name);

@@ -8,7 +8,8 @@
  *                       /dev/null, stdout a pipe, stderr ours; the first line
  *                       of its output; a non-zero exit, a signal, an empty
  *                       first line, more than SECRET_OUTPUT_MAX bytes or more
- *                       than SECRET_COMMAND_TIMEOUT_MS (then the whole process
+ *                       than password_command_timeout seconds (default
+ *                       SECRET_COMMAND_TIMEOUT_MS; then the whole process
  *                       group is killed) are errors; its output is never shown
  * (conf.c allows at most one of 1-3 per account.)
  *   4 $CREDENTIALS_DIRECTORY/<account>.password   (systemd LoadCredential=;
@@ -51,7 +52,10 @@ char *secret_oauth_token(const struct account *a, struct error *err);
 char *secret_run_command(const char *command, int timeout_ms, struct error *err);
 
 /* Make this process undumpable while secrets are held (no core files, no
- * ptrace by other users): prctl(PR_SET_DUMPABLE, 0) and RLIMIT_CORE 0. */
+ * ptrace by other users): prctl(PR_SET_DUMPABLE, 0) and RLIMIT_CORE 0.
+ * main() calls it before anything is read; secret_password() and
+ * secret_oauth_token() call it too.  Children (password_command) inherit
+ * the core limit, which suits what they handle. */
 void secret_protect_process(void);
 
 /* Who may own a file that holds or steers secrets. */

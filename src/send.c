@@ -11,15 +11,16 @@
 #include "address.h"
 #include "classify.h"
 #include "conf.h"
+#include "flush.h"
 #include "i18n.h"
+#include "keep.h"
 #include "message.h"
 #include "report.h"
 #include "secret.h"
 #include "send.h"
+#include "session.h"
 #include "smtp.h"
 #include "xalloc.h"
-
-#define DEFAULT_HELO "localhost"   /* as msmtp: names no host of ours */
 
 /* Everything one send holds, released in one place. */
 struct send_job {
@@ -29,30 +30,16 @@ struct send_job {
 	struct selection sel;
 	struct address_list rcpts;
 	int sender_utf8;
-	char *password;
+	struct session_setup setup;   /* parameters and credentials */
+	struct report_observer obs;   /* -v, and replies and timings for --json */
+	char *message_id;
 	struct smtp_result res;
 	struct report_context rc;
 	struct error err;
 	int have_res;
+	int ready;                    /* the message could be sent: keep it on failure */
+	struct kept_message kept;     /* where it went then */
 };
-
-static void warn_stderr(void *ctx, const char *text)
-{
-	(void)ctx;
-	fprintf(stderr, "sendas: %s\n", text);
-}
-
-static int load_accounts(struct send_job *j)
-{
-	char *path = conf_locate(j->o->config_file, &j->err);
-	int r;
-
-	if (!path)
-		return -1;
-	r = conf_load(&j->conf, path, warn_stderr, NULL, &j->err);
-	free(path);
-	return r;
-}
 
 /* -f, else the From: header, else $EMAIL (mutt passes no -f by default);
  * validated and with its domain as an A-label. */
@@ -89,6 +76,15 @@ static void note_account(struct send_job *j)
 		fprintf(stderr, "sendas: %s\n", j->sel.warning);
 }
 
+/* The Message-ID as sent: the message's own, else the one sendas added. */
+static char *message_id(const struct message *m)
+{
+	struct message added = { .header = m->added };
+	char *id = message_header(m, "Message-ID");
+
+	return id ? id : message_header(&added, "Message-ID");
+}
+
 /* Everything local, before any connection: the account file, the
  * message, the envelope, the account, the credentials. */
 static int prepare(struct send_job *j)
@@ -97,7 +93,8 @@ static int prepare(struct send_job *j)
 	char *sender;
 	int r;
 
-	if (load_accounts(j) < 0 || message_read(STDIN_FILENO, &mo, &j->msg, &j->err) < 0)
+	if (session_load_accounts(j->o->config_file, &j->conf, &j->err) < 0 ||
+	    message_read(STDIN_FILENO, &mo, &j->msg, &j->err) < 0)
 		return -1;
 	if (message_envelope_rcpts(&j->msg, j->o->rcpts, j->o->nrcpts,
 				   j->o->read_recipients, &j->rcpts, &j->err) < 0)
@@ -109,50 +106,26 @@ static int prepare(struct send_job *j)
 		return -1;
 	r = account_select(&j->conf, sender, j->o->account, &j->sel, &j->err);
 	j->rc.sender = j->sel.sender ? j->sel.sender : NULL;
+	if (r == 0) {
+		note_account(j);
+		/* rewrite_from: the From field follows the envelope. */
+		r = message_prepare(&j->msg, &(struct message_prepare){ .sender = j->sel.sender,
+				    .full_name = j->o->full_name, .now = time(NULL),
+				    .original_sender = j->sel.rewritten ? sender : NULL },
+				    &j->err);
+	}
 	free(sender);
 	if (r < 0)
 		return -1;
-	note_account(j);
-	if (message_prepare(&j->msg, &(struct message_prepare){ .sender = j->sel.sender,
-			    .full_name = j->o->full_name, .now = time(NULL) }, &j->err) < 0)
-		return -1;
-	if (j->sel.account->user) {
-		secret_protect_process();
-		j->password = secret_password(j->sel.account, &j->err);
-		if (!j->password)
-			return -1;
-	}
-	return 0;
-}
-
-static void fill_params(struct send_job *j, struct smtp_params *p, struct auth_params *ap)
-{
-	const struct account *a = j->sel.account;
-	static const enum smtp_tls_mode modes[] = {
-		[TLS_SETTING_STARTTLS] = SMTP_TLS_STARTTLS,
-		[TLS_SETTING_IMPLICIT] = SMTP_TLS_IMPLICIT,
-		[TLS_SETTING_OFF] = SMTP_TLS_OFF,
-	};
-
-	*ap = (struct auth_params){ .user = a->user, .password = j->password,
-				    .mechanisms = a->auth };
-	*p = (struct smtp_params){
-		.host = a->host, .port = a->port, .tls_mode = modes[a->tls],
-		.tls = { .host = a->host, .trust_file = a->tls_trust_file,
-			 .fingerprint = a->tls_fingerprint, .cert_file = a->tls_cert_file,
-			 .key_file = a->tls_key_file, .priority = a->tls_priority },
-		.helo_name = a->domain ? a->domain : DEFAULT_HELO,
-		.timeout = a->timeout,
-		.auth = a->user ? ap : NULL,
-		.trace = j->o->verbose ? report_trace : NULL,
-		.trace_ctx = stderr,
-	};
+	j->ready = 1;
+	j->message_id = message_id(&j->msg);
+	j->rc.message_id = j->message_id;
+	j->rc.size = message_size(&j->msg);
+	return session_credentials(j->sel.account, &j->setup, &j->err);
 }
 
 static int submit(struct send_job *j)
 {
-	struct smtp_params p;
-	struct auth_params ap;
 	struct smtp_session *s;
 	struct envelope env = {
 		.sender = j->sel.sender, .rcpts = j->rc.rcpts, .nrcpts = j->rc.nrcpts,
@@ -161,11 +134,12 @@ static int submit(struct send_job *j)
 		.envid = j->o->envid,
 	};
 	struct smtp_content content;
-	int r;
+	int r, pending;
 
-	fill_params(j, &p, &ap);
+	session_params(j->sel.account, 1, report_observe, &j->obs, &j->setup);
+	j->setup.smtp.pipeline_auth = 1;   /* AUTH PLAIN leaves with MAIL, RCPT, DATA */
 	j->have_res = 1;
-	s = smtp_open(&p, &j->res, &j->err);
+	s = smtp_open(&j->setup.smtp, &j->res, &j->err);
 	if (!s)
 		return -1;
 	/* Only now is it known whether the server takes 8-bit content. */
@@ -176,29 +150,84 @@ static int submit(struct send_job *j)
 		content = (struct smtp_content){ .prefix = j->msg.prefix.data,
 			.prefix_len = j->msg.prefix.len, .fd = j->msg.fd,
 			.size = message_size(&j->msg) };
+		j->rc.size = content.size;
+		/* QUIT leaves with the end of the content, unless the queue has
+		 * messages of this account to send over this session. */
+		pending = flush_pending(j->sel.account, j->conf.path, time(NULL));
+		if (!pending)
+			smtp_last_message(s);
 		r = smtp_send(s, &env, &content, &j->res, &j->err);
+		if (r == 0 && pending)
+			flush_after_send(s, j->res.caps, j->sel.account, j->conf.path,
+					 j->o->verbose);
 	}
 	smtp_close(s);
 	return r;
 }
 
+/* The outcome, wherever the user wants it: the failure report on stderr,
+ * --json on stdout, the account's syslog and logfile.  A log that cannot be
+ * written is said on stderr; it does not change the exit code. */
+static int report_outcome(struct send_job *j, int failed)
+{
+	const struct account *a = j->sel.account;
+	struct report_outcome out = { .rc = &j->rc, .res = j->have_res ? &j->res : NULL,
+				      .err = &j->err, .obs = &j->obs };
+	struct error log_err;
+
+	if (failed)
+		report_failure(stderr, &j->err, out.res, &j->rc);
+	else
+		error_clear(&j->err);
+	if (j->o->json && report_json(stdout, &out) < 0)
+		fprintf(stderr, _("sendas: the JSON result would exceed %d bytes; not printed\n"),
+			REPORT_JSON_MAX);
+	if (a && report_log(&out, report_syslog_facility(a->syslog), a->logfile, &log_err) < 0)
+		fprintf(stderr, "sendas: %s\n", log_err.text);
+	return failed ? category_exit_code(j->err.category) : 0;
+}
+
+/* A message that was ready but not sent is queued, or kept in failed/
+ * (keep.h); the failure report then says whether it was queued. */
+static void keep(struct send_job *j)
+{
+	struct keep k = {
+		.a = j->sel.account, .conf_path = j->conf.path,
+		.res = j->have_res ? &j->res : NULL,
+		.m = { .account = j->sel.account->name, .sender = j->sel.sender,
+		       .rcpts = j->rc.rcpts, .nrcpts = j->rc.nrcpts,
+		       .notify = j->o->dsn_notify, .ret = j->o->dsn_ret, .envid = j->o->envid,
+		       .body_8bit = j->msg.has_8bit,
+		       .smtputf8 = j->rcpts.smtputf8 || j->sender_utf8,
+		       .prefix = j->msg.prefix.data, .prefix_len = j->msg.prefix.len,
+		       .fd = j->msg.fd, .size = message_size(&j->msg) },
+	};
+
+	keep_message(&k, &j->err, &j->kept);
+	j->rc.queued = j->kept.how == KEPT_QUEUED;
+}
+
 int mode_send(const struct options *o)
 {
 	struct send_job j = { .o = o };
-	int code;
+	int code, failed;
 
 	error_clear(&j.err);
 	message_init(&j.msg);
 	selection_init(&j.sel);
 	address_list_init(&j.rcpts);
 	smtp_result_init(&j.res);
-	if (prepare(&j) < 0 || submit(&j) < 0) {
-		report_failure(stderr, &j.err, j.have_res ? &j.res : NULL, &j.rc);
-		code = category_exit_code(j.err.category);
-	} else {
-		code = 0;
-	}
-	free_secret(j.password);
+	session_setup_init(&j.setup);
+	report_observer_init(&j.obs, o->verbose ? stderr : NULL);
+	failed = prepare(&j) < 0 || submit(&j) < 0;
+	if (failed && j.ready)
+		keep(&j);
+	code = report_outcome(&j, failed);
+	if (failed && j.ready)
+		keep_report(&j.kept);
+	session_setup_release(&j.setup);
+	report_observer_release(&j.obs);
+	free(j.message_id);
 	smtp_result_release(&j.res);
 	selection_release(&j.sel);
 	address_list_release(&j.rcpts);

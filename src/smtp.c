@@ -16,13 +16,23 @@
 
 #include "classify.h"
 #include "conn.h"
-#include "dotstuff.h"
+#include "content.h"
 #include "i18n.h"
 #include "smtp.h"
 #include "xalloc.h"
 
-#define SMTP_CMD_MAX 2048       /* a command line we send, CRLF included */
-#define BODY_CHUNK (64 * 1024)  /* bytes read from the spool per write */
+/* A command line we send, CRLF included: RFC 4954 section 4 allows an AUTH
+ * line of 12288 octets, which OAuth tokens (JWTs of 2-4 KB, base64 again in
+ * XOAUTH2/OAUTHBEARER) need; other commands stay far below it. */
+#define SMTP_CMD_MAX 12288
+/* With one recipient, a message up to this size leaves with MAIL and RCPT
+ * in "BDAT n LAST" (one round trip less); a larger one waits for their
+ * replies, so that a refused sender does not cost the upload.  With the
+ * commands (AUTH at most 12 KiB) the group stays below CONN_OUT_FLUSH: one
+ * write. */
+#define BDAT_FLIGHT_MAX (CONN_OUT_FLUSH - 16 * 1024)
+#define BDAT_CHUNK (4L * 1024 * 1024)  /* the largest BDAT chunk we send */
+#define BDAT_AHEAD 4            /* chunks sent before the oldest reply is read */
 
 struct smtp_session {
 	const struct smtp_params *p;
@@ -36,6 +46,15 @@ struct smtp_session {
 	int refused;            /* the last failure was a well-formed refusal,
 				 * so the connection is still fit for QUIT */
 	int cause_noted;        /* res->stage holds the deciding step */
+	struct smtp_result *res;  /* smtp_send()'s result while it runs, else NULL */
+	struct error cause;     /* the first refusal of this message ... */
+	int have_cause;         /* ... when set: later errors are consequences */
+	int auth_pending;       /* AUTH queued to leave with the first
+				 * transaction; its reply not read yet */
+	int auth_failed;        /* that AUTH was refused ... */
+	struct error auth_error;  /* ... thus, for every later message */
+	int last;               /* smtp_last_message(): QUIT with the content */
+	int quit_sent;          /* QUIT went and its reply was read */
 };
 
 static const char *const state_names[SMTP_STATE_COUNT] = {
@@ -49,6 +68,7 @@ static const char *const state_names[SMTP_STATE_COUNT] = {
 	[SMTP_RCPT] = "RCPT",
 	[SMTP_DATA] = "DATA",
 	[SMTP_BODY] = "end of data",
+	[SMTP_BDAT] = "BDAT",
 	[SMTP_RSET] = "RSET",
 	[SMTP_QUIT] = "QUIT",
 	[SMTP_DONE] = "done",
@@ -86,7 +106,8 @@ static void tracef(struct smtp_session *s, const char *fmt, ...)
 /* The only place the state changes. */
 static void smtp_set_state(struct smtp_session *s, enum smtp_state st)
 {
-	tracef(s, "state %s -> %s", state_names[s->state], state_names[st]);
+	if (s->state != st)
+		tracef(s, "state %s -> %s", state_names[s->state], state_names[st]);
 	s->state = st;
 }
 
@@ -152,7 +173,7 @@ static int queue_line(struct smtp_session *s, const char *visible,
 		trace(s, '>', cmd.data, cmd.len - 2);
 	}
 	if (r == 0)
-		r = conn_queue(s->conn, cmd.data, cmd.len, err);
+		r = (secret ? conn_queue_secret : conn_queue)(s->conn, cmd.data, cmd.len, err);
 	buf_release(&cmd);
 	return r;
 }
@@ -178,12 +199,10 @@ static int smtp_cmd(struct smtp_session *s, struct error *err, const char *fmt, 
 
 /* Read one whole reply into s->reply.  -1 on I/O errors and on lines that
  * are not a reply (CAT_PROTOCOL). */
-static int smtp_reply(struct smtp_session *s, struct error *err)
+static int read_reply(struct smtp_session *s, struct error *err)
 {
 	enum reply_feed f;
 
-	if (conn_flush(s->conn, err) < 0)
-		return -1;
 	reply_reset(&s->reply);
 	do {
 		if (conn_read_line(s->conn, &s->line, REPLY_LINE_MAX, err) < 0)
@@ -198,19 +217,67 @@ static int smtp_reply(struct smtp_session *s, struct error *err)
 	return 0;
 }
 
-/* The reply in s->reply decides a failure at the current stage. */
-static int smtp_fail(struct smtp_session *s, struct smtp_result *res,
-		     struct error *err)
+/* The reply in s->reply refused step st.  The first refusal of a message
+ * is its cause; later ones follow from it (the 503 after a refused MAIL,
+ * the 530 after a refused pipelined AUTH) and leave the cause in err.  res
+ * may be NULL (a pipelined AUTH settled by smtp_close()). */
+static int fail_at(struct smtp_session *s, enum smtp_state st, struct smtp_result *res,
+		   struct error *err)
 {
 	size_t len;
 	const char *first = reply_line(&s->reply, 0, &len);
 
 	s->refused = 1;
-	note_stage(s, res);
-	reply_copy(&res->reply, &s->reply);
-	return error_set(err, classify_reply(s->state, &s->reply),
-			 _("%s refused %s: %d %.*s"), conn_peer(s->conn),
-			 smtp_state_name(s->state), s->reply.code, (int)len, first);
+	if (!s->have_cause) {
+		error_set(&s->cause, classify_reply(st, &s->reply),
+			  _("%s refused %s: %d %.*s"), conn_peer(s->conn),
+			  smtp_state_name(st), s->reply.code, (int)len, first);
+		s->have_cause = 1;
+		if (res && !s->cause_noted)
+			res->stage = st;
+		if (res) {
+			s->cause_noted = 1;
+			reply_copy(&res->reply, &s->reply);
+		}
+	}
+	*err = s->cause;
+	return -1;
+}
+
+/* The reply in s->reply decides a failure at the current stage. */
+static int smtp_fail(struct smtp_session *s, struct smtp_result *res,
+		     struct error *err)
+{
+	return fail_at(s, s->state, res, err);
+}
+
+/* The reply to an AUTH that left with the first transaction.  A refusal
+ * becomes the cause but is no error here: the replies to the commands
+ * pipelined after it still come, and reading them keeps the session in
+ * step (and says whether the server opened DATA anyway). */
+static int auth_settle(struct smtp_session *s, struct error *err)
+{
+	s->auth_pending = 0;
+	tracef(s, "the reply to the pipelined AUTH:");
+	if (read_reply(s, err) < 0)
+		return -1;
+	if (s->reply.code == 235)
+		return 0;
+	s->auth_failed = 1;
+	fail_at(s, SMTP_AUTH, s->res, err);
+	s->auth_error = s->cause;
+	return 0;
+}
+
+/* Send what is queued and read the next reply; a pending AUTH reply comes
+ * first, whoever reads next. */
+static int smtp_reply(struct smtp_session *s, struct error *err)
+{
+	if (conn_flush(s->conn, err) < 0)
+		return -1;
+	if (s->auth_pending && auth_settle(s, err) < 0)
+		return -1;
+	return read_reply(s, err);
 }
 
 /* Send nothing more; read the reply to what was sent; demand class 2 or 3. */
@@ -394,8 +461,11 @@ static int auth_exchange(struct smtp_session *s, struct auth *a,
 					 conn_peer(s->conn));
 		if (s->reply.code == 235)
 			return 0;
-		if (s->reply.code != 334)
-			return smtp_fail(s, res, err);
+		if (s->reply.code != 334) {
+			smtp_fail(s, res, err);
+			auth_add_server_error(a, err);  /* OAuth: its JSON reason */
+			return -1;
+		}
 		step = auth_answer(s, a, err);
 		if (step == AUTH_STEP_ERROR)
 			return -1;
@@ -423,6 +493,26 @@ static enum auth_step_result auth_begin(struct smtp_session *s, struct auth *a,
 		step = AUTH_STEP_ERROR;
 	free_secret(response);
 	return step;
+}
+
+/* Mechanisms whose AUTH line is all they send and whose only answers are
+ * 235 or a refusal, so the commands after it can never be taken for a
+ * SASL response.  Not XOAUTH2/OAUTHBEARER: a refused token gets a 334
+ * error challenge, and the pipelined MAIL would be read as the answer. */
+static const char *const pipelined_mechanisms[] = { "PLAIN" };
+
+/* May the AUTH just queued stay unanswered until the first transaction? */
+static int auth_can_wait(const struct smtp_session *s, const char *mech,
+			 enum auth_step_result step)
+{
+	size_t i;
+
+	if (!s->p->pipeline_auth || !(s->caps & CAP_PIPELINING) || step != AUTH_STEP_DONE)
+		return 0;
+	for (i = 0; i < sizeof pipelined_mechanisms / sizeof pipelined_mechanisms[0]; i++)
+		if (strcmp(mech, pipelined_mechanisms[i]) == 0)
+			return 1;
+	return 0;
 }
 
 static int smtp_auth(struct smtp_session *s, struct smtp_result *res, struct error *err)
@@ -454,8 +544,13 @@ static int smtp_auth(struct smtp_session *s, struct smtp_result *res, struct err
 		tracef(s, "authenticating as %s with %s", ap.user, mech);
 		enum auth_step_result step = auth_begin(s, a, mech, err);
 
-		if (step != AUTH_STEP_ERROR)
+		if (step != AUTH_STEP_ERROR && auth_can_wait(s, mech, step)) {
+			tracef(s, "the AUTH reply is read with the first transaction's");
+			s->auth_pending = 1;
+			r = 0;
+		} else if (step != AUTH_STEP_ERROR) {
 			r = auth_exchange(s, a, step, res, err);
+		}
 	}
 	auth_end(a);
 	free(cb_exporter);
@@ -530,107 +625,267 @@ static int queue_rcpt(struct smtp_session *s, const struct envelope *env, size_t
 	return smtp_cmd(s, err, "RCPT TO:<%s>", env->rcpts[i]);
 }
 
-/* Read one reply of the envelope group.  The first failure becomes the
- * cause (res->reply and err); later ones are consequences and only kept. */
-static int envelope_reply(struct smtp_session *s, struct smtp_result *res,
-			  enum smtp_state st, int want, int *failed, struct error *err)
+/* How the content of a transaction travels. */
+enum body_mode {
+	BODY_DATA,      /* DATA, 354, the content dot-stuffed, "." */
+	BODY_BDAT,      /* BDAT chunks once MAIL and RCPT were accepted */
+	BODY_FLIGHT,    /* "BDAT n LAST" and the content with MAIL and RCPT */
+};
+
+/* One transaction of a message.  Its recipients are those the message has
+ * not reached yet (rcpts[].delivered): all of them, unless an earlier
+ * transaction was cut short by "452 too many recipients". */
+struct txn {
+	const struct envelope *env;
+	const struct smtp_content *c;
+	struct smtp_result *res;
+	off_t length;           /* content_length(): what BDAT announces */
+	enum body_mode mode;
+	size_t accepted;        /* recipients accepted in this transaction */
+	int too_many;           /* the server's recipient limit cut it short */
+	int failed;             /* a command was refused: nothing delivered */
+	int data_open;          /* the server said 354 and waits for content */
+	int ended;              /* the content's reply came: the server
+				 * closed the transaction, accepted or not */
+	int quit;               /* QUIT leaves with the end of the content */
+	int delivered;          /* the server accepted the content */
+};
+
+static int in_txn(const struct txn *t, size_t i)
+{
+	return !t->res->rcpts[i].delivered;
+}
+
+/* RFC 5321 4.5.3.1.10: the server's limit on recipients per transaction
+ * (Postfix: "452 4.5.3 Error: too many recipients"), not a refusal. */
+static int too_many_recipients(const struct reply *r)
+{
+	return r->code == 452 &&
+		(strcmp(r->enhanced, "4.5.3") == 0 || reply_contains(r, "too many recipients"));
+}
+
+/* Read the reply to MAIL or DATA.  A refusal marks the transaction failed
+ * (the first one is the cause); only I/O and protocol errors return -1. */
+static int envelope_reply(struct smtp_session *s, struct txn *t, enum smtp_state st,
+			  int want, struct error *err)
 {
 	smtp_set_state(s, st);
 	if (smtp_reply(s, err) < 0)
 		return -1;
-	if (s->reply.code == want)
-		return 0;
-	if (!*failed)
-		smtp_fail(s, res, err);
-	*failed = 1;
+	if (s->reply.code != want) {
+		t->failed = 1;
+		smtp_fail(s, t->res, err);
+	}
 	return 0;
 }
 
-/* MAIL, RCPT..., DATA, as one group when the server pipelines (RFC 2920),
- * one by one otherwise.  0 when all were accepted and DATA said 354.
- * *data_open tells whether the server is now reading content anyway. */
-static int smtp_envelope(struct smtp_session *s, const struct envelope *env,
-			 const struct smtp_content *c, struct smtp_result *res,
-			 int *data_open, struct error *err)
+static int rcpt_reply(struct smtp_session *s, struct txn *t, size_t i, struct error *err)
 {
-	int pipelined = !!(s->caps & CAP_PIPELINING), failed = 0;
+	struct smtp_rcpt_result *r = &t->res->rcpts[i];
+
+	smtp_set_state(s, SMTP_RCPT);
+	if (smtp_reply(s, err) < 0)
+		return -1;
+	reply_copy(&r->reply, &s->reply);
+	if (reply_class(&s->reply) == 2) {
+		r->accepted = 1;
+		t->accepted++;
+	} else if (t->accepted > 0 && too_many_recipients(&s->reply)) {
+		if (!t->too_many)
+			tracef(s, "the server's recipient limit: the rest get another transaction");
+		t->too_many = 1;
+	} else {
+		t->failed = 1;
+		smtp_fail(s, t->res, err);
+	}
+	return 0;
+}
+
+/* Read the reply to a BDAT chunk or to the final dot; the one to the end of
+ * the content is the verdict on the message. */
+static int content_reply(struct smtp_session *s, struct txn *t, int verdict,
+			 struct error *err)
+{
+	if (smtp_reply(s, err) < 0)
+		return -1;
+	t->ended = verdict && !t->failed;
+	if (reply_class(&s->reply) != 2) {
+		t->failed = 1;
+		smtp_fail(s, t->res, err);
+	} else if (verdict && !t->failed) {
+		t->delivered = 1;
+		reply_copy(&t->res->reply, &s->reply);
+	}
+	return 0;
+}
+
+/* Queue one chunk: "BDAT n[ LAST]" and bytes [off, off + n) of the content,
+ * after the last one QUIT when the session ends here. */
+static int queue_bdat(struct smtp_session *s, struct txn *t, off_t off, off_t n,
+		      int last, struct error *err)
+{
+	if (smtp_cmd(s, err, "BDAT %lld%s", (long long)n, last ? " LAST" : "") < 0 ||
+	    content_send(s->conn, t->c, off, n, err) < 0)
+		return -1;
+	trace(s, '>', "[content]", 9);
+	return last && t->quit ? queue_line(s, "QUIT", NULL, err) : 0;
+}
+
+/* What ends the envelope group: DATA; or BDAT LAST with the content (and
+ * QUIT), in the same flight; or nothing, BDAT waiting for the replies. */
+static int queue_group_end(struct smtp_session *s, struct txn *t, struct error *err)
+{
+	if (t->mode == BODY_DATA)
+		return smtp_cmd(s, err, "DATA");
+	if (t->mode == BODY_FLIGHT)
+		return queue_bdat(s, t, 0, t->length, 1, err);
+	return 0;
+}
+
+static int read_group_end(struct smtp_session *s, struct txn *t, struct error *err)
+{
+	if (t->mode == BODY_FLIGHT) {
+		smtp_set_state(s, SMTP_BDAT);
+		return content_reply(s, t, 1, err);
+	}
+	if (t->mode == BODY_BDAT)
+		return 0;
+	if (envelope_reply(s, t, SMTP_DATA, 354, err) < 0)
+		return -1;
+	t->data_open = s->reply.code == 354;
+	return 0;
+}
+
+/* The envelope group in one write (RFC 2920), then its replies in order. */
+static int envelope_pipelined(struct smtp_session *s, struct txn *t, struct error *err)
+{
+	size_t i, n = t->env->nrcpts;
+
+	if (queue_mail(s, t->env, t->c, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (in_txn(t, i) && queue_rcpt(s, t->env, i, err) < 0)
+			return -1;
+	if (queue_group_end(s, t, err) < 0 ||
+	    envelope_reply(s, t, SMTP_MAIL, 250, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (in_txn(t, i) && rcpt_reply(s, t, i, err) < 0)
+			return -1;
+	return read_group_end(s, t, err);
+}
+
+/* Without PIPELINING: each command waits for its reply.  Every RCPT is
+ * still tried after a refused one, so the report names them all; none
+ * after the server's recipient limit. */
+static int envelope_lockstep(struct smtp_session *s, struct txn *t, struct error *err)
+{
 	size_t i;
 
-	*data_open = 0;
-	if (queue_mail(s, env, c, err) < 0)
+	if (queue_mail(s, t->env, t->c, err) < 0 ||
+	    envelope_reply(s, t, SMTP_MAIL, 250, err) < 0)
 		return -1;
-	if (!pipelined && (envelope_reply(s, res, SMTP_MAIL, 250, &failed, err) < 0 || failed))
-		return -1;
-	for (i = 0; i < env->nrcpts; i++) {
-		if (queue_rcpt(s, env, i, err) < 0)
+	if (t->failed)
+		return 0;
+	for (i = 0; i < t->env->nrcpts && !t->too_many; i++)
+		if (in_txn(t, i) &&
+		    (queue_rcpt(s, t->env, i, err) < 0 || rcpt_reply(s, t, i, err) < 0))
 			return -1;
-		if (!pipelined && envelope_reply(s, res, SMTP_RCPT, 250, &failed, err) < 0)
-			return -1;
-		if (!pipelined)
-			reply_copy(&res->rcpts[i].reply, &s->reply);
-	}
-	if (!pipelined && failed)
-		return -1;
-	if (smtp_cmd(s, err, "DATA") < 0)
-		return -1;
-	if (pipelined) {
-		if (envelope_reply(s, res, SMTP_MAIL, 250, &failed, err) < 0)
-			return -1;
-		for (i = 0; i < env->nrcpts; i++) {
-			if (envelope_reply(s, res, SMTP_RCPT, 250, &failed, err) < 0)
-				return -1;
-			reply_copy(&res->rcpts[i].reply, &s->reply);
-		}
-	}
-	if (envelope_reply(s, res, SMTP_DATA, 354, &failed, err) < 0)
-		return -1;
-	*data_open = s->reply.code == 354;
-	for (i = 0; i < env->nrcpts; i++)
-		res->rcpts[i].accepted = res->rcpts[i].reply.code / 100 == 2;
-	return failed ? -1 : 0;
+	if (t->failed)
+		return 0;
+	return queue_group_end(s, t, err) < 0 ? -1 : read_group_end(s, t, err);
 }
 
-/* Stream the content: dot-stuffed, in large writes, then the final dot. */
-static int smtp_body(struct smtp_session *s, const struct smtp_content *c,
-		     struct error *err)
+/* DATA's content dot-stuffed, the final dot (and QUIT) in the same write,
+ * then the verdict. */
+static int send_stuffed(struct smtp_session *s, struct txn *t, struct error *err)
 {
-	char *in = xmalloc(BODY_CHUNK), *out = xmalloc(2 * BODY_CHUNK);
-	int bol = 1, r = 0, last_lf = 1;
-	off_t off = 0;
-	ssize_t n;
-
-	if (c->prefix_len) {
-		r = conn_queue(s->conn, out, dotstuff(c->prefix, c->prefix_len, &bol, out), err);
-		last_lf = c->prefix[c->prefix_len - 1] == '\n';
-	}
-	while (r == 0 && (n = pread(c->fd, in, BODY_CHUNK, off)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = error_set(err, CAT_IO, _("cannot read the spooled message: %s"),
-				      strerror(errno));
-			break;
-		}
-		off += n;
-		last_lf = in[n - 1] == '\n';
-		r = conn_queue(s->conn, out, dotstuff(in, (size_t)n, &bol, out), err);
-	}
-	if (r == 0 && !last_lf)
-		r = conn_queue(s->conn, "\r\n", 2, err);
-	if (r == 0)
-		r = conn_queue(s->conn, ".\r\n", 3, err);
+	smtp_set_state(s, SMTP_BODY);
+	if (content_send_stuffed(s->conn, t->c, err) < 0 ||
+	    conn_queue(s->conn, ".\r\n", 3, err) < 0)
+		return -1;
+	t->data_open = 0;
 	trace(s, '>', "[content] .", 11);
-	free(in);
-	free(out);
-	return r;
+	if (t->quit && queue_line(s, "QUIT", NULL, err) < 0)
+		return -1;
+	return content_reply(s, t, 1, err);
 }
 
-/* The connection is not fit for more SMTP (I/O failed, or the server is
- * reading content we must not finish): close it without QUIT. */
-static void drop_connection(struct smtp_session *s)
+/* BDAT chunks after the envelope.  Pipelined, up to BDAT_AHEAD chunks go
+ * before the oldest reply is read: the upload never waits for a round trip,
+ * and the replies cannot pile up into a deadlock.  After a refused chunk no
+ * more are sent (RFC 3030 4.2); the replies still due are read. */
+static int send_chunks(struct smtp_session *s, struct txn *t, struct error *err)
 {
-	conn_close(s->conn);
-	s->conn = NULL;
+	size_t sent = 0, answered = 0, ahead = (s->caps & CAP_PIPELINING) ? BDAT_AHEAD : 1;
+	off_t off = 0, n;
+	int last = 0;
+
+	smtp_set_state(s, SMTP_BDAT);
+	while (!last && !t->failed) {
+		n = t->length - off < BDAT_CHUNK ? t->length - off : BDAT_CHUNK;
+		last = off + n == t->length;
+		if (queue_bdat(s, t, off, n, last, err) < 0)
+			return -1;
+		off += n;
+		sent++;
+		while (answered < sent && (last || t->failed || sent - answered >= ahead)) {
+			answered++;
+			if (content_reply(s, t, last && answered == sent, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* DATA without CHUNKING.  With it, one flight when nothing can be
+ * delivered against our will (see smtp.h) and the content is small. */
+static enum body_mode body_mode(const struct smtp_session *s, const struct txn *t)
+{
+	size_t i, left = 0;
+
+	if (!(s->caps & CAP_CHUNKING))
+		return BODY_DATA;
+	for (i = 0; i < t->env->nrcpts; i++)
+		left += in_txn(t, i);
+	if ((s->caps & CAP_PIPELINING) && left == 1 && t->length <= BDAT_FLIGHT_MAX)
+		return BODY_FLIGHT;
+	return BODY_BDAT;
+}
+
+/* QUIT went with the content: its reply follows the verdict at once. */
+static void read_quit(struct smtp_session *s)
+{
+	struct error ignored;
+
+	smtp_set_state(s, SMTP_QUIT);
+	smtp_reply(s, &ignored);
+	s->quit_sent = 1;
+}
+
+/* One transaction.  -1 when the connection is unfit for more (I/O, a
+ * protocol error); 0 otherwise, and t says whether the server took it. */
+static int transaction(struct smtp_session *s, struct txn *t, struct error *err)
+{
+	int pipelined = !!(s->caps & CAP_PIPELINING);
+	size_t i;
+	int r;
+
+	t->mode = body_mode(s, t);
+	t->accepted = 0;
+	t->too_many = t->failed = t->data_open = t->ended = t->delivered = 0;
+	/* QUIT without waiting for the verdict is pipelining too. */
+	t->quit = s->last && pipelined && t->mode == BODY_FLIGHT;
+	r = pipelined ? envelope_pipelined(s, t, err) : envelope_lockstep(s, t, err);
+	if (r == 0 && !t->failed && !s->auth_failed && t->mode != BODY_FLIGHT) {
+		t->quit = s->last && pipelined && !t->too_many;
+		r = t->mode == BODY_DATA ? send_stuffed(s, t, err) : send_chunks(s, t, err);
+	}
+	if (r == 0 && t->quit)
+		read_quit(s);
+	for (i = 0; t->delivered && i < t->env->nrcpts; i++)
+		t->res->rcpts[i].delivered |= t->res->rcpts[i].accepted;
+	return r;
 }
 
 /* Leave the session usable for the next message. */
@@ -641,6 +896,14 @@ static void rset(struct smtp_session *s)
 	smtp_set_state(s, SMTP_RSET);
 	if (smtp_cmd(s, &ignored, "RSET") == 0)
 		smtp_reply(s, &ignored);
+}
+
+/* The connection is not fit for more SMTP (I/O failed, or the server is
+ * reading content we must not finish): close it without QUIT. */
+static void drop_connection(struct smtp_session *s)
+{
+	conn_close(s->conn);
+	s->conn = NULL;
 }
 
 /* What can be refused before anything is sent: a message larger than the
@@ -670,45 +933,74 @@ static void start_result(struct smtp_session *s, const struct envelope *env,
 	res->nrcpts = env->nrcpts;
 	for (i = 0; i < env->nrcpts; i++)
 		reply_init(&res->rcpts[i].reply);
+	s->res = res;
 	s->refused = 0;
 	s->cause_noted = 0;
+	s->have_cause = 0;
+}
+
+/* After a failed transaction: the cause wins over what followed it.  With
+ * 354 given, only closing without the final dot aborts the transaction (RFC
+ * 5321 3.3): a dot would deliver to the recipients that were accepted. */
+static int send_failed(struct smtp_session *s, const struct txn *t, int r,
+		       struct error *err)
+{
+	note_stage(s, t->res);
+	if (s->have_cause)
+		*err = s->cause;
+	if (s->quit_sent || (r == 0 && t->ended))
+		return -1;
+	if (r < 0 || !s->refused || t->data_open)
+		drop_connection(s);
+	else if (!s->last)      /* else QUIT does what RSET would */
+		rset(s);
+	return -1;
 }
 
 int smtp_send(struct smtp_session *s, const struct envelope *env,
 	      const struct smtp_content *c, struct smtp_result *res, struct error *err)
 {
-	int data_open;
+	struct txn t = { .env = env, .c = c, .res = res };
+	int r;
 
 	if (!s->conn)
 		return error_set(err, CAT_CONNECT, _("the connection was closed"));
 	start_result(s, env, res);
+	if (s->auth_failed) {   /* a pipelined AUTH, refused with an earlier message */
+		*err = s->auth_error;
+		res->stage = SMTP_AUTH;
+		s->res = NULL;
+		return -1;
+	}
 	smtp_set_state(s, SMTP_MAIL);
-	if (check_limits(s, env, c, err) < 0) {
+	t.length = check_limits(s, env, c, err) < 0 ? -1 : content_length(c, err);
+	if (t.length < 0) {
 		note_stage(s, res);
+		s->res = NULL;
 		return -1;
 	}
-	if (smtp_envelope(s, env, c, res, &data_open, err) < 0) {
-		/* With 354 given, only closing without the final dot aborts
-		 * the transaction (RFC 5321 3.3): a dot would deliver to the
-		 * recipients that were accepted. */
-		note_stage(s, res);
-		if (s->refused && !data_open)
-			rset(s);
-		else
-			drop_connection(s);
-		return -1;
-	}
-	smtp_set_state(s, SMTP_BODY);
-	if (smtp_body(s, c, err) < 0 || smtp_expect(s, res, 2, err) < 0) {
-		note_stage(s, res);
-		if (!s->refused)
-			drop_connection(s);
-		return -1;
-	}
+	/* More than one only after "452 too many recipients". */
+	do
+		r = transaction(s, &t, err);
+	while (r == 0 && t.delivered && t.too_many);
+	s->res = NULL;
+	res->writes = s->conn ? conn_write_count(s->conn) : 0;
+	if (r < 0 || !t.delivered)
+		return send_failed(s, &t, r, err);
+	if (s->auth_failed)
+		tracef(s, "the server refused AUTH but accepted the message anyway");
 	res->stage = SMTP_DONE;
-	reply_copy(&res->reply, &s->reply);
-	res->writes = conn_write_count(s->conn);
 	return 0;
+}
+
+void smtp_last_message(struct smtp_session *s)
+{
+	s->last = 1;
+}
+
+int smtp_usable(const struct smtp_session *s)
+{
+	return s && s->conn;
 }
 
 void smtp_close(struct smtp_session *s)
@@ -717,14 +1009,71 @@ void smtp_close(struct smtp_session *s)
 
 	if (!s)
 		return;
-	if (s->conn) {
+	if (s->conn && !s->quit_sent) {
 		smtp_set_state(s, SMTP_QUIT);
 		if (smtp_cmd(s, &ignored, "QUIT") == 0)
 			smtp_reply(s, &ignored);
-		conn_close(s->conn);
 	}
+	conn_close(s->conn);
 	buf_release(&s->line);
 	reply_release(&s->reply);
 	free(s->auth_offered);
 	free(s);
+}
+
+/* ---- --probe and --serverinfo ------------------------------------------ */
+
+/* One recipient of a probe: RCPT TO and its reply, kept per recipient. */
+static int probe_rcpt(struct smtp_session *s, const struct envelope *env, size_t i,
+		      struct smtp_result *res, struct error *err)
+{
+	smtp_set_state(s, SMTP_RCPT);
+	if (queue_rcpt(s, env, i, err) < 0 || smtp_reply(s, err) < 0)
+		return -1;
+	reply_copy(&res->rcpts[i].reply, &s->reply);
+	res->rcpts[i].accepted = reply_class(&s->reply) == 2;
+	return 0;
+}
+
+int smtp_probe(struct smtp_session *s, const struct envelope *env,
+	       struct smtp_result *res, struct error *err)
+{
+	size_t i;
+	int failed = 0;
+
+	if (!s->conn)
+		return error_set(err, CAT_CONNECT, _("the connection was closed"));
+	start_result(s, env, res);
+	smtp_set_state(s, SMTP_MAIL);
+	if (smtp_cmd(s, err, "MAIL FROM:<%s>%s", env->sender,
+		     env->smtputf8 ? " SMTPUTF8" : "") < 0 || smtp_reply(s, err) < 0)
+		goto broken;
+	if (reply_class(&s->reply) != 2)
+		failed = smtp_fail(s, res, err) < 0;
+	for (i = 0; !failed && i < env->nrcpts; i++) {
+		if (probe_rcpt(s, env, i, res, err) < 0)
+			goto broken;
+		if (!res->rcpts[i].accepted)
+			failed = smtp_fail(s, res, err) < 0;
+	}
+	if (!failed) {
+		res->stage = env->nrcpts ? SMTP_RCPT : SMTP_MAIL;
+		reply_copy(&res->reply, &s->reply);
+	}
+	s->res = NULL;
+	rset(s);
+	return failed ? -1 : 0;
+broken:
+	s->res = NULL;
+	note_stage(s, res);
+	drop_connection(s);
+	return -1;
+}
+
+void smtp_describe_tls(struct smtp_session *s, struct buf *out)
+{
+	struct tls *t = s->conn ? conn_tls(s->conn) : NULL;
+
+	if (t)
+		tls_describe(t, out);
 }

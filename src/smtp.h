@@ -33,6 +33,7 @@ enum smtp_state {
 	SMTP_RCPT,
 	SMTP_DATA,
 	SMTP_BODY,              /* the content and the final dot */
+	SMTP_BDAT,              /* RFC 3030 chunks; the verdict is on BDAT LAST */
 	SMTP_RSET,
 	SMTP_QUIT,
 	SMTP_DONE,
@@ -73,6 +74,13 @@ struct smtp_params {
 	const char *helo_name;  /* EHLO argument */
 	int timeout;            /* seconds */
 	const struct auth_params *auth;  /* NULL: do not authenticate */
+	/* Let a one-round-trip AUTH (PLAIN) leave with the first transaction
+	 * when the server pipelines (RFC 4954 section 4): smtp_open() then
+	 * returns before the AUTH reply, and smtp_send() (or smtp_close())
+	 * reads it.  A refused AUTH is then the cause smtp_send() reports, the
+	 * 530/503 replies after it only consequences.  Leave 0 when the caller
+	 * must know the login's outcome from smtp_open() itself. */
+	int pipeline_auth;
 	smtp_trace_fn *trace;   /* NULL: silent */
 	void *trace_ctx;
 };
@@ -97,11 +105,15 @@ struct smtp_content {
 	size_t prefix_len;
 	int fd;
 	off_t size;             /* prefix + file */
+	off_t offset;           /* where the content starts in fd (0 for a spool;
+				 * a queue file has its envelope first, and
+				 * nothing after size bytes is read) */
 };
 
 struct smtp_rcpt_result {
 	struct reply reply;
 	int accepted;
+	int delivered;          /* its transaction's content was accepted */
 };
 
 struct smtp_result {
@@ -124,20 +136,59 @@ void smtp_result_release(struct smtp_result *r);
 struct smtp_session;
 
 /* Connect, greet, secure, authenticate.  NULL and err on failure; res says
- * the stage and the reply. */
+ * the stage and the reply.  With p->pipeline_auth, an AUTH PLAIN may still
+ * be waiting for its reply on return (see there). */
 struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *res,
 			       struct error *err);
 
-/* One message: MAIL, RCPT..., DATA (pipelined when offered), the content
- * dot-stuffed in large writes, the final dot.  All recipients must be
- * accepted or nothing is sent (RSET, or dropping the connection when the
- * server already said 354), so a retry never duplicates.  0 when the server
- * accepted the message. */
+/* One message: MAIL, RCPT..., then DATA and the content dot-stuffed, or
+ * with CHUNKING the content unstuffed in BDAT chunks, the last one "BDAT n
+ * LAST" (RFC 3030), all in large writes; the commands pipelined when offered
+ * (RFC 2920).  With one recipient and a small message, MAIL, RCPT and BDAT
+ * LAST with the content leave in one write (with a pipelined AUTH, the same
+ * write): nothing can be delivered against our will, since a refused RCPT
+ * leaves no recipient for BDAT LAST.
+ *
+ * All recipients must be accepted or nothing is sent (RSET, or dropping the
+ * connection when the server already said 354), so a retry never duplicates.
+ * One exception, RFC 5321 4.5.3.1.10: recipients refused with "452 too many
+ * recipients" after others were accepted get the message in a further
+ * transaction; rcpts[].delivered says who has it when a later one fails.
+ * With a pipelined AUTH that the server refused but a BDAT LAST it accepted
+ * anyway (a server that takes mail without a login), the message was
+ * accepted and smtp_send() says so.  0 when the server accepted the message. */
 int smtp_send(struct smtp_session *s, const struct envelope *env,
 	      const struct smtp_content *content, struct smtp_result *res,
 	      struct error *err);
 
-/* QUIT (best effort) and free.  NULL is fine. */
+/* The next smtp_send() is the last on this session: its QUIT leaves in the
+ * same write as the end of the content and its reply is read right after
+ * the verdict, so smtp_close() costs no round trip.  For queue flushes, call
+ * it before the last message only. */
+void smtp_last_message(struct smtp_session *s);
+
+/* Whether the session can carry another message: not once the engine
+ * dropped the connection (an I/O error, or content the server was already
+ * reading that had to be aborted).  A queue flush then opens a new one. */
+int smtp_usable(const struct smtp_session *s);
+
+/* QUIT (best effort, unless smtp_send() sent it already) and free.  NULL is
+ * fine. */
 void smtp_close(struct smtp_session *s);
+
+/* --probe: may this login use env->sender?  MAIL FROM (SMTPUTF8 when
+ * env->smtputf8; no other parameter), then RCPT TO for each recipient, one
+ * command at a time so that a refusal's step is exact, then RSET: nothing
+ * is sent and no transaction stays open.  0 when every command was
+ * accepted (res->stage RCPT, res->reply the last RCPT reply); -1 and err:
+ * the first refusal, classified (res->stage, res->reply, the session stays
+ * usable), or an I/O or protocol error (the session is then closed and every
+ * later call fails with CAT_CONNECT).  Open the session without
+ * pipeline_auth, so that an AUTH refusal comes from smtp_open(). */
+int smtp_probe(struct smtp_session *s, const struct envelope *env,
+	       struct smtp_result *res, struct error *err);
+
+/* --serverinfo: tls_describe() of the session's TLS; nothing when plain. */
+void smtp_describe_tls(struct smtp_session *s, struct buf *out);
 
 #endif

@@ -41,7 +41,10 @@ struct tls {
 	int seen_valid;
 	int pin_failed;             /* check_pin refused the server */
 	int broken;                 /* timeout or fatal error: no close_notify */
+	struct buf *refused_chain;  /* tls_params.refused_chain */
 };
+
+static void describe_session(struct tls *t, struct buf *out);
 
 /* The name used in messages; without a host (pinned) "the server". */
 static const char *peer(const struct tls *t)
@@ -270,8 +273,13 @@ static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 {
 	int r;
 
-	/* NO_SIGNAL: a server that hangs up must not kill us with SIGPIPE. */
-	if ((r = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0 ||
+	/* NO_SIGNAL: a server that hangs up must not kill us with SIGPIPE.
+	 * FALSE_START (RFC 7918, TLS 1.2 with forward-secret AEAD suites only;
+	 * TLS 1.3 needs none): EHLO leaves with our Finished instead of a round
+	 * trip later.  The certificate is verified before that, and the server's
+	 * Finished before any reply is read, so before AUTH. */
+	if ((r = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL |
+			     GNUTLS_ENABLE_FALSE_START)) < 0 ||
 	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0)
 		return error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
 				 gnutls_strerror(r));
@@ -519,6 +527,11 @@ static int verify_error(struct tls *t, struct error *err)
 	add_verify_reasons(t, status, &reasons);
 	r = error_set(err, CAT_TLS, _("cannot trust the certificate of %s: %s"),
 		      peer(t), buf_str(&reasons));
+	if (t->refused_chain) {
+		describe_session(t, t->refused_chain);
+		buf_printf(t->refused_chain, _("verification: failed: %s\n"),
+			   buf_str(&reasons));
+	}
 	buf_release(&reasons);
 	return r;
 }
@@ -533,9 +546,14 @@ static int pin_error(struct tls *t, struct error *err)
 						 "the configured tls_fingerprint"),
 				 peer(t));
 	hex_string(t->seen, PIN_LEN, seen);
-	return error_set(err, CAT_TLS, _("the server certificate's fingerprint sha256:%s "
-					 "does not match the configured tls_fingerprint"),
-			 seen);
+	error_set(err, CAT_TLS, _("the server certificate's fingerprint sha256:%s "
+				  "does not match the configured tls_fingerprint"),
+		  seen);
+	if (t->refused_chain) {
+		describe_session(t, t->refused_chain);
+		buf_printf(t->refused_chain, _("verification: failed: %s\n"), err->text);
+	}
+	return -1;
 }
 
 static int handshake(struct tls *t, struct error *err)
@@ -585,6 +603,7 @@ struct tls *tls_open(int fd, const struct tls_params *p, struct error *err)
 	t->pinned = p->fingerprint != NULL;
 	memcpy(t->pin, pin, sizeof pin);
 	t->host = p->host && *p->host ? host_copy(p->host) : NULL;
+	t->refused_chain = p->refused_chain;
 	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
 		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
 			  gnutls_strerror(r));
@@ -731,7 +750,8 @@ static void describe_cert(struct tls *t, unsigned i, const gnutls_datum_t *der,
 	gnutls_x509_crt_deinit(crt);
 }
 
-void tls_describe(struct tls *t, struct buf *out)
+/* The session and the chain the server sent, verified or not. */
+static void describe_session(struct tls *t, struct buf *out)
 {
 	const gnutls_datum_t *certs;
 	unsigned i, n = 0;
@@ -743,6 +763,11 @@ void tls_describe(struct tls *t, struct buf *out)
 	certs = gnutls_certificate_get_peers(t->session, &n);
 	for (i = 0; certs && i < n; i++)
 		describe_cert(t, i, &certs[i], out);
+}
+
+void tls_describe(struct tls *t, struct buf *out)
+{
+	describe_session(t, out);
 	/* tls_open returned t, so the chain passed: say by which rule. */
 	if (t->pinned)
 		buf_printf(out, _("verification: the certificate matches the "

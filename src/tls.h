@@ -29,6 +29,10 @@ struct tls_params {
 	const char *cert_file;    /* client certificate (PEM), or NULL */
 	const char *key_file;     /* its key (PEM), or NULL */
 	const char *priority;     /* GnuTLS priority string, or NULL for our default */
+	struct buf *refused_chain;  /* --serverinfo: when not NULL and the
+				   * certificate is refused, what tls_describe()
+				   * would say is appended here, its last line
+				   * "verification: failed: REASONS" */
 };
 
 struct tls;

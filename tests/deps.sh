@@ -3,9 +3,15 @@
 # Run as root, or with sudo available.  Idempotent and quiet when all is there.
 set -e
 
+# time, git-email and libmailtools-perl: tests/interop/callers.sh reads
+# peak memory with GNU time and runs the real git send-email.  systemd:
+# systemd-analyze for tests/queue/units.sh, and systemd.pc for configure.
+# bash-completion, zsh, fish: tests/completions.sh loads each completion.
 PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
 libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
-gnutls-bin python3 postfix dovecot-core valgrind mandoc strace"
+gnutls-bin python3 python3-jsonschema postfix dovecot-core valgrind mandoc strace
+time git git-email libmailtools-perl systemd
+bash-completion zsh fish"
 
 missing=
 for p in $PACKAGES; do

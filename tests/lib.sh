@@ -12,6 +12,10 @@ set -u
 tap_n=0
 tap_failed=0
 T=$(mktemp -d "${TMPDIR:-/tmp}/sendas-test.XXXXXX")
+# A send that fails queues the message or keeps a copy (sendas(1) QUEUE):
+# into the test's own directory, never the user's.
+export XDG_STATE_HOME=$T/state
+unset STATE_DIRECTORY
 cleanups=()
 
 at_exit() {
@@ -84,6 +88,19 @@ maildir_files() {
 	local user=${1%%@*}
 	ls -1tr "$BED_MAILDIR_ROOT/example.test/$user/new/" 2>/dev/null |
 		sed "s|^|$BED_MAILDIR_ROOT/example.test/$user/new/|"
+}
+
+# maildir_wait USER COUNT: wait (up to 10 s) until USER holds COUNT
+# delivered messages; print the newest.  Delivery is asynchronous.
+maildir_wait() {
+	local i files
+	for i in $(seq 100); do
+		files=$(maildir_files "$1")
+		[ "$(printf '%s\n' "$files" | grep -c .)" -ge "$2" ] && break
+		sleep 0.1
+	done
+	printf '%s\n' "$files" | tail -1
+	[ "$(printf '%s\n' "$files" | grep -c .)" -ge "$2" ]
 }
 
 # write_accounts FILE: an account file from stdin, private.

@@ -50,7 +50,7 @@ suite() {
 	fi
 }
 
-suite plain build
+suite plain build --enable-sendmail-links
 suite sanitizers build-asan --enable-sanitizers
 
 echo "=== make distcheck"

@@ -11,16 +11,27 @@
 #   === exit      the expected exit code
 #   === stderr    extended regexes, each must match a line of stderr
 #   === stderr-not  extended regexes that must match no line of stderr
+#   === stderr-first  one extended regex the first line of stderr must match
+#   === stdout    extended regexes, each must match a line of stdout; with
+#                 --json in args, stdout is also validated against
+#                 tests/data/result.schema.json (tests/json-check.py)
 #   === wire      the expected client side of the record: its "R:" (one
 #                 read, under TLS one TLS record) and "C:" lines, exactly
 #                 and in order, each line a bash glob
+#   === bytes     the "C:" lines alone, as in wire: the bytes in order,
+#                 however the client grouped its writes
 #   === record    extended regexes, each must match a line of the record
 #
-# Substituted everywhere: @PORT@ (the server's port), @CERTS@ (test
-# certificates: ca.pem server.pem ...), @T@ (the case's scratch directory).
+# Substituted everywhere but in the server script (written before the port
+# is known): @PORT@ (the server's port), @CERTS@ (test certificates: ca.pem
+# server.pem ...), @T@ (the case's scratch directory), and then @B64{TEXT}@,
+# the base64 of TEXT with printf %b escapes (\001): SASL messages that hold
+# the port, such as OAUTHBEARER's.
 . "$(dirname "$0")/../lib.sh"
 
 CASES=${CASES:-$top_srcdir/tests/cases}
+# Messages that fail are queued or kept (keep.h): under $T, not in $HOME.
+export XDG_STATE_HOME=$T/state
 certs=$T/certs
 mkdir -p "$certs"
 sh "$top_srcdir/tests/beds/mkcerts.sh" "$certs" >"$T/mkcerts.log" 2>&1 ||
@@ -33,8 +44,19 @@ section() {
 		inside { print }' "$1"
 }
 
+b64subst() {
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		while [[ $line =~ ^(.*)@B64\{([^}]*)\}@(.*)$ ]]; do
+			line=${BASH_REMATCH[1]}$(printf '%b' "${BASH_REMATCH[2]}" |
+				base64 -w0)${BASH_REMATCH[3]}
+		done
+		printf '%s\n' "$line"
+	done
+}
+
 subst() {
-	sed -e "s|@PORT@|$port|g" -e "s|@CERTS@|$certs|g" -e "s|@T@|$dir|g"
+	sed -e "s|@PORT@|$port|g" -e "s|@CERTS@|$certs|g" -e "s|@T@|$dir|g" | b64subst
 }
 
 start_server() {
@@ -67,11 +89,32 @@ check_lines() {   # check_lines TEXT-FILE REGEX-FILE MUST(1|0) WHAT
 	done <"$regexes"
 }
 
-check_wire() {
-	local want=$dir/wire.want got=$dir/wire.got i=0 bad=0 w g
-	section "$case" wire | subst >"$want"
+check_first_line() {
+	local re first
+	re=$(section "$case" stderr-first | subst)
+	[ -n "$re" ] || return 0
+	first=$(head -n 1 "$dir/stderr")
+	if printf '%s\n' "$first" | grep -Eq -- "$re"; then
+		ok 0 "$name: the first line of stderr matches /$re/"
+	else
+		ok 1 "$name: the first line of stderr matches /$re/"
+		printf '#   first line: %s\n' "$first"
+	fi
+}
+
+check_json() {
+	case " $args " in *" --json "*) ;; *) return 0 ;; esac
+	python3 "$top_srcdir/tests/json-check.py" "$top_srcdir/tests/data/result.schema.json" \
+		"$dir/stdout" 2>"$dir/json.err"
+	ok $? "$name: the --json output is valid against tests/data/result.schema.json"
+	sed 's/^/#   /' "$dir/json.err" | head -10
+}
+
+check_wire() {  # check_wire SECTION KINDS WHAT: KINDS "R|C" or "C"
+	local want=$dir/$1.want got=$dir/$1.got i=0 bad=0 w g
+	section "$case" "$1" | subst >"$want"
 	[ -s "$want" ] || return 0
-	grep -E '^(R|C): ' "$dir/record" >"$got"
+	grep -E "^($2): " "$dir/record" >"$got"
 	mapfile -t W <"$want"
 	mapfile -t G <"$got"
 	[ "${#W[@]}" -eq "${#G[@]}" ] || bad=1
@@ -83,7 +126,7 @@ check_wire() {
 		# shellcheck disable=SC2053
 		[[ ${G[i]} == $w ]] || bad=1
 	done
-	ok "$bad" "$name: the client's bytes and writes are as expected"
+	ok "$bad" "$name: $3"
 	[ "$bad" = 0 ] || diff "$want" "$got" | sed 's/^/#   /' | head -40
 }
 
@@ -95,8 +138,11 @@ run_case() {
 	chmod 600 "$dir/accounts.ini"
 	section "$case" stdin >"$dir/stdin"
 	args=$(section "$case" args | subst)
+	# Each case its own queue: what one case queued must not be sent after
+	# the next one's message (flush.h).
 	# shellcheck disable=SC2086
-	"$SENDAS" -C "$dir/accounts.ini" $args <"$dir/stdin" >"$dir/stdout" 2>"$dir/stderr"
+	XDG_STATE_HOME=$dir/state \
+		"$SENDAS" -C "$dir/accounts.ini" $args <"$dir/stdin" >"$dir/stdout" 2>"$dir/stderr"
 	rc=$?
 	wait "$server_pid"
 	server_rc=$?
@@ -106,7 +152,12 @@ run_case() {
 	check_lines "$dir/stderr" "$dir/stderr.re" 1 "stderr"
 	section "$case" stderr-not | subst >"$dir/stderr-not.re"
 	check_lines "$dir/stderr" "$dir/stderr-not.re" 0 "stderr never"
-	check_wire
+	check_first_line
+	section "$case" stdout | subst >"$dir/stdout.re"
+	check_lines "$dir/stdout" "$dir/stdout.re" 1 "stdout"
+	check_json
+	check_wire wire 'R|C' "the client's bytes and writes are as expected"
+	check_wire bytes C "the client's bytes are as expected"
 	section "$case" record | subst >"$dir/record.re"
 	check_lines "$dir/record" "$dir/record.re" 1 "record"
 	want_server=$(section "$case" server-exit)

@@ -169,6 +169,7 @@ static void test_syntax(void)
 	char label[80], longaddr[300];
 
 	bad("a@@b.example", "'a@@b.example'");
+	bad("a@@b.example", "two '@'");
 	bad("a@", "domain is missing");
 	bad("@b.example", "local part is empty");
 	bad("a b@c.example", "contains a space");

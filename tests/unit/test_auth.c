@@ -217,7 +217,8 @@ static void test_mechanisms(void)
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct auth_params p = { USER, PASSWORD, NULL,
-					 cases[i].cb_exporter, cases[i].cb_unique };
+					 cases[i].cb_exporter, cases[i].cb_unique,
+					 NULL, NULL, NULL };
 		struct server_conf right = { PASSWORD, cases[i].cb_exporter,
 					     cases[i].cb_unique };
 		struct server_conf wrong = right;
@@ -239,9 +240,9 @@ static void test_mechanisms(void)
 
 static void test_channel_binding(void)
 {
-	struct auth_params both = { USER, PASSWORD, NULL, CB_EXPORTER, CB_UNIQUE };
-	struct auth_params unique = { USER, PASSWORD, NULL, NULL, CB_UNIQUE };
-	struct auth_params none = { USER, PASSWORD, NULL, NULL, NULL };
+	struct auth_params both = { USER, PASSWORD, NULL, CB_EXPORTER, CB_UNIQUE, NULL, NULL, NULL };
+	struct auth_params unique = { USER, PASSWORD, NULL, NULL, CB_UNIQUE, NULL, NULL, NULL };
+	struct auth_params none = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL };
 	struct server_conf other = { PASSWORD, CB_OTHER, CB_OTHER };
 	struct error err;
 	char *first;
@@ -311,7 +312,7 @@ static void test_server_refuses_y(void)
 
 static void test_step_errors(void)
 {
-	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL };
+	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL };
 	struct server_conf sc = { PASSWORD, NULL, NULL };
 	struct error err;
 	struct auth *a;
@@ -366,7 +367,7 @@ static void choose(const char *offered, const char *mechs, const char *exporter,
 		   const char *unique, const char *want, enum category want_cat,
 		   const char *want_text)
 {
-	struct auth_params p = { USER, PASSWORD, mechs, exporter, unique };
+	struct auth_params p = { USER, PASSWORD, mechs, exporter, unique, NULL, NULL, NULL };
 	struct error err;
 	const char *got;
 
@@ -408,7 +409,7 @@ static void test_choose(void)
 	choose("PLAIN LOGIN", "cram-md5", NULL, NULL, NULL, CAT_AUTH_REQUIRED,
 	       "CRAM-MD5");
 	choose("PLAIN", "FOO", NULL, NULL, NULL, CAT_CONFIG, "\"FOO\"");
-	choose("PLAIN XOAUTH2", "xoauth2", NULL, NULL, NULL, CAT_CONFIG, "xoauth2");
+	choose("PLAIN XOAUTH2", "xoauth2", NULL, NULL, NULL, CAT_CONFIG, "oauth_token_command");
 	choose("PLAIN ANONYMOUS", "ANONYMOUS plain", NULL, NULL, NULL, CAT_CONFIG,
 	       "ANONYMOUS");
 	choose("PLAIN", "plain auto", NULL, NULL, NULL, CAT_CONFIG, "auto");
@@ -426,7 +427,7 @@ static void test_choose(void)
  * not reach a terminal or a log. */
 static void test_choose_quotes_safely(void)
 {
-	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL };
+	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL };
 	struct error err;
 	char offered[1200];
 	const char *got;
@@ -446,6 +447,198 @@ static void test_choose_quotes_safely(void)
 	   "a long server list is cut short (%zu bytes)", strlen(err.text));
 }
 
+
+/* ---- XOAUTH2 and OAUTHBEARER (written in auth.c: GNU SASL 2.2 lacks them) ---- */
+
+#define TOKEN "ya29.a0-Tok_en~+/=="
+
+static struct auth_params oauth_params(const char *user, const char *host, const char *port)
+{
+	struct auth_params p = { user, NULL, NULL, NULL, NULL, TOKEN, host, port };
+
+	return p;
+}
+
+/* The base64 of s (len bytes), as a new string. */
+static char *b64(const char *s, size_t len)
+{
+	char *out = NULL, *r;
+
+	if (gsasl_base64_to(s, len, &out, NULL) != GSASL_OK)
+		return NULL;
+	r = xstrdup(out);
+	gsasl_free(out);
+	return r;
+}
+
+static void test_oauth_encodings(void)
+{
+	static const char xoauth2[] = "user=" USER "\001auth=Bearer " TOKEN "\001\001";
+	static const char bearer[] = "n,a=" USER ",\001host=smtp.example.org\001port=587"
+				     "\001auth=Bearer " TOKEN "\001\001";
+	static const char escaped[] = "n,a=a=3Db=2Cc@example.org,\001auth=Bearer " TOKEN
+				      "\001\001";
+	static const char anonymous[] = "n,,\001host=h\001auth=Bearer " TOKEN "\001\001";
+	struct auth_params p = oauth_params(USER, "smtp.example.org", "587");
+	char *s;
+
+	s = initial_response("XOAUTH2", &p);
+	is_str(s, xoauth2, "XOAUTH2: user=USER^Aauth=Bearer TOKEN^A^A");
+	free_secret(s);
+	s = initial_response("OAUTHBEARER", &p);
+	is_str(s, bearer, "OAUTHBEARER: gs2 header, host, port, auth, ^A^A (RFC 7628 3.1)");
+	free_secret(s);
+	p = oauth_params("a=b,c@example.org", NULL, NULL);
+	s = initial_response("OAUTHBEARER", &p);
+	is_str(s, escaped, "OAUTHBEARER: \"=\" and \",\" in the user escaped (RFC 5801 saslname); "
+	       "no host or port when unknown");
+	free_secret(s);
+	p = oauth_params(NULL, "h", NULL);
+	s = initial_response("OAUTHBEARER", &p);
+	is_str(s, anonymous, "OAUTHBEARER without a user: \"n,,\"");
+	free_secret(s);
+
+	/* Base64 on the wire, as the transcript cases expect it. */
+	p = oauth_params("alice@example.test", "localhost", "2525");
+	p.token = "tok123";
+	{
+		static const char raw[] = "user=alice@example.test\001auth=Bearer tok123\001\001";
+		struct error err;
+		struct auth *a = auth_start("XOAUTH2", &p, &err);
+		char *resp = NULL, *want = b64(raw, sizeof raw - 1);
+		int done = a && auth_has_initial_response(a) &&
+			   auth_step(a, NULL, &resp, &err) == AUTH_STEP_DONE;
+
+		ok(done && want && strcmp(resp, want) == 0, "XOAUTH2 base64 on the wire: %s",
+		   resp ? resp : "");
+		free_secret(resp);
+		free(want);
+		auth_end(a);
+	}
+}
+
+/* A refused token: the server's 334 JSON, our dummy answer, its text kept. */
+static void refused(const char *mech, const char *challenge, const char *want_answer,
+		    const char *want_text, const char *what)
+{
+	struct auth_params p = oauth_params(USER, "smtp.example.org", "587");
+	struct error err;
+	struct auth *a = auth_start(mech, &p, &err);
+	char *resp = NULL;
+	enum auth_step_result st;
+
+	if (!a) {
+		ok(0, "%s: %s: %s", mech, what, err.text);
+		return;
+	}
+	st = auth_step(a, NULL, &resp, &err);
+	free_secret(resp);
+	resp = NULL;
+	st = st == AUTH_STEP_DONE ? auth_step(a, challenge, &resp, &err) : AUTH_STEP_ERROR;
+	ok(st == AUTH_STEP_DONE && resp && strcmp(resp, want_answer) == 0,
+	   "%s, %s: answered \"%s\"", mech, what, resp ? resp : "(none)");
+	free_secret(resp);
+	error_clear(&err);
+	error_set(&err, CAT_AUTH_FAILED, "mock refused AUTH: 535 5.7.8 no");
+	auth_add_server_error(a, &err);
+	ok(strstr(err.text, want_text) && strncmp(err.text, "mock refused AUTH: 535", 22) == 0,
+	   "%s, %s: the error says %s", mech, what, err.text);
+	ok(!strchr(err.text, '\033') && !strchr(err.text, '\n'), "%s, %s: no control characters",
+	   mech, what);
+	resp = NULL;
+	ok(auth_step(a, challenge, &resp, &err) == AUTH_STEP_ERROR && !resp &&
+	   err.category == CAT_AUTH_FAILED, "%s, %s: a third step is refused: %s", mech, what,
+	   err.text);
+	auth_end(a);
+}
+
+static void test_oauth_refused(void)
+{
+	static const char json[] = "{\"status\":\"invalid_token\",\"scope\":\"mail\","
+				   "\"openid-configuration\":\"https://example.org/.well-known\"}";
+	static const char nasty[] = "{\"status\":\"\033[31mred\n\"}";
+	char big[1000], *c1 = b64(json, strlen(json)), *c2 = b64(nasty, strlen(nasty)), *c3;
+
+	memset(big, 'x', sizeof big);
+	c3 = b64(big, sizeof big);
+	refused("XOAUTH2", c1, "", "the server explained: {\"status\":\"invalid_token\","
+		"\"scope\":\"mail\"", "its JSON error");
+	refused("OAUTHBEARER", c1, "AQ==", "{\"status\":\"invalid_token\"",
+		"its JSON error (RFC 7628 3.2.2)");
+	refused("OAUTHBEARER", c2, "AQ==", "{\"status\":\"?[31mred \"}", "control characters");
+	refused("XOAUTH2", c3, "", "xxxxxxxxxx...;", "a long error, cut");
+	refused("XOAUTH2", "not base64 {!}", "", "explained: not base64 {!}",
+		"a challenge that is not base64, shown as it is");
+	free(c1);
+	free(c2);
+	free(c3);
+}
+
+static void test_oauth_params(void)
+{
+	struct auth_params p = oauth_params(USER, NULL, NULL);
+	struct error err;
+	struct auth *a;
+
+	a = auth_start("PLAIN", &p, &err);
+	ok(!a && err.category == CAT_CONFIG, "PLAIN with only a token: %s", err.text);
+	p.token = NULL;
+	a = auth_start("XOAUTH2", &p, &err);
+	ok(!a && err.category == CAT_CONFIG && strstr(err.text, "oauth_token_command"),
+	   "XOAUTH2 without a token: %s", err.text);
+	p.token = "abc def";
+	a = auth_start("OAUTHBEARER", &p, &err);
+	ok(!a && err.category == CAT_CONFIG && strstr(err.text, "RFC 6750") &&
+	   !strstr(err.text, "abc def"), "a token with a space is refused, not quoted: %s",
+	   err.text);
+	p.token = "abc\001auth=x";
+	ok(!auth_start("XOAUTH2", &p, &err), "a token with ^A is refused");
+	p.token = "a=b";
+	ok(!auth_start("XOAUTH2", &p, &err), "\"=\" only at the end of a token");
+	p.token = TOKEN;
+	p.user = NULL;
+	ok(!auth_start("XOAUTH2", &p, &err) && strstr(err.text, "user name"),
+	   "XOAUTH2 needs a user: %s", err.text);
+	p.user = "a\001b";
+	ok(!auth_start("OAUTHBEARER", &p, &err), "a user with ^A is refused");
+	auth_end(NULL);
+}
+
+static void choose_token(const char *offered, const char *mechs, const char *token,
+			 const char *want, enum category want_cat, const char *want_text)
+{
+	struct auth_params p = { USER, token ? NULL : PASSWORD, mechs, NULL, NULL, token,
+				 NULL, NULL };
+	struct error err;
+	const char *got;
+
+	error_clear(&err);
+	got = auth_choose(offered, &p, &err);
+	if (want)
+		is_str(got, want, "token %s, offered \"%s\", mechanisms %s: %s",
+		       token ? "yes" : "no", offered, mechs ? mechs : "auto", want);
+	else
+		ok(!got && err.category == want_cat && strstr(err.text, want_text),
+		   "token %s, offered \"%s\", mechanisms %s: %s (%s)", token ? "yes" : "no",
+		   offered, mechs ? mechs : "auto", category_name(err.category), err.text);
+}
+
+static void test_oauth_choose(void)
+{
+	choose_token("PLAIN XOAUTH2 OAUTHBEARER", NULL, TOKEN, "OAUTHBEARER", 0, NULL);
+	choose_token("PLAIN LOGIN XOAUTH2", NULL, TOKEN, "XOAUTH2", 0, NULL);
+	choose_token("plain xoauth2", "auto", TOKEN, "XOAUTH2", 0, NULL);
+	choose_token("PLAIN LOGIN", NULL, TOKEN, NULL, CAT_AUTH_REQUIRED,
+		     "would accept only OAUTHBEARER XOAUTH2");
+	choose_token("PLAIN XOAUTH2 OAUTHBEARER", "xoauth2", TOKEN, "XOAUTH2", 0, NULL);
+	choose_token("PLAIN XOAUTH2", "plain", TOKEN, NULL, CAT_CONFIG, "remove PLAIN from auth");
+	choose_token("PLAIN XOAUTH2 OAUTHBEARER", NULL, NULL, "PLAIN", 0, NULL);
+	choose_token("XOAUTH2", NULL, NULL, NULL, CAT_AUTH_REQUIRED,
+		     "to use XOAUTH2, set oauth_token_command");
+	choose_token("OAUTHBEARER", "oauthbearer", NULL, NULL, CAT_CONFIG,
+		     "OAUTHBEARER authentication takes an OAuth access token");
+}
+
 int main(void)
 {
 	const char *v = auth_library_version();
@@ -457,5 +650,9 @@ int main(void)
 	test_channel_binding();
 	test_server_refuses_y();
 	test_step_errors();
+	test_oauth_encodings();
+	test_oauth_refused();
+	test_oauth_params();
+	test_oauth_choose();
 	return tap_done();
 }

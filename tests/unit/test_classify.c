@@ -25,6 +25,120 @@ static enum category cls(enum smtp_state st, const char *text)
 	return c;
 }
 
+/* The hint's provider for a reply at st ("" when none is recognised). */
+static const char *provider(enum category cat, enum smtp_state st, const char *text)
+{
+	struct reply r;
+	const char *p = text, *nl;
+	struct hint h;
+
+	reply_init(&r);
+	do {
+		nl = strchr(p, '\n');
+		reply_feed(&r, p, nl ? (size_t)(nl - p) : strlen(p));
+		p = nl + 1;
+	} while (nl);
+	h = classify_hint(cat, st, &r);
+	reply_release(&r);
+	return h.provider ? h.provider : "";
+}
+
+/* Every provider text of issue 5, at the step where it comes. */
+static const struct {
+	enum smtp_state st;
+	const char *text;
+	enum category cat;
+	const char *provider;
+} real[] = {
+	{ SMTP_RCPT, "553 5.7.1 <bob@example.test>: Sender address rejected: not owned by user alice@example.test",
+	  CAT_SENDER_REFUSED, "postfix" },
+	{ SMTP_MAIL, "553 5.7.1 <bob@example.test>: Sender address rejected: not owned by user alice@example.test",
+	  CAT_SENDER_REFUSED, "postfix" },
+	{ SMTP_RCPT, "553 5.7.1 <alice@example.test>: Sender address rejected: not logged in",
+	  CAT_AUTH_REQUIRED, "postfix" },
+	{ SMTP_MAIL, "550-Requested action not taken: mailbox unavailable\n550 Sender address is not allowed.",
+	  CAT_SENDER_REFUSED, "gmx-webde-ionos" },
+	{ SMTP_BODY, "554-Transaction failed\n554-Reject due to policy restrictions.\n554 For explanation visit https://postmaster.1und1.de/",
+	  CAT_POLICY, "ionos" },
+	{ SMTP_MAIL, "553 5.7.1 Sender address rejected: not owned by auth user.",
+	  CAT_SENDER_REFUSED, "yandex" },
+	{ SMTP_BODY, "550 5.7.60 SMTP; Client does not have permissions to send as this sender",
+	  CAT_SENDER_REFUSED, "microsoft365" },
+	{ SMTP_BDAT, "550 5.7.60 SMTP; Client does not have permissions to send as this sender",
+	  CAT_SENDER_REFUSED, "microsoft365" },
+	{ SMTP_MAIL, "530 5.7.57 Client not authenticated to send mail. [DB9PR01CA0001]",
+	  CAT_AUTH_REQUIRED, "microsoft365" },
+	{ SMTP_AUTH, "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+	  CAT_AUTH_FAILED, "microsoft365" },
+	{ SMTP_AUTH, "535 5.7.3 Authentication unsuccessful [AM0PR01CA0001]",
+	  CAT_AUTH_FAILED, "microsoft365" },
+	{ SMTP_BODY, "554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed",
+	  CAT_SENDER_REFUSED, "outlook.com" },
+	{ SMTP_BODY, "554 Message rejected: Email address is not verified. The following identities failed the check",
+	  CAT_SENDER_REFUSED, "amazon-ses" },
+	{ SMTP_DATA, "550 The from address does not match a verified Sender Identity. Mail cannot be sent",
+	  CAT_SENDER_REFUSED, "sendgrid" },
+	{ SMTP_BODY, "550 Request failed; Mailbox unavailable", CAT_SENDER_REFUSED, "yahoo" },
+	{ SMTP_DATA, "421 Domain sandbox1.mailgun.org is not allowed to send: Sandbox subdomains are for test purposes only.",
+	  CAT_SENDER_REFUSED, "mailgun" },
+	{ SMTP_AUTH, "535-5.7.8 Username and Password not accepted. For more information, go to\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials - gsmtp",
+	  CAT_AUTH_FAILED, "gmail" },
+	{ SMTP_AUTH, "534-5.7.9 Application-specific password required. Learn more at\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor - gsmtp",
+	  CAT_AUTH_FAILED, "gmail" },
+	{ SMTP_AUTH, "535 Incorrect authentication data", CAT_AUTH_FAILED, "" },
+	{ SMTP_AUTH, "435 Unable to authenticate at present", CAT_TEMPORARY, "exim" },
+	{ SMTP_AUTH, "535 5.7.8 Authentication failed.", CAT_AUTH_FAILED, "" },
+	{ SMTP_AUTH, "530 5.7.0 TLS required.", CAT_TLS, "" },
+	{ SMTP_MAIL, "530 5.7.0 Must issue a STARTTLS command first", CAT_TLS, "" },
+	{ SMTP_AUTH, "454 4.7.0 Temporary authentication failure.", CAT_TEMPORARY, "" },
+	{ SMTP_AUTH, "523 5.7.10 Encryption needed", CAT_TLS, "" },
+	{ SMTP_AUTH, "525 5.7.13 Account disabled", CAT_AUTH_FAILED, "" },
+	{ SMTP_AUTH, "534 5.7.9 Authentication mechanism is too weak", CAT_AUTH_FAILED, "" },
+	{ SMTP_AUTH, "538 5.7.11 Encryption required for requested authentication mechanism", CAT_TLS, "" },
+	{ SMTP_AUTH, "432 4.7.12 A password transition is needed", CAT_AUTH_FAILED, "" },
+	{ SMTP_RCPT, "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown in virtual mailbox table",
+	  CAT_RECIPIENT, "" },
+	{ SMTP_RCPT, "450 4.2.0 <x@example.net>: Recipient address rejected: Greylisted, see http://postgrey",
+	  CAT_TEMPORARY, "" },
+	{ SMTP_RCPT, "550 Request failed; Mailbox unavailable", CAT_RECIPIENT, "" },
+	{ SMTP_BODY, "550 5.4.5 Daily user sending limit exceeded.", CAT_TEMPORARY, "" },
+	{ SMTP_BODY, "552 5.3.4 Message size exceeds fixed limit", CAT_TOO_LARGE, "" },
+	{ SMTP_BDAT, "552 5.3.4 Message size exceeds fixed limit", CAT_TOO_LARGE, "" },
+	{ SMTP_MAIL, "552 Message size exceeds fixed maximum message size", CAT_TOO_LARGE, "" },
+	{ SMTP_MAIL, "501 5.1.7 Bad sender address syntax", CAT_SENDER_REFUSED, "" },
+	{ SMTP_MAIL, "553 5.6.7 Address requires SMTPUTF8", CAT_UNAVAILABLE, "" },
+	{ SMTP_GREETING, "554 5.3.2 go away", CAT_UNAVAILABLE, "" },
+	{ SMTP_STARTTLS, "454 4.7.0 TLS not available due to local problem", CAT_TEMPORARY, "" },
+};
+
+static void test_real_texts(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof real / sizeof real[0]; i++) {
+		int first = (int)strcspn(real[i].text, "\n");
+
+		ok(cls(real[i].st, real[i].text) == real[i].cat, "%.*s at %s: category %s",
+		   first, real[i].text, smtp_state_name(real[i].st), category_name(real[i].cat));
+		is_str(provider(real[i].cat, real[i].st, real[i].text), real[i].provider,
+		       "%.*s at %s: provider", first < 40 ? first : 40, real[i].text,
+		       smtp_state_name(real[i].st));
+	}
+}
+
+/* Every category a person can act on has a hint; usage has --help. */
+static void test_hints(void)
+{
+	int c, all = 1;
+
+	for (c = CAT_INPUT; c < CAT_COUNT; c++)
+		all &= classify_hint((enum category)c, SMTP_MAIL, NULL).text != NULL;
+	ok(all, "every category from local-input on has a hint");
+	ok(classify_hint(CAT_NONE, SMTP_DONE, NULL).text == NULL, "no hint without a failure");
+	ok(classify_hint(CAT_SENDER_REFUSED, SMTP_MAIL, NULL).provider == NULL,
+	   "no provider without a reply");
+}
+
 int main(void)
 {
 	ok(cls(SMTP_RCPT, "553 5.7.1 <bob@example.test>: Sender address rejected: not owned by user alice@example.test")
@@ -50,5 +164,13 @@ int main(void)
 	ok(category_exit_code(CAT_RECIPIENT) == EX_NOUSER, "recipient refused exits 67");
 	ok(category_exit_code(CAT_CONFIG) == EX_CONFIG, "configuration exits 78");
 	ok(category_exit_code(CAT_NONE) == 0, "success exits 0");
+	ok(category_exit_code(CAT_AUTH_FAILED) == EX_NOPERM, "authentication failed exits 77");
+	ok(category_exit_code(CAT_TOO_LARGE) == EX_DATAERR, "too large exits 65");
+	ok(category_exit_code(CAT_DNS) == EX_NOHOST, "host not found exits 68");
+	ok(category_exit_code(CAT_PROTOCOL) == EX_PROTOCOL, "protocol error exits 76");
+	ok(category_exit_code(CAT_POLICY) == EX_UNAVAILABLE, "policy exits 69");
+	ok(category_exit_code(CAT_TLS) == EX_UNAVAILABLE, "TLS exits 69");
+	test_real_texts();
+	test_hints();
 	return tap_done();
 }

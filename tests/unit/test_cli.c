@@ -117,6 +117,8 @@ static void test_flags(void)
 	refused(run("s", "-R", "body", "a@b", NULL), "full or hdrs", "-R body");
 	ok(run("s", "-V", "id-42", "a@b", NULL) == 0 && strcmp(o.envid, "id-42") == 0, "-V ENVID");
 	refused(run("s", "-V", "with space", "a@b", NULL), "-V", "-V with a space");
+	refused(run("s", "-V", "a+b", NULL), "'+' or '='", "-V with '+' (xtext would need +2B)");
+	refused(run("s", "-V", "a=b", NULL), "'+' or '='", "-V with '='");
 	{
 		char id[CLI_ENVID_MAX + 2];
 

@@ -100,6 +100,16 @@ static void test_inheritance(void)
 	is_str(c.path, path, "the path is kept");
 	ok(warnings.len == 0, "no warnings");
 	conf_release(&c);
+	ok(load("[defaults]\npassword_command_timeout = 120\n[account a]\nhost = h\n"
+		"from = a@b.example\n[account b]\nhost = h\nfrom = b@b.example\n"
+		"password_command_timeout = 2\n[account c]\nhost = h\nfrom = c@b.example\n"
+		"password_command_timeout =\n", &c, &err) == 0 &&
+	   c.accounts[0].password_command_timeout == 120 &&
+	   c.accounts[1].password_command_timeout == 2 &&
+	   c.accounts[2].password_command_timeout == 0,
+	   "password_command_timeout: inherited, overridden, emptied to the default (%s)",
+	   err.text);
+	conf_release(&c);
 	ok(load("[account a]\nhost = h\nfrom = a@b.example\n", &c, &err) == 0 &&
 	   strcmp(c.accounts[0].port, "587") == 0 && c.accounts[0].timeout == 30 &&
 	   c.accounts[0].tls == TLS_SETTING_STARTTLS, "built-in defaults: 587, 30 s, starttls");
@@ -194,6 +204,11 @@ static const struct {
 	{ "[account a]\ntimeout = -5\n", 2, "not a number of seconds", "negative timeout" },
 	{ "[account a]\ntimeout = 1.5\n", 2, "not a number of seconds", "fractional timeout" },
 	{ "[account a]\ntimeout = 86401\n", 2, "from 1 to 86400", "timeout too long" },
+	{ "[account a]\npassword_command_timeout = 0\n", 2,
+	  "password_command_timeout = \"0\" is not a number of seconds from 1 to 86400",
+	  "password_command_timeout 0" },
+	{ "[account a]\npassword_command_timeout = 5s\n", 2, "is not a number of seconds",
+	  "password_command_timeout with a unit" },
 	{ "[account a]\ntls_fingerprint = sha1:00\n", 2, "is not \"sha256:\" and 64",
 	  "fingerprint of the wrong kind" },
 	{ "[account a]\ntls_fingerprint = sha256:abcd\n", 2, "64 hexadecimal digits",

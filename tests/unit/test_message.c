@@ -396,13 +396,33 @@ static void canon(const char *data, size_t len, int ignore_dots, const char *wan
 
 #define CANON(in, dots, h, b, what) canon(in, sizeof in - 1, dots, h, b, what)
 
+/* A bare CR in the header is refused at every chunk size: it would start a
+ * field the sender never wrote. */
+static void refused_bare_cr(const char *data, const char *what)
+{
+	static const size_t sizes[] = { 0, 1, 2, 3, 5 };
+	struct message m;
+	struct error err;
+	size_t i;
+	int all = 1;
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		int r = read_str(data, strlen(data), 0, sizes[i], &m, &err);
+
+		all &= r < 0 && err.category == CAT_INPUT && strstr(err.text, "bare CR") != NULL;
+		message_release(&m);
+	}
+	ok(all, "%s: refused", what);
+}
+
 static void test_line_ends(void)
 {
 	CANON("Subject: x\n\na\nb\r\nc\rd\r\r\ne", 0, "Subject: x\r\n",
 	      "a\r\nb\r\nc\r\nd\r\n\r\ne\r\n", "LF, CRLF, CR, CR CRLF, no final line end");
-	CANON("Subject: x\r\r\nbody\n\r\n", 0, "Subject: x\r\n", "body\r\n\r\n",
-	      "CR, then CR LF: a line end, then the empty line that ends the header");
-	CANON("A: 1\rB: 2\r\rbody\r", 0, "A: 1\r\nB: 2\r\n", "body\r\n", "bare CR everywhere");
+	refused_bare_cr("Subject: x\r\r\nbody\n\r\n", "CR, then CR LF, in the header");
+	refused_bare_cr("A: 1\rB: 2\r\rbody\r", "bare CR between header fields (injection)");
+	CANON("A: 1\n\nbody\rmore\r\r\nend", 0, "A: 1\r\n", "body\r\nmore\r\n\r\nend\r\n",
+	      "bare CR in the body: a line end");
 	CANON("", 0, "", "", "empty input");
 	CANON("\n", 0, "", "", "one empty line: an empty header and body");
 	CANON("hello world\nsecond\n", 0, "", "hello world\r\nsecond\r\n",
@@ -450,8 +470,8 @@ static void test_nul(void)
 	ok(r < 0 && strstr(err.text, "line 1 "), "in the header, read byte by byte: %s",
 	   err.text);
 	message_release(&m);
-	r = read_str("A: b\r\r\r\0", 8, 0, 0, &m, &err);
-	ok(r < 0 && strstr(err.text, "line 4 "), "bare CRs count as lines: %s", err.text);
+	r = read_str("A: b\n\n\r\r\0", 9, 0, 0, &m, &err);
+	ok(r < 0 && strstr(err.text, "line 5 "), "bare CRs in the body count as lines: %s", err.text);
 	message_release(&m);
 }
 
@@ -618,6 +638,81 @@ static void test_from(void)
 		"Date: x\r\nMessage-ID: <a@b>\r\n"
 		"From: =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?=\r\n"
 		" =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOp?= <s@x.example>\r\n\r\n");
+}
+
+/* rewrite_from: the message read from in, sent as alerts@example.net
+ * because original was rewritten (full_name as -F). */
+static void rewritten_is(const char *in, const char *original, const char *name,
+			 const char *want, const char *what)
+{
+	struct message_prepare p = { .sender = "alerts@example.net", .full_name = name,
+				     .now = FIXTURE_NOW, .random = fixed_random,
+				     .original_sender = original };
+	struct error err;
+	char *got = prepared(in, &p, &err);
+
+	is_str(got, want, "rewrite_from: %s", what);
+	free(got);
+}
+
+static void test_rewrite_from(void)
+{
+	static const char eight[] = "From: root@host.local\nDate: x\nMessage-ID: <a@b>\n\n"
+				    "Gr\xc3\xbc\xc3\x9f" "e\n";
+	static const char kept[] = "X-Original-From: root@host.local\r\n";
+	struct message m;
+	struct error err;
+	char *again;
+
+	rewritten_is("Date: x\nMessage-ID: <a@b>\nFrom: root@host.local\nSubject: s\n\n",
+		     "root@host.local", NULL,
+		     "Date: x\r\nMessage-ID: <a@b>\r\nX-Original-From: root@host.local\r\n"
+		     "Subject: s\r\nFrom: alerts@example.net\r\n\r\n",
+		     "From renamed X-Original-From in place, the new From added");
+	/* Debian cron: "From: root (Cron Daemon)", sendmail -FCronDaemon. */
+	rewritten_is("From: root (Cron Daemon)\nDate: x\nMessage-ID: <a@b>\n\n", "root",
+		     "CronDaemon",
+		     "X-Original-From: root (Cron Daemon)\r\nDate: x\r\nMessage-ID: <a@b>\r\n"
+		     "From: CronDaemon <alerts@example.net>\r\n\r\n",
+		     "cron's unqualified root with a comment, and -F");
+	rewritten_is("FROM: systemd\n <ROOT@Host.Local>\nDate: x\nMessage-ID: <a@b>\n\n",
+		     "root@host.local", NULL,
+		     "X-Original-From: systemd\r\n <ROOT@Host.Local>\r\nDate: x\r\n"
+		     "Message-ID: <a@b>\r\nFrom: alerts@example.net\r\n\r\n",
+		     "a folded From in capitals, its address in another case: kept as it was");
+	rewritten_is("Date: x\nMessage-ID: <a@b>\n\n", "nobody@host.local", NULL,
+		     "Date: x\r\nMessage-ID: <a@b>\r\nX-Original-From: nobody@host.local\r\n"
+		     "From: alerts@example.net\r\n\r\n",
+		     "no From field: the original sender goes into X-Original-From");
+	rewritten_is("From: Alice <alice@example.org>\nDate: x\nMessage-ID: <a@b>\n\n",
+		     "root@host.local", NULL,
+		     "From: Alice <alice@example.org>\r\nDate: x\r\nMessage-ID: <a@b>\r\n\r\n",
+		     "-f root with a From naming someone else: From left alone");
+	rewritten_is("From: root@host.local\nFrom: root@host.local\nDate: x\nMessage-ID: <a@b>\n\n",
+		     "root@host.local", NULL,
+		     "From: root@host.local\r\nFrom: root@host.local\r\nDate: x\r\n"
+		     "Message-ID: <a@b>\r\n\r\n",
+		     "two From fields: left alone");
+	rewritten_is("Date: x\nMessage-ID: <a@b>\nFrom: root@host.local\n\n", NULL, NULL,
+		     "Date: x\r\nMessage-ID: <a@b>\r\nFrom: root@host.local\r\n\r\n",
+		     "without original_sender nothing changes");
+
+	/* The renaming survives a rebuild of the prefix (message_make_7bit). */
+	if (read_str(eight, strlen(eight), 0, 0, &m, &err) == 0 &&
+	    message_prepare(&m, &(struct message_prepare){ .sender = "alerts@example.net",
+			    .now = FIXTURE_NOW, .original_sender = "root@host.local" },
+			    &err) == 0 &&
+	    message_make_7bit(&m, &err) == 0) {
+		again = xstrndup(buf_str(&m.prefix), m.prefix.len);
+		ok(strncmp(again, kept, sizeof kept - 1) == 0 &&
+		   strstr(again, "\r\nFrom: alerts@example.net\r\n") &&
+		   strstr(again, "quoted-printable"),
+		   "rewrite_from: still renamed after re-encoding for a 7-bit server");
+		free(again);
+	} else {
+		ok(0, "rewrite_from and re-encoding: %s", err.text);
+	}
+	message_release(&m);
 }
 
 static void message_id_is(const char *in, const char *sender, const char *want)
@@ -936,6 +1031,7 @@ int main(void)
 	test_spool_file();
 	test_date();
 	test_from();
+	test_rewrite_from();
 	test_message_id();
 	test_fold();
 	test_qp();

@@ -60,7 +60,7 @@ static int load_conf(void)
 {
 	static const char *const names[] = {
 		"inline", "file", "cmd", "fail", "empty", "blank", "big", "sig", "netrc", "netrc2",
-		"nobody", "creds", "oauth",
+		"nobody", "creds", "oauth", "hang", "oauthhang",
 	};
 	static const char *const sources[] = {
 		"password = inline-secret\n", NULL /* password_file in dir */,
@@ -71,6 +71,8 @@ static int load_conf(void)
 		"password_command = kill -9 $$\n", "", "host = other.example.org\nuser = bob\n",
 		"host = none.example\nuser = dave\n", "host = creds.example\n",
 		"oauth_token_command = echo tok-123\n",
+		"password_command = sleep 10\npassword_command_timeout = 1\n",
+		"oauth_token_command = sleep 10\npassword_command_timeout = 1\n",
 	};
 	struct buf text;
 	struct error err;
@@ -251,6 +253,13 @@ static void test_timeouts(void)
 	ok(!s && has(err.text, "did not finish within 1 s and was stopped"), "a hanging command: %s",
 	   err.text);
 	ok(now_ms() - t0 < 3000, "  stopped after about 1 s (%lld ms)", now_ms() - t0);
+	s = password("hang");
+	ok(has(s, "ERR: account hang: password_command \"sleep 10\": did not finish within 1 s"),
+	   "password_command_timeout = 1 applies: %s", s);
+	free(s);
+	s = secret_oauth_token(account("oauthhang"), &err);
+	ok(!s && has(err.text, "oauth_token_command \"sleep 10\": did not finish within 1 s"),
+	   "  and to oauth_token_command: %s", err.text);
 
 	cmd = xasprintf("sleep 30 & echo $! > %s; wait", pidfile);
 	s = secret_run_command(cmd, 1000, &err);

@@ -1,0 +1,213 @@
+/* mailq.c: see mailq.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "classify.h"
+#include "conf.h"
+#include "i18n.h"
+#include "mailq.h"
+#include "queue.h"
+#include "session.h"
+
+/* The queue directories: those of the account file's accounts, when
+ * there is a readable one, and the default place. */
+static char **queue_dirs(const struct options *o, size_t *n)
+{
+	struct conf conf = { 0 };
+	struct error err;
+	char **dirs;
+
+	error_clear(&err);
+	if (session_load_accounts(o->config_file, &conf, &err) < 0)
+		fprintf(stderr, _("sendas: %s (looking in the default queue only)\n"), err.text);
+	dirs = queue_all_dirs(&conf, n);
+	conf_release(&conf);
+	return dirs;
+}
+
+/* ---- listing ---- */
+
+static void print_rcpts(const struct queue_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nrcpts; i++)
+		printf("%s%s", i ? ", " : "", e->rcpts[i]);
+	putchar('\n');
+}
+
+static void print_entry(const struct queue_entry *e, time_t now)
+{
+	char age[32], when[32];
+
+	queue_duration(age, sizeof age, (long)(now - e->queued));
+	printf(_("%s  %lld bytes  queued %s ago\n"), e->id, (long long)e->size, age);
+	printf(_("  account:    %s\n"), e->account);
+	printf(_("  from:       %s\n"), *e->sender ? e->sender : "<>");
+	printf(_("  to:         "));
+	print_rcpts(e);
+	if (e->area == QUEUE_FAILED) {
+		queue_duration(when, sizeof when, (long)(now - e->failed));
+		if (e->failed)   /* 0: a retry that a crash cut short */
+			printf(_("  failed:     %s ago\n"), when);
+		printf(_("  reason:     %s\n"), e->last_error ? e->last_error : "");
+		return;
+	}
+	queue_duration(when, sizeof when, (long)(e->next_try - now));
+	if (queue_due(e, now))
+		printf(_("  attempts:   %u, next try now\n"), e->attempts);
+	else
+		printf(_("  attempts:   %u, next try in %s\n"), e->attempts, when);
+	if (e->last_error)
+		printf(_("  last error: %s\n"), e->last_error);
+}
+
+static void print_heading(const struct queue *q, enum queue_area area)
+{
+	if (area == QUEUE_ACTIVE)
+		printf(_("Queue %s:\n"), q->dir);
+	else
+		printf(_("Failed, not retried, in %s/failed (sendas --queue-retry ID sends "
+			 "one again, sendas --queue-delete ID removes it):\n"), q->dir);
+}
+
+static void warn(const struct error *err, int *code)
+{
+	fprintf(stderr, "sendas: %s\n", err->text);
+	*code = EX_IOERR;
+}
+
+/* One area of one queue (only the IDs with ids_only); the number of
+ * messages shown. */
+static size_t list_area(struct queue *q, enum queue_area area, time_t now, int ids_only,
+			int *code)
+{
+	char (*ids)[QUEUE_ID_LEN + 1];
+	struct queue_entry e;
+	struct error err;
+	size_t n, i, shown = 0;
+
+	error_clear(&err);
+	ids = queue_list(q, area, &n, &err);
+	if (err.category != CAT_NONE)
+		warn(&err, code);
+	for (i = 0; i < n; i++) {
+		int r;
+
+		if (ids_only) {
+			printf("%s\n", ids[i]);
+			continue;
+		}
+		r = queue_peek(q, area, ids[i], &e, &err);
+		if (r < 0)
+			warn(&err, code);
+		if (r != 0)
+			continue;
+		if (shown++ == 0)
+			print_heading(q, area);
+		print_entry(&e, now);
+		queue_entry_release(&e);
+	}
+	free(ids);
+	return shown;
+}
+
+int mode_queue_list(const struct options *o)
+{
+	size_t n, i, shown = 0;
+	char **dirs = queue_dirs(o, &n);
+	time_t now = time(NULL);
+	struct queue q;
+	struct error err;
+	int code = EX_OK, r, ids_only = o->mode == MODE_QUEUE_IDS;
+
+	for (i = 0; i < n; i++) {
+		error_clear(&err);
+		r = queue_open(&q, dirs[i], 0, &err);
+		if (r < 0)
+			warn(&err, &code);
+		if (r != 0)
+			continue;
+		shown += list_area(&q, QUEUE_ACTIVE, now, ids_only, &code);
+		shown += list_area(&q, QUEUE_FAILED, now, ids_only, &code);
+		queue_close(&q);
+	}
+	if (shown == 0 && code == EX_OK && !ids_only)
+		puts(_("The queue is empty."));
+	queue_free_dirs(dirs, n);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		code = EX_IOERR;
+	return code;
+}
+
+/* ---- deleting, retrying ---- */
+
+enum id_action { ID_DELETE, ID_RETRY };
+
+/* Act on id in q, queued or failed: 0 done, 1 not there (or busy). */
+static int act_in(struct queue *q, const char *id, enum id_action act, struct error *err)
+{
+	static const enum queue_area areas[] = { QUEUE_ACTIVE, QUEUE_FAILED };
+	struct queue_entry e;
+	size_t i;
+	int r = 1;
+
+	for (i = 0; i < sizeof areas / sizeof areas[0] && r == 1; i++) {
+		r = queue_take(q, areas[i], id, &e, err);
+		if (r != 0)
+			continue;
+		r = act == ID_DELETE ? queue_remove(q, &e, err)
+				     : queue_retry(q, &e, time(NULL), err);
+		queue_entry_release(&e);
+	}
+	return r;
+}
+
+static int act_on_ids(const struct options *o, enum id_action act)
+{
+	size_t n, i, k;
+	char **dirs = queue_dirs(o, &n);
+	struct queue q;
+	struct error err;
+	int code = EX_OK;
+
+	for (k = 0; k < o->nrcpts; k++) {
+		int r = 1;
+
+		error_clear(&err);
+		if (!queue_id_valid(o->rcpts[k]))
+			r = error_set(&err, CAT_USAGE, _("'%.40s' is not a queue ID (see mailq)"),
+				      o->rcpts[k]);
+		for (i = 0; i < n && r == 1; i++) {
+			r = queue_open(&q, dirs[i], 0, &err);
+			if (r == 0) {
+				r = act_in(&q, o->rcpts[k], act, &err);
+				queue_close(&q);
+			}
+		}
+		if (r == 1)
+			error_set(&err, CAT_INPUT, _("no message %s in the queue (or it is being "
+						     "sent right now)"), o->rcpts[k]);
+		if (r != 0) {
+			fprintf(stderr, "sendas: %s\n", err.text);
+			code = category_exit_code(err.category);
+		}
+	}
+	queue_free_dirs(dirs, n);
+	return code;
+}
+
+int mode_queue_delete(const struct options *o)
+{
+	return act_on_ids(o, ID_DELETE);
+}
+
+int mode_queue_retry(const struct options *o)
+{
+	return act_on_ids(o, ID_RETRY);
+}

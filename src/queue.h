@@ -1,0 +1,216 @@
+/* queue.h: the durable queue.  Messages that could not be sent yet, and
+ * those refused for good, each kept with everything needed to send it again
+ * exactly as the first attempt would have.  This module stores; it does not
+ * talk SMTP (flush.c does) and prints nothing.
+ *
+ * Where (queue_dir_for()): the account's queue_dir; else $STATE_DIRECTORY
+ * (systemd's StateDirectory=, the first when there are several); else
+ * $XDG_STATE_HOME/sendas/queue; else ~/.local/state/sendas/queue.  mailq and
+ * -q look in every directory an account names and in that default.
+ *
+ * On disk, one directory (mode 0700, made when first needed):
+ *   DIR/ID          a queued message (mode 0600)
+ *   DIR/failed/ID   a message refused for good, or past its lifetime
+ *   DIR/tmp/ID      being written; never read, removed once its writer is gone
+ * ID is 16 lowercase hex digits: the queue time (so names sort by age) and
+ * 32 random bits.  One file per message, text up to the content:
+ *   sendas-queue 1
+ *   account NAME
+ *   sender ADDRESS          (nothing after the space: the null sender)
+ *   rcpt ADDRESS            one line per recipient
+ *   notify WHEN             } DSN (-N, -R, -V), each only when given
+ *   ret WHAT                }
+ *   envid ID                }
+ *   8bitmime yes|no         BODY=8BITMIME needed
+ *   smtputf8 yes|no         SMTPUTF8 needed
+ *   queued UNIXTIME
+ *   size N
+ *   (an empty line)
+ *   N bytes: the content as it goes on the wire before dot-stuffing (the
+ *            header sendas built, then the body; CRLF lines)
+ * and after the content, records, one line each, only ever appended:
+ *   attempt TIME NEXT TEXT  a temporary failure at TIME; due again at NEXT
+ *   retry TIME              due at once (--queue-retry)
+ *   done ADDRESS            this recipient has the message (a 452 split)
+ *   failed TIME TEXT        refused for good (or expired): belongs in failed/
+ *
+ * Why one file: a message appears by one rename (tmp/ID to ID, after the
+ * file and then the directory are fsynced), leaves by one unlink and moves to
+ * failed/ by one rename, so no crash can show half of one.  The content is
+ * never rewritten: what changes is appended as records (fdatasync after
+ * each), and a torn last record (a crash mid-append) is ignored and cut off
+ * by the next append.  A "failed" record in DIR is a move that a crash
+ * interrupted; queue_take() completes it.
+ *
+ * Locking: whoever sends, changes or removes a message holds flock(LOCK_EX)
+ * on its file, taken without waiting; a busy message is skipped (someone else
+ * is sending it).  After the lock, the file must still be linked: a message
+ * that another process removed between our open and our lock is gone.  So
+ * two flushes never send one message twice; the one duplicate window left is
+ * a process killed between the end of the content and the unlink after the
+ * server's 250 (flush.h).
+ *
+ * Every function returns 0 (or the documented value) or -1 with err:
+ * CAT_IO naming the file and the system error, CAT_CONFIG for a queue
+ * setting of an account. */
+#ifndef SENDAS_QUEUE_H
+#define SENDAS_QUEUE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "conf.h"
+#include "error.h"
+
+#define QUEUE_ID_LEN 16                   /* hex digits */
+#define QUEUE_ENVELOPE_MAX (4 * 1024 * 1024)  /* the text before the content */
+#define QUEUE_RECORD_MAX 1024             /* one record line, with its newline */
+#define QUEUE_RECORDS_MAX (1024 * 1024)   /* all records of a message */
+#define QUEUE_TEXT_MAX 600                /* an error text in a record */
+#define QUEUE_BACKOFF_FIRST 60            /* seconds after the first failure */
+#define QUEUE_BACKOFF_MAX 3600            /* doubling up to this */
+#define QUEUE_LIFETIME_DEFAULT (5 * 86400)
+#define QUEUE_LIFETIME_MAX (365 * 86400)
+
+enum queue_area { QUEUE_ACTIVE, QUEUE_FAILED };
+
+/* An open queue directory. */
+struct queue {
+	char *dir;
+	int fd;                   /* DIR */
+	int failed_fd;            /* DIR/failed */
+	int tmp_fd;               /* DIR/tmp */
+};
+
+/* The queue settings of an account (queue, queue_lifetime, queue_dir). */
+struct queue_settings {
+	int enabled;              /* queue = on (default) or off */
+	long lifetime;            /* seconds */
+	char *dir;                /* owned */
+};
+
+/* One message: its envelope, and its state folded from the records. */
+struct queue_entry {
+	char id[QUEUE_ID_LEN + 1];
+	enum queue_area area;
+	int fd;                   /* the file; locked after queue_take(); -1 */
+	char *account;
+	char *sender;             /* "" for the null sender */
+	char **rcpts;             /* those not yet "done" */
+	size_t nrcpts;
+	char *notify, *ret, *envid;   /* NULL when not given */
+	int body_8bit;
+	int smtputf8;
+	time_t queued;
+	off_t offset;             /* where the content starts in fd */
+	off_t size;               /* content bytes */
+	unsigned attempts;        /* "attempt" records */
+	time_t next_try;          /* 0: due now */
+	time_t failed;            /* time of a "failed" not followed by "retry"; 0 */
+	char *last_error;         /* of the last attempt or failure, or NULL */
+	off_t records_end;        /* where the next record goes */
+};
+
+/* The settings of account a (NULL: the defaults), its file path for
+ * messages.  Errors: CAT_CONFIG ("FILE:LINE: account NAME: ..."). */
+int queue_settings(const struct account *a, const char *conf_path,
+		   struct queue_settings *s, struct error *err);
+void queue_settings_release(struct queue_settings *s);
+
+/* The default place (no queue_dir): a new string, or NULL and err. */
+char *queue_default_dir(struct error *err);
+
+/* Every distinct queue directory of c's accounts, and the default, in that
+ * order, as new strings; *n set.  c may be empty.  A directory that cannot be
+ * worked out is left out. */
+char **queue_all_dirs(const struct conf *c, size_t *n);
+void queue_free_dirs(char **dirs, size_t n);
+
+/* Open dir; with create, make it (and its parents) first.  1 when it does
+ * not exist and create is 0 (q is then unusable, nothing to release). */
+int queue_open(struct queue *q, const char *dir, int create, struct error *err);
+void queue_close(struct queue *q);
+
+/* The message to store: an envelope (account, sender, rcpts, DSN, the two
+ * needs; rcpts given in order) and the content (prefix, then size - prefix_len
+ * bytes of fd from offset 0). */
+struct queue_message {
+	const char *account;
+	const char *sender;
+	const char *const *rcpts;
+	size_t nrcpts;
+	const char *notify, *ret, *envid;
+	int body_8bit;
+	int smtputf8;
+	const char *prefix;
+	size_t prefix_len;
+	int fd;
+	off_t size;
+};
+
+/* Store m durably in area with one first record: "attempt" with the
+ * backoff's next try (QUEUE_ACTIVE), or "failed" (QUEUE_FAILED), both with
+ * text.  Its ID goes into id. */
+int queue_add(struct queue *q, enum queue_area area, const struct queue_message *m,
+	      const char *text, time_t now, char id[QUEUE_ID_LEN + 1],
+	      struct error *err);
+
+/* The IDs in area, sorted (oldest first), as one allocation of *n entries
+ * (free() it); NULL with *n 0 when there are none. */
+char (*queue_list(struct queue *q, enum queue_area area, size_t *n,
+		  struct error *err))[QUEUE_ID_LEN + 1];
+
+/* Whether s is a well-formed ID. */
+int queue_id_valid(const char *s);
+
+/* Read message id of area without locking it (listing; grouping).
+ * 1 when it is not there.  CAT_IO also for a damaged file. */
+int queue_peek(struct queue *q, enum queue_area area, const char *id,
+	       struct queue_entry *e, struct error *err);
+
+/* Open, lock (without waiting) and read message id of area.  1 when it is
+ * busy or gone: someone else has it, skip it.  A message in DIR with a
+ * "failed" record is moved to failed/ and reported as gone. */
+int queue_take(struct queue *q, enum queue_area area, const char *id,
+	       struct queue_entry *e, struct error *err);
+
+/* Close (and so unlock) and free, after a 0 from queue_peek() or
+ * queue_take() (on any other return there is nothing to release).  Harmless
+ * twice. */
+void queue_entry_release(struct queue_entry *e);
+
+/* Whether e is due at now. */
+int queue_due(const struct queue_entry *e, time_t now);
+
+/* The delay after the nth failed attempt: QUEUE_BACKOFF_FIRST doubling to
+ * QUEUE_BACKOFF_MAX. */
+long queue_backoff(unsigned attempts);
+
+/* A taken message, after a try: */
+/* a temporary failure: an "attempt" record, due again after the backoff. */
+int queue_defer(struct queue *q, struct queue_entry *e, const char *text, time_t now,
+		struct error *err);
+/* these recipients have it: "done" records. */
+int queue_done(struct queue *q, struct queue_entry *e, const char *const *rcpts,
+	       size_t n, struct error *err);
+/* a permanent failure: a "failed" record, then moved to failed/. */
+int queue_fail(struct queue *q, struct queue_entry *e, const char *text, time_t now,
+	       struct error *err);
+/* delivered, or deleted: unlinked (the directory fsynced). */
+int queue_remove(struct queue *q, struct queue_entry *e, struct error *err);
+/* due now; a failed one moves back to DIR. */
+int queue_retry(struct queue *q, struct queue_entry *e, time_t now, struct error *err);
+
+/* Remove what dead writers left in tmp/.  Best effort, silent. */
+void queue_clean(struct queue *q);
+
+/* A duration for people: "45s", "12m", "3h12m", "5d2h" (two units at
+ * most); negative is "0s". */
+void queue_duration(char *out, size_t size, long seconds);
+
+/* "5d", "12h", "90m", "3600s", "2w"; a bare number is days (as Postfix's
+ * maximal_queue_lifetime).  1 s to QUEUE_LIFETIME_MAX.  -1 when invalid. */
+long queue_parse_lifetime(const char *s);
+
+#endif
