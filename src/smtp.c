@@ -616,13 +616,45 @@ static int queue_mail(struct smtp_session *s, const struct envelope *env,
 	return smtp_cmd(s, err, "MAIL FROM:<%s>%s", env->sender, params);
 }
 
+/* RFC 3461 4.2: ORCPT carries the recipient as the sender wrote it, in
+ * xtext: "+" followed by two hex digits for "+", "=", and anything outside
+ * "!".."~".  Returns 0, or -1 when the address is not ASCII (then no ORCPT:
+ * RFC 6533's utf-8 form is not worth its complexity for a receipt). */
+static int xtext(const char *addr, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *addr; addr++) {
+		unsigned char c = (unsigned char)*addr;
+
+		if (c >= 0x80 || n + 4 > size)
+			return -1;
+		if (c < '!' || c > '~' || c == '+' || c == '=') {
+			out[n++] = '+';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* NOTIFY and ORCPT only when asked for (-N) and the server offers DSN. */
 static int queue_rcpt(struct smtp_session *s, const struct envelope *env, size_t i,
 		      struct error *err)
 {
-	if ((s->caps & CAP_DSN) && env->dsn_notify)
+	char orcpt[SMTP_CMD_MAX / 2];
+
+	if (!(s->caps & CAP_DSN) || !env->dsn_notify)
+		return smtp_cmd(s, err, "RCPT TO:<%s>", env->rcpts[i]);
+	if (xtext(env->rcpts[i], orcpt, sizeof orcpt) < 0)
 		return smtp_cmd(s, err, "RCPT TO:<%s> NOTIFY=%s", env->rcpts[i],
 				env->dsn_notify);
-	return smtp_cmd(s, err, "RCPT TO:<%s>", env->rcpts[i]);
+	return smtp_cmd(s, err, "RCPT TO:<%s> NOTIFY=%s ORCPT=rfc822;%s", env->rcpts[i],
+			env->dsn_notify, orcpt);
 }
 
 /* How the content of a transaction travels. */

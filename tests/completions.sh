@@ -60,6 +60,29 @@ like "$out" '^work$' "bash completes -a with an account name from the file given
 like "$out" '^Private-1$' "bash completes every account"
 like "$out" '^--dsn-return=$' "bash completes long options"
 
+# Queue IDs: queue one message (nothing listens on port 1), then complete
+# the argument of --queue-delete.
+export XDG_STATE_HOME=$T/state
+write_accounts "$T/q.ini" <<'INI'
+[account q]
+host = 127.0.0.1
+port = 1
+tls = off
+from = *
+INI
+printf 'Subject: q\n\nq\n' | "$SENDAS" -C "$T/q.ini" -f a@q.example b@q.example 2>"$T/q.err"
+is "$?" 75 "a message to a closed port is queued (75)"
+id=$("$SENDAS" -C "$T/q.ini" --queue-ids)
+like "$id" '^[0-9a-f]{16}$' "--queue-ids prints its ID"
+out=$(bash --norc -c '
+	. /usr/share/bash-completion/bash_completion
+	. "$1"
+	COMP_WORDS=(sendas --queue-delete ""); COMP_CWORD=2; COMP_LINE="sendas --queue-delete "; COMP_POINT=${#COMP_LINE}
+	_sendas; printf "%s\n" "${COMPREPLY[@]}"' _ "$C/sendas" 2>&1)
+is "$out" "$id" "bash completes --queue-delete with the queued ID"
+out=$(fish --no-config -c "source $C/sendas.fish; complete -C 'sendas --queue-retry '" 2>&1)
+like "$out" "^$id" "fish completes --queue-retry with the queued ID"
+
 # zsh: compile the function (syntax), then run the account helper.
 zsh -n "$C/_sendas"
 ok $? "the zsh completion parses"

@@ -1,0 +1,17 @@
+#!/bin/bash
+# The man pages are lint-clean (mandoc -T lint at warning level).
+. "$(dirname "$0")/lib.sh"
+for page in man/sendas.1 man/sendas-accounts.5; do
+	out=$(mandoc -T lint -W warning "$top_srcdir/$page" 2>&1)
+	is "$out" "" "$page is lint-clean"
+done
+# Every exit code in --help is in the man page's EXIT STATUS table.
+codes=$("$SENDAS" --help | sed -n '/^Exit status:/,$p' | grep -oE '(^|[ :;])(0|6[4-9]|7[0-8]) [a-z]' |
+	grep -oE '[0-9]+' | sort -u)
+missing=
+for c in $codes; do
+	sed -n '/^\.Sh EXIT STATUS/,/^\.Sh /p' "$top_srcdir/man/sendas.1" | grep -qx "\.It $c" || missing+=" $c"
+done
+ok "$([ "$(grep -c . <<<"$codes")" -ge 10 ] && echo 0 || echo 1)" "--help lists the exit codes"
+is "$missing" "" "every exit code of --help is in sendas(1)"
+done_testing
