@@ -480,6 +480,11 @@ static const char *const tls_names[] = {
 	[TLS_SETTING_OFF] = "off",
 };
 
+const char *tls_setting_name(enum tls_setting t)
+{
+	return (size_t)t < sizeof tls_names / sizeof tls_names[0] ? tls_names[t] : "?";
+}
+
 static int set_tls(struct parser *p, void *field, const char *value)
 {
 	size_t i;

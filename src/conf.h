@@ -57,6 +57,9 @@
 
 enum tls_setting { TLS_SETTING_STARTTLS, TLS_SETTING_IMPLICIT, TLS_SETTING_OFF };
 
+/* "starttls", "implicit" or "off": the word the account file uses. */
+const char *tls_setting_name(enum tls_setting t);
+
 struct account {
 	char *name;
 	char *host;               /* as written; A-label when it had non-ASCII letters */

@@ -13,12 +13,6 @@
 
 #define TLS_DESCRIPTION_MAX (64 * 1024)
 
-static const char *const tls_names[] = {
-	[TLS_SETTING_STARTTLS] = "starttls",
-	[TLS_SETTING_IMPLICIT] = "implicit",
-	[TLS_SETTING_OFF] = "off",
-};
-
 /* -a, or the only account. */
 static const struct account *choose(const struct options *o, const struct conf *c,
 				    struct error *err)
@@ -115,7 +109,7 @@ int mode_serverinfo(const struct options *o)
 		a = choose(o, &conf, &err);
 	if (a) {
 		printf(_("server: %s:%s (account %s, tls %s)\n"), a->host, a->port, a->name,
-		       tls_names[a->tls]);
+		       tls_setting_name(a->tls));
 		session_params(a, 0, report_observe, &obs, &setup);
 		setup.smtp.tls.refused_chain = &tls;
 		s = smtp_open(&setup.smtp, &res, &err);

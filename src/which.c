@@ -10,25 +10,19 @@
 #include "conf.h"
 #include "i18n.h"
 #include "report.h"
+#include "session.h"
 #include "which.h"
-
-static void warn_stderr(void *ctx, const char *text)
-{
-	(void)ctx;
-	fprintf(stderr, "sendas: %s\n", text);
-}
 
 /* The account file and the choice, as the send mode makes them. */
 static int choose(const struct options *o, struct conf *conf, struct selection *sel,
 		  struct error *err)
 {
-	char *path = conf_locate(o->config_file, err), *sender = NULL;
+	char *sender = NULL;
 	int r = -1;
 
-	if (path && conf_load(conf, path, warn_stderr, NULL, err) == 0 &&
+	if (session_load_accounts(o->config_file, conf, err) == 0 &&
 	    (sender = address_mailbox(o->which, NULL, err)))
 		r = account_select(conf, sender, o->account, sel, err);
-	free(path);
 	free(sender);
 	return r;
 }
@@ -36,13 +30,7 @@ static int choose(const struct options *o, struct conf *conf, struct selection *
 /* Where the chosen account would connect and log in. */
 static void print_connection(const struct account *a)
 {
-	static const char *const tls_names[] = {
-		[TLS_SETTING_STARTTLS] = "starttls",
-		[TLS_SETTING_IMPLICIT] = "implicit",
-		[TLS_SETTING_OFF] = "off",
-	};
-
-	printf(_("server: %s:%s (tls %s)\n"), a->host, a->port, tls_names[a->tls]);
+	printf(_("server: %s:%s (tls %s)\n"), a->host, a->port, tls_setting_name(a->tls));
 	if (a->user)
 		printf(_("login: %s\n"), a->user);
 	else

@@ -14,4 +14,13 @@ for c in $codes; do
 done
 ok "$([ "$(grep -c . <<<"$codes")" -ge 10 ] && echo 0 || echo 1)" "--help lists the exit codes"
 is "$missing" "" "every exit code of --help is in sendas(1)"
+
+# Every key of the account file (conf.c's key table) is in sendas-accounts(5).
+keys=$(grep -oE '^\s*KEY\([a-z_]+,' "$top_srcdir/src/conf.c" | grep -oE '[a-z_]+,' | tr -d ,)
+missing=
+for k in $keys; do
+	grep -qE "^\.It Cm $k( |$)|Cm $k( |$)" "$top_srcdir/man/sendas-accounts.5" || missing+=" $k"
+done
+ok "$([ "$(grep -c . <<<"$keys")" -ge 20 ] && echo 0 || echo 1)" "conf.c has at least 20 keys"
+is "$missing" "" "every key of the account file is in sendas-accounts(5)"
 done_testing

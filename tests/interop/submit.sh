@@ -36,17 +36,6 @@ message() {  # message FROM TO SUBJECT
 	printf '.starts with a dot\n.\n..two dots\n%s\nGrüße aus Köln: ✓\ntrailing spaces   \nend\n' "$long"
 }
 
-# delivered USER COUNT: wait until USER has COUNT messages; print the newest.
-delivered() {
-	local i files
-	for i in $(seq 100); do
-		files=$(maildir_files "$1")
-		[ "$(printf '%s\n' "$files" | grep -c .)" -ge "$2" ] && break
-		sleep 0.1
-	done
-	printf '%s\n' "$files" | tail -1
-}
-
 # same_content SENT DELIVERED: what Postfix stored, from our first header on
 # (it prepends Return-Path, Delivered-To, Received...), equals what we sent.
 same_content() {
@@ -63,7 +52,7 @@ send_and_compare() {  # send_and_compare NAME PORT TLS USER-INDEX
 	shift
 	"$SENDAS" -C "$T/acc.ini" "$@" -f "$BED_USER1" "$BED_USER2" <"$T/sent" 2>"$T/err"
 	ok $? "$name: sendas exits 0"
-	f=$(delivered "$BED_USER2" $((n + 1)))
+	f=$(maildir_wait "$BED_USER2" $((n + 1)))
 	same_content "$T/sent" "$f"
 	ok $? "$name: the delivered message is byte for byte what was sent"
 }
@@ -76,7 +65,7 @@ message "$BED_USER1" "$BED_USER2" "implicit" >"$T/sent"
 n=$(maildir_files "$BED_USER2" | grep -c .)
 "$SENDAS" -C "$T/acc465.ini" -i -f "$BED_USER1" "$BED_USER2" <"$T/sent" 2>"$T/err"
 ok $? "implicit TLS: sendas exits 0"
-same_content "$T/sent" "$(delivered "$BED_USER2" $((n + 1)))"
+same_content "$T/sent" "$(maildir_wait "$BED_USER2" $((n + 1)))"
 ok $? "implicit TLS: the delivered message is byte for byte what was sent"
 
 # 2. Every mechanism the bed offers logs in; CRAM-MD5 only when configured.
