@@ -7,19 +7,26 @@
 
 size_t dotstuff(const char *in, size_t n, int *bol, char *out)
 {
-	const char *end = in + n, *lf;
+	const char *end = in + n, *hit;
 	char *o = out;
 	size_t span;
 
+	if (n == 0)
+		return 0;
+	if (*bol && *in == '.')
+		*o++ = '.';
+	/* Dots that start a line are rare: copy the long spans between them
+	 * whole rather than line by line (glibc's memmem is fast for a
+	 * two-byte needle). */
 	while (in < end) {
-		if (*bol && *in == '.')
-			*o++ = '.';
-		lf = memchr(in, '\n', (size_t)(end - in));
-		span = lf ? (size_t)(lf - in) + 1 : (size_t)(end - in);
+		hit = memmem(in, (size_t)(end - in), "\n.", 2);
+		span = hit ? (size_t)(hit - in) + 1 : (size_t)(end - in);
 		memcpy(o, in, span);
 		o += span;
 		in += span;
-		*bol = lf != NULL;
+		if (hit)
+			*o++ = '.';     /* the line's own dot is copied next */
 	}
+	*bol = end[-1] == '\n';
 	return (size_t)(o - out);
 }
