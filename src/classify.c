@@ -8,7 +8,7 @@
  * providers say "sender not allowed" with codes that mean something else
  * elsewhere (Mailgun with a 421, Yahoo with a bare 550 after the content).
  * "After the content" is SMTP_BODY (the final dot) or SMTP_BDAT (a chunk;
- * the verdict on the message comes with BDAT LAST): rows name both. */
+ * the verdict on the message comes with BDAT LAST): rows say AFTER_CONTENT. */
 #include "config.h"
 
 #include <string.h>
@@ -18,9 +18,10 @@
 #include "i18n.h"
 
 #define ANY_STAGE SMTP_STATE_COUNT
+#define AFTER_CONTENT (SMTP_STATE_COUNT + 1)    /* SMTP_BODY or SMTP_BDAT */
 
 struct match {
-	enum smtp_state stage;  /* ANY_STAGE for any */
+	int stage;              /* an enum smtp_state, ANY_STAGE or AFTER_CONTENT */
 	int code;               /* 0 any; 4 or 5 a whole class; else exact */
 	const char *enhanced;   /* prefix such as "5.7." or NULL */
 	const char *text;       /* case-insensitive substring of any line, or NULL */
@@ -46,8 +47,7 @@ static const struct rule {
 	{ { ANY_STAGE, 5, NULL, "verified Sender Identity" }, CAT_SENDER_REFUSED },
 	/* Yahoo refuses a From it does not like with this, after the content;
 	 * at RCPT the same words are about the recipient. */
-	{ { SMTP_BODY, 550, NULL, "Request failed; Mailbox unavailable" }, CAT_SENDER_REFUSED },
-	{ { SMTP_BDAT, 550, NULL, "Request failed; Mailbox unavailable" }, CAT_SENDER_REFUSED },
+	{ { AFTER_CONTENT, 550, NULL, "Request failed; Mailbox unavailable" }, CAT_SENDER_REFUSED },
 	/* Mailgun: "421 Domain ... is not allowed to send": a 4xx, but
 	 * retrying never helps. */
 	{ { ANY_STAGE, 0, NULL, "is not allowed to send" }, CAT_SENDER_REFUSED },
@@ -77,8 +77,7 @@ static const struct rule {
 	{ { ANY_STAGE, 5, "5.3.4", NULL }, CAT_TOO_LARGE },
 	{ { ANY_STAGE, 5, "5.2.3", NULL }, CAT_TOO_LARGE },
 	{ { SMTP_MAIL, 552, NULL, NULL }, CAT_TOO_LARGE },
-	{ { SMTP_BODY, 552, NULL, NULL }, CAT_TOO_LARGE },
-	{ { SMTP_BDAT, 552, NULL, NULL }, CAT_TOO_LARGE },
+	{ { AFTER_CONTENT, 552, NULL, NULL }, CAT_TOO_LARGE },
 	/* X.4.5 is congestion; Gmail's "550 5.4.5 Daily user sending limit
 	 * exceeded" passes in a day: worth a later retry, like a 4xx. */
 	{ { ANY_STAGE, 5, "5.4.5", NULL }, CAT_TEMPORARY },
@@ -94,14 +93,14 @@ static const struct rule {
 	{ { SMTP_MAIL, 550, NULL, NULL }, CAT_SENDER_REFUSED },
 	{ { SMTP_RCPT, 5, NULL, NULL }, CAT_RECIPIENT },
 	{ { SMTP_DATA, 5, NULL, NULL }, CAT_POLICY },
-	{ { SMTP_BODY, 5, NULL, NULL }, CAT_POLICY },
-	{ { SMTP_BDAT, 5, NULL, NULL }, CAT_POLICY },
+	{ { AFTER_CONTENT, 5, NULL, NULL }, CAT_POLICY },
 	{ { ANY_STAGE, 5, NULL, NULL }, CAT_UNAVAILABLE },
 };
 
 static int matches(const struct match *m, enum smtp_state stage, const struct reply *r)
 {
-	if (m->stage != ANY_STAGE && m->stage != stage)
+	if (m->stage == AFTER_CONTENT ? stage != SMTP_BODY && stage != SMTP_BDAT
+	    : m->stage != ANY_STAGE && m->stage != (int)stage)
 		return 0;
 	if (m->code >= 100 ? m->code != r->code : m->code && m->code != reply_class(r))
 		return 0;
@@ -198,10 +197,7 @@ static const struct provider_hint {
 	{ { ANY_STAGE, 5, NULL, "verified Sender Identity" }, "sendgrid",
 	  N_("SendGrid sends only from a verified Sender Identity: verify this sender, or "
 	     "authenticate its domain, in SendGrid") },
-	{ { SMTP_BODY, 550, NULL, "Request failed; Mailbox unavailable" }, "yahoo",
-	  N_("Yahoo refuses a message whose From field is not the login's address: make "
-	     "the From field the account's own address") },
-	{ { SMTP_BDAT, 550, NULL, "Request failed; Mailbox unavailable" }, "yahoo",
+	{ { AFTER_CONTENT, 550, NULL, "Request failed; Mailbox unavailable" }, "yahoo",
 	  N_("Yahoo refuses a message whose From field is not the login's address: make "
 	     "the From field the account's own address") },
 	{ { ANY_STAGE, 0, NULL, "Sandbox subdomains" }, "mailgun",

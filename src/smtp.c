@@ -558,6 +558,14 @@ static int smtp_auth(struct smtp_session *s, struct smtp_result *res, struct err
 	return r;
 }
 
+/* The connection is not fit for more SMTP (I/O failed, or the server is
+ * reading content we must not finish): close it without QUIT. */
+static void drop_connection(struct smtp_session *s)
+{
+	conn_close(s->conn);
+	s->conn = NULL;
+}
+
 struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *res,
 			       struct error *err)
 {
@@ -587,10 +595,8 @@ fail:
 	 * after anything else (TLS, I/O, garbage) the connection is not fit
 	 * for one. */
 	res->writes = s->conn ? conn_write_count(s->conn) : 0;
-	if (!s->refused) {
-		conn_close(s->conn);
-		s->conn = NULL;
-	}
+	if (!s->refused)
+		drop_connection(s);
 	smtp_close(s);
 	return NULL;
 }
@@ -928,14 +934,6 @@ static void rset(struct smtp_session *s)
 	smtp_set_state(s, SMTP_RSET);
 	if (smtp_cmd(s, &ignored, "RSET") == 0)
 		smtp_reply(s, &ignored);
-}
-
-/* The connection is not fit for more SMTP (I/O failed, or the server is
- * reading content we must not finish): close it without QUIT. */
-static void drop_connection(struct smtp_session *s)
-{
-	conn_close(s->conn);
-	s->conn = NULL;
 }
 
 /* What can be refused before anything is sent: a message larger than the
