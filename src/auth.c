@@ -344,8 +344,12 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 	for (i = 0; i < ncand && !plus; i++)
 		if (!usable(cand[i], p) && offers(offered, cand[i]))
 			plus = cand[i];
+	/* Only one that could use what the account has: listing a password
+	 * mechanism for an account with a token is a configuration error
+	 * (credential_mismatch()), so it is no advice. */
 	for (i = 0; i < MECHANISM_COUNT && !optin && is_auto(p->mechanisms); i++)
 		if (!mechanisms[i].automatic && offers(offered, &mechanisms[i]) &&
+		    takes_token(&mechanisms[i]) == has_token(p) &&
 		    mechanism_available(ctx, &mechanisms[i]))
 			optin = &mechanisms[i];
 	for (i = 0; i < MECHANISM_COUNT && !oauth && !has_token(p); i++)

@@ -274,7 +274,18 @@ static const char *const category_hints[CAT_COUNT] = {
 			    "output (it shows no secrets)"),
 };
 
-struct hint classify_hint(enum category cat, enum smtp_state stage, const struct reply *r)
+/* A refused OAuth login is about the token, whatever the provider says:
+ * Gmail answers a bad token with its password text ("Username and Password
+ * not accepted"), and the password hints would send the user the wrong
+ * way. */
+static int oauth_refused(enum category cat, enum smtp_state stage, const char *mech)
+{
+	return cat == CAT_AUTH_FAILED && stage == SMTP_AUTH && mech &&
+	       (strcmp(mech, "XOAUTH2") == 0 || strcmp(mech, "OAUTHBEARER") == 0);
+}
+
+struct hint classify_hint(enum category cat, enum smtp_state stage, const struct reply *r,
+			  const char *auth_mech)
 {
 	struct hint h = { NULL, NULL };
 	size_t i;
@@ -284,10 +295,14 @@ struct hint classify_hint(enum category cat, enum smtp_state stage, const struct
 		if (matches(&provider_hints[i].m, stage, r)) {
 			h.provider = provider_hints[i].provider;
 			h.text = _(provider_hints[i].hint);
-			return h;
+			break;
 		}
 	}
-	if (cat > 0 && cat < CAT_COUNT && category_hints[cat])
+	if (oauth_refused(cat, stage, auth_mech))
+		h.text = _("the server refused the OAuth token: check that oauth_token_command "
+			   "prints a fresh access token (not a refresh token) for this user, "
+			   "with the provider's scope for SMTP");
+	else if (!h.text && cat > 0 && cat < CAT_COUNT && category_hints[cat])
 		h.text = _(category_hints[cat]);
 	return h;
 }

@@ -27,7 +27,11 @@ struct hint {
 };
 
 /* The hint for a failure of category cat at stage; r may be NULL (nothing
- * came from a server) and is then not consulted. */
-struct hint classify_hint(enum category cat, enum smtp_state stage, const struct reply *r);
+ * came from a server) and is then not consulted.  auth_mech: the SASL
+ * mechanism of the login, or NULL; a refused OAuth login (XOAUTH2,
+ * OAUTHBEARER) gets a hint about the token, not the providers' password
+ * hints. */
+struct hint classify_hint(enum category cat, enum smtp_state stage, const struct reply *r,
+			  const char *auth_mech);
 
 #endif

@@ -46,7 +46,7 @@ struct options {
 	const char *sender;       /* -f, -r */
 	const char *full_name;    /* -F */
 	const char *which;        /* --which SENDER */
-	const char *body_type;    /* -B 7BIT|8BITMIME, or NULL */
+	const char *body_type;    /* -B 7BIT|8BITMIME, or NULL: checked, not used (the content decides) */
 	const char *dsn_notify;   /* -N */
 	const char *dsn_ret;      /* -R full|hdrs */
 	const char *envid;        /* -V */

@@ -19,7 +19,11 @@
 #include "error.h"
 #include "tls.h"
 
-#define CONN_OUT_FLUSH (64 * 1024)  /* conn_queue flushes by itself past this */
+/* conn_queue flushes by itself past this.  A large body goes out in
+ * writes of this size: each write is one cork/uncork and, on loopback, one
+ * wake-up of the reader; 256 KiB instead of 64 KiB took about 3% off the
+ * time of a 50 MB message (tests/bench). */
+#define CONN_OUT_FLUSH (256 * 1024)
 #define CONN_RECORD (16 * 1024)     /* a full TLS record: flushes are multiples */
 #define CONN_OUT_SIZE (4 * CONN_OUT_FLUSH)  /* the most one group may hold */
 #define CONN_IN_SIZE (16 * 1024)

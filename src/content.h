@@ -18,7 +18,7 @@
 #include "error.h"
 #include "smtp.h"
 
-#define CONTENT_READ (64 * 1024)  /* bytes read from the spool at a time */
+#define CONTENT_READ (256 * 1024)  /* bytes read from the spool at a time */
 
 /* The exact number of bytes content_send() sends over the whole content:
  * c->size, plus 2 when the last byte is not LF.  -1 and err (CAT_IO). */

@@ -233,7 +233,9 @@ static void expire(struct flush *f, struct queue_entry *e)
 	fail(f, e, text, CAT_UNAVAILABLE);
 }
 
-static void flush_entry(struct flush *f, struct queue_entry *e)
+/* last: no other message of this account follows, so QUIT can leave with
+ * the end of this one (smtp_last_message()). */
+static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 {
 	struct error err;
 	int r;
@@ -251,6 +253,8 @@ static void flush_entry(struct flush *f, struct queue_entry *e)
 			defer(f, e, f->session_err.text);
 		return;
 	}
+	if (last)
+		smtp_last_message(f->s);
 	error_clear(&err);
 	/* Every recipient done: a crash came after the last "done" record. */
 	r = e->nrcpts ? send_entry(f, e, &err) : 0;
@@ -268,8 +272,11 @@ static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], char *
 {
 	struct queue_entry e;
 	struct error err;
-	size_t i;
+	size_t i, last = n;
 
+	for (i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], f->name) == 0)
+			last = i;
 	for (i = 0; i < n; i++) {
 		if (!names[i] || strcmp(names[i], f->name) != 0)
 			continue;
@@ -280,7 +287,7 @@ static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], char *
 		if (r < 0)
 			warn(f->out, &err);
 		if (r == 0) {
-			flush_entry(f, &e);
+			flush_entry(f, &e, i == last);
 			queue_entry_release(&e);
 		}
 	}

@@ -1,15 +1,18 @@
 /* message.c: see message.h.
  *
- * Reading is one pass over stdin in large chunks.  Each chunk is cut into
- * spans of ordinary bytes with one table lookup per byte; a span is copied
- * as a whole, so the per-byte work is the lookup alone, and line ends, CR,
- * NUL and the first 8-bit byte are the only places where the reader stops
- * to think.  The header section goes to m->header, the body to a write
- * buffer flushed to the spool when full. */
+ * Reading is one pass over stdin in large chunks.  Whole body lines of
+ * plain text, the bulk of any large message, take a fast path: one memchr
+ * for the line end and one copy, CRLF added, into the spool's buffer
+ * (body_lines).  Everything else is cut into spans of ordinary bytes; a
+ * span is copied as a whole, and line ends, CR, NUL and the first 8-bit
+ * byte are the only places where the reader stops to think.  Where the
+ * next CR, NUL and 8-bit byte are is found once per chunk, not per line.
+ * The header section goes to m->header; the body to the spool writer
+ * (spool.h), which writes it to the file behind the reader, on a second
+ * thread once the message is large. */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -21,13 +24,12 @@
 
 #include "i18n.h"
 #include "message.h"
+#include "spool.h"
 #include "xalloc.h"
 
 #define READ_CHUNK (256 * 1024)            /* one read() from stdin */
-#define SPOOL_BUFFER (512 * 1024)          /* one write() to the spool */
 #define QP_OUT_MAX (4 * READ_CHUNK)        /* "=XX" per byte and soft breaks */
 #define ENCODED_WORD_INPUT 45              /* bytes per RFC 2047 word: 60 base64 */
-#define SPOOL_NAME "sendas.XXXXXX"
 
 /* ---- spool files ---------------------------------------------------- */
 
@@ -38,43 +40,6 @@ static const char *spool_dir(const struct message_options *o)
 	if (o && o->spool_dir)
 		return o->spool_dir;
 	return tmp && *tmp ? tmp : "/tmp";
-}
-
-/* An unlinked file only we can read: O_TMPFILE never has a name; where the
- * file system lacks it, mkstemp (mode 0600) and unlink at once. */
-static int spool_open(const char *dir, struct error *err)
-{
-	char *path;
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd >= 0)
-		return fd;
-	path = xasprintf("%s/%s", dir, SPOOL_NAME);
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd >= 0)
-		unlink(path);
-	else
-		error_set(err, CAT_IO, _("cannot create a spool file in %s: %s"), dir,
-			  strerror(errno));
-	free(path);
-	return fd;
-}
-
-static int write_all(int fd, const char *p, size_t n, const char *dir, struct error *err)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return error_set(err, CAT_IO, _("cannot write the spool file in %s: %s"),
-					 dir, strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* ---- reading: stdin ⇒ header + canonical spool ------------------------ */
@@ -91,8 +56,7 @@ struct reader {
 	struct message *m;
 	int ignore_dots;
 	size_t read_size;
-	char *out;              /* the spool write buffer */
-	size_t out_len;
+	struct spool_writer *spool;  /* the body goes here */
 	size_t line_len;        /* octets of the current line so far */
 	unsigned long lineno;   /* the current line, from 1 */
 	size_t field_start;     /* where the current line starts in m->header */
@@ -104,28 +68,9 @@ struct reader {
 	struct error *err;
 };
 
-static int spool_flush(struct reader *r)
-{
-	int rc = write_all(r->m->fd, r->out, r->out_len, r->m->spool_dir, r->err);
-
-	r->m->size += (off_t)r->out_len;
-	r->out_len = 0;
-	return rc;
-}
-
 static int body_add(struct reader *r, const char *s, size_t n)
 {
-	if (n > SPOOL_BUFFER - r->out_len) {
-		if (spool_flush(r) < 0)
-			return -1;
-		if (n > SPOOL_BUFFER) {
-			r->m->size += (off_t)n;
-			return write_all(r->m->fd, s, n, r->m->spool_dir, r->err);
-		}
-	}
-	memcpy(r->out + r->out_len, s, n);
-	r->out_len += n;
-	return 0;
+	return spool_write(r->spool, s, n, r->err);
 }
 
 static int emit(struct reader *r, const char *s, size_t n)
@@ -225,22 +170,26 @@ static int header_line_end(struct reader *r)
 	}
 }
 
-static int end_line(struct reader *r)
+/* A line of len octets (line end not counted) is complete. */
+static void count_line(struct reader *r, size_t len, int in_header)
 {
 	struct message *m = r->m;
-	int rc = r->in_header ? header_line_end(r) : body_add(r, "\r\n", 2);
+	unsigned long *first = in_header ? &m->header_long_line : &m->body_long_line;
 
 	m->lines++;
-	if (r->line_len > m->longest_line)
-		m->longest_line = r->line_len;
-	if (r->line_len > MESSAGE_LINE_MAX) {
-		unsigned long *first = r->in_header ? &m->header_long_line : &m->body_long_line;
-
-		if (*first == 0)
-			*first = r->lineno;
-	}
-	r->line_len = 0;
+	if (len > m->longest_line)
+		m->longest_line = len;
+	if (len > MESSAGE_LINE_MAX && *first == 0)
+		*first = r->lineno;
 	r->lineno++;
+}
+
+static int end_line(struct reader *r)
+{
+	int rc = r->in_header ? header_line_end(r) : body_add(r, "\r\n", 2);
+
+	count_line(r, r->line_len, r->in_header);
+	r->line_len = 0;
 	return rc;
 }
 
@@ -323,28 +272,90 @@ static const unsigned char *first_8bit(const unsigned char *p, const unsigned ch
 	return NULL;
 }
 
+/* Where the next CR, NUL and 8-bit byte of a chunk are.  Found once per
+ * chunk and again only after a span has passed them, not once per line:
+ * most chunks have none of them, and a line is only about 70 octets. */
+struct chunk_marks {
+	const unsigned char *end;
+	const unsigned char *cr, *nul, *eight;   /* end when there is none;
+						  * NULL: not looked for yet */
+};
+
+static const unsigned char *mark(const unsigned char **at, const unsigned char *p,
+				 const unsigned char *end, int c)
+{
+	const unsigned char *q;
+
+	if (!*at || *at < p) {
+		q = c < 0 ? first_8bit(p, end) : memchr(p, c, (size_t)(end - p));
+		*at = q ? q : end;
+	}
+	return *at;
+}
+
 /* Where the plain bytes that start at p end: at the first CR, LF or NUL,
  * or, while the section has shown none, the first 8-bit byte.  glibc's
  * memchr is vectorised; the byte-by-byte table loop this replaces ran at
  * about 1 GB/s and was the slowest step of a large message. */
-static const unsigned char *span_end(const unsigned char *p, const unsigned char *end,
+static const unsigned char *span_end(struct chunk_marks *k, const unsigned char *p,
 				     int find_8bit)
 {
-	const unsigned char *stop = memchr(p, '\n', (size_t)(end - p)), *q;
+	const unsigned char *stop = memchr(p, '\n', (size_t)(k->end - p)), *q;
 
 	if (!stop)
-		stop = end;
-	if ((q = memchr(p, '\r', (size_t)(stop - p))))
+		stop = k->end;
+	if ((q = mark(&k->cr, p, k->end, '\r')) < stop)
 		stop = q;
-	if ((q = memchr(p, '\0', (size_t)(stop - p))))
+	if ((q = mark(&k->nul, p, k->end, '\0')) < stop)
 		stop = q;
-	if (find_8bit && (q = first_8bit(p, stop)))
+	if (find_8bit && (q = mark(&k->eight, p, k->end, -1)) < stop)
 		stop = q;
 	return stop;
 }
 
+/* The common case: whole body lines of plain text, each found with one
+ * memchr and copied with its CRLF straight into the spool's buffer.  It
+ * stops, leaving the line to the general loop below, at anything that
+ * needs thought there: a bare CR, a NUL, the section's first 8-bit byte, a
+ * leading dot that may be the lone dot, a line that does not end in this
+ * chunk.  NULL on a spool failure. */
+static const unsigned char *body_lines(struct reader *r, struct chunk_marks *k,
+				       const unsigned char *p)
+{
+	struct message *m = r->m;
+	const unsigned char *lf;
+	size_t len, avail = 0;
+	char *out = NULL;
+
+	while ((lf = memchr(p, '\n', (size_t)(k->end - p)))) {
+		len = (size_t)(lf - p);
+		if (mark(&k->cr, p, k->end, '\r') < lf) {
+			if (k->cr != lf - 1)
+				break;
+			len--;                          /* CRLF already */
+		}
+		if (mark(&k->nul, p, k->end, '\0') < lf ||
+		    (!m->body_8bit && mark(&k->eight, p, k->end, -1) < lf) ||
+		    (*p == '.' && !r->ignore_dots))
+			break;
+		if (len + 2 > avail) {
+			if (!(out = spool_room(r->spool, len + 2, &avail, r->err)))
+				return NULL;
+		}
+		memcpy(out, p, len);
+		memcpy(out + len, "\r\n", 2);
+		spool_commit(r->spool, len + 2);
+		out += len + 2;
+		avail -= len + 2;
+		count_line(r, len, 0);
+		p = lf + 1;
+	}
+	return p;
+}
+
 static int feed(struct reader *r, const unsigned char *p, const unsigned char *end)
 {
+	struct chunk_marks k = { .end = end };   /* no mark known yet */
 	const unsigned char *s;
 	int rc;
 
@@ -356,6 +367,12 @@ static int feed(struct reader *r, const unsigned char *p, const unsigned char *e
 			if (*p == '\n' && ++p == end)
 				break;
 		}
+		if (!r->in_header && r->line_len == 0 && !r->pending_dot) {
+			if (!(p = body_lines(r, &k, p)))
+				return -1;
+			if (p == end)
+				break;
+		}
 		if (r->line_len == 0 && (rc = line_start(r, p)) != 0) {
 			if (rc < 0)
 				return -1;
@@ -363,7 +380,7 @@ static int feed(struct reader *r, const unsigned char *p, const unsigned char *e
 			continue;
 		}
 		s = p;
-		p = span_end(p, end, !*(r->in_header ? &r->m->header_8bit : &r->m->body_8bit));
+		p = span_end(&k, p, !*(r->in_header ? &r->m->header_8bit : &r->m->body_8bit));
 		if (p > s && emit(r, (const char *)s, (size_t)(p - s)) < 0)
 			return -1;
 		r->line_len += (size_t)(p - s);
@@ -387,7 +404,7 @@ static int finish(struct reader *r)
 		r->done = 1;
 	else if (!r->done && r->line_len > 0 && end_line(r) < 0)
 		return -1;
-	return spool_flush(r);
+	return 0;
 }
 
 static int read_all(int in_fd, struct reader *r)
@@ -416,6 +433,7 @@ int message_read(int in_fd, const struct message_options *o, struct message *m,
 		 struct error *err)
 {
 	struct reader r = { .m = m, .lineno = 1, .in_header = 1, .err = err };
+	struct error ignored;   /* a spool failure after an earlier error */
 	int rc;
 
 	r.ignore_dots = o && o->ignore_dots;
@@ -426,9 +444,10 @@ int message_read(int in_fd, const struct message_options *o, struct message *m,
 	if (m->fd < 0)
 		return -1;
 	m->body_line = 1;
-	r.out = xmalloc(SPOOL_BUFFER);
+	r.spool = spool_writer_new(m->fd, m->spool_dir);
 	rc = read_all(in_fd, &r);
-	free(r.out);
+	if (spool_writer_finish(r.spool, &m->size, rc < 0 ? &ignored : err) < 0)
+		rc = -1;
 	if (r.in_header)
 		m->body_line = r.lineno;
 	m->has_8bit = m->header_8bit || m->body_8bit;
@@ -1024,7 +1043,8 @@ static void qp_encode(struct qp *q, const unsigned char *p, size_t n)
 	}
 }
 
-static int qp_copy(struct message *m, int out_fd, struct qp *q, struct error *err)
+static int qp_copy(struct message *m, struct spool_writer *out, struct qp *q,
+		   struct error *err)
 {
 	unsigned char *in = xmalloc(READ_CHUNK);
 	off_t off = 0;
@@ -1045,8 +1065,7 @@ static int qp_copy(struct message *m, int out_fd, struct qp *q, struct error *er
 		utf8_feed(&q->utf8, in, (size_t)n);
 		q->len = 0;
 		qp_encode(q, in, (size_t)n);
-		rc = write_all(out_fd, q->out, q->len, m->spool_dir, err);
-		q->size += (off_t)q->len;
+		rc = spool_write(out, q->out, q->len, err);
 	}
 	free(in);
 	free(q->out);
@@ -1082,11 +1101,15 @@ static const char *mime_problem(const struct message *m)
 static int reencode(struct message *m, struct error *err)
 {
 	struct qp q = { .out = NULL };
-	int fd = spool_open(m->spool_dir, err);
+	struct error ignored;
+	struct spool_writer *w;
+	int fd = spool_open(m->spool_dir, err), rc;
 
 	if (fd < 0)
 		return -1;
-	if (qp_copy(m, fd, &q, err) < 0) {
+	w = spool_writer_new(fd, m->spool_dir);
+	rc = qp_copy(m, w, &q, err);
+	if (spool_writer_finish(w, &q.size, rc < 0 ? &ignored : err) < 0 || rc < 0) {
 		close(fd);
 		return -1;
 	}

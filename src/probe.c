@@ -286,7 +286,7 @@ static void json_row(const struct probe_job *j, const struct probe_row *r)
 {
 	const struct smtp_result *res = &r->res;
 	const struct reply *refusal = res->reply.code >= 400 ? &res->reply : NULL;
-	struct hint hint = classify_hint(r->err.category, res->stage, refusal);
+	struct hint hint = classify_hint(r->err.category, res->stage, refusal, res->auth_mech);
 	struct buf b;
 	struct json js;
 

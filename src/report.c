@@ -267,21 +267,21 @@ static void print_refused_recipients(FILE *out, const struct smtp_result *res,
 	}
 }
 
-/* What the engine said beyond the reply's first line (an OAuth server's
- * explanation): err->text is "... CODE FIRST-LINE[; more]". */
-static void print_detail(FILE *out, const struct error *err, const struct smtp_result *res)
+const char *report_detail(const struct error *err, const struct smtp_result *res)
 {
 	size_t len;
-	const char *first = reply_line(&res->reply, 0, &len), *at;
+	const char *first, *at;
 
+	if (!res || res->reply.code < 400)
+		return NULL;
+	first = reply_line(&res->reply, 0, &len);
 	if (len == 0)
-		return;
+		return NULL;
 	at = memmem(err->text, strlen(err->text), first, len);
 	if (!at || !at[len])
-		return;
+		return NULL;
 	at += len;
-	at += strspn(at, "; ");
-	fprintf(out, "  %s\n", at);
+	return at + strspn(at, "; ");
 }
 
 static void print_where(FILE *out, const struct smtp_result *res,
@@ -303,7 +303,9 @@ void report_failure(FILE *out, const struct error *err, const struct smtp_result
 		    const struct report_context *rc)
 {
 	const struct reply *r = res && res->reply.code >= 400 ? &res->reply : NULL;
-	struct hint hint = classify_hint(err->category, res ? res->stage : SMTP_CONNECT, r);
+	struct hint hint = classify_hint(err->category, res ? res->stage : SMTP_CONNECT, r,
+					 res ? res->auth_mech : NULL);
+	const char *detail;
 	struct buf what;
 
 	buf_init(&what, ERROR_TEXT_MAX * 2);
@@ -313,7 +315,8 @@ void report_failure(FILE *out, const struct error *err, const struct smtp_result
 	if (r) {
 		fprintf(out, _("  the server said:\n"));
 		print_reply(out, r);
-		print_detail(out, err, res);
+		if ((detail = report_detail(err, res)))
+			fprintf(out, "  %s\n", detail);
 	}
 	if (res && err->category == CAT_RECIPIENT)
 		print_refused_recipients(out, res, rc);

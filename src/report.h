@@ -87,6 +87,12 @@ const char *report_status(const struct error *err);
 void report_what_failed(struct buf *out, const struct error *err,
 			const struct smtp_result *res, const struct report_context *rc);
 
+/* What the engine said beyond the deciding reply's first line (an OAuth
+ * server's decoded JSON error, with what to do), as a pointer into
+ * err->text; NULL when there is nothing more.  err->text is then
+ * "... CODE FIRST-LINE; more". */
+const char *report_detail(const struct error *err, const struct smtp_result *res);
+
 /* The failure report on out.  res may be NULL (a local failure). */
 void report_failure(FILE *out, const struct error *err, const struct smtp_result *res,
 		    const struct report_context *rc);

@@ -103,7 +103,8 @@ static void json_verdict(struct json *j, const struct report_outcome *o)
 	const struct error *err = o->err;
 	const struct smtp_result *res = o->res;
 	const struct reply *r = res && res->reply.code >= 400 ? &res->reply : NULL;
-	struct hint hint = classify_hint(err->category, res ? res->stage : SMTP_CONNECT, r);
+	struct hint hint = classify_hint(err->category, res ? res->stage : SMTP_CONNECT, r,
+					 res ? res->auth_mech : NULL);
 	struct buf what;
 
 	json_string(j, "status", report_status(err));
@@ -124,6 +125,7 @@ static void json_verdict(struct json *j, const struct report_outcome *o)
 		report_json_reply(j, "reply", res->stage, &res->reply);
 	else
 		json_null(j, "reply");
+	json_string(j, "detail", report_detail(err, res));
 }
 
 static void json_where(struct json *j, const struct report_outcome *o)

@@ -30,7 +30,7 @@
  * replies, so that a refused sender does not cost the upload.  With the
  * commands (AUTH at most 12 KiB) the group stays below CONN_OUT_FLUSH: one
  * write. */
-#define BDAT_FLIGHT_MAX (CONN_OUT_FLUSH - 16 * 1024)
+#define BDAT_FLIGHT_MAX (48 * 1024)
 #define BDAT_CHUNK (4L * 1024 * 1024)  /* the largest BDAT chunk we send */
 #define BDAT_AHEAD 4            /* chunks sent before the oldest reply is read */
 
@@ -1030,7 +1030,7 @@ void smtp_last_message(struct smtp_session *s)
 
 int smtp_usable(const struct smtp_session *s)
 {
-	return s && s->conn;
+	return s && s->conn && !s->quit_sent;
 }
 
 void smtp_close(struct smtp_session *s)

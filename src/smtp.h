@@ -169,7 +169,8 @@ void smtp_last_message(struct smtp_session *s);
 
 /* Whether the session can carry another message: not once the engine
  * dropped the connection (an I/O error, or content the server was already
- * reading that had to be aborted).  A queue flush then opens a new one. */
+ * reading that had to be aborted), nor once QUIT went with the last
+ * message.  A queue flush then opens a new one. */
 int smtp_usable(const struct smtp_session *s);
 
 /* QUIT (best effort, unless smtp_send() sent it already) and free.  NULL is

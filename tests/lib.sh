@@ -108,6 +108,25 @@ write_accounts() {
 	( umask 077; cat >"$1" )
 }
 
+# secret_forms USER PASSWORD: the forms a leaked password would take, one
+# per line: itself, its base64, AUTH PLAIN's base64 (with and without an
+# authorization identity), and the middle of its base64 at each of the three
+# alignments it can have inside a longer base64 string (the groups after the
+# first and before the last depend on its bytes alone).  Forms shorter than
+# 6 characters are left out: they would match by chance.
+secret_forms() {
+	python3 - "$1" "$2" <<'EOF'
+import base64, sys
+user, pw = sys.argv[1], sys.argv[2]
+forms = {pw, base64.b64encode(pw.encode()).decode()}
+for authz in ("", user):
+    forms.add(base64.b64encode(f"{authz}\0{user}\0{pw}".encode()).decode())
+for pad in (b"", b"\0", b"\0\0"):
+    forms.add(base64.b64encode(pad + pw.encode()).decode()[4:-4])
+print("\n".join(f for f in forms if len(f) >= 6))
+EOF
+}
+
 # Run sendas; sets OUT, ERR, RC.
 run_sendas() {
 	local input=$1; shift

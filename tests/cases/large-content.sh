@@ -66,7 +66,7 @@ user = alice@example.test
 password = s3cret pass
 from = alice@example.test
 EOF
-	"$SENDAS" -C "$T/$name.ini" -f alice@example.test bob@example.net \
+	${SENDAS_WRAPPER:-} "$SENDAS" -C "$T/$name.ini" -f alice@example.test bob@example.net \
 		<"$T/$name.eml" >"$T/$name.out" 2>"$T/$name.err"
 	RC=$?
 	wait "$pid"

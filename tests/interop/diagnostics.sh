@@ -200,20 +200,7 @@ send "verbose" "$T/sub.ini" "$BED_USER1" "$BED_USER2" -v --json
 is "$RC" 0 "-v: sent"
 like "$ERR" "^--> AUTH [A-Z0-9-]+ \[redacted\]$|^--> AUTH [A-Z0-9-]+$" "-v: the AUTH line is there, its data redacted"
 cat "$LOG" >>"$ALL"
-secrets=$(python3 - "$BED_USER1" "$BED_PASS1" <<'EOF'
-import base64, sys
-user, pw = sys.argv[1], sys.argv[2]
-forms = {pw, base64.b64encode(pw.encode()).decode()}
-for authz in ("", user):
-    forms.add(base64.b64encode(f"{authz}\0{user}\0{pw}".encode()).decode())
-# Inside a longer base64 string the password may sit at any of three
-# alignments: the groups after the first and before the last depend on its
-# bytes alone.
-for pad in (b"", b"\0", b"\0\0"):
-    forms.add(base64.b64encode(pad + pw.encode()).decode()[4:-4])
-print("\n".join(f for f in forms if len(f) >= 6))
-EOF
-)
+secrets=$(secret_forms "$BED_USER1" "$BED_PASS1")
 found=0
 while IFS= read -r s; do
 	grep -qF -- "$s" "$ALL" && { found=1; diag "found a secret form in the output"; }

@@ -210,7 +210,8 @@ like "$("$SENDAS" -C "$T/acc.ini" -bp)" '^  attempts: +2, next try in' "the atte
 
 # 6. One connection for an account's messages; when the engine had to
 #    drop it (a recipient refused after 354), the next message gets a new
-#    one.  Then a send drains the queue over its own connection.
+#    one; QUIT leaves with the last.  Then a send drains the queue over its
+#    own connection.
 accounts 1
 send first
 send second
@@ -230,6 +231,10 @@ accounts "$port"
 is "$?" 67 "a flush with one refused message exits with its code"
 wait "$server_pid"
 ok $? "two messages on the first connection, the third on a new one"
+# The third was the last of the flush: QUIT left with its final dot, in
+# the same write (no read of the server's between them).
+is "$(grep -E '^(R|C): ' "$T/drain.record" | grep -B1 '^C: QUIT' | head -1)" 'C: .\r\n' \
+	"QUIT went in the same write as the last message's final dot"
 like "$(cat "$T/err")" "failed, kept in $Q/failed: .*550 5\.1\.1 gone" "the refused one failed"
 is "$(ids):$(failed_ids | wc -l)" ":1" "the others were sent"
 "$SENDAS" -C "$T/acc.ini" --queue-delete $(failed_ids)

@@ -630,6 +630,18 @@ static void test_oauth_choose(void)
 	choose_token("plain xoauth2", "auto", TOKEN, "XOAUTH2", 0, NULL);
 	choose_token("PLAIN LOGIN", NULL, TOKEN, NULL, CAT_AUTH_REQUIRED,
 		     "would accept only OAUTHBEARER XOAUTH2");
+	/* Listing CRAM-MD5 would not help an account with a token
+	 * (credential_mismatch()): no such advice. */
+	choose_token("PLAIN CRAM-MD5", NULL, TOKEN, NULL, CAT_AUTH_REQUIRED,
+		     "AUTH PLAIN CRAM-MD5, but sendas would accept only OAUTHBEARER XOAUTH2");
+	{
+		struct auth_params p = { USER, NULL, NULL, NULL, NULL, TOKEN, NULL, NULL };
+		struct error err;
+
+		error_clear(&err);
+		ok(!auth_choose("PLAIN CRAM-MD5", &p, &err) && !strstr(err.text, "to use CRAM-MD5"),
+		   "token, offered \"PLAIN CRAM-MD5\": CRAM-MD5 is not suggested: %s", err.text);
+	}
 	choose_token("PLAIN XOAUTH2 OAUTHBEARER", "xoauth2", TOKEN, "XOAUTH2", 0, NULL);
 	choose_token("PLAIN XOAUTH2", "plain", TOKEN, NULL, CAT_CONFIG, "remove PLAIN from auth");
 	choose_token("PLAIN XOAUTH2 OAUTHBEARER", NULL, NULL, "PLAIN", 0, NULL);

@@ -38,7 +38,7 @@ static const char *provider(enum category cat, enum smtp_state st, const char *t
 		reply_feed(&r, p, nl ? (size_t)(nl - p) : strlen(p));
 		p = nl + 1;
 	} while (nl);
-	h = classify_hint(cat, st, &r);
+	h = classify_hint(cat, st, &r, NULL);
 	reply_release(&r);
 	return h.provider ? h.provider : "";
 }
@@ -132,11 +132,37 @@ static void test_hints(void)
 	int c, all = 1;
 
 	for (c = CAT_INPUT; c < CAT_COUNT; c++)
-		all &= classify_hint((enum category)c, SMTP_MAIL, NULL).text != NULL;
+		all &= classify_hint((enum category)c, SMTP_MAIL, NULL, NULL).text != NULL;
 	ok(all, "every category from local-input on has a hint");
-	ok(classify_hint(CAT_NONE, SMTP_DONE, NULL).text == NULL, "no hint without a failure");
-	ok(classify_hint(CAT_SENDER_REFUSED, SMTP_MAIL, NULL).provider == NULL,
+	ok(classify_hint(CAT_NONE, SMTP_DONE, NULL, NULL).text == NULL, "no hint without a failure");
+	ok(classify_hint(CAT_SENDER_REFUSED, SMTP_MAIL, NULL, NULL).provider == NULL,
 	   "no provider without a reply");
+}
+
+/* A refused OAuth login gets the token hint, never a password hint, even
+ * where the provider's text is the one it uses for passwords. */
+static void test_oauth_hint(void)
+{
+	static const char gmail[] = "535-5.7.8 Username and Password not accepted. For more "
+				    "information, go to\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials";
+	struct reply r;
+	struct hint pw, tok, bearer, later;
+
+	reply_init(&r);
+	reply_feed(&r, gmail, strcspn(gmail, "\n"));
+	reply_feed(&r, strchr(gmail, '\n') + 1, strlen(strchr(gmail, '\n') + 1));
+	pw = classify_hint(CAT_AUTH_FAILED, SMTP_AUTH, &r, "PLAIN");
+	tok = classify_hint(CAT_AUTH_FAILED, SMTP_AUTH, &r, "XOAUTH2");
+	bearer = classify_hint(CAT_AUTH_FAILED, SMTP_AUTH, NULL, "OAUTHBEARER");
+	later = classify_hint(CAT_SENDER_REFUSED, SMTP_RCPT, NULL, "XOAUTH2");
+	ok(strstr(pw.text, "app password") != NULL, "PLAIN refused by Gmail: the app password hint");
+	ok(strstr(tok.text, "oauth_token_command") && !strstr(tok.text, "app password") &&
+	   strcmp(tok.provider, "gmail") == 0,
+	   "XOAUTH2 refused by Gmail: the token hint, Gmail still recognised (%s)", tok.text);
+	ok(bearer.text == tok.text, "OAUTHBEARER without a reply: the same token hint");
+	ok(strstr(later.text, "oauth_token_command") == NULL,
+	   "after an OAuth login, a sender refusal keeps its own hint");
+	reply_release(&r);
 }
 
 int main(void)
@@ -172,5 +198,6 @@ int main(void)
 	ok(category_exit_code(CAT_TLS) == EX_UNAVAILABLE, "TLS exits 69");
 	test_real_texts();
 	test_hints();
+	test_oauth_hint();
 	return tap_done();
 }

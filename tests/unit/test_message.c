@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "message.h"
+#include "spool.h"
 #include "tap.h"
 #include "xalloc.h"
 
@@ -1018,6 +1019,169 @@ static void test_memory(void)
 	   large - small);
 }
 
+/* ---- the fast path and the general loop agree -------------------------- */
+
+static unsigned long rnd(unsigned long *state)
+{
+	*state ^= *state << 13;    /* xorshift64: the same messages every run */
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* A random message: short lines, a few over MESSAGE_LINE_MAX, line ends
+ * LF, CRLF and CR, and now and then the bytes the reader stops at: a
+ * leading or lone dot, a bare CR, 8-bit, and unless clean, NUL and a
+ * header without the empty line after it. */
+static size_t random_message(unsigned long *st, char *out, size_t lines, int clean)
+{
+	size_t n = 0, i, len, j, start;
+
+	if (clean || rnd(st) % 4)
+		n += (size_t)sprintf(out, "Subject: x%s\n%s", rnd(st) % 8 ? "" : "\x80",
+				     clean || rnd(st) % 2 ? "\n" : "");
+	for (i = 0; i < lines; i++) {
+		len = rnd(st) % 30 == 0 ? 990 + rnd(st) % 20 : rnd(st) % 80;
+		start = n;
+		for (j = 0; j < len; j++) {
+			unsigned long c = rnd(st) % 1000;
+
+			out[n++] = (char)(c < 2 ? '\r' : c < 4 ? 0x80 + (int)(c % 64) :
+					  c == 4 && !clean && rnd(st) % 20 == 0 ? '\0' :
+					  'a' + (int)(c % 26));
+		}
+		if (len == 0 && rnd(st) % 3 == 0)
+			out[n++] = '.';              /* a lone dot */
+		else if (len > 0 && rnd(st) % 10 == 0)
+			out[start] = '.';            /* a leading one */
+		switch (rnd(st) % 20) {
+		case 0: out[n++] = '\r'; break;
+		case 1: case 2: case 3: out[n++] = '\r'; out[n++] = '\n'; break;
+		default: out[n++] = '\n';
+		}
+	}
+	return n;
+}
+
+struct reading {
+	int r;
+	char *err, *header, *spool;
+	struct message m;
+};
+
+static void read_one(const char *data, size_t len, int dots, size_t size, struct reading *x)
+{
+	struct error err;
+
+	x->r = read_str(data, len, dots, size, &x->m, &err);
+	x->err = xstrdup(x->r < 0 ? err.text : "");
+	x->header = xstrdup(buf_str(&x->m.header));
+	x->spool = spool_str(&x->m);
+}
+
+static int same_reading(const struct reading *a, const struct reading *b)
+{
+	const struct message *x = &a->m, *y = &b->m;
+
+	return a->r == b->r && strcmp(a->err, b->err) == 0 &&
+	       (a->r < 0 || (strcmp(a->header, b->header) == 0 &&
+			     strcmp(a->spool, b->spool) == 0 && x->size == y->size &&
+			     x->lines == y->lines && x->longest_line == y->longest_line &&
+			     x->body_long_line == y->body_long_line &&
+			     x->header_long_line == y->header_long_line &&
+			     x->body_8bit == y->body_8bit && x->header_8bit == y->header_8bit &&
+			     x->body_line == y->body_line && x->header_line == y->header_line));
+}
+
+static void reading_release(struct reading *x)
+{
+	free(x->err);
+	free(x->header);
+	free(x->spool);
+	message_release(&x->m);
+}
+
+/* Read in one chunk, most body lines go through the reader's fast path;
+ * read a few bytes at a time, almost none do.  Everything must agree. */
+static void test_fast_path_agrees(void)
+{
+	static const size_t sizes[] = { 1, 7, 4096 };
+	unsigned long st = 0x5e17da5;
+	size_t i, k, len, differ = 0, failed = 0, cap = 8 * SPOOL_BUFFER;
+	char *data = xmalloc(cap);
+	struct reading one, other;
+
+	for (i = 0; i < 300; i++) {
+		int dots = (int)(rnd(&st) % 2);
+
+		len = random_message(&st, data, 1 + rnd(&st) % 60, 0);
+		read_one(data, len, dots, 0, &one);
+		failed += one.r < 0;
+		for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+			read_one(data, len, dots, sizes[k], &other);
+			if (!same_reading(&one, &other) && differ++ == 0)
+				printf("# message %zu differs at read size %zu\n", i, sizes[k]);
+			reading_release(&other);
+		}
+		reading_release(&one);
+	}
+	ok(differ == 0, "300 random messages read whole and in 1, 7 and 4096 bytes agree "
+	   "(%zu refused for a NUL or a bare CR in the header)", failed);
+	/* Several spool buffers: the write-behind thread writes most of it. */
+	len = 0;
+	while (len < 4 * SPOOL_BUFFER)    /* each adds about 80 kB, at most 1.1 MB */
+		len += random_message(&st, data + len, 1000, 1);
+	read_one(data, len, 1, 0, &one);
+	read_one(data, len, 1, 1000, &other);
+	ok(one.r == 0 && one.m.size > 2 * SPOOL_BUFFER && same_reading(&one, &other),
+	   "a %zu-byte message read whole and in 1000 bytes agrees (%s)", len, one.err);
+	reading_release(&one);
+	reading_release(&other);
+	free(data);
+}
+
+/* ---- the spool writer ---------------------------------------------------- */
+
+static int spool_fill(int fd, size_t total, off_t *size, struct error *err)
+{
+	struct spool_writer *w = spool_writer_new(fd, "the-dir");
+	char block[1000];
+	size_t n = 0;
+	int r = 0;
+
+	memset(block, 'x', sizeof block);
+	error_clear(err);
+	while (r == 0 && n < total) {
+		size_t k = total - n < sizeof block ? total - n : sizeof block;
+
+		r = spool_write(w, block, k, err);
+		n += k;
+	}
+	return spool_writer_finish(w, size, r < 0 ? &(struct error){ 0 } : err) < 0 || r < 0 ? -1 : 0;
+}
+
+static void test_spool_writer(void)
+{
+	struct error err;
+	struct stat st;
+	off_t size;
+	int fd = spool_open("/tmp", &err), full = open("/dev/full", O_WRONLY);
+
+	size = -1;
+	ok(fd >= 0 && spool_fill(fd, 3 * SPOOL_BUFFER + 5000, &size, &err) == 0 &&
+	   fstat(fd, &st) == 0 && st.st_size == size && size == 3 * SPOOL_BUFFER + 5000,
+	   "past three buffers, every byte reaches the spool");
+	if (fd >= 0)
+		close(fd);
+	ok(spool_fill(full, 1000, &size, &err) < 0 && err.category == CAT_IO &&
+	   strstr(err.text, "cannot write the spool file in the-dir:"),
+	   "a small spool that cannot be written: %s", err.text);
+	ok(spool_fill(full, 4 * SPOOL_BUFFER, &size, &err) < 0 && err.category == CAT_IO &&
+	   strstr(err.text, "cannot write the spool file in the-dir:"),
+	   "the write-behind thread's failure reaches the caller: %s", err.text);
+	close(full);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC0", 1);
@@ -1029,6 +1193,8 @@ int main(void)
 	test_8bit_and_long();
 	test_fields();
 	test_spool_file();
+	test_fast_path_agrees();
+	test_spool_writer();
 	test_date();
 	test_from();
 	test_rewrite_from();
