@@ -127,6 +127,20 @@ print("\n".join(f for f in forms if len(f) >= 6))
 EOF
 }
 
+# wait_for PID TEST-ARGS...: wait until `test TEST-ARGS` holds (a file a
+# server writes when it is ready) or PID has exited, at most 10 s; fails
+# when it never held.
+wait_for() {
+	local pid=$1 i
+	shift
+	for i in $(seq 200); do
+		test "$@" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	test "$@"
+}
+
 # Run sendas; sets OUT, ERR, RC.
 run_sendas() {
 	local input=$1; shift

@@ -62,12 +62,7 @@ python3 "$NS/listener.py" "$SOCK" "$RCV" 2>"$NS/listener.err" &
 listener_pid=$!
 listener_cleanup=${#cleanups[@]}
 cleanups+=("kill $listener_pid")
-for _ in $(seq 100); do
-	[ -e "$RCV/ready" ] && break
-	kill -0 "$listener_pid" 2>/dev/null || break
-	sleep 0.05
-done
-[ -e "$RCV/ready" ] || { sed 's/^/# /' "$NS/listener.err"; bail "the syslog listener did not start"; }
+wait_for "$listener_pid" -e "$RCV/ready" || { sed 's/^/# /' "$NS/listener.err"; bail "the syslog listener did not start"; }
 rm -f "$RCV/ready"
 
 # The namespace: /dev on the host is devtmpfs (or a container's tmpfs),
@@ -298,11 +293,7 @@ for i in $(seq -w 300); do rcpts+=("r$i@example.net"); done
 server_pid=$!
 server_cleanup=${#cleanups[@]}
 cleanups+=("kill $server_pid")
-for _ in $(seq 200); do
-	[ -s "$T/long.port" ] && break
-	kill -0 "$server_pid" 2>/dev/null || break
-	sleep 0.05
-done
+wait_for "$server_pid" -s "$T/long.port" || diag "the test server did not start"
 printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@example.test\nlogfile = %s\nsyslog = on\n' \
 	"$(cat "$T/long.port" 2>/dev/null)" "$LOG" | write_accounts "$T/long.ini"
 send "long" "$T/long.ini" a@example.test "${rcpts[@]}"
