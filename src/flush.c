@@ -265,6 +265,11 @@ static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 
 /* ---- a queue directory ---- */
 
+static int of_account(const struct flush *f, const char *name)
+{
+	return name && strcmp(name, f->name) == 0;
+}
+
 /* Every message of account name in ids, over one session; those it
  * handles are struck from names. */
 static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], char **names,
@@ -275,10 +280,10 @@ static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], char *
 	size_t i, last = n;
 
 	for (i = 0; i < n; i++)
-		if (names[i] && strcmp(names[i], f->name) == 0)
+		if (of_account(f, names[i]))
 			last = i;
 	for (i = 0; i < n; i++) {
-		if (!names[i] || strcmp(names[i], f->name) != 0)
+		if (!of_account(f, names[i]))
 			continue;
 		free(names[i]);
 		names[i] = NULL;
