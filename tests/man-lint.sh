@@ -16,7 +16,7 @@ ok "$([ "$(grep -c . <<<"$codes")" -ge 10 ] && echo 0 || echo 1)" "--help lists 
 is "$missing" "" "every exit code of --help is in sendas(1)"
 
 # Every key of the account file (conf.c's key table) is in sendas-accounts(5).
-keys=$(grep -oE '^\s*KEY\([a-z_]+,' "$top_srcdir/src/conf.c" | grep -oE '[a-z_]+,' | tr -d ,)
+keys=$(grep -oE '^\s*KEY\([a-z_]+,' "$top_srcdir/src/accounts/conf.c" | grep -oE '[a-z_]+,' | tr -d ,)
 missing=
 for k in $keys; do
 	grep -qE "^\.It Cm $k( |$)|Cm $k( |$)" "$top_srcdir/man/sendas-accounts.5" || missing+=" $k"

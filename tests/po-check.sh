@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 cd "$top_srcdir" || exit 1
-missing=$(grep -l '\b_("' src/*.c | while read -r f; do
+missing=$(grep -l '\b_("' src/*/*.c | while read -r f; do
 	grep -qx "$f" po/POTFILES.in || echo "$f"
 done)
 is "$missing" "" "every source file with _() is in po/POTFILES.in"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The large-message paths under valgrind (memcheck): a 1 MiB body
 # dot-stuffed for DATA and a 9 MiB one in BDAT chunks, both read through
-# the spool's write-behind thread (src/spool.c).  tests/cases/large-content.sh
+# the spool's write-behind thread (src/message/spool.c).  tests/cases/large-content.sh
 # runs unchanged with sendas under valgrind; any report fails it through the
 # exit code.  Not in the sanitizer build (see tests/valgrind.sh).
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # OAuth end to end: XOAUTH2 and OAUTHBEARER, which sendas writes by hand
-# (src/auth.c), against a real server: Dovecot 2.3's oauth2 passdb behind
+# (src/wire/auth.c), against a real server: Dovecot 2.3's oauth2 passdb behind
 # Postfix, on the bed's BED_OAUTH_PORT, where Dovecot asks the bed's RFC 7662
 # introspection endpoint about every token (tests/beds/postfix-bed).
 # With each mechanism: a good token delivers; an expired token, another
