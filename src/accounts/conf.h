@@ -107,6 +107,11 @@ struct conf {
  * (CAT_CONFIG naming the places looked at) when none exists. */
 char *conf_locate(const char *explicit_path, struct error *err);
 
+/* The user's account file, $XDG_CONFIG_HOME/sendas/accounts.ini (or
+ * ~/.config/...), whether it exists or not: a new string, or NULL without a
+ * home directory. */
+char *conf_user_path(void);
+
 /* Open path safely (O_NOFOLLOW, checks on that descriptor), parse, validate.
  * Warnings (unknown keys) go to warn(ctx, text) when warn is not NULL.
  * c needs no initialisation; on failure it is left empty (conf_release() is
