@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "account.h"
 #include "i18n.h"
 #include "msmtprc.h"
 #include "xalloc.h"
@@ -631,6 +632,7 @@ static char *sender_list(struct reader *r, const struct maccount *a)
 	const char *from = value_of(a, S_FROM), *md = value_of(a, S_MAILDOMAIN);
 	int fallback = strcmp(a->name, "default") == 0;
 	char *own = NULL, *list;
+	struct error e;
 
 	if (is_on(value_of(a, S_AUTO_FROM)))
 		own = md && *md ? xasprintf("%%U@%s", md) : xstrdup("%U");
@@ -639,6 +641,12 @@ static char *sender_list(struct reader *r, const struct maccount *a)
 	if (own && (strstr(own, "%F") || !writable(own))) {
 		warn_at(r, line_of(a, S_FROM, r), _("from %s: sendas cannot take the sender from "
 						    "the message here; write the addresses"), own);
+		free(own);
+		own = NULL;
+	}
+	if (own && !strchr(own, '%') && account_check_patterns(own, &e) < 0) {
+		warn_at(r, line_of(a, S_FROM, r), _("from %s: %s; write the addresses"), own,
+			e.text);
 		free(own);
 		own = NULL;
 	}

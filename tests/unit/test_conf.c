@@ -157,6 +157,51 @@ static void test_syntax_variants(void)
 	conf_release(&c);
 }
 
+/* What msmtp users bring along: quotes, auth on/off, %U %H %M, a
+ * password cut at " ;". */
+static void test_msmtp_syntax(void)
+{
+	struct conf c;
+	struct error err;
+	char *want;
+
+	setenv("USER", "alice", 1);
+	setenv("HOSTNAME", "box.example", 1);
+	ok(load("[account a]\nhost = \"smtp.example.org\"\nfrom = \"%U@example.org\"\n"
+		"user = \" spaced \"\npassword = \"a\\\"b\"\nauth = on\n"
+		"domain = %H\n"
+		"[account b]\nhost = h\nfrom = x@%H\nuser = u\nauth = off\n", &c, &err) == 0,
+	   "quotes, %%U, %%H, auth on/off load: %s", err.text);
+	if (c.naccounts == 2) {
+		is_str(c.accounts[0].host, "smtp.example.org", "quotes removed");
+		is_str(c.accounts[0].from, "alice@example.org", "%%U is $USER");
+		is_str(c.accounts[0].user, " spaced ", "blanks inside quotes kept");
+		is_str(c.accounts[0].password, "a\\\"b", "no escapes, as in msmtp");
+		is_str(c.accounts[0].auth, "auto", "auth on is auto");
+		is_str(c.accounts[0].domain, "box.example", "%%H is $HOSTNAME");
+		is_str(c.accounts[1].from, "x@box.example", "%%H in from");
+		ok(!c.accounts[1].user && !c.accounts[1].auth, "auth off: no login");
+	}
+	conf_release(&c);
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\ndomain = %U\n", &c, &err) == 0,
+	   "load %s", err.text);
+	if (c.naccounts)
+		is_str(c.accounts[0].domain, "%U", "no %%U in domain (as msmtp)");
+	conf_release(&c);
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\nuser = u\npassword = abc ;def\n",
+		&c, &err) == 0, "a cut password loads");
+	want = xasprintf("%s:5: the password is cut at \" ;\"", path);
+	ok(strstr(buf_str(&warnings), want) && strstr(buf_str(&warnings), "password_file"),
+	   "...with a warning naming the line and password_file: %s", buf_str(&warnings));
+	free(want);
+	conf_release(&c);
+	ok(load("[account a]\nhost = h ; the server\nfrom = a@b.example\n", &c, &err) == 0 &&
+	   !strstr(buf_str(&warnings), "cut"), "an inline comment after host: no warning");
+	conf_release(&c);
+	unsetenv("USER");
+	unsetenv("HOSTNAME");
+}
+
 static void test_unknown_key(void)
 {
 	struct conf c;
@@ -620,6 +665,7 @@ int main(void)
 	test_inheritance();
 	test_syntax_variants();
 	test_unknown_key();
+	test_msmtp_syntax();
 	test_errors();
 	test_nul_midfile();
 	test_long_lines();
