@@ -758,7 +758,7 @@ static const struct {
 	{ 'U', percent_user, N_("the user name") },
 	{ 'H', percent_host, N_("the host name") },
 	{ 'C', percent_canonical, N_("the canonical host name") },
-	{ 'M', percent_mailname, N_("the mail name in " MAILNAME_FILE) },
+	{ 'M', percent_mailname, N_("the mail name in /etc/mailname") },
 };
 
 /* value with %U (when user is set), %H, %C and %M replaced, as msmtp does
