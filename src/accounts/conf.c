@@ -107,9 +107,11 @@ static const struct key keys[] = {
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
-/* The line each key was set on in one section; 0 when not set. */
+/* The line each key was set on in one section (or, after inheritance,
+ * in the account it came from); 0 when not set. */
 struct key_lines {
 	int line[NKEYS];
+	size_t parent;            /* [account NAME : PARENT]: PARENT's index + 1; 0: none */
 };
 
 struct parser {
@@ -241,6 +243,43 @@ static int begin_account(struct parser *p, const char *name)
 	return 0;
 }
 
+/* "NAME : PARENT": the account takes every key of PARENT (an account
+ * above) that it does not set, except from and rewrite_from, which belong
+ * to one account each. */
+static int set_parent(struct parser *p, const char *parent)
+{
+	size_t i, self = p->conf->naccounts - 1;
+
+	if (!*parent || strchr(parent, ','))
+		return fail_at(p, p->lineno, _("after \":\" comes the name of one account above: "
+					       "[account NAME : PARENT]"));
+	for (i = 0; i < self; i++)
+		if (strcmp(p->conf->accounts[i].name, parent) == 0) {
+			p->keys[self].parent = i + 1;
+			return 0;
+		}
+	return fail_at(p, p->lineno, _("[account %s] inherits from \"%s\", which is not an "
+				       "account above it"), p->conf->accounts[self].name, parent);
+}
+
+static int account_header(struct parser *p, const char *text)
+{
+	const char *colon = strchr(text, ':');
+	char *name, *parent;
+	int r;
+
+	if (!colon)
+		return begin_account(p, text);
+	name = trimmed(text, (size_t)(colon - text));
+	parent = trimmed(colon + 1, strlen(colon + 1));
+	r = begin_account(p, name);
+	if (r == 0)
+		r = set_parent(p, parent);
+	free(name);
+	free(parent);
+	return r;
+}
+
 /* The text between the brackets, whole (inih keeps only 49 bytes). */
 static int begin_section(struct parser *p, const char *text, size_t n)
 {
@@ -251,7 +290,7 @@ static int begin_section(struct parser *p, const char *text, size_t n)
 	if (strcasecmp(s, "defaults") == 0)
 		r = begin_defaults(p);
 	else if (word == 7 && strncasecmp(s, "account", 7) == 0)
-		r = begin_account(p, skip_space(s + 7));
+		r = account_header(p, skip_space(s + 7));
 	else
 		r = fail_at(p, p->lineno, _("unknown section [%s]; the sections are [defaults] and "
 					    "[account NAME]"), s);
@@ -863,10 +902,37 @@ static void inherit(struct parser *p, size_t i)
 	}
 }
 
+/* [account NAME : PARENT]: PARENT's keys (its own and those it took
+ * from its parent) for those NAME does not set; like [defaults], no
+ * password source when NAME names one. */
+static void inherit_parent(struct parser *p, size_t i)
+{
+	struct key_lines *own = &p->keys[i];
+	const struct key_lines *from;
+	int own_source;
+	size_t k;
+
+	if (!own->parent)
+		return;
+	from = &p->keys[own->parent - 1];
+	second_source(own, &own_source);
+	for (k = 0; k < NKEYS; k++) {
+		if (own->line[k] || !from->line[k] || (keys[k].flags & KEY_ACCOUNT_ONLY))
+			continue;
+		if (own_source && (keys[k].flags & KEY_PASSWORD_SOURCE))
+			continue;
+		copy_field(&p->conf->accounts[i], &p->conf->accounts[own->parent - 1], &keys[k]);
+		own->line[k] = from->line[k];
+	}
+}
+
 static int finish_account(struct parser *p, struct account *a)
 {
 	char *own;
 
+	/* msmtp's account "default" is the one for any sender. */
+	if (strcmp(a->name, "default") == 0 && !a->from && !a->rewrite_from)
+		a->from = xstrdup("*");
 	if (!a->host)
 		return fail_at(p, a->line, _("[account %s] has no host; add: host = SERVER"), a->name);
 	if (!a->from && !a->rewrite_from)
@@ -901,13 +967,16 @@ static int finish(struct parser *p)
 						       "(see sendas-accounts(5))"), p->path);
 	if (check_sources(p, &p->defaults_keys) < 0)
 		return -1;
+	/* Parents first (they stand above), all before any built-in default. */
 	for (i = 0; i < p->conf->naccounts; i++) {
 		if (check_sources(p, &p->keys[i]) < 0)
 			return -1;
+		inherit_parent(p, i);
 		inherit(p, i);
+	}
+	for (i = 0; i < p->conf->naccounts; i++)
 		if (finish_account(p, &p->conf->accounts[i]) < 0)
 			return -1;
-	}
 	return 0;
 }
 

@@ -202,6 +202,49 @@ static void test_msmtp_syntax(void)
 	unsetenv("HOSTNAME");
 }
 
+/* [account NAME : PARENT] and the account "default", as in msmtp. */
+static void test_account_inheritance(void)
+{
+	struct conf c;
+	struct error err;
+	const struct account *a;
+
+	ok(load("[defaults]\nport = 2525\n\n"
+		"[account work]\nhost = w.example\ntls = implicit\nuser = me\n"
+		"password_command = echo pw\nfrom = me@w.example\n\n"
+		"[account work2 : work]\nfrom = two@w.example\nuser = me2\n\n"
+		"[account filed : work2]\nfrom = f@w.example\npassword_file = /x\n\n"
+		"[account default : work]\n", &c, &err) == 0, "inheritance loads: %s", err.text);
+	if ((a = conf_find(&c, "work2"))) {
+		is_str(a->host, "w.example", "work2: host from work");
+		ok(a->tls == TLS_SETTING_IMPLICIT, "work2: tls from work");
+		is_str(a->port, "2525", "work2: port from [defaults]");
+		is_str(a->user, "me2", "work2: its own user");
+		is_str(a->password_command, "echo pw", "work2: password_command from work");
+		is_str(a->from, "two@w.example", "work2: its own from");
+	}
+	if ((a = conf_find(&c, "filed"))) {
+		is_str(a->host, "w.example", "filed: host through work2 from work");
+		is_str(a->user, "me2", "filed: user from work2");
+		ok(!a->password_command && a->password_file, "filed: its own password source only");
+	}
+	if ((a = conf_find(&c, "default"))) {
+		is_str(a->from, "*", "default: no from of its own is any sender");
+		is_str(a->user, "me", "default: user from work");
+	}
+	conf_release(&c);
+	refused("[account a : nope]\nhost = h\nfrom = *\n", 1,
+		     "[account a] inherits from \"nope\", which is not an account above it",
+		     "an unknown parent");
+	refused("[account a]\nhost = h\nfrom = a@x.example\n[account b : a, c]\n", 4,
+		     "the name of one account above", "two parents");
+	refused("[account b : b]\nhost = h\nfrom = *\n", 1, "not an account above it",
+		     "itself as parent");
+	ok(load("[account a]\nhost = h\nfrom = a@x.example\n[account b : a]\n", &c, &err) < 0 &&
+	   strstr(err.text, "[account b] has no from"), "from is not inherited: %s", err.text);
+	conf_release(&c);
+}
+
 static void test_unknown_key(void)
 {
 	struct conf c;
@@ -666,6 +709,7 @@ int main(void)
 	test_syntax_variants();
 	test_unknown_key();
 	test_msmtp_syntax();
+	test_account_inheritance();
 	test_errors();
 	test_nul_midfile();
 	test_long_lines();
