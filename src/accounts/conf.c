@@ -669,23 +669,44 @@ static int is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* "sha256:" and 64 hex digits; a colon may separate digits (as tls.c reads it). */
-static int set_fingerprint(struct parser *p, void *field, const char *value)
+/* Hexadecimal digits in s, a colon or blank allowed between two; -1 for
+ * anything else. */
+static int hex_digits(const char *s)
 {
-	const char *s = value + 7;
 	int digits = 0;
 
-	if (strncasecmp(value, "sha256:", 7) != 0)
-		digits = -1;
-	for (; digits >= 0 && *s; s++) {
-		if (*s == ':' && digits > 0 && is_hex(s[1]))
+	for (; *s; s++) {
+		if ((*s == ':' || *s == ' ') && digits > 0 && is_hex(s[1]))
 			continue;
-		digits = is_hex(*s) ? digits + 1 : -1;
+		if (!is_hex(*s))
+			return -1;
+		digits++;
 	}
+	return digits;
+}
+
+/* "sha256:" and 64 hex digits, or msmtp's form, 32 hex pairs without the
+ * prefix ("AB:CD:..." or "AB CD ..."); stored as "sha256:AB:CD..." (as tls.c
+ * reads it).  msmtp's SHA-1 and MD5 forms are refused: too weak. */
+static int set_fingerprint(struct parser *p, void *field, const char *value)
+{
+	int prefixed = strncasecmp(value, "sha256:", 7) == 0;
+	int digits = hex_digits(prefixed ? value + 7 : value);
+	char *fp, *c;
+
+	if (!prefixed && (digits == 40 || digits == 32))
+		return fail_at(p, p->lineno, _("tls_fingerprint = \"%s\" is a SHA-1 or MD5 "
+					       "fingerprint, too weak to pin a certificate; use "
+					       "the SHA-256 one (sendas --serverinfo shows it)"), value);
 	if (digits != FINGERPRINT_DIGITS)
 		return fail_at(p, p->lineno, _("tls_fingerprint = \"%s\" is not \"sha256:\" and %d "
 					       "hexadecimal digits"), value, FINGERPRINT_DIGITS);
-	return set_string(p, field, value);
+	fp = prefixed ? xstrdup(value) : xasprintf("sha256:%s", value);
+	for (c = fp; *c; c++)
+		if (*c == ' ')
+			*c = ':';
+	*(char **)field = fp;
+	return 0;
 }
 
 static int set_patterns(struct parser *p, void *field, const char *value)

@@ -183,6 +183,20 @@ static void test_msmtp_syntax(void)
 		ok(!c.accounts[1].user && !c.accounts[1].auth, "auth off: no login");
 	}
 	conf_release(&c);
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\ntls_fingerprint = "
+		"00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:"
+		"dd:ee:ff\n[account b]\nhost = h\nfrom = b@b.example\ntls_fingerprint = "
+		"00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 00 11 22 33 44 55 66 77 88 99 aa bb cc "
+		"dd ee ff\n", &c, &err) == 0, "msmtp's SHA-256 fingerprints load: %s", err.text);
+	if (c.naccounts == 2) {
+		is_str(c.accounts[0].tls_fingerprint, "sha256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:"
+		       "dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", "...with colons");
+		is_str(c.accounts[1].tls_fingerprint, "sha256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:"
+		       "dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", "...with blanks");
+	}
+	conf_release(&c);
+	refused("[account a]\ntls_fingerprint = 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+		"00:11:22:33\n", 2, "is a SHA-1 or MD5 fingerprint", "msmtp's SHA-1 form");
 	ok(load("[account a]\nhost = h\nfrom = a@b.example\ndomain = %U\n", &c, &err) == 0,
 	   "load %s", err.text);
 	if (c.naccounts)
