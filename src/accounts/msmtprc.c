@@ -709,7 +709,7 @@ static void write_notes(struct reader *r, struct buf *out, const struct maccount
 /* msmtp names may hold what sendas's may not ("my account", "a/b"). */
 static char *section_name(struct reader *r, const struct maccount *a)
 {
-	char *name = xstrndup(a->name, NAME_MAX_SENDAS);
+	char *name = xstrndup(a->name, strnlen(a->name, NAME_MAX_SENDAS));
 	char *s;
 	int changed = strlen(a->name) > NAME_MAX_SENDAS;
 
