@@ -29,20 +29,6 @@ MSMTP=$T/bin/msmtp
   printf '%s\n' "$BED_PASS1" >"$T/alice.pass"
   printf '%s\n' "$BED_PASS2" >"$T/bob.pass" )
 
-count() { maildir_files "$1" | grep -c .; }
-login_of_last() {
-	grep -o 'sasl_username=[^ ,]*' "$BED_POSTFIX_LOG" | tail -1 | cut -d= -f2
-}
-header() {
-	python3 - "$1" "$2" <<'PY'
-import email, email.policy, sys
-with open(sys.argv[1], "rb") as f:
-    m = email.message_from_binary_file(f, policy=email.policy.compat32)
-v = m.get(sys.argv[2])
-print("" if v is None else " ".join(str(v).split()))
-PY
-}
-
 # delivered USER BEFORE SUBJECT LOGIN WHAT: a new message for USER with
 # SUBJECT, submitted with LOGIN and sent from LOGIN's address.
 delivered() {
