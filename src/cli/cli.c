@@ -167,6 +167,9 @@ const struct cli_option cli_options[] = {
 	  CLI_STRING, FIELD(cmdline.passwordeval), 0, NULL, NULL },
 	{ 0, "domain", CLI_ARG_REQUIRED, N_("NAME"), N_("with --host: the EHLO name"),
 	  CLI_STRING, FIELD(cmdline.domain), 0, NULL, NULL },
+	{ 'P', "pretend", CLI_ARG_NONE, NULL,
+	  N_("print the account a send would use, as msmtp -P"),
+	  CLI_MODE, 0, MODE_PRETEND, NULL, NULL },
 	{ 'X', "logfile", CLI_ARG_REQUIRED, N_("FILE"),
 	  N_("as msmtp only: log to FILE ('-': stdout)"),
 	  CLI_CALL, 0, 0, set_logfile, NULL },
@@ -622,6 +625,7 @@ static const char *const mode_names[] = {
 	[MODE_QUEUE_DELETE] = "--queue-delete",
 	[MODE_QUEUE_RETRY] = "--queue-retry",
 	[MODE_IMPORT_MSMTPRC] = "--import-msmtprc",
+	[MODE_PRETEND] = "--pretend",
 };
 
 /* Modes whose arguments are queue IDs. */
@@ -659,7 +663,8 @@ static int take_recipients(char *const argv[], int argc, int first, int dashdash
 	if (o->mode == MODE_IMPORT_MSMTPRC && o->nrcpts > 1)
 		return error_set(err, CAT_USAGE, _("--import-msmtprc takes one file"));
 	if (o->nrcpts && o->mode != MODE_SEND && o->mode != MODE_PROBE &&
-	    o->mode != MODE_IMPORT_MSMTPRC && !takes_ids(o->mode) && mode_rank(o->mode) == 0)
+	    o->mode != MODE_IMPORT_MSMTPRC && o->mode != MODE_PRETEND && !takes_ids(o->mode) &&
+	    mode_rank(o->mode) == 0)
 		return error_set(err, CAT_USAGE, _("%s takes no recipients"),
 				 mode_names[o->mode]);
 	return 0;

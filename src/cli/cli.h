@@ -43,6 +43,7 @@ enum mode {
 	MODE_QUEUE_DELETE,        /* --queue-delete ID... */
 	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
 	MODE_IMPORT_MSMTPRC,      /* --import-msmtprc [FILE] */
+	MODE_PRETEND,             /* -P, --pretend */
 };
 
 

@@ -15,6 +15,7 @@
 #include "i18n.h"
 #include "import.h"
 #include "mailq.h"
+#include "pretend.h"
 #include "probe.h"
 #include "secret.h"
 #include "send.h"
@@ -73,6 +74,7 @@ static int (*const modes[])(const struct options *o) = {
 	[MODE_HELP] = mode_help,
 	[MODE_VERSION] = mode_version,
 	[MODE_IMPORT_MSMTPRC] = mode_import_msmtprc,
+	[MODE_PRETEND] = mode_pretend,
 };
 
 int main(int argc, char *argv[])

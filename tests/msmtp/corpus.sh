@@ -45,6 +45,16 @@ msmtp_login() {
 	else echo "$user"; fi
 }
 
+# The settings both print with -P that must agree: host, port, tls,
+# tls_starttls, auth (the method without regard to case) and, with auth, user.
+settings() {
+	local auth
+	auth=$(field auth | tr 'A-Z' 'a-z')
+	printf 'host=%s port=%s tls=%s tls_starttls=%s auth=%s' "$(field host)" "$(field port)" \
+		"$(field tls)" "$(field tls_starttls)" "$auth"
+	[ "$auth" = none ] || printf ' user=%s' "$(field user)"
+}
+
 # An address msmtp's from pattern matches: "*" -> x, "?" -> q, [abc] -> a.
 instance() {
 	case $1 in
@@ -79,6 +89,11 @@ check_account() {
 		like "$warnings" "account $name has no (host|from)" "$base: $name: and said why"
 		return
 	fi
+	# msmtp -P and sendas -P side by side: server, port, TLS, login.
+	want=$(settings)
+	P=$("$SENDAS" -C "$ini" -P -a "$sec" 2>&1 </dev/null)
+	is "$(settings)" "$want" "$base: $name: sendas -P says what msmtp -P says"
+	P=$(msmtp -C "$rc" -P -a "$name" 2>/dev/null </dev/null)
 	which_ someone@nowhere.invalid -a "$sec"
 	like "$W" "^server: $(field host):$(field port) \(tls $(msmtp_tls)\)$" \
 	     "$base: $name: server, port, TLS as msmtp ($(field host):$(field port) $(msmtp_tls))"

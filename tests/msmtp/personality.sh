@@ -93,4 +93,22 @@ is "$RC" 0 "--write -C FILE: another file"
 like "$(cat "$T/new.ini")" "host = other.example" "  holds the conversion"
 "$SENDAS" -C "$T/new.ini" --which o@example.org >"$T/out" 2>&1
 like "$(cat "$T/out")" "^account: other" "  and sendas chooses from it"
+
+# -P, --pretend: msmtp's form, the account by -a, by -f, else "default".
+run msmtp -C "$T/new.ini" -P -a other a@example.org
+is "$RC" 0 "msmtp -P -a NAME RCPT: exit 0"
+like "$OUT" "^using account other from $T/new.ini" "-P: names the account and the file"
+like "$OUT" "^host = other.example$" "-P: host"
+like "$OUT" "^port = 25$" "-P: port (msmtp's 25)"
+like "$OUT" "^tls = off$" "-P: tls"
+like "$OUT" "^auth = none$" "-P: auth"
+run msmtp -C "$HOME/.config/sendas/accounts.ini" --pretend -a h
+like "$OUT" "^password = \*$" "-P: a password is a star"
+! grep -q s3cret "$T/out" "$T/err"
+ok $? "-P: and never itself"
+run msmtp -C "$T/new.ini" -P
+is "$RC" 78 "-P without -a, -f or a default account: configuration error"
+like "$ERR" "no account chosen" "  says what to give"
+run msmtp -C "$T/new.ini" -P -f o@example.org
+like "$OUT" "^using account other" "-P -f ADDRESS: the account for that sender"
 done_testing
