@@ -795,9 +795,8 @@ int msmtprc_convert(const char *text, size_t len, const char *path, struct buf *
 			   "# without a sendas key are kept as \"# msmtp:\" comments.\n", path);
 		written = write_all(&r, out);
 		if (written == 0)
-			error_set(err, CAT_CONFIG, _("%s: no account could be converted"), path);
-		if (written == 0)
-			written = -1;
+			written = error_set(err, CAT_CONFIG, _("%s: no account could be converted"),
+					    path);
 	}
 	reader_release(&r);
 	return written;

@@ -3,10 +3,10 @@
  *
  * The file is the argument, or the first of ~/.msmtprc,
  * $XDG_CONFIG_HOME/msmtp/config and /etc/msmtprc that exists
- * (msmtprc_places()).  It is read (at most CONF_FILE_MAX bytes, not through
- * a symbolic link's surprise: O_NOFOLLOW is not used, since msmtp follows
- * links too) and converted (msmtprc_convert()); warnings, each naming the
- * msmtprc line, go to stderr.
+ * (msmtprc_places()).  It is read whole (at most CONF_FILE_MAX bytes;
+ * symbolic links are followed, as msmtp follows them) and converted
+ * (msmtprc_convert()); warnings, each naming the msmtprc line, go to
+ * stderr, prefixed with the program's name.
  *
  * Without --write the account file goes to stdout.  With --write it goes to
  * -C FILE, or $XDG_CONFIG_HOME/sendas/accounts.ini (~/.config/...): created
