@@ -599,6 +599,9 @@ static int check_combinations(const struct options *o, struct error *err)
 
 	if (o->write && o->mode != MODE_IMPORT_MSMTPRC)
 		return error_set(err, CAT_USAGE, _("--write goes with --import-msmtprc"));
+	if (c->host && o->mode != MODE_SEND && o->mode != MODE_PRETEND &&
+	    o->mode != MODE_SERVERINFO && mode_rank(o->mode) == 0)
+		return error_set(err, CAT_USAGE, _("--host goes with sending, -P and --serverinfo"));
 	if (c->host && o->account)
 		return error_set(err, CAT_USAGE, _("--host and -a exclude each other: --host "
 						   "sends without the account file"));

@@ -28,6 +28,15 @@ int session_load_accounts(const char *config_file, struct conf *c, struct error 
 	return r;
 }
 
+int session_load_conf(const char *config_file, const struct msmtp_settings *cmdline,
+		      struct conf *c, struct error *err)
+{
+	if (!cmdline || !cmdline->host)
+		return session_load_accounts(config_file, c, err);
+	msmtprc_cmdline_conf(cmdline, c);
+	return 0;
+}
+
 void session_setup_init(struct session_setup *s)
 {
 	memset(s, 0, sizeof *s);

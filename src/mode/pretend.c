@@ -10,7 +10,6 @@
 #include "classify.h"
 #include "conf.h"
 #include "i18n.h"
-#include "msmtprc.h"
 #include "pretend.h"
 #include "report.h"
 #include "session.h"
@@ -27,9 +26,7 @@ static int choose(const struct options *o, struct conf *conf, struct selection *
 	char *sender = NULL;
 	int r = -1;
 
-	if (o->cmdline.host)
-		msmtprc_cmdline_conf(&o->cmdline, conf);
-	else if (session_load_accounts(o->config_file, conf, err) < 0)
+	if (session_load_conf(o->config_file, &o->cmdline, conf, err) < 0)
 		return -1;
 	if (o->sender && !(sender = address_mailbox(o->sender, NULL, err)))
 		return -1;

@@ -94,9 +94,7 @@ static int prepare(struct send_job *j)
 	char *sender;
 	int r;
 
-	if (j->o->cmdline.host)
-		msmtprc_cmdline_conf(&j->o->cmdline, &j->conf);
-	else if (session_load_accounts(j->o->config_file, &j->conf, &j->err) < 0)
+	if (session_load_conf(j->o->config_file, &j->o->cmdline, &j->conf, &j->err) < 0)
 		return -1;
 	if (message_read(STDIN_FILENO, &mo, &j->msg, &j->err) < 0)
 		return -1;

@@ -158,6 +158,14 @@ isnt_zero=$?
 [ "$isnt_zero" -ne 0 ]
 ok $? "msmtp --host without --tls and with --auth: not sent (no login without TLS)"
 
+# --serverinfo with --host, as msmtp's manual shows it (without
+# --tls-certcheck=off: sendas always checks; the bed's CA instead).
+"$MSMTP" --serverinfo --tls --host="$BED_NAME" --port="$BED_SUBMISSION_PORT" \
+	--tls-trust-file="$BED_CA" >"$T/out" 2>&1
+ok $? "msmtp --serverinfo --tls --host=H: exit 0"
+like "$(cat "$T/out")" "^server: $BED_NAME:$BED_SUBMISSION_PORT \(account command-line, tls starttls\)" \
+	"  describes the server named on the command line"
+
 # The log: the account's logfile (~/msmtp.log from the msmtprc), and -X.
 like "$(cat "$HOME/msmtp.log" 2>/dev/null)" "sendas\[[0-9]+\]: .*$BED_USER2" \
 	"the msmtprc's logfile is written"

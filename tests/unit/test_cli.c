@@ -114,6 +114,10 @@ static void test_msmtp_lines(void)
 	refused(run("msmtp", "--host=h", "--port=0", "a@b", NULL), "a port number", "--port=0");
 	refused(run("msmtp", "--host=h", "-a", "w", "a@b", NULL), "exclude each other", "--host -a");
 	refused(run("msmtp", "--tls", "a@b", NULL), "go with --host", "--tls without --host");
+	refused(run("msmtp", "--host=h", "--which", "a@b", NULL), "--host goes with sending",
+		"--host with --which");
+	ok(run("msmtp", "--serverinfo", "--tls", "--host=h", NULL) == 0 &&
+	   o.mode == MODE_SERVERINFO, "--serverinfo --tls --host=h");
 	ok(run("msmtp", "-X", "/tmp/log", "a@b.example", NULL) == 0 &&
 	   strcmp(o.logfile, "/tmp/log") == 0, "msmtp -X FILE");
 	ok(run("msmtp", "--logfile=-", "a@b.example", NULL) == 0 && strcmp(o.logfile, "-") == 0,
