@@ -7,12 +7,11 @@
 
 #include "account.h"
 #include "address.h"
-#include "classify.h"
 #include "conf.h"
 #include "i18n.h"
 #include "pretend.h"
-#include "report.h"
 #include "session.h"
+#include "which.h"
 
 static const char *or_unset(const char *s)
 {
@@ -48,8 +47,10 @@ static const char *auth_word(const struct account *a)
 	return !a->auth || strcmp(a->auth, "auto") == 0 ? _("choose") : a->auth;
 }
 
-static void print_account(const struct conf *c, const struct account *a)
+static void print_account(const struct conf *c, const struct selection *sel)
 {
+	const struct account *a = sel->account;
+
 	printf(_("using account %s from %s\n"), a->name, c->path);
 	printf("host = %s\n", a->host);
 	printf("port = %s\n", a->port);
@@ -75,22 +76,5 @@ static void print_account(const struct conf *c, const struct account *a)
 
 int mode_pretend(const struct options *o)
 {
-	struct conf conf = { 0 };
-	struct selection sel;
-	struct error err;
-	int code = 0;
-
-	error_clear(&err);
-	selection_init(&sel);
-	if (choose(o, &conf, &sel, &err) < 0) {
-		report_failure(stderr, &err, NULL, &(struct report_context){ .prog = o->prog });
-		code = category_exit_code(err.category);
-	} else {
-		print_account(&conf, sel.account);
-		if (fflush(stdout) != 0 || ferror(stdout))
-			code = category_exit_code(CAT_IO);
-	}
-	selection_release(&sel);
-	conf_release(&conf);
-	return code;
+	return which_run(o, choose, print_account);
 }
