@@ -31,9 +31,10 @@ int session_load_accounts(const char *config_file, struct conf *c, struct error 
 
 /* With cmdline->host set (msmtp's --host), c holds the one account the
  * command line makes (msmtprc_cmdline_conf()); else as
- * session_load_accounts().  cmdline may be NULL. */
+ * session_load_accounts(), its warnings after prog (the name the program
+ * was called by; NULL: "sendas").  cmdline may be NULL. */
 int session_load_conf(const char *config_file, const struct msmtp_settings *cmdline,
-		      struct conf *c, struct error *err);
+		      const char *prog, struct conf *c, struct error *err);
 
 void session_setup_init(struct session_setup *s);
 void session_setup_release(struct session_setup *s);

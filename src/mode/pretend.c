@@ -25,7 +25,7 @@ static int choose(const struct options *o, struct conf *conf, struct selection *
 	char *sender = NULL;
 	int r = -1;
 
-	if (session_load_conf(o->config_file, &o->cmdline, conf, err) < 0)
+	if (session_load_conf(o->config_file, &o->cmdline, o->prog, conf, err) < 0)
 		return -1;
 	if (o->sender && !(sender = address_mailbox(o->sender, NULL, err)))
 		return -1;

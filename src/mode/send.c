@@ -94,7 +94,8 @@ static int prepare(struct send_job *j)
 	char *sender;
 	int r;
 
-	if (session_load_conf(j->o->config_file, &j->o->cmdline, &j->conf, &j->err) < 0)
+	if (session_load_conf(j->o->config_file, &j->o->cmdline, j->o->prog, &j->conf,
+			      &j->err) < 0)
 		return -1;
 	if (message_read(STDIN_FILENO, &mo, &j->msg, &j->err) < 0)
 		return -1;

@@ -111,4 +111,9 @@ is "$RC" 78 "-P without -a, -f or a default account: configuration error"
 like "$ERR" "no account chosen" "  says what to give"
 run msmtp -C "$T/new.ini" -P -f o@example.org
 like "$OUT" "^using account other" "-P -f ADDRESS: the account for that sender"
+cp "$T/new.ini" "$T/odd.ini"
+printf 'colour = blue\n' >>"$T/odd.ini"
+run msmtp -C "$T/odd.ini" -P -a other
+like "$ERR" "^msmtp: $T/odd.ini:[0-9]+: unknown key \"colour\"" \
+	"as msmtp, the account file's warnings start with msmtp: too"
 done_testing
