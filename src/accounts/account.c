@@ -1,6 +1,7 @@
 /* account.c: see account.h.  Pure: no I/O, no globals. */
 #include "config.h"
 
+#include <fnmatch.h>
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,8 @@
 #define NO_MATCH_LIST_MAX 600      /* bytes of account list in the CAT_NO_ACCOUNT text */
 
 enum level {
-	LEVEL_FORCED = 0, LEVEL_EXACT, LEVEL_LOCAL, LEVEL_DOMAIN, LEVEL_SUBDOMAIN, LEVEL_ANY,
-	LEVEL_NONE
+	LEVEL_FORCED = 0, LEVEL_EXACT, LEVEL_LOCAL, LEVEL_DOMAIN, LEVEL_SUBDOMAIN, LEVEL_GLOB,
+	LEVEL_ANY, LEVEL_NONE
 };
 
 static const char *const level_names[] = {
@@ -24,6 +25,7 @@ static const char *const level_names[] = {
 	[LEVEL_LOCAL] = N_("a literal local part"),
 	[LEVEL_DOMAIN] = N_("the whole domain"),
 	[LEVEL_SUBDOMAIN] = N_("a subdomain"),
+	[LEVEL_GLOB] = N_("a wildcard pattern"),
 	[LEVEL_ANY] = N_("any address"),
 };
 
@@ -40,6 +42,7 @@ struct pattern {
 	char *local;
 	char *domain;
 	int subdomains;           /* "*@*.domain" */
+	char *glob;               /* with "?" or "[...]": an fnmatch(3) pattern, lowercase */
 	enum level level;
 };
 
@@ -177,6 +180,7 @@ static void pattern_release(struct pattern *p)
 {
 	free(p->local);
 	free(p->domain);
+	free(p->glob);
 	memset(p, 0, sizeof *p);
 }
 
@@ -204,12 +208,33 @@ static int pattern_domain(struct pattern *p, const char *text, const char *d, st
 	return kind;
 }
 
+/* msmtp's wildcards: "?" (one character) and "[...]" (one of a set) make
+ * the pattern a glob(7) pattern, "*" included, matched with fnmatch(3)
+ * (ASCII case-insensitive).  It needs an "@" and must be valid for fnmatch. */
+static int pattern_glob(const char *text, struct pattern *p, struct error *err)
+{
+	const char *open = strchr(text, '[');
+
+	/* fnmatch takes an unclosed "[" literally: a typo, most likely. */
+	if (!strchr(text, '@') || has_space_or_control(text) ||
+	    (open && !strchr(open + 1, ']')) || fnmatch(text, "", 0) > FNM_NOMATCH)
+		return pattern_fail(p, text, err);
+	p->glob = xstrdup(text);
+	lower_ascii(p->glob);
+	p->level = LEVEL_GLOB;
+	return 0;
+}
+
 static int pattern_parse(const char *text, struct pattern *p, struct error *err)
 {
-	char *local = xstrdup(text), *at = strrchr(local, '@');
+	char *local, *at;
 	int wild_local, kind, r = -1;
 
 	memset(p, 0, sizeof *p);
+	if (strpbrk(text, "?["))
+		return pattern_glob(text, p, err);
+	local = xstrdup(text);
+	at = strrchr(local, '@');
 	if (strcmp(text, "*") == 0) {
 		p->level = LEVEL_ANY;
 		r = 0;
@@ -293,6 +318,29 @@ static int domain_matches(const struct pattern *p, const struct sender *s)
 	       strcmp(s->domain + dn - pn, p->domain) == 0;
 }
 
+/* A glob against the address, then without its +detail (as msmtp). */
+static int glob_matches(const struct pattern *p, const struct sender *s)
+{
+	char *base;
+	int r;
+
+	if (!s->domain)
+		return 0;
+	if (fnmatch(p->glob, s->envelope, FNM_CASEFOLD) == 0)
+		return 1;
+	base = xasprintf("%.*s@%s", (int)s->base_len, s->local, s->domain);
+	r = fnmatch(p->glob, base, FNM_CASEFOLD) == 0;
+	free(base);
+	return r;
+}
+
+static int pattern_matches(const struct pattern *p, const struct sender *s)
+{
+	if (p->glob)
+		return glob_matches(p, s);
+	return (!p->local || local_matches(p->local, s)) && domain_matches(p, s);
+}
+
 static int better(const struct match *a, const struct match *b)
 {
 	return a->level < b->level || (a->level == b->level && a->weight > b->weight);
@@ -315,8 +363,7 @@ static int list_best(const char *list, const struct sender *s, struct match *m,
 		cur.level = p.level;
 		cur.weight = p.subdomains ? strlen(p.domain) : 0;
 		cur.pattern = text;
-		if ((!p.local || local_matches(p.local, s)) && domain_matches(&p, s) &&
-		    better(&cur, m)) {
+		if (pattern_matches(&p, s) && better(&cur, m)) {
 			free(m->pattern);
 			*m = cur;
 		} else {

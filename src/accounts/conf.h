@@ -11,6 +11,13 @@
  *   means what it says when read from the top.  NAME is letters, digits,
  *   "-", "_" and "." (at most CONF_NAME_MAX bytes); names are case-sensitive,
  *   the words "defaults" and "account" and all keys are not.
+ * - [account NAME : PARENT] takes every key of PARENT (an account above)
+ *   that NAME does not set, before [defaults], except from and rewrite_from;
+ *   as with [defaults], no password source when NAME names one.  The account
+ *   "default" without from or rewrite_from has from = * (msmtp's fallback).
+ * - Quoted values lose one pair of enclosing double quotes (no escapes, as
+ *   msmtp); from, rewrite_from and domain take msmtp's %U (not in domain),
+ *   %H, %C and %M; auth "on" is "auto", "off" drops user (no login).
  * - Every account needs host, and from or rewrite_from.  from and
  *   rewrite_from belong to one account each, so they are refused in
  *   [defaults].  Every other key is inherited unless the account sets it.
@@ -106,6 +113,11 @@ struct conf {
  * another file being used silently).  A new string, or NULL and err
  * (CAT_CONFIG naming the places looked at) when none exists. */
 char *conf_locate(const char *explicit_path, struct error *err);
+
+/* The user's account file, $XDG_CONFIG_HOME/sendas/accounts.ini (or
+ * ~/.config/...), whether it exists or not: a new string, or NULL without a
+ * home directory. */
+char *conf_user_path(void);
 
 /* Open path safely (O_NOFOLLOW, checks on that descriptor), parse, validate.
  * Warnings (unknown keys) go to warn(ctx, text) when warn is not NULL.

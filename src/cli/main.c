@@ -13,7 +13,9 @@
 #include "conf.h"
 #include "flush.h"
 #include "i18n.h"
+#include "import.h"
 #include "mailq.h"
+#include "pretend.h"
 #include "probe.h"
 #include "secret.h"
 #include "send.h"
@@ -71,6 +73,8 @@ static int (*const modes[])(const struct options *o) = {
 	[MODE_NEWALIASES] = mode_newaliases,
 	[MODE_HELP] = mode_help,
 	[MODE_VERSION] = mode_version,
+	[MODE_IMPORT_MSMTPRC] = mode_import_msmtprc,
+	[MODE_PRETEND] = mode_pretend,
 };
 
 int main(int argc, char *argv[])
@@ -89,7 +93,8 @@ int main(int argc, char *argv[])
 	secret_protect_process();
 	error_clear(&err);
 	if (cli_parse(argc, argv, &o, &err) < 0) {
-		fprintf(stderr, "sendas: %s\n%s", err.text, _("Try 'sendas --help'.\n"));
+		fprintf(stderr, "%s: %s\n", o.prog ? o.prog : "sendas", err.text);
+		fputs(_("Try 'sendas --help'.\n"), stderr);
 		return EX_USAGE;
 	}
 	if ((size_t)o.mode >= sizeof modes / sizeof modes[0] || !modes[o.mode]) {

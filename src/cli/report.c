@@ -310,7 +310,8 @@ void report_failure(FILE *out, const struct error *err, const struct smtp_result
 
 	buf_init(&what, ERROR_TEXT_MAX * 2);
 	report_what_failed(&what, err, res, rc);
-	fprintf(out, "sendas: %s (%s)\n", buf_str(&what), category_label(err->category));
+	fprintf(out, "%s: %s (%s)\n", rc && rc->prog ? rc->prog : "sendas", buf_str(&what),
+		category_label(err->category));
 	buf_release(&what);
 	if (r) {
 		fprintf(out, _("  the server said:\n"));

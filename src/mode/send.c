@@ -48,7 +48,7 @@ static char *envelope_sender(struct send_job *j)
 	const char *env = getenv("EMAIL");
 	char *from;
 
-	if (j->o->sender)
+	if (j->o->sender && !j->o->read_envelope_from)
 		return address_mailbox(j->o->sender, &j->sender_utf8, &j->err);
 	from = message_from_address(&j->msg);
 	if (from) {
@@ -69,11 +69,12 @@ static void note_account(struct send_job *j)
 	const struct account *a = j->sel.account;
 
 	j->rc.account = a->name;
+	j->rc.prog = j->o->prog;
 	j->rc.host = a->host;
 	j->rc.port = a->port;
 	j->rc.user = a->user;
 	if (j->sel.warning)
-		fprintf(stderr, "sendas: %s\n", j->sel.warning);
+		fprintf(stderr, "%s: %s\n", j->o->prog, j->sel.warning);
 }
 
 /* The Message-ID as sent: the message's own, else the one sendas added. */
@@ -93,8 +94,10 @@ static int prepare(struct send_job *j)
 	char *sender;
 	int r;
 
-	if (session_load_accounts(j->o->config_file, &j->conf, &j->err) < 0 ||
-	    message_read(STDIN_FILENO, &mo, &j->msg, &j->err) < 0)
+	if (session_load_conf(j->o->config_file, &j->o->cmdline, j->o->prog, &j->conf,
+			      &j->err) < 0)
+		return -1;
+	if (message_read(STDIN_FILENO, &mo, &j->msg, &j->err) < 0)
 		return -1;
 	if (message_envelope_rcpts(&j->msg, j->o->rcpts, j->o->nrcpts,
 				   j->o->read_recipients, &j->rcpts, &j->err) < 0)
@@ -165,6 +168,15 @@ static int submit(struct send_job *j)
 	return r;
 }
 
+/* msmtp's -X FILE (cli.c allows it under the name msmtp only) wins over
+ * the account's logfile; -X "" turns logging off. */
+static const char *log_file(const struct send_job *j)
+{
+	if (j->o->logfile)
+		return *j->o->logfile ? j->o->logfile : NULL;
+	return j->sel.account->logfile;
+}
+
 /* The outcome, wherever the user wants it: the failure report on stderr,
  * --json on stdout, the account's syslog and logfile.  A log that cannot be
  * written is said on stderr; it does not change the exit code. */
@@ -182,8 +194,8 @@ static int report_outcome(struct send_job *j, int failed)
 	if (j->o->json && report_json(stdout, &out) < 0)
 		fprintf(stderr, _("sendas: the JSON result would exceed %d bytes; not printed\n"),
 			REPORT_JSON_MAX);
-	if (a && report_log(&out, report_syslog_facility(a->syslog), a->logfile, &log_err) < 0)
-		fprintf(stderr, "sendas: %s\n", log_err.text);
+	if (a && report_log(&out, report_syslog_facility(a->syslog), log_file(j), &log_err) < 0)
+		fprintf(stderr, "%s: %s\n", j->o->prog, log_err.text);
 	return failed ? category_exit_code(j->err.category) : 0;
 }
 
