@@ -66,6 +66,8 @@ static int set_command_timeout(struct parser *p, void *field, const char *value)
 static int set_fingerprint(struct parser *p, void *field, const char *value);
 static int set_patterns(struct parser *p, void *field, const char *value);
 static int set_syslog(struct parser *p, void *field, const char *value);
+static int set_boolean(struct parser *p, void *field, const char *value);
+static int set_queued_exit(struct parser *p, void *field, const char *value);
 
 #define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
 
@@ -94,6 +96,9 @@ static const struct key keys[] = {
 	KEY(queue_lifetime, set_string, F_STR, 0),
 	KEY(syslog, set_syslog, F_STR, 0),
 	KEY(logfile, set_path, F_STR, 0),
+	KEY(aliases, set_path, F_STR, 0),
+	KEY(local_senders, set_boolean, F_INT, KEY_ACCOUNT_ONLY),
+	KEY(queued_exit, set_queued_exit, F_INT, 0),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -521,6 +526,30 @@ static int set_syslog(struct parser *p, void *field, const char *value)
 				       "(LOG_USER, LOG_MAIL, LOG_LOCAL0 to LOG_LOCAL7)"), value);
 }
 
+/* yes, on, true or no, off, false (as msmtp's on/off). */
+static int set_boolean(struct parser *p, void *field, const char *value)
+{
+	static const char *const words[] = { "yes", "on", "true", "no", "off", "false" };
+	size_t i;
+
+	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if (strcasecmp(value, words[i]) == 0) {
+			*(int *)field = i < 3;
+			return 0;
+		}
+	}
+	return fail_at(p, p->lineno, _("\"%s\" is not yes or no"), value);
+}
+
+/* queued_exit: 0 (every MTA's sendmail) or 75 (EX_TEMPFAIL, as before). */
+static int set_queued_exit(struct parser *p, void *field, const char *value)
+{
+	if (strcmp(value, "0") != 0 && strcmp(value, "75") != 0)
+		return fail_at(p, p->lineno, _("queued_exit = \"%s\" is not 0 or 75"), value);
+	*(int *)field = value[0] == '7' ? 75 : 0;
+	return 0;
+}
+
 /* A decimal number from 1 to max, or -1. */
 static long number(const char *s, long max)
 {
@@ -680,7 +709,7 @@ static int finish_account(struct parser *p, struct account *a)
 	if (!a->from && !a->rewrite_from)
 		return fail_at(p, a->line, _("[account %s] has no from; add: from = ADDRESS (the "
 					     "senders it may send as)"), a->name);
-	if (a->rewrite_from) {
+	if (a->rewrite_from || a->local_senders) {
 		if (!(own = account_own_address(a)))
 			return fail_at(p, a->line, _("[account %s] has rewrite_from but no address to "
 						     "send as; set from to one address, or user to "
@@ -691,6 +720,26 @@ static int finish_account(struct parser *p, struct account *a)
 		a->port = xstrdup(a->tls == TLS_SETTING_IMPLICIT ? PORT_IMPLICIT : PORT_DEFAULT);
 	if (!a->timeout)
 		a->timeout = CONF_DEFAULT_TIMEOUT;
+	return 0;
+}
+
+/* local_senders: one account at most, or the choice would be a guess. */
+static int check_local_senders(struct parser *p)
+{
+	const struct account *first = NULL;
+	size_t i;
+
+	for (i = 0; i < p->conf->naccounts; i++) {
+		const struct account *a = &p->conf->accounts[i];
+
+		if (!a->local_senders)
+			continue;
+		if (first)
+			return fail_at(p, a->line, _("[account %s] and [account %s] both have "
+						     "local_senders = yes; keep it on one"),
+				       first->name, a->name);
+		first = a;
+	}
 	return 0;
 }
 
@@ -710,7 +759,7 @@ static int finish(struct parser *p)
 		if (finish_account(p, &p->conf->accounts[i]) < 0)
 			return -1;
 	}
-	return 0;
+	return check_local_senders(p);
 }
 
 /* ---- the file ---- */

@@ -64,6 +64,10 @@
 #include "error.h"
 
 #define QUEUE_ID_LEN 16                   /* hex digits */
+/* The account of a message refused for a local reason (no account file, no
+ * account, an alias error): kept as it was read, its header not yet
+ * prepared; sending it again runs the whole send path (flush.h). */
+#define QUEUE_NO_ACCOUNT "-"
 #define QUEUE_ENVELOPE_MAX (4 * 1024 * 1024)  /* the text before the content */
 #define QUEUE_RECORD_MAX 1024             /* one record line, with its newline */
 #define QUEUE_RECORDS_MAX (1024 * 1024)   /* all records of a message */
