@@ -898,15 +898,21 @@ const struct account *conf_find(const struct conf *c, const char *name)
 
 /* ---- paths ---- */
 
+/* $HOME, unless the caller cannot enter it: cron runs the mailer of a
+ * user's job with its own environment (HOME=/root when it was started from
+ * a root shell), and that home is not the user's.  Then, as when $HOME is
+ * unset, the passwd entry's. */
 static const char *home_dir(void)
 {
 	const char *home = getenv("HOME");
 	const struct passwd *pw;
 
-	if (home && *home)
+	if (home && *home && access(home, X_OK) == 0)
 		return home;
 	pw = getpwuid(geteuid());
-	return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+	if (pw && pw->pw_dir && *pw->pw_dir)
+		return pw->pw_dir;
+	return home && *home ? home : NULL;
 }
 
 char *conf_expand_path(const char *path, struct error *err)
@@ -961,10 +967,15 @@ char *conf_locate(const char *explicit_path, struct error *err)
 	n = candidates(places);
 	buf_init(&looked, ERROR_TEXT_MAX);
 	for (i = 0; i < n; i++) {
-		if (!found && lstat(places[i], &st) == 0) {
+		if (!found && lstat(places[i], &st) == 0 &&
+		    (i + 1 == n || access(places[i], R_OK) == 0)) {
 			found = places[i];
 			continue;
 		}
+		/* Unreadable is not missing: say so, then use the next (msmtp). */
+		if (!found && errno != ENOENT && errno != ENOTDIR)
+			fprintf(stderr, _("sendas: warning: cannot look at %s: %s; using the next "
+					  "account file\n"), places[i], strerror(errno));
 		buf_printf(&looked, "%s%s", i ? ", " : "", places[i]);
 		free(places[i]);
 	}
