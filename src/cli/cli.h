@@ -54,6 +54,7 @@ struct options {
 	int ignore_dots;          /* -i, -oi */
 	int verbose;              /* -v, counted */
 	int json;                 /* --json: one JSON object per message on stdout */
+	int due_only;             /* --due: -q sends only what is due (timers) */
 	const char *probe_rcpt;   /* --probe-rcpt */
 	int probe_data;           /* --probe-data */
 	int probe_max;            /* --probe-max; 0: CLI_PROBE_MAX_DEFAULT */

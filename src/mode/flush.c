@@ -21,6 +21,8 @@
 /* What a flush did, for the exit code. */
 struct flush_result {
 	int code;
+	unsigned sent, deferred, failed;
+	time_t next_try;               /* the earliest next try of what remains; 0 */
 };
 
 /* One account's turn in one queue directory. */
@@ -33,6 +35,8 @@ struct flush {
 	time_t now;
 	int verbose;
 	int may_connect;               /* 0: only the session given */
+	int all;                       /* -q: every message now; --due: the due ones */
+	int quiet;                     /* after a send: stderr is the send's (log only) */
 	struct smtp_session *s;
 	unsigned caps;
 	struct smtp_result res;
@@ -55,6 +59,14 @@ static void note_code(struct flush_result *r, int code)
 {
 	if (code_rank(code) > code_rank(r->code))
 		r->code = code;
+}
+
+/* A message that stays queued, due at next. */
+static void note_waiting(struct flush_result *r, time_t next)
+{
+	r->deferred++;
+	if (!r->next_try || next < r->next_try)
+		r->next_try = next;
 }
 
 static void warn(struct flush_result *r, const struct error *err)
@@ -167,8 +179,10 @@ static void defer(struct flush *f, struct queue_entry *e, const char *text)
 		return;
 	}
 	queue_duration(in, sizeof in, (long)(e->next_try - f->now));
-	fprintf(stderr, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, text);
+	if (!f->quiet)
+		fprintf(stderr, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, text);
 	note_code(f->out, EX_TEMPFAIL);
+	note_waiting(f->out, e->next_try);
 }
 
 static void fail(struct flush *f, struct queue_entry *e, const char *text, enum category cat)
@@ -179,8 +193,11 @@ static void fail(struct flush *f, struct queue_entry *e, const char *text, enum 
 		warn(f->out, &err);
 		return;
 	}
-	fprintf(stderr, _("sendas: %s failed, kept in %s/failed: %s\n"), e->id, f->q->dir, text);
+	if (!f->quiet)
+		fprintf(stderr, _("sendas: %s failed, kept in %s/failed: %s\n"), e->id, f->q->dir,
+			text);
 	note_code(f->out, category_exit_code(cat));
+	f->out->failed++;
 }
 
 /* Recipients a 452 split delivered before a later part failed: they are
@@ -211,6 +228,8 @@ static void settle(struct flush *f, struct queue_entry *e, int r, const struct e
 	} else if (r == 0 && f->verbose) {
 		fprintf(stderr, _("sendas: %s sent\n"), e->id);
 	}
+	if (r == 0)
+		f->out->sent++;
 	if (r == 0)
 		return;
 	note_delivered(f, e);
@@ -244,8 +263,10 @@ static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 		expire(f, e);
 		return;
 	}
-	if (!queue_due(e, f->now))
+	if (!f->all && !queue_due(e, f->now)) {
+		note_waiting(f->out, e->next_try);
 		return;
+	}
 	if (!f->s && f->may_connect && f->session_err.category == CAT_NONE)
 		open_session(f, &f->session_err);
 	if (!f->s) {
@@ -378,7 +399,8 @@ static void flush_dir(const char *dir, const struct conf *conf, const struct opt
 	struct queue q;
 	struct error err;
 	struct flush proto = { .q = &q, .conf_path = conf->path, .now = time(NULL),
-			       .verbose = o->verbose, .may_connect = 1, .out = out };
+			       .verbose = o->verbose, .may_connect = 1, .all = !o->due_only,
+			       .out = out };
 	int r;
 
 	error_clear(&err);
@@ -389,6 +411,26 @@ static void flush_dir(const char *dir, const struct conf *conf, const struct opt
 		return;
 	flush_queue(&proto, conf);
 	queue_close(&q);
+}
+
+/* One line, as postqueue -f users expect to see what happened; the exit
+ * code: a local error first, else 75 while something remains queued,
+ * else 0 (a message moved to failed/ is settled, and said). */
+static int summary(const struct flush_result *out)
+{
+	char in[32] = "";
+
+	if (out->next_try)
+		queue_duration(in, sizeof in, (long)(out->next_try - time(NULL)));
+	if (out->deferred)
+		printf(_("sendas: %u sent, %u still queued (next try in %s), %u moved to failed/\n"),
+		       out->sent, out->deferred, in, out->failed);
+	else
+		printf(_("sendas: %u sent, none still queued, %u moved to failed/\n"), out->sent,
+		       out->failed);
+	if (out->code == EX_IOERR || out->code == EX_CONFIG)
+		return out->code;
+	return out->deferred ? EX_TEMPFAIL : EX_OK;
 }
 
 int mode_queue_flush(const struct options *o)
@@ -410,7 +452,7 @@ int mode_queue_flush(const struct options *o)
 		flush_dir(dirs[i], &conf, o, &out);
 	queue_free_dirs(dirs, n);
 	conf_release(&conf);
-	return out.code;
+	return summary(&out);
 }
 
 /* ---- for the send mode ---- */
@@ -449,7 +491,8 @@ void flush_after_send(struct smtp_session *s, unsigned caps, const struct accoun
 	struct queue q;
 	struct queue_settings set;
 	struct flush proto = { .q = &q, .a = a, .conf_path = conf_path, .now = time(NULL),
-			       .verbose = verbose, .s = s, .caps = caps, .out = &out };
+			       .verbose = verbose, .s = s, .caps = caps, .quiet = !verbose,
+			       .out = &out };
 
 	if (queue_settings(a, conf_path, &set, &err) < 0)
 		return;

@@ -112,6 +112,11 @@ int sysmail_newaliases(const char *path)
 	size_t i, targets = 0;
 
 	error_clear(&err);
+	if (!path && access(ALIASES_FILE, F_OK) != 0) {
+		printf(_("%s does not exist: local recipients are refused until it does; there "
+			 "is nothing to rebuild\n"), ALIASES_FILE);
+		return EX_OK;
+	}
 	if (!path)
 		path = ALIASES_FILE;
 	if (aliases_load(&al, path, warn_stderr, NULL, &err) < 0) {

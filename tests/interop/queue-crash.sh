@@ -25,7 +25,7 @@ diag "seed $SEED, $TRIALS rounds"
 Q=$T/queue
 ( umask 077; printf '%s\n' "$BED_PASS1" >"$T/alice.pass" )
 accounts() {  # accounts PORT
-	printf '[account alice]\nhost = %s\nport = %s\ntls = starttls\ntls_trust_file = %s\n' \
+	printf '[account alice]\nqueued_exit = 75\nhost = %s\nport = %s\ntls = starttls\ntls_trust_file = %s\n' \
 		"$BED_NAME" "$1" "$BED_CA"
 	printf 'user = %s\npassword_file = %s\nfrom = %s\nqueue_dir = %s\n' \
 		"$BED_USER1" "$T/alice.pass" "$BED_USER1" "$Q"
@@ -71,7 +71,7 @@ declare -A accepted=() in_window=()
 took() {  # took CMD...: run it; its time in microseconds
 	local start
 	start=$(now_us)
-	"$@"
+	"$@" >/dev/null    # -q prints its summary on stdout
 	echo $(( $(now_us) - start ))
 }
 middle() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
@@ -82,7 +82,7 @@ for c in 1 2 3; do
 	enqueue_t+=("$(took sh -c '"$1" -C "$2" "$3" <"$4" 2>/dev/null' sh \
 		"$SENDAS" "$T/down.ini" "$BED_USER2" "$T/m")")
 	"$SENDAS" -C "$T/up.ini" --queue-retry $(ids)
-	flush_t+=("$(took "$SENDAS" -C "$T/up.ini" -q)")
+	flush_t+=("$(took "$SENDAS" -C "$T/up.ini" -q --due)")
 done
 enqueue_us=$(( $(middle "${enqueue_t[@]}") * 12 / 10 ))
 flush_us=$(( $(middle "${flush_t[@]}") * 12 / 10 ))
@@ -115,7 +115,7 @@ for ((k = 1; k <= TRIALS; k++)); do
 	"$SENDAS" -C "$T/up.ini" -bp >/dev/null 2>"$T/list.err" || damaged=$((damaged + 1))
 
 	[ -z "$(ids)" ] || "$SENDAS" -C "$T/up.ini" --queue-retry $(ids) 2>/dev/null
-	run_killed "$flush_us" sh -c 'exec "$1" -C "$2" -q -v 2>"$3"' sh \
+	run_killed "$flush_us" sh -c 'exec "$1" -C "$2" -q --due -v 2>"$3"' sh \
 		"$SENDAS" "$T/up.ini" "$T/flush.err"
 	flush_us=$(adjust "$flush_us")
 	[ "$RC" = 137 ] || continue
@@ -139,7 +139,7 @@ is "$damaged" 0 "the queue never showed a damaged (half-written) message"
 for _ in 1 2 3; do
 	[ -z "$(ids)" ] && break
 	"$SENDAS" -C "$T/up.ini" --queue-retry $(ids)
-	"$SENDAS" -C "$T/up.ini" -q 2>>"$T/final.err"
+	"$SENDAS" -C "$T/up.ini" -q --due 2>>"$T/final.err"
 done
 is "$(ids)" "" "the queue is empty at the end"
 is "$(ls "$Q/failed" "$Q/tmp" | grep -c '^[0-9a-f]\{16\}$')" 0 "nothing failed, nothing left in tmp/"
