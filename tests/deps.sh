@@ -7,11 +7,14 @@ set -e
 # peak memory with GNU time and runs the real git send-email.  systemd:
 # systemd-analyze for tests/queue/units.sh, and systemd.pc for configure.
 # bash-completion, zsh, fish: tests/completions.sh loads each completion.
+# cron, at, s-nail, php-cli, sudo: tests/callers/ drive the machine's own
+# callers (bsd-mailx depends on an MTA: tests/debroot.sh unpacks it).
 PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
 libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
 gnutls-bin python3 python3-jsonschema postfix dovecot-core valgrind mandoc strace
 time git git-email libmailtools-perl systemd
-bash-completion zsh fish"
+bash-completion zsh fish
+cron at s-nail php-cli sudo"
 
 missing=
 for p in $PACKAGES; do

@@ -115,22 +115,9 @@ static int reencode(struct flush *f, const struct queue_entry *e, struct message
 		    struct error *err)
 {
 	struct message_options mo = { .ignore_dots = 1 };
-	loff_t in = e->offset;
-	off_t left = e->size;
-	int fd = openat(f->q->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	int fd = queue_content_copy(f->q, e, err);
 	int r = fd < 0 ? -1 : 0;
 
-	while (r == 0 && left > 0) {
-		ssize_t n = copy_file_range(e->fd, &in, fd, NULL, (size_t)left, 0);
-
-		if (n <= 0)
-			r = -1;
-		else
-			left -= n;
-	}
-	if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
-		r = error_set(err, CAT_IO, _("cannot copy %s to re-encode it: %s"), e->id,
-			      strerror(errno ? errno : EIO));
 	if (r == 0)
 		r = message_read(fd, &mo, m, err);
 	if (r == 0)

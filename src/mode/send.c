@@ -27,6 +27,8 @@
 /* Everything one send holds, released in one place. */
 struct send_job {
 	const struct options *o;
+	int in_fd;                    /* the message: stdin, or a queued copy */
+	int keep_local;               /* a local failure keeps a copy in failed/ */
 	struct conf conf;
 	struct message msg;
 	struct selection sel;
@@ -105,22 +107,20 @@ static char *message_id(const struct message *m)
 static int prepare(struct send_job *j)
 {
 	struct message_options mo = { .ignore_dots = j->o->ignore_dots };
-	char *sender;
+	const char *sender;
 	int r;
 
-	if (message_read(STDIN_FILENO, &mo, &j->msg, &j->err) < 0 ||
+	if (message_read(j->in_fd, &mo, &j->msg, &j->err) < 0 ||
 	    message_envelope_rcpts(&j->msg, j->o->rcpts, j->o->nrcpts,
 				   j->o->read_recipients, &j->rcpts, &j->err) < 0)
 		return -1;
 	j->read = 1;
-	if (session_load_accounts(j->o->config_file, &j->conf, &j->err) < 0)
-		return -1;
 	j->rc.rcpts = (const char *const *)j->rcpts.addrs;
 	j->rc.nrcpts = j->rcpts.n;
-	sender = envelope_sender(j);
-	if (!sender)
+	if (!(j->envelope_sender = envelope_sender(j)) ||
+	    session_load_accounts(j->o->config_file, &j->conf, &j->err) < 0)
 		return -1;
-	j->envelope_sender = xstrdup(sender);
+	sender = j->envelope_sender;
 	r = account_select(&j->conf, sender, j->o->account, &j->sel, &j->err);
 	j->rc.sender = j->sel.sender ? j->sel.sender : NULL;
 	if (r == 0)
@@ -134,7 +134,6 @@ static int prepare(struct send_job *j)
 				    .original_sender = j->sel.rewritten ? sender : NULL },
 				    &j->err);
 	}
-	free(sender);
 	if (r < 0)
 		return -1;
 	j->ready = 1;
@@ -264,7 +263,7 @@ static void keep_local_failure(struct send_job *j)
 
 	for (i = 0; i < sizeof local / sizeof local[0]; i++)
 		is_local |= j->err.category == local[i];
-	if (!is_local || !j->rcpts.n || isatty(STDERR_FILENO))
+	if (!is_local || !j->keep_local || !j->rcpts.n || isatty(STDERR_FILENO))
 		return;
 	buf_init(&raw, MESSAGE_PREFIX_MAX);
 	buf_add(&raw, j->msg.header.data ? j->msg.header.data : "", j->msg.header.len);
@@ -283,7 +282,12 @@ static void keep_local_failure(struct send_job *j)
 
 int mode_send(const struct options *o)
 {
-	struct send_job j = { .o = o };
+	return send_message_fd(o, STDIN_FILENO, 1);
+}
+
+int send_message_fd(const struct options *o, int fd, int keep_local)
+{
+	struct send_job j = { .o = o, .in_fd = fd, .keep_local = keep_local };
 	int code, failed;
 
 	error_clear(&j.err);

@@ -999,3 +999,28 @@ void queue_clean(struct queue *q)
 	}
 	free(ids);
 }
+
+int queue_content_copy(struct queue *q, const struct queue_entry *e, struct error *err)
+{
+	loff_t in = e->offset;
+	off_t left = e->size;
+	int fd = openat(q->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	int r = fd < 0 ? -1 : 0;
+
+	while (r == 0 && left > 0) {
+		ssize_t n = copy_file_range(e->fd, &in, fd, NULL, (size_t)left, 0);
+
+		if (n <= 0)
+			r = -1;
+		else
+			left -= n;
+	}
+	if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		error_set(err, CAT_IO, _("cannot copy %s out of the queue: %s"), e->id,
+			  strerror(errno ? errno : EIO));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}

@@ -206,6 +206,10 @@ int queue_remove(struct queue *q, struct queue_entry *e, struct error *err);
 /* due now; a failed one moves back to DIR. */
 int queue_retry(struct queue *q, struct queue_entry *e, time_t now, struct error *err);
 
+/* The content of e (taken or peeked) as an unnamed file in q's tmp/, at
+ * offset 0: a new descriptor, or -1 and err (CAT_IO). */
+int queue_content_copy(struct queue *q, const struct queue_entry *e, struct error *err);
+
 /* Remove what dead writers left in tmp/.  Best effort, silent. */
 void queue_clean(struct queue *q);
 
