@@ -14,7 +14,7 @@
 /* The first line of file, trimmed, when it looks like a domain; else NULL. */
 static char *read_mailname(const char *file)
 {
-	char line[MAILNAME_MAX + 2];
+	char line[MAILNAME_MAX + 2], *start;
 	FILE *fp = fopen(file, "re");
 	size_t n;
 
@@ -27,9 +27,10 @@ static char *read_mailname(const char *file)
 	line[n] = '\0';
 	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
 		line[--n] = '\0';
-	if (!n || strspn(line, " \t") || strpbrk(line, " \t@"))
+	start = line + strspn(line, " \t");
+	if (!*start || strpbrk(start, " \t@"))
 		return NULL;
-	return xstrdup(line);
+	return xstrdup(start);
 }
 
 static char *canonical_name(const char *host)
