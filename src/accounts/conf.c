@@ -898,16 +898,17 @@ const struct account *conf_find(const struct conf *c, const char *name)
 
 /* ---- paths ---- */
 
-/* $HOME, unless the caller cannot enter it: cron runs the mailer of a
- * user's job with its own environment (HOME=/root when it was started from
- * a root shell), and that home is not the user's.  Then, as when $HOME is
- * unset, the passwd entry's. */
+/* $HOME, unless it exists and the caller cannot enter it: cron runs the
+ * mailer of a user's job with its own environment (HOME=/root when it was
+ * started from a root shell), and that home is not the user's.  Then, as
+ * when $HOME is unset, the passwd entry's.  A $HOME that does not exist is
+ * used as it is (files under it are missing, not unreadable). */
 static const char *home_dir(void)
 {
 	const char *home = getenv("HOME");
 	const struct passwd *pw;
 
-	if (home && *home && access(home, X_OK) == 0)
+	if (home && *home && (access(home, X_OK) == 0 || errno != EACCES))
 		return home;
 	pw = getpwuid(geteuid());
 	if (pw && pw->pw_dir && *pw->pw_dir)
@@ -968,7 +969,7 @@ char *conf_locate(const char *explicit_path, struct error *err)
 	buf_init(&looked, ERROR_TEXT_MAX);
 	for (i = 0; i < n; i++) {
 		if (!found && lstat(places[i], &st) == 0 &&
-		    (i + 1 == n || access(places[i], R_OK) == 0)) {
+		    (i + 1 == n || access(places[i], R_OK) == 0 || errno != EACCES)) {
 			found = places[i];
 			continue;
 		}

@@ -157,6 +157,17 @@ static void add_dir(char ***dirs, size_t *n, char *dir)
 	(*dirs)[(*n)++] = dir;
 }
 
+/* Root outside the system units sees the system units' queue too, so that
+ * its mailq and -q serve what sendas-queue.service serves (queue.h). */
+static int system_queue_visible(void)
+{
+	const char *state = getenv("STATE_DIRECTORY");
+	struct stat st;
+
+	return geteuid() == 0 && !(state && *state) && stat(QUEUE_SYSTEM_DIR, &st) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
 char **queue_all_dirs(const struct conf *c, size_t *n)
 {
 	struct error ignored;
@@ -170,6 +181,8 @@ char **queue_all_dirs(const struct conf *c, size_t *n)
 	dir = queue_default_dir(&ignored);
 	if (dir)
 		add_dir(&dirs, n, dir);
+	if (system_queue_visible())
+		add_dir(&dirs, n, xstrdup(QUEUE_SYSTEM_DIR));
 	return dirs;
 }
 

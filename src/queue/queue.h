@@ -6,7 +6,11 @@
  * Where (queue_dir_for()): the account's queue_dir; else $STATE_DIRECTORY
  * (systemd's StateDirectory=, the first when there are several); else
  * $XDG_STATE_HOME/sendas/queue; else ~/.local/state/sendas/queue.  mailq and
- * -q look in every directory an account names and in that default.
+ * -q look in every directory an account names and in that default; for
+ * root (without $STATE_DIRECTORY) also in QUEUE_SYSTEM_DIR, the queue of the
+ * system units, when it exists.  The system sendas-queue.service flushes
+ * both that and root's own queue, so root's sends, mailq, -q and the timer
+ * serve the same messages.
  *
  * On disk, one directory (mode 0700, made when first needed):
  *   DIR/ID          a queued message (mode 0600)
@@ -64,6 +68,7 @@
 #include "error.h"
 
 #define QUEUE_ID_LEN 16                   /* hex digits */
+#define QUEUE_SYSTEM_DIR "/var/lib/sendas"  /* StateDirectory=sendas of the system units */
 /* The account of a message refused for a local reason (no account file, no
  * account, an alias error): kept as it was read, its header not yet
  * prepared; sending it again runs the whole send path (flush.h). */

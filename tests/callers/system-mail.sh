@@ -98,6 +98,21 @@ check() {
 	is "$(header "$f" Delivered-To)" "$BED_USER2" "$name: recipient bob, resolved from root"
 }
 
+########################################################################
+# Where carol's account file is found: a $HOME she cannot enter (cron's
+# HOME=/root) is not hers: her passwd home is used; an unreadable file of
+# hers is a warning, and the system file is used (as msmtp).
+########################################################################
+out=$(runuser -u carol -- env HOME=/root /usr/sbin/sendmail --version 2>&1)
+like "$out" "account file: $T/home/carol/.config/sendas/accounts.ini" \
+	"HOME=/root for carol: her own account file, through her passwd home"
+chmod 000 "$T/home/carol/.config/sendas/accounts.ini"
+out=$(runuser -u carol -- env HOME="$T/home/carol" /usr/sbin/sendmail --version 2>&1)
+like "$out" "warning: cannot look at $T/home/carol/.config/sendas/accounts.ini: Permission denied" \
+	"an unreadable account file of carol's: a warning"
+like "$out" "account file: /etc/sendas/accounts.ini" "and the system file is used"
+chmod 600 "$T/home/carol/.config/sendas/accounts.ini"
+
 newaliases_out=$(newaliases 2>&1); rc=$?
 ok $rc "newaliases (sendas) checks /etc/aliases"
 like "$newaliases_out" "3 aliases" "newaliases counts the aliases"
