@@ -1,7 +1,7 @@
 /* cli.h: the command line, as sendmail callers write it.  Pure.
  *
  * The personality comes from argv[0]: "sendmail" and "sendas" send, "mailq"
- * lists the queue, "newaliases" explains there is no aliases database.
+ * lists the queue, "newaliases" checks the aliases file (sysmail.h).
  * Sendmail flags are handled by one table, with one "accepted and ignored"
  * entry for the -o.../-h/-m/-n/-U family.  No option names a file to write
  * or read other than -C (sendmail's -X let CVE-2016-10033 write web shells).

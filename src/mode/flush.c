@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <sysexits.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "classify.h"
@@ -59,6 +61,27 @@ static void note_code(struct flush_result *r, int code)
 {
 	if (code_rank(code) > code_rank(r->code))
 		r->code = code;
+}
+
+/* One line about a queued message: on stderr, or, after a send (quiet),
+ * to the account's syslog only, since cron mails every stderr line of a
+ * send that succeeded. */
+static void say(const struct flush *f, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(const struct flush *f, int priority, const char *fmt, ...)
+{
+	int facility = f->a ? report_syslog_facility(f->a->syslog) : -1;
+	char line[QUEUE_TEXT_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (!f->quiet)
+		fputs(line, stderr);
+	else if (facility >= 0)
+		syslog(facility | priority, "%.*s", (int)strcspn(line, "\n"), line);
 }
 
 /* A message that stays queued, due at next. */
@@ -166,8 +189,7 @@ static void defer(struct flush *f, struct queue_entry *e, const char *text)
 		return;
 	}
 	queue_duration(in, sizeof in, (long)(e->next_try - f->now));
-	if (!f->quiet)
-		fprintf(stderr, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, text);
+	say(f, LOG_WARNING, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, text);
 	note_code(f->out, EX_TEMPFAIL);
 	note_waiting(f->out, e->next_try);
 }
@@ -180,9 +202,7 @@ static void fail(struct flush *f, struct queue_entry *e, const char *text, enum 
 		warn(f->out, &err);
 		return;
 	}
-	if (!f->quiet)
-		fprintf(stderr, _("sendas: %s failed, kept in %s/failed: %s\n"), e->id, f->q->dir,
-			text);
+	say(f, LOG_ERR, _("sendas: %s failed, kept in %s/failed: %s\n"), e->id, f->q->dir, text);
 	note_code(f->out, category_exit_code(cat));
 	f->out->failed++;
 }

@@ -171,6 +171,8 @@ for _ in 1 2 3; do
 	[ -z "$(ids)" ] || "$SENDAS" -C "$T/up.ini" --queue-retry $(ids)
 	"$SENDAS" -C "$T/up.ini" -q --due 2>>"$T/final.err" >/dev/null
 done
+# One more flush, unkilled: it clears tmp/ of writers killed last.
+"$SENDAS" -C "$T/up.ini" -q --due 2>>"$T/final.err" >/dev/null
 is "$(ids)" "" "the queue is empty at the end"
 is "$(ls "$Q/failed" "$Q/tmp" | grep -c '^[0-9a-f]\{16\}$')" 0 "nothing failed, nothing left in tmp/"
 
