@@ -103,6 +103,17 @@ maildir_wait() {
 	[ "$(printf '%s\n' "$files" | grep -c .)" -ge "$2" ]
 }
 
+# header FILE NAME: the first NAME field of a delivered message, unfolded.
+header() {
+	python3 - "$1" "$2" <<'PY'
+import email, email.policy, sys
+with open(sys.argv[1], "rb") as f:
+    m = email.message_from_binary_file(f, policy=email.policy.compat32)
+v = m.get(sys.argv[2])
+print("" if v is None else " ".join(str(v).split()))
+PY
+}
+
 # write_accounts FILE: an account file from stdin, private.
 write_accounts() {
 	( umask 077; cat >"$1" )

@@ -506,15 +506,26 @@ static int set_tls(struct parser *p, void *field, const char *value)
 /* syslog: on, yes, true (LOG_MAIL) or off, no, false, or a facility as
  * msmtp names them (LOG_USER, LOG_MAIL, LOG_LOCAL0 ... LOG_LOCAL7); stored
  * as "on", "off" or the facility in capitals (report_syslog_facility()). */
-static int set_syslog(struct parser *p, void *field, const char *value)
+/* on, yes, true: 1; off, no, false: 0 (as msmtp); anything else -1. */
+static int switch_word(const char *value)
 {
 	static const char *const words[] = { "on", "yes", "true", "off", "no", "false" };
-	char facility[16];
 	size_t i;
 
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcasecmp(value, words[i]) == 0)
-			return set_string(p, field, i < 3 ? "on" : "off");
+			return i < 3;
+	return -1;
+}
+
+static int set_syslog(struct parser *p, void *field, const char *value)
+{
+	char facility[16];
+	size_t i;
+	int on = switch_word(value);
+
+	if (on >= 0)
+		return set_string(p, field, on ? "on" : "off");
 	for (i = 0; value[i] && i < sizeof facility - 1; i++)
 		facility[i] = (char)toupper((unsigned char)value[i]);
 	facility[i] = '\0';
@@ -526,19 +537,15 @@ static int set_syslog(struct parser *p, void *field, const char *value)
 				       "(LOG_USER, LOG_MAIL, LOG_LOCAL0 to LOG_LOCAL7)"), value);
 }
 
-/* yes, on, true or no, off, false (as msmtp's on/off). */
+/* yes, on, true or no, off, false (switch_word()). */
 static int set_boolean(struct parser *p, void *field, const char *value)
 {
-	static const char *const words[] = { "yes", "on", "true", "no", "off", "false" };
-	size_t i;
+	int on = switch_word(value);
 
-	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
-		if (strcasecmp(value, words[i]) == 0) {
-			*(int *)field = i < 3;
-			return 0;
-		}
-	}
-	return fail_at(p, p->lineno, _("\"%s\" is not yes or no"), value);
+	if (on < 0)
+		return fail_at(p, p->lineno, _("\"%s\" is not yes or no"), value);
+	*(int *)field = on;
+	return 0;
 }
 
 /* queued_exit: 0 (every MTA's sendmail) or 75 (EX_TEMPFAIL, as before). */

@@ -62,17 +62,6 @@ sed -i "s|password_file = .*|password_file = $T/home/carol/alice.pass|" \
 chown -R carol: "$T/home/carol"
 unset SENDAS_CONFIG XDG_STATE_HOME
 
-# header FILE NAME: the first NAME field of a delivered message, unfolded.
-header() {
-	python3 - "$1" "$2" <<'PY'
-import email, email.policy, sys
-with open(sys.argv[1], "rb") as f:
-    m = email.message_from_binary_file(f, policy=email.policy.compat32)
-v = m.get(sys.argv[2])
-print("" if v is None else " ".join(str(v).split()))
-PY
-}
-
 # delivered SUBJECT-PATTERN: the file of bob's message whose Subject
 # matches, waiting up to WAIT seconds (default 10).
 delivered() {

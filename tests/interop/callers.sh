@@ -31,17 +31,6 @@ HOST=$(uname -n)
 # count USER: how many messages USER has.
 count() { maildir_files "$1" | grep -c .; }
 
-# header FILE NAME: the first NAME field of a delivered message, unfolded.
-header() {
-	python3 - "$1" "$2" <<'PY'
-import email, email.policy, sys
-with open(sys.argv[1], "rb") as f:
-    m = email.message_from_binary_file(f, policy=email.policy.compat32)
-v = m.get(sys.argv[2])
-print("" if v is None else " ".join(str(v).split()))
-PY
-}
-
 # decoded_body FILE: the body of a delivered single-part message, its
 # Content-Transfer-Encoding undone.
 decoded_body() {
