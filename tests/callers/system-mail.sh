@@ -176,4 +176,23 @@ WAIT=20 check "cron as carol" "Cron <carol@" "CronDaemon|Cron Daemon"
 kill "$cron_pid" 2>/dev/null
 wait "$cron_pid" 2>/dev/null
 
+########################################################################
+# Root and the system queue: a message the system units queued (in their
+# StateDirectory, /var/lib/sendas) is listed by root's mailq and sent by
+# root's -q, as sendas-queue.service would.  /var/lib is the namespace's
+# own here.
+########################################################################
+mount -t tmpfs tmpfs /var/lib
+mkdir -m 700 /var/lib/sendas
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed "s/^port = .*/port = $closed/" /etc/sendas/accounts.ini | write_accounts "$T/down.ini"
+printf 'Subject: unit status\n\nfailed\n' |
+	STATE_DIRECTORY=/var/lib/sendas /usr/sbin/sendmail -C "$T/down.ini" -i root 2>/dev/null
+ok $? "a system unit's message is queued in /var/lib/sendas (exit 0)"
+like "$(HOME=/root /usr/sbin/sendmail -bp 2>&1)" "^  account: +alice$" "root's mailq (sendmail -bp) lists it"
+HOME=/root /usr/sbin/sendmail -q >"$T/q.out" 2>&1
+is "$?" 0 "root's -q sends it"
+check "system queue" "unit status" "$BED_USER1"
+is "$(ls /var/lib/sendas | grep -cE '^[0-9a-f]{16}$')" 0 "the system queue is empty"
+
 done_testing

@@ -157,7 +157,36 @@ if command -v script >/dev/null; then
 	is "$(failed_ids | wc -l)" "$before" "stderr a terminal: nothing kept"
 fi
 
-# 9. Neither sent nor kept: says so, 75.
+# 9. Quiet success: a send that succeeds, then finds a queued message the
+#    server defers again over its session, writes nothing on stderr.
+accounts 1
+printf 'Subject: q\n\nq\n' | "$SENDAS" -C "$T/acc.ini" -f alerts@example.net root 2>/dev/null
+is "$(ids | wc -l)" 1 "one message queued"
+"$SENDAS" -C "$T/acc.ini" --queue-retry $(ids) 2>/dev/null
+{ greet; txn alerts@example.net admin@example.net
+  printf 'expect MAIL FROM:<alerts@example.net>*\nsend 451 4.3.0 later\n'; bye; } >"$T/quiet.script"
+serve quiet
+accounts "$port"
+printf 'Subject: now\n\nnow\n' | "$SENDAS" -C "$T/acc.ini" -f alerts@example.net root 2>"$T/err"
+is "$?:$(cat "$T/err")" "0:" "a successful send says nothing, though the queued one was deferred"
+wait "$server_pid"
+ok $? "the server saw both: the send, then the queued message deferred"
+is "$(ids | wc -l)" 1 "the queued message waits"
+"$SENDAS" -C "$T/acc.ini" -v --queue-delete $(ids) 2>/dev/null
+
+# 10. newaliases: the count, or each error with its line, 65.
+mkdir -p "$T/bin"
+ln -sf "$SENDAS" "$T/bin/newaliases"
+out=$("$T/bin/newaliases" -C "$T/acc.ini" 2>&1)
+is "$?" 0 "newaliases: 0"
+like "$out" "^$T/aliases: 3 aliases, 3 targets" "newaliases: counts the aliases of the account file's file"
+printf 'ops: |/bin/cat\nbroken line\n' >>"$T/aliases"
+out=$("$T/bin/newaliases" -C "$T/acc.ini" 2>&1)
+is "$?" 65 "newaliases with an error: 65"
+like "$out" "$T/aliases:5: \\|/bin/cat of alias \"ops\" is a pipe" "the refused pipe is named with its line (5)"
+like "$out" "^newaliases: $T/aliases:6: expected \"name: address, address\"" "the error names its line (6)"
+
+# 11. Neither sent nor kept: says so, 75.
 : >"$T/file"
 printf 'x\n' | STATE_DIRECTORY=$T/file/queue "$SENDAS" -C "$T/missing.ini" -i a@example.net 2>"$T/err"
 is "$?" 75 "not sent and not kept: 75"
