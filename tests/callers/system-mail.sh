@@ -131,6 +131,20 @@ php -n -d "sendmail_path=/usr/sbin/sendmail -t -i" \
 ok $? "PHP mail() returns true"
 check "php mail()" "php to root" "^root <$BED_USER1>$"
 
+# The same as www-data, as a web server runs it: no home, its own account
+# file (the system one and its password are root's), named by
+# SENDAS_CONFIG in the server's environment.
+mkdir -p "$T/www"
+sed "s|password_file = .*|password_file = $T/www/alice.pass|" /etc/sendas/accounts.ini >"$T/www/accounts.ini"
+cp "$T/alice.pass" "$T/www/alice.pass"
+chown -R www-data: "$T/www"
+chmod 600 "$T/www/accounts.ini" "$T/www/alice.pass"
+runuser -u www-data -- env SENDAS_CONFIG="$T/www/accounts.ini" php -n \
+	-d "sendmail_path=/usr/sbin/sendmail -t -i" \
+	-r 'exit(mail("root", "php as www-data", "php body") ? 0 : 1);' 2>"$T/php.err"
+ok $? "PHP mail() as www-data returns true"
+check "php mail() as www-data" "php as www-data" "^www-data <$BED_USER1>$"
+
 ########################################################################
 # sudo: a wrong password mails mailto (root) through mailerpath.
 ########################################################################
