@@ -309,6 +309,9 @@ int send_message_fd(const struct options *o, int fd, int keep_local)
 		code = EX_TEMPFAIL;
 	} else if (failed && (j.ready || j.kept.how != KEPT_NOT) && !queued_ok(&j)) {
 		keep_report(&j.kept);
+		if (!j.ready && j.kept.how == KEPT_FAILED)
+			fprintf(stderr, _("sendas: once the configuration is fixed, sendas "
+					  "--queue-retry %s sends it\n"), j.kept.id);
 	}
 	session_setup_release(&j.setup);
 	report_observer_release(&j.obs);

@@ -131,6 +131,8 @@ printf 'From: nobody@example.org\nSubject: lost?\n\nbody\n' |
 	"$SENDAS" -C "$T/acc.ini" -i admin@example.net 2>"$T/err"
 is "$?" 77 "no account for the sender: 77"
 like "$(cat "$T/err")" "kept as [0-9a-f]{16} in $Q/failed" "no account: kept in failed/"
+like "$(cat "$T/err")" "^sendas: once the configuration is fixed, sendas --queue-retry [0-9a-f]{16} sends it$" \
+	"and says how to send it once fixed"
 is "$(failed_ids | wc -l)" 3 "three messages in failed/"
 list=$("$SENDAS" -C "$T/acc.ini" -bp)
 like "$list" '^  account: +-$' "mailq lists them (account -)"
