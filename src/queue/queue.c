@@ -159,13 +159,17 @@ static void add_dir(char ***dirs, size_t *n, char *dir)
 
 /* Root outside the system units sees the system units' queue too, so that
  * its mailq and -q serve what sendas-queue.service serves (queue.h). */
-static int system_queue_visible(void)
+static const char *system_queue(void)
 {
 	const char *state = getenv("STATE_DIRECTORY");
+	const char *dir = secure_getenv("SENDAS_SYSTEM_QUEUE");   /* the tests' own */
 	struct stat st;
 
-	return geteuid() == 0 && !(state && *state) && stat(QUEUE_SYSTEM_DIR, &st) == 0 &&
-	       S_ISDIR(st.st_mode);
+	if (!dir || !*dir)
+		dir = QUEUE_SYSTEM_DIR;
+	if (geteuid() != 0 || (state && *state) || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	return dir;
 }
 
 char **queue_all_dirs(const struct conf *c, size_t *n)
@@ -181,8 +185,8 @@ char **queue_all_dirs(const struct conf *c, size_t *n)
 	dir = queue_default_dir(&ignored);
 	if (dir)
 		add_dir(&dirs, n, dir);
-	if (system_queue_visible())
-		add_dir(&dirs, n, xstrdup(QUEUE_SYSTEM_DIR));
+	if (system_queue())
+		add_dir(&dirs, n, xstrdup(system_queue()));
 	return dirs;
 }
 

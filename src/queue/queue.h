@@ -8,7 +8,8 @@
  * $XDG_STATE_HOME/sendas/queue; else ~/.local/state/sendas/queue.  mailq and
  * -q look in every directory an account names and in that default; for
  * root (without $STATE_DIRECTORY) also in QUEUE_SYSTEM_DIR, the queue of the
- * system units, when it exists.  The system sendas-queue.service flushes
+ * system units, when it exists ($SENDAS_SYSTEM_QUEUE names another place,
+ * for the tests, which must not touch the machine's).  The system sendas-queue.service flushes
  * both that and root's own queue, so root's sends, mailq, -q and the timer
  * serve the same messages.
  *

@@ -9,8 +9,8 @@
 # Everything runs in a private mount namespace: /etc is an overlay whose
 # changes land in the test's directory (the account file, /etc/aliases,
 # /etc/mailname, /etc/crontab, /etc/sudoers, a test user), sendas is bound
-# over /usr/sbin/sendmail, /run is a tmpfs and the cron and at spools are
-# the test's own.  The machine stays as it was.  bsd-mailx depends on an
+# over /usr/sbin/sendmail, /run, /root and (at the end) /var/lib are
+# tmpfs, and the cron and at spools are the test's own.  The machine stays as it was.  bsd-mailx depends on an
 # MTA, so it is unpacked by tests/debroot.sh, never installed.
 if [ -z "${SENDAS_IN_NS:-}" ]; then
 	exec env SENDAS_IN_NS=1 unshare -m --propagation private "$BASH" "$0" "$@"
@@ -33,6 +33,9 @@ mkdir -p "$T/etc-up" "$T/etc-work" "$T/spool" "$T/home"
 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work" /etc ||
 	{ echo "Bail out! cannot mount an overlay on /etc in the namespace"; exit 1; }
 mount -t tmpfs tmpfs /run
+# root's home (its queue, ~/.config) is the namespace's own: cron's root
+# jobs and root's -q below must not touch the machine's.
+mount -t tmpfs -o mode=700 tmpfs /root
 mount --bind "$SENDAS" /usr/sbin/sendmail
 cp -a /var/spool/cron "$T/spool/" 2>/dev/null || mkdir -p "$T/spool/cron/crontabs" "$T/spool/cron/atjobs" "$T/spool/cron/atspool"
 mount --bind "$T/spool/cron" /var/spool/cron
@@ -60,7 +63,7 @@ cp "$T/alice.pass" "$T/home/carol/alice.pass"
 sed -i "s|password_file = .*|password_file = $T/home/carol/alice.pass|" \
 	"$T/home/carol/.config/sendas/accounts.ini"
 chown -R carol: "$T/home/carol"
-unset SENDAS_CONFIG XDG_STATE_HOME
+unset SENDAS_CONFIG XDG_STATE_HOME SENDAS_SYSTEM_QUEUE
 
 # delivered SUBJECT-PATTERN: the file of bob's message whose Subject
 # matches, waiting up to WAIT seconds (default 10).
