@@ -10,11 +10,14 @@ set -e
 # msmtp (not msmtp-mta, an MTA): tests/msmtp/corpus.sh holds --import-msmtprc
 # against msmtp --pretend; mutt, neomutt, aerc: tests/msmtp/callers.sh runs
 # the call lines of their documentation.
+# cron, at, s-nail, php-cli, sudo: tests/callers/ drive the machine's own
+# callers (bsd-mailx depends on an MTA: tests/debroot.sh unpacks it).
 PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
 libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
 gnutls-bin python3 python3-jsonschema postfix dovecot-core valgrind mandoc strace
 time git git-email libmailtools-perl systemd
-bash-completion zsh fish msmtp mutt neomutt aerc"
+bash-completion zsh fish msmtp mutt neomutt aerc
+cron at s-nail php-cli sudo"
 
 missing=
 for p in $PACKAGES; do

@@ -16,6 +16,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/sendas-test.XXXXXX")
 # into the test's own directory, never the user's.
 export XDG_STATE_HOME=$T/state
 unset STATE_DIRECTORY
+# Root's mailq and -q also serve the system units' queue (queue.h): never
+# the machine's in a test.
+export SENDAS_SYSTEM_QUEUE=$T/system-queue
 cleanups=()
 
 at_exit() {

@@ -8,6 +8,7 @@
 
 #include "account.h"
 #include "i18n.h"
+#include "mailname.h"
 #include "xalloc.h"
 
 #define DOMAIN_MAX 253
@@ -35,6 +36,7 @@ struct sender {
 	size_t base_len;          /* bytes of local before "+tag" */
 	char *domain;             /* A-label; NULL for an unqualified "root" */
 	char *envelope;           /* local as given, "@", A-label */
+	int is_local;             /* address_is_local(): a bare name, @localhost, ... */
 };
 
 /* One pattern of a from list.  NULL parts are "*". */
@@ -43,6 +45,7 @@ struct pattern {
 	char *domain;
 	int subdomains;           /* "*@*.domain" */
 	char *glob;               /* with "?" or "[...]": an fnmatch(3) pattern, lowercase */
+	int bare;                 /* "root": that name at any local domain, or bare */
 	enum level level;
 };
 
@@ -240,6 +243,14 @@ static int pattern_parse(const char *text, struct pattern *p, struct error *err)
 		r = 0;
 		goto out;
 	}
+	if (!at && *local && !strchr(local, '*') && !has_space_or_control(text)) {
+		lower_ascii(local);
+		p->local = xstrdup(local);
+		p->bare = 1;
+		p->level = LEVEL_LOCAL;
+		r = 0;
+		goto out;
+	}
 	if (!at || at == local || !at[1] || has_space_or_control(text)) {
 		r = pattern_fail(p, text, err);
 		goto out;
@@ -306,6 +317,8 @@ static int domain_matches(const struct pattern *p, const struct sender *s)
 {
 	size_t dn, pn;
 
+	if (p->bare)
+		return s->is_local;
 	if (!p->domain)
 		return 1;
 	if (!s->domain)
@@ -579,6 +592,34 @@ static int take_choice(struct choice *ch, struct selection *sel, struct error *e
 	return 0;
 }
 
+/* No from and no rewrite_from matched a local sender: the account with
+ * local_senders = yes sends it as its own address.  1 when there is none. */
+static int select_local_senders(const struct conf *c, const struct sender *s,
+				struct selection *sel, struct error *err)
+{
+	size_t i;
+
+	for (i = 0; s->is_local && i < c->naccounts; i++) {
+		const struct account *a = &c->accounts[i];
+
+		if (!a->local_senders)
+			continue;
+		sel->account = a;
+		sel->level = LEVEL_ANY;
+		sel->rewritten = 1;
+		sel->pattern = xstrdup("local_senders");
+		if (!(sel->sender = account_own_address(a)))
+			return error_set(err, CAT_CONFIG, _("account %s has rewrite_from but no "
+							    "address to send as; set from to one "
+							    "address, or user to an address"), a->name);
+		buf_printf(&sel->explanation, _("account: %s\nmatched: local_senders = yes (%s is "
+						"a local sender and no from matches it)\nsent as: "
+						"%s\n"), a->name, s->envelope, sel->sender);
+		return 0;
+	}
+	return 1;
+}
+
 static int select_by_sender(const struct conf *c, const struct sender *s,
 			    struct selection *sel, struct error *err)
 {
@@ -587,7 +628,7 @@ static int select_by_sender(const struct conf *c, const struct sender *s,
 
 	if (r == 0)
 		r = take_choice(&ch, sel, err);
-	else if (r > 0)
+	else if (r > 0 && (r = select_local_senders(c, s, sel, err)) > 0)
 		r = no_match_error(c, s->envelope, err);
 	candidates_release(ch.cands, c->naccounts);
 	return r;
@@ -681,6 +722,7 @@ int account_select(const struct conf *c, const char *sender, const char *forced,
 	}
 	if (sender_parse(sender, &s, err) < 0)
 		return -1;
+	s.is_local = address_is_local(s.envelope, c->local_names);
 	buf_printf(&sel->explanation, _("sender: %s\n"), s.envelope);
 	r = a ? select_forced(a, &s, sel, err) : select_by_sender(c, &s, sel, err);
 	sender_release(&s);

@@ -22,8 +22,14 @@
  * from matches: they catch local senders no provider would accept (cron's
  * root@host, *@localhost, nobody@*), which are then sent as the account's own
  * address (account_own_address()).  A sender without "@" ("root", as cron
- * writes it) matches only patterns whose domain is "*".  An empty sender
- * ("<>") matches nothing; it may be sent with -a. */
+ * writes it) matches only patterns whose domain is "*", and bare-name
+ * patterns: "root" (level 2) matches root, root@localhost, root@ the mail
+ * name and root@ the host name (address_is_local(), mailname.h).
+ *
+ * local_senders: when nothing matches a local sender, the one account with
+ * "local_senders = yes" sends it, as its own address (level 5, pattern
+ * "local_senders").  An empty sender ("<>") matches nothing; it may be sent
+ * with -a. */
 #ifndef SENDAS_ACCOUNT_H
 #define SENDAS_ACCOUNT_H
 

@@ -27,16 +27,13 @@
 #include "account.h"
 #include "conf.h"
 #include "i18n.h"
+#include "mailname.h"
 #include "secret.h"
 #include "xalloc.h"
 
 #ifndef SYSCONF_ACCOUNTS
 #define SYSCONF_ACCOUNTS "/etc/sendas/accounts.ini"
 #endif
-#ifndef MAILNAME_FILE
-#define MAILNAME_FILE "/etc/mailname"   /* %M, as msmtp reads it on Debian */
-#endif
-#define MAILNAME_MAX 255
 
 #define PORT_DEFAULT "587"
 #define PORT_IMPLICIT "465"
@@ -74,6 +71,8 @@ static int set_syslog(struct parser *p, void *field, const char *value);
 static int set_auth(struct parser *p, void *field, const char *value);
 static int set_domain(struct parser *p, void *field, const char *value);
 static char *expand_percent(struct parser *p, const char *value, int user);
+static int set_boolean(struct parser *p, void *field, const char *value);
+static int set_queued_exit(struct parser *p, void *field, const char *value);
 
 #define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
 
@@ -102,6 +101,9 @@ static const struct key keys[] = {
 	KEY(queue_lifetime, set_string, F_STR, 0),
 	KEY(syslog, set_syslog, F_STR, 0),
 	KEY(logfile, set_path, F_STR, 0),
+	KEY(aliases, set_path, F_STR, 0),
+	KEY(local_senders, set_boolean, F_INT, KEY_ACCOUNT_ONLY),
+	KEY(queued_exit, set_queued_exit, F_INT, 0),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -594,15 +596,26 @@ static int set_tls(struct parser *p, void *field, const char *value)
 /* syslog: on, yes, true (LOG_MAIL) or off, no, false, or a facility as
  * msmtp names them (LOG_USER, LOG_MAIL, LOG_LOCAL0 ... LOG_LOCAL7); stored
  * as "on", "off" or the facility in capitals (report_syslog_facility()). */
-static int set_syslog(struct parser *p, void *field, const char *value)
+/* on, yes, true: 1; off, no, false: 0 (as msmtp); anything else -1. */
+static int switch_word(const char *value)
 {
 	static const char *const words[] = { "on", "yes", "true", "off", "no", "false" };
-	char facility[16];
 	size_t i;
 
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcasecmp(value, words[i]) == 0)
-			return set_string(p, field, i < 3 ? "on" : "off");
+			return i < 3;
+	return -1;
+}
+
+static int set_syslog(struct parser *p, void *field, const char *value)
+{
+	char facility[16];
+	size_t i;
+	int on = switch_word(value);
+
+	if (on >= 0)
+		return set_string(p, field, on ? "on" : "off");
 	for (i = 0; value[i] && i < sizeof facility - 1; i++)
 		facility[i] = (char)toupper((unsigned char)value[i]);
 	facility[i] = '\0';
@@ -612,6 +625,26 @@ static int set_syslog(struct parser *p, void *field, const char *value)
 		return set_string(p, field, facility);
 	return fail_at(p, p->lineno, _("syslog = \"%s\" is not on, off, or a facility "
 				       "(LOG_USER, LOG_MAIL, LOG_LOCAL0 to LOG_LOCAL7)"), value);
+}
+
+/* yes, on, true or no, off, false (switch_word()). */
+static int set_boolean(struct parser *p, void *field, const char *value)
+{
+	int on = switch_word(value);
+
+	if (on < 0)
+		return fail_at(p, p->lineno, _("\"%s\" is not yes or no"), value);
+	*(int *)field = on;
+	return 0;
+}
+
+/* queued_exit: 0 (every MTA's sendmail) or 75 (EX_TEMPFAIL, as before). */
+static int set_queued_exit(struct parser *p, void *field, const char *value)
+{
+	if (strcmp(value, "0") != 0 && strcmp(value, "75") != 0)
+		return fail_at(p, p->lineno, _("queued_exit = \"%s\" is not 0 or 75"), value);
+	*(int *)field = value[0] == '7' ? 75 : 0;
+	return 0;
 }
 
 /* A decimal number from 1 to max, or -1. */
@@ -792,21 +825,10 @@ static char *percent_canonical(void)
 	return c;
 }
 
-/* %M: the first line of /etc/mailname. */
+/* %M: the first line of /etc/mailname (mailname.h). */
 static char *percent_mailname(void)
 {
-	char line[MAILNAME_MAX + 2];
-	FILE *f = fopen(MAILNAME_FILE, "re");
-	size_t n;
-
-	if (!f)
-		return NULL;
-	if (!fgets(line, sizeof line, f))
-		line[0] = '\0';
-	fclose(f);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	return n ? xstrdup(line) : NULL;
+	return mailname_read(NULL);
 }
 
 static const struct {
@@ -958,7 +980,7 @@ static int finish_account(struct parser *p, struct account *a)
 	if (!a->from && !a->rewrite_from)
 		return fail_at(p, a->line, _("[account %s] has no from; add: from = ADDRESS (the "
 					     "senders it may send as)"), a->name);
-	if (a->rewrite_from) {
+	if (a->rewrite_from || a->local_senders) {
 		if (!(own = account_own_address(a)))
 			return fail_at(p, a->line, _("[account %s] has rewrite_from but no address to "
 						     "send as; set from to one address, or user to "
@@ -975,6 +997,26 @@ static int finish_account(struct parser *p, struct account *a)
 		a->port = xstrdup(a->tls == TLS_SETTING_IMPLICIT ? PORT_IMPLICIT : PORT_DEFAULT);
 	if (!a->timeout)
 		a->timeout = CONF_DEFAULT_TIMEOUT;
+	return 0;
+}
+
+/* local_senders: one account at most, or the choice would be a guess. */
+static int check_local_senders(struct parser *p)
+{
+	const struct account *first = NULL;
+	size_t i;
+
+	for (i = 0; i < p->conf->naccounts; i++) {
+		const struct account *a = &p->conf->accounts[i];
+
+		if (!a->local_senders)
+			continue;
+		if (first)
+			return fail_at(p, a->line, _("[account %s] and [account %s] both have "
+						     "local_senders = yes; keep it on one"),
+				       first->name, a->name);
+		first = a;
+	}
 	return 0;
 }
 
@@ -997,7 +1039,7 @@ static int finish(struct parser *p)
 	for (i = 0; i < p->conf->naccounts; i++)
 		if (finish_account(p, &p->conf->accounts[i]) < 0)
 			return -1;
-	return 0;
+	return check_local_senders(p);
 }
 
 /* ---- the file ---- */
@@ -1136,15 +1178,22 @@ const struct account *conf_find(const struct conf *c, const char *name)
 
 /* ---- paths ---- */
 
+/* $HOME, unless it exists and the caller cannot enter it: cron runs the
+ * mailer of a user's job with its own environment (HOME=/root when it was
+ * started from a root shell), and that home is not the user's.  Then, as
+ * when $HOME is unset, the passwd entry's.  A $HOME that does not exist is
+ * used as it is (files under it are missing, not unreadable). */
 static const char *home_dir(void)
 {
 	const char *home = getenv("HOME");
 	const struct passwd *pw;
 
-	if (home && *home)
+	if (home && *home && (access(home, X_OK) == 0 || errno != EACCES))
 		return home;
 	pw = getpwuid(geteuid());
-	return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+	if (pw && pw->pw_dir && *pw->pw_dir)
+		return pw->pw_dir;
+	return home && *home ? home : NULL;
 }
 
 char *conf_expand_path(const char *path, struct error *err)
@@ -1205,10 +1254,15 @@ char *conf_locate(const char *explicit_path, struct error *err)
 	n = candidates(places);
 	buf_init(&looked, ERROR_TEXT_MAX);
 	for (i = 0; i < n; i++) {
-		if (!found && lstat(places[i], &st) == 0) {
+		if (!found && lstat(places[i], &st) == 0 &&
+		    (i + 1 == n || access(places[i], R_OK) == 0 || errno != EACCES)) {
 			found = places[i];
 			continue;
 		}
+		/* Unreadable is not missing: say so, then use the next (msmtp). */
+		if (!found && errno != ENOENT && errno != ENOTDIR)
+			fprintf(stderr, _("sendas: warning: cannot look at %s: %s; using the next "
+					  "account file\n"), places[i], strerror(errno));
 		buf_printf(&looked, "%s%s", i ? ", " : "", places[i]);
 		free(places[i]);
 	}

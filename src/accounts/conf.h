@@ -55,6 +55,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "mailname.h"
 
 #define CONF_LINE_MAX 16384       /* longest line, without its newline (OAuth tokens: a few KB) */
 #define CONF_NAME_MAX 64          /* longest account name */
@@ -97,12 +98,21 @@ struct account {
 	char *queue_lifetime;
 	char *syslog;             /* "on", "off" or "LOG_MAIL" etc. (conf.c checks), or NULL */
 	char *logfile;
+	/* The machine's own mail (sendas-accounts(5), LOCAL SYSTEM MAIL). */
+	char *aliases;            /* the aliases file; NULL: ALIASES_FILE when it
+				   * exists; "off": none */
+	int local_senders;        /* 1: sends for local senders no from matches
+				   * (at most one account) */
+	int queued_exit;          /* exit code once queued: 0 (default) or 75 */
 };
 
 struct conf {
 	char *path;
 	struct account *accounts;
 	size_t naccounts;
+	/* The machine's names for "is this sender local?" (mailname.h); not
+	 * owned.  NULL: looked up when needed (tests set their own). */
+	const struct local_names *local_names;
 };
 
 /* Where the account file is: the first of -C FILE, $SENDAS_CONFIG,

@@ -1,7 +1,7 @@
 /* cli.h: the command line, as sendmail callers write it.  Pure.
  *
  * The personality comes from argv[0]: "sendmail" and "sendas" send, "mailq"
- * lists the queue, "newaliases" explains there is no aliases database,
+ * lists the queue, "newaliases" checks the aliases file (sysmail.h),
  * "msmtp" sends as msmtp's users expect (messages start "msmtp:", and -X
  * FILE / --logfile=FILE name a log file: under any other name -X stays
  * refused, so that a caller that can inject flags, such as PHP mail()'s
@@ -64,6 +64,7 @@ struct options {
 	int ignore_dots;          /* -i, -oi */
 	int verbose;              /* -v, counted */
 	int json;                 /* --json: one JSON object per message on stdout */
+	int due_only;             /* --due: -q sends only what is due (timers) */
 	const char *probe_rcpt;   /* --probe-rcpt */
 	int probe_data;           /* --probe-data */
 	int probe_max;            /* --probe-max; 0: CLI_PROBE_MAX_DEFAULT */

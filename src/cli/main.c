@@ -20,6 +20,8 @@
 #include "secret.h"
 #include "send.h"
 #include "serverinfo.h"
+#include "session.h"
+#include "sysmail.h"
 #include "tls.h"
 #include "which.h"
 
@@ -52,11 +54,25 @@ static int mode_help(const struct options *o)
 	return EX_OK;
 }
 
+/* newaliases: check the aliases file the account file names (the first
+ * account with aliases set), else /etc/aliases. */
 static int mode_newaliases(const struct options *o)
 {
-	(void)o;
-	puts(_("sendas keeps no aliases database; there is nothing to rebuild."));
-	return EX_OK;
+	struct conf conf = { 0 };
+	struct error err;
+	char *path = NULL;
+	size_t i;
+	int code;
+
+	error_clear(&err);
+	if (session_load_accounts(o->config_file, &conf, &err) == 0)
+		for (i = 0; !path && i < conf.naccounts; i++)
+			if (conf.accounts[i].aliases)
+				path = sysmail_aliases_path(&conf.accounts[i]);
+	code = sysmail_newaliases(path);
+	free(path);
+	conf_release(&conf);
+	return code;
 }
 
 /* Every mode is a client of the same pieces; main only dispatches. */
