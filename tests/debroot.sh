@@ -17,6 +17,9 @@ set -e
 root=${SENDAS_DEBROOT:-/var/cache/sendas-tests/debroot}
 debs=$root.debs
 mkdir -p "$root" "$debs"
+# Tests running in parallel share the root: one unpacks, the others wait.
+exec 9>"$root.lock"
+flock 9
 for pkg in "$@"; do
 	ver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
 	[ -n "$ver" ] || ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: *//p')

@@ -47,7 +47,7 @@ copies() {
 # settle: wait until Postfix has delivered all it accepted.
 settle() {
 	for _ in $(seq 200); do
-		postqueue -c "$BED_POSTFIX_CONFIG" -p 2>/dev/null | grep -q 'Mail queue is empty' &&
+		"$BED_EXEC" postqueue -c "$BED_POSTFIX_CONFIG" -p 2>/dev/null | grep -q 'Mail queue is empty' &&
 			return 0
 		sleep 0.1
 	done
