@@ -36,10 +36,15 @@ for u in sendas-queue.service sendas-queue.timer; do
 done
 grep -q "ExecStart=$bindir/sendas" "$dest$sysunits/sendas-queue.service"
 ok $? "the units name the installed program"
+grep -q "^LoadCredential=sendas.ini:$sysconfdir/sendas/accounts.ini$" "$dest$sysunits/sendas-queue.service"
+ok $? "and the account file under --sysconfdir ($sysconfdir)"
+grep -aq "$sysconfdir/sendas/accounts.ini" "$dest$bindir/sendas"
+ok $? "the program looks for the account file under --sysconfdir"
 for e in accounts.ini neomuttrc gitconfig crontab onfailure.conf; do
 	expect "$docdir/examples/$e" "example $e"
 done
-if grep -q '^SENDMAIL_LINKS_TRUE = $' "$top_builddir/Makefile"; then
+# (configure --enable-sendmail-links; tests/run.sh's plain build has it)
+if [ "$sendmail_links" = yes ]; then
 	is "$(readlink "$dest$sbindir/sendmail")" "$bindir/sendas" "sendmail links to sendas"
 	is "$(readlink "$dest$bindir/mailq")" "$bindir/sendas" "mailq links to sendas"
 else

@@ -29,7 +29,7 @@
 #include "secret.h"
 #include "xalloc.h"
 
-#ifndef SYSCONF_ACCOUNTS
+#ifndef SYSCONF_ACCOUNTS  /* Makefile.am: $(sysconfdir)/sendas/accounts.ini */
 #define SYSCONF_ACCOUNTS "/etc/sendas/accounts.ini"
 #endif
 

@@ -11,7 +11,7 @@ src=$top_srcdir/src/systemd
 mkdir -p "$T/system" "$T/user" "$T/bad" "$T/run"
 chmod 700 "$T/run"
 make_unit() {  # make_unit IN OUT: as src/systemd/local.mk does, bindir = the build
-	sed -e "s|@bindir[@]|$(dirname "$SENDAS")|g" "$1" >"$2"
+	sed -e "s|@bindir[@]|$(dirname "$SENDAS")|g" -e "s|@sysconfdir[@]|/etc|g" "$1" >"$2"
 }
 make_unit "$src/system/sendas-queue.service.in" "$T/system/sendas-queue.service"
 make_unit "$src/system/sendas-status@.service.in" "$T/system/sendas-status@.service"

@@ -581,11 +581,11 @@ static void test_locate_search(void)
 	unsetenv("XDG_CONFIG_HOME");
 	setenv("HOME", xdg, 1);     /* no .config there */
 	p = conf_locate(NULL, &err);
-	if (access("/etc/sendas/accounts.ini", F_OK) == 0) {
-		ok(1, "no account file # SKIP /etc/sendas/accounts.ini exists here");
+	if (access(SYSCONF_ACCOUNTS, F_OK) == 0) {
+		ok(1, "no account file # SKIP " SYSCONF_ACCOUNTS " exists here");
 	} else {
 		snprintf(want, sizeof want, "no account file: looked for %s/xdg/.config/sendas/"
-			 "accounts.ini, /etc/sendas/accounts.ini; create one", dir);
+			 "accounts.ini, " SYSCONF_ACCOUNTS "; create one", dir);
 		ok(p == NULL && err.category == CAT_CONFIG && strncmp(err.text, want, strlen(want)) == 0,
 		   "none found: the places are named: %s", err.text);
 	}
