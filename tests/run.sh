@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh clone on Debian 12:
 #   bash tests/run.sh
 # installs what is missing, builds twice (plain, and with ASan + UBSan), runs
-# `make check` in each, then `make distcheck`, and ends with the line
+# `make check` in each, then `make distcheck` and `make deb-check` (the
+# Debian packages), and ends with the line
 # "N passed, N failed" summed over everything.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +60,19 @@ if make -C build distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >build/dist
 else
 	failed=$((failed + 1)); echo "distcheck: FAILED"; tail -40 build/distcheck.out
 fi
+
+# The Debian packages: build, lintian, install/upgrade/purge in a throwaway
+# root (about 1.5 min, the first time 30 s more for the root).
+echo "=== make deb-check"
+t0=$(date +%s)
+if make -C build deb-check >build/deb-check.out 2>&1; then
+	echo "deb-check: ok ($(($(date +%s) - t0)) s)"
+else
+	echo "deb-check: FAILED ($(($(date +%s) - t0)) s)"; tail -40 build/deb-check.out
+fi
+n=$(grep -c '^ok ' build/deb-check.out); passed=$((passed + n))
+n=$(grep -c '^not ok ' build/deb-check.out); failed=$((failed + n))
+grep -q '^1\.\.' build/deb-check.out || failed=$((failed + 1))
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
