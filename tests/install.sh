@@ -47,6 +47,8 @@ done
 if [ "$sendmail_links" = yes ]; then
 	is "$(readlink "$dest$sbindir/sendmail")" "$bindir/sendas" "sendmail links to sendas"
 	is "$(readlink "$dest$bindir/mailq")" "$bindir/sendas" "mailq links to sendas"
+	is "$(readlink "$dest$bashdir/sendmail") $(readlink "$dest$fishdir/mailq.fish")" \
+		"sendas sendas.fish" "their bash and fish completions are sendas's"
 else
 	[ ! -e "$dest$sbindir/sendmail" ]
 	ok $? "without --enable-sendmail-links no sendmail link is installed"
