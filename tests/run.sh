@@ -40,11 +40,11 @@ suite() {
 	fi
 	echo "=== $name: make check"
 	make -C "$dir" -j2 check >"$dir/check.out" 2>&1
-	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' "$dir/check.out" | grep -v '^PASS' | head -50
+	grep -a -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' "$dir/check.out" | grep -v '^PASS' | head -50
 	if [ -f "$dir/test-suite.log" ]; then
 		count "$dir/test-suite.log"
-		grep -E '^# (TOTAL|PASS|FAIL|ERROR|SKIP)' "$dir/test-suite.log"
-		grep -q '^# FAIL: *0' "$dir/test-suite.log" || sed -n '/^FAIL\|^ERROR/,/^$/p' "$dir/test-suite.log" | head -200
+		grep -a -E '^# (TOTAL|PASS|FAIL|ERROR|SKIP)' "$dir/test-suite.log"
+		grep -aq '^# FAIL: *0' "$dir/test-suite.log" || sed -n '/^FAIL\|^ERROR/,/^$/p' "$dir/test-suite.log" | head -200
 	else
 		tail -30 "$dir/check.out"
 		failed=$((failed + 1))
@@ -70,8 +70,8 @@ if make -C build deb-check >build/deb-check.out 2>&1; then
 else
 	echo "deb-check: FAILED ($(($(date +%s) - t0)) s)"; tail -40 build/deb-check.out
 fi
-n=$(grep -c '^ok ' build/deb-check.out); passed=$((passed + n))
-n=$(grep -c '^not ok ' build/deb-check.out); failed=$((failed + n))
+n=$(grep -ac '^ok ' build/deb-check.out); passed=$((passed + n))
+n=$(grep -ac '^not ok ' build/deb-check.out); failed=$((failed + n))
 grep -q '^1\.\.' build/deb-check.out || failed=$((failed + 1))
 
 if [ "$skipped" -gt 0 ]; then

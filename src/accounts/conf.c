@@ -904,24 +904,21 @@ char *conf_locate(const char *explicit_path, struct error *err)
 	const char *given = explicit_path ? explicit_path : nonempty_env("SENDAS_CONFIG");
 	char *places[3], *found = NULL;
 	struct stat st;
-	struct buf looked;
 	size_t i, n;
 
 	if (given)
 		return xstrdup(given);
 	n = candidates(places);
-	buf_init(&looked, ERROR_TEXT_MAX);
-	for (i = 0; i < n; i++) {
-		if (!found && lstat(places[i], &st) == 0) {
+	for (i = 0; i < n && !found; i++)
+		if (lstat(places[i], &st) == 0)
 			found = places[i];
-			continue;
-		}
-		buf_printf(&looked, "%s%s", i ? ", " : "", places[i]);
-		free(places[i]);
-	}
+	/* One short line: the user's own file to create (the place before the
+	 * system's); sendas-accounts(5) lists them all. */
 	if (!found)
-		error_set(err, CAT_CONFIG, _("no account file: looked for %s; create one (see "
-					     "sendas-accounts(5)) or give -C FILE"), buf_str(&looked));
-	buf_release(&looked);
+		error_set(err, CAT_CONFIG, _("no account file: create %s (see sendas-accounts(5)) "
+					     "or give -C FILE"), places[n > 1 ? n - 2 : 0]);
+	for (i = 0; i < n; i++)
+		if (places[i] != found)
+			free(places[i]);
 	return found;
 }

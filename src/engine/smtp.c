@@ -79,6 +79,29 @@ const char *smtp_state_name(enum smtp_state st)
 	return st < SMTP_STATE_COUNT ? state_names[st] : "?";
 }
 
+/* The same steps as people read them (SMTP commands stay themselves). */
+static const char *const state_labels[SMTP_STATE_COUNT] = {
+	[SMTP_CONNECT] = N_("connect"),
+	[SMTP_GREETING] = N_("greeting"),
+	[SMTP_EHLO] = "EHLO",
+	[SMTP_STARTTLS] = "STARTTLS",
+	[SMTP_TLS] = N_("TLS handshake"),
+	[SMTP_AUTH] = "AUTH",
+	[SMTP_MAIL] = "MAIL",
+	[SMTP_RCPT] = "RCPT",
+	[SMTP_DATA] = "DATA",
+	[SMTP_BODY] = N_("end of data"),
+	[SMTP_BDAT] = "BDAT",
+	[SMTP_RSET] = "RSET",
+	[SMTP_QUIT] = "QUIT",
+	[SMTP_DONE] = N_("done"),
+};
+
+const char *smtp_state_label(enum smtp_state st)
+{
+	return st < SMTP_STATE_COUNT ? _(state_labels[st]) : "?";
+}
+
 static void trace(struct smtp_session *s, char dir, const char *text, size_t len)
 {
 	if (s->p->trace)

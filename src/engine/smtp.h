@@ -42,6 +42,9 @@ enum smtp_state {
 
 /* "MAIL", "RCPT", "after DATA", ... for messages and traces. */
 const char *smtp_state_name(enum smtp_state st);
+/* The step's name for people, translated (reports, probe tables); the
+ * name above is the stable one for JSON and logs. */
+const char *smtp_state_label(enum smtp_state st);
 
 enum smtp_tls_mode {
 	SMTP_TLS_STARTTLS,      /* RFC 3207; refuse to go on without it */

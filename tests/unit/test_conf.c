@@ -584,8 +584,8 @@ static void test_locate_search(void)
 	if (access(SYSCONF_ACCOUNTS, F_OK) == 0) {
 		ok(1, "no account file # SKIP " SYSCONF_ACCOUNTS " exists here");
 	} else {
-		snprintf(want, sizeof want, "no account file: looked for %s/xdg/.config/sendas/"
-			 "accounts.ini, " SYSCONF_ACCOUNTS "; create one", dir);
+		snprintf(want, sizeof want, "no account file: create %s/xdg/.config/sendas/"
+			 "accounts.ini (see sendas-accounts(5)) or give -C FILE", dir);
 		ok(p == NULL && err.category == CAT_CONFIG && strncmp(err.text, want, strlen(want)) == 0,
 		   "none found: the places are named: %s", err.text);
 	}
