@@ -689,6 +689,13 @@ static int finish_account(struct parser *p, struct account *a)
 	}
 	if (!a->port)
 		a->port = xstrdup(a->tls == TLS_SETTING_IMPLICIT ? PORT_IMPLICIT : PORT_DEFAULT);
+	/* RFC 8314: 465 speaks TLS from the first byte.  Without tls = implicit
+	 * both sides would wait for the other (30 s, then a queued message and
+	 * a hint about timeouts): say so now. */
+	if (strcmp(a->port, PORT_IMPLICIT) == 0 && a->tls != TLS_SETTING_IMPLICIT)
+		return fail_at(p, a->line, _("[account %s] uses port 465, which speaks TLS at "
+					     "once: set tls = implicit (tls = %s is for port "
+					     "587)"), a->name, tls_setting_name(a->tls));
 	if (!a->timeout)
 		a->timeout = CONF_DEFAULT_TIMEOUT;
 	return 0;

@@ -72,7 +72,7 @@ same_content() {
 message queued "$BED_USER2" >"$T/queued.eml"
 "$SENDAS" -C "$T/down.ini" -i "$BED_USER2" <"$T/queued.eml" 2>"$T/err"
 is "$?" 75 "the server is down: exit 75"
-like "$(cat "$T/err")" '^sendas: queued as [0-9a-f]{16}; will retry$' "queued as ID"
+like "$(cat "$T/err")" '^sendas: queued as [0-9a-f]{16}; will retry in [0-9]+[smhd]([0-9]+[smh])? \(sendas -q sends it now\)$' "queued as ID"
 id=$(ids)
 retry_all
 "$SENDAS" -C "$T/up.ini" -q 2>"$T/err"

@@ -81,7 +81,7 @@ serve retry
 accounts "$port"
 send retry
 is "$RC" 75 "a 4xx at MAIL exits 75"
-like "$ERR" '^sendas: queued as [0-9a-f]{16}; will retry$' "and says it is queued"
+like "$ERR" '^sendas: queued as [0-9a-f]{16}; will retry in [0-9]+[smhd]([0-9]+[smh])? \(sendas -q sends it now\)$' "and says it is queued"
 like "$ERR" 'the message was queued' "the failure report says so too"
 id=$(ids)
 is "$(echo "$id" | wc -w)" 1 "one message is queued"
