@@ -7,7 +7,8 @@
 #   === account   the account file (written mode 0600)
 #   === stdin     the message (LF line ends are fine: sendas canonicalises)
 #   === server    the test server's script (tests/server/README)
-#   === server-options  extra test server options (e.g. --implicit-tls)
+#   === server-options  extra test server options (e.g. --implicit-tls; @CERTS@
+#                 and @T@ are substituted, a later --cert overrides)
 #   === exit      the expected exit code
 #   === stderr    extended regexes, each must match a line of stderr
 #   === stderr-not  extended regexes that must match no line of stderr
@@ -56,12 +57,12 @@ b64subst() {
 }
 
 subst() {
-	sed -e "s|@PORT@|$port|g" -e "s|@CERTS@|$certs|g" -e "s|@T@|$dir|g" | b64subst
+	sed -e "s|@PORT@|${port:-}|g" -e "s|@CERTS@|$certs|g" -e "s|@T@|$dir|g" | b64subst
 }
 
 start_server() {
 	local opts
-	opts=$(section "$case" server-options)
+	opts=$(section "$case" server-options | subst)
 	section "$case" server >"$dir/script"
 	"$TESTSERVER" --script "$dir/script" --record "$dir/record" \
 		--port-file "$dir/port" --cert "$certs/server.pem" \
