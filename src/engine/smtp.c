@@ -129,6 +129,7 @@ static void tracef(struct smtp_session *s, const char *fmt, ...)
 /* The only place the state changes. */
 static void smtp_set_state(struct smtp_session *s, enum smtp_state st)
 {
+	/* Not translated: the stable names, which report.c reads back. */
 	if (s->state != st)
 		tracef(s, "state %s -> %s", state_names[s->state], state_names[st]);
 	s->state = st;
@@ -281,7 +282,7 @@ static int smtp_fail(struct smtp_session *s, struct smtp_result *res,
 static int auth_settle(struct smtp_session *s, struct error *err)
 {
 	s->auth_pending = 0;
-	tracef(s, "the reply to the pipelined AUTH:");
+	tracef(s, "%s", _("the reply to the pipelined AUTH:"));
 	if (read_reply(s, err) < 0)
 		return -1;
 	if (s->reply.code == 235)
@@ -564,11 +565,11 @@ static int smtp_auth(struct smtp_session *s, struct smtp_result *res, struct err
 		a = auth_start(mech, &ap, err);
 	if (a) {
 		res->auth_mech = mech;
-		tracef(s, "authenticating as %s with %s", ap.user, mech);
+		tracef(s, _("authenticating as %s with %s"), ap.user, mech);
 		enum auth_step_result step = auth_begin(s, a, mech, err);
 
 		if (step != AUTH_STEP_ERROR && auth_can_wait(s, mech, step)) {
-			tracef(s, "the AUTH reply is read with the first transaction's");
+			tracef(s, "%s", _("the AUTH reply is read with the first transaction's"));
 			s->auth_pending = 1;
 			r = 0;
 		} else if (step != AUTH_STEP_ERROR) {
@@ -602,7 +603,7 @@ struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *
 	s->conn = conn_open(&cp, err);
 	if (!s->conn)
 		goto fail;
-	tracef(s, "connected to %s", conn_peer(s->conn));
+	tracef(s, _("connected to %s"), conn_peer(s->conn));
 	if (p->tls_mode == SMTP_TLS_IMPLICIT && smtp_tls_handshake(s, res, err) < 0)
 		goto fail;
 	if (smtp_greeting(s, res, err) < 0 || smtp_ehlo(s, res, err) < 0)
@@ -753,7 +754,8 @@ static int rcpt_reply(struct smtp_session *s, struct txn *t, size_t i, struct er
 		t->accepted++;
 	} else if (t->accepted > 0 && too_many_recipients(&s->reply)) {
 		if (!t->too_many)
-			tracef(s, "the server's recipient limit: the rest get another transaction");
+			tracef(s, "%s", _("the server's recipient limit: the rest get another "
+					  "transaction"));
 		t->too_many = 1;
 	} else {
 		t->failed = 1;
@@ -1041,7 +1043,7 @@ int smtp_send(struct smtp_session *s, const struct envelope *env,
 	if (r < 0 || !t.delivered)
 		return send_failed(s, &t, r, err);
 	if (s->auth_failed)
-		tracef(s, "the server refused AUTH but accepted the message anyway");
+		tracef(s, "%s", _("the server refused AUTH but accepted the message anyway"));
 	res->stage = SMTP_DONE;
 	return 0;
 }
