@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # debroot.sh PKG...: unpack Debian packages into a private root, without
 # installing them, and print that root.
 #

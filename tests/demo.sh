@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The demo: build sendas, start a private Postfix + Dovecot on loopback, send
 # one message through the real code path (STARTTLS, certificate
 # verification against the bed's test CA, SMTP AUTH as alice), and show the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `make install DESTDIR=...` puts every file where it belongs: the binary,
 # both man pages, the three completions, the German catalog, the systemd
 # units, the examples; and the sendmail/mailq links when configured.

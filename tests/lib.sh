@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/lib.sh: shared by the shell tests (bash).  TAP output, temporary
 # directories, the Postfix bed and the scripted test server.
 #

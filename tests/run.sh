@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The whole test suite, from a fresh clone on Debian 12:
 #   bash tests/run.sh
 # installs what is missing, builds twice (plain, and with ASan + UBSan), runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conf.c: see conf.h.
  *
  * inih parses, but it has silent habits: lines of ini_max_line bytes or more

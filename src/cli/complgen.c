@@ -100,6 +100,7 @@ static void put_zsh_help(const char *s)
 static const char bash_preamble[] =
 	"# bash completion for sendas(1), sendmail and mailq (its personalities).\n"
 	"# Generated from the option table by sendas-complgen; do not edit.\n"
+	"# SPDX-License-Identifier: GPL-3.0-or-later\n"
 	"\n"
 	"# ~ and ~/ at the start of a path, as the shell would expand them.\n"
 	"_sendas_tilde()\n"
@@ -224,6 +225,7 @@ static const char zsh_preamble[] =
 	"#compdef sendas sendmail=sendas mailq=sendas\n"
 	"# zsh completion for sendas(1), sendmail and mailq (its personalities).\n"
 	"# Generated from the option table by sendas-complgen; do not edit.\n"
+	"# SPDX-License-Identifier: GPL-3.0-or-later\n"
 	"\n"
 	"# Account names from the account file sendas would read (sendas-accounts(5)).\n"
 	"_sendas_accounts() {\n"
@@ -314,6 +316,7 @@ static void write_zsh(void)
 static const char fish_preamble[] =
 	"# fish completion for sendas(1), sendmail and mailq (its personalities).\n"
 	"# Generated from the option table by sendas-complgen; do not edit.\n"
+	"# SPDX-License-Identifier: GPL-3.0-or-later\n"
 	"\n"
 	"# ~ and ~/ at the start of a path, as the shell would expand them.\n"
 	"function __sendas_tilde\n"

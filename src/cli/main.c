@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* main.c: locale, options, the chosen mode, its exit code.  Nothing else. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report.c: see report.h.  The human side: transcript, observer, the
  * failure report on stderr.  JSON is in report_json.c, the log line in
  * report_log.c. */

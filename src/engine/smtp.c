@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp.c: see smtp.h.
  *
  * Shape: smtp_set_state() is the only place the state changes; each command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp.h: the SMTP submission engine (RFC 5321, 3207, 4954, 2920, 6409).
  *
  * The engine talks SMTP and nothing else: it does not choose accounts, read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* send.c: see send.h. */
 #include "config.h"
 

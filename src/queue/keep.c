@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* keep.c: see keep.h. */
 #include "config.h"
 

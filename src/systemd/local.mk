@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 ## src/systemd/local.mk: the systemd units (included by Makefile.am).
 # The services name the installed binary, so they are made from .in files
 # at build time; the timer serves the system and the user manager alike.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tls.c: see tls.h.  The only file that includes GnuTLS. */
 #include "config.h"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bed-smoke.sh -- TAP test of the Postfix + Dovecot test bed (tests/beds/postfix-bed).
 #
 # Starts a bed in a fresh temporary directory, talks to it with Python's smtplib/ssl

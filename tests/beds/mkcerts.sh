@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # mkcerts.sh DIR -- make the test PKI for the Postfix test bed with GnuTLS certtool.
 #
 # Creates under DIR (all keys ECDSA P-256: fast to generate, accepted everywhere):

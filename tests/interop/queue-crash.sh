@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Crash test: sendas killed with SIGKILL at random instants of enqueueing
 # (the server down, a message of 300 kB being written and synced) and of
 # flushing (the real Postfix bed up), alternately, a few hundred times.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The queue against the real Postfix + Dovecot bed: with the server
 # unreachable a send is queued (75); with it back, a flush delivers the
 # message exactly once, byte for byte what a direct send delivers; Postfix's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The queue against our scripted test server (tests/server): a 4xx queues
 # and the next flush delivers, byte for byte; a permanent refusal goes to
 # failed/ and is never retried; queue = off; a queue that cannot be

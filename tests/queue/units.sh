@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The systemd units (src/systemd) pass systemd-analyze verify, for the
 # system and for the user manager, with nothing to say; and the check can
 # fail (a misspelt key is reported).  The services are made as the build

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_conf.c: the account file: inheritance, every error with its line,
  * inih's silent habits (long lines, long section names, duplicates),
  * unknown keys, values, file permissions and ownership, conf_locate. */
