@@ -112,6 +112,11 @@ struct smtp_content {
 	off_t offset;           /* where the content starts in fd (0 for a spool;
 				 * a queue file has its envelope first, and
 				 * nothing after size bytes is read) */
+	/* NULL, or called as the content goes into the connection: the bytes
+	 * so far and size, once per read of the spool (a person's progress
+	 * line, send.c). */
+	void (*progress)(void *ctx, off_t done, off_t size);
+	void *progress_ctx;
 };
 
 struct smtp_rcpt_result {
