@@ -96,13 +96,7 @@ done
 # Queue IDs: queue one message (nothing listens on port 1), then complete
 # the argument of --queue-delete.
 export XDG_STATE_HOME=$T/state
-write_accounts "$T/q.ini" <<'INI'
-[account q]
-host = 127.0.0.1
-port = 1
-tls = off
-from = *
-INI
+queueing_account "$T/q.ini"
 printf 'Subject: q\n\nq\n' | "$SENDAS" -C "$T/q.ini" -f a@q.example b@q.example 2>"$T/q.err"
 is "$?" 75 "a message to a closed port is queued (75)"
 id=$("$SENDAS" -C "$T/q.ini" --queue-ids)

@@ -109,6 +109,18 @@ write_accounts() {
 	( umask 077; cat >"$1" )
 }
 
+# queueing_account FILE: an account "q" for every sender whose server is a
+# closed port on 127.0.0.1: each message sent through it is queued (75).
+queueing_account() {
+	write_accounts "$1" <<'INI'
+[account q]
+host = 127.0.0.1
+port = 1
+tls = off
+from = *
+INI
+}
+
 # secret_forms USER PASSWORD: the forms a leaked password would take, one
 # per line: itself, its base64, AUTH PLAIN's base64 (with and without an
 # authorization identity), and the middle of its base64 at each of the three

@@ -57,13 +57,7 @@ ok "$([ "$n" -ge 80 ] && echo 0 || echo 1)" "their output is collected ($n cases
 
 # What a new user meets first.
 mkdir -p "$T/home"
-write_accounts "$T/q.ini" <<'INI'
-[account q]
-host = 127.0.0.1
-port = 1
-tls = off
-from = *
-INI
+queueing_account "$T/q.ini"
 {
 	"$SENDAS" --help
 	"$SENDAS" --version
