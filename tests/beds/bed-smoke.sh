@@ -87,7 +87,10 @@ check "the machine's /etc/passwd, /etc/group and mounts are unchanged" \
 check "postqueue runs in the bed's namespace through BED_EXEC" \
     eval '"$BED_EXEC" postqueue -c "$BED_POSTFIX_CONFIG" -p | grep -q "Mail queue is empty"'
 # What a fresh machine lacks: no postfix, no dovecot, no such users.  A second bed
-# starts in a namespace where the machine's own copies (if any) are hidden.
+# starts in a namespace where the machine's own programs, /etc/postfix, /etc/dovecot
+# and users postfix, dovecot, dovenull (if any) are hidden.  (The bed's /usr overlay
+# reads the machine's /usr below the private root, not these mounts: that the
+# private root is complete is what a fresh SENDAS_DEBROOT shows.)
 fresh_bed() {
     unshare --mount --propagation private -- bash -c '
         for p in /usr/sbin/postfix /usr/sbin/dovecot /usr/lib/postfix /usr/lib/dovecot /etc/postfix /etc/dovecot; do
