@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Build sendas into a build directory: tests/build.sh BUILDDIR [configure args]
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,9 +1,18 @@
 #!/bin/bash
-# Every documented option of `sendas --help` is in the man page and in the
-# bash, zsh and fish completions; each completion loads in its shell and
-# completes an account name from a test account file.
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The bash, zsh and fish completions are generated from the option table
+# (src/sendas-complgen); every documented option of `sendas --help` is in the
+# man page and in each completion; each completion loads in its shell,
+# serves sendas, sendmail and mailq, and completes an account name from a
+# test account file, also one given as --config=FILE or as ~/FILE.
 . "$(dirname "$0")/lib.sh"
-C=$top_srcdir/completions
+C=$top_builddir/completions
+GEN=$top_builddir/src/sendas-complgen
+for sh in bash zsh fish; do
+	case $sh in bash) f=$C/sendas ;; zsh) f=$C/_sendas ;; fish) f=$C/sendas.fish ;; esac
+	"$GEN" "$sh" | cmp -s - "$f" && grep -q 'Generated from the option table' "$f"
+	ok $? "the $sh completion is what sendas-complgen makes of the option table"
+done
 
 # The options --help documents: long names and single letters.
 help=$("$SENDAS" --help | sed '/^Accepted and ignored/,$d')
@@ -59,17 +68,35 @@ out=$(bash --norc -c '
 like "$out" '^work$' "bash completes -a with an account name from the file given by -C"
 like "$out" '^Private-1$' "bash completes every account"
 like "$out" '^--dsn-return=$' "bash completes long options"
+# As bash really splits "--config=FILE" (COMP_WORDBREAKS has "="), and ~.
+mkdir -p "$T/home"; cp "$T/acc.ini" "$T/home/acc.ini"
+out=$(HOME=$T/home bash --norc -c '
+	. /usr/share/bash-completion/bash_completion
+	. "$1"
+	COMP_LINE="sendas --config=$2 -a "; COMP_POINT=${#COMP_LINE}
+	COMP_WORDS=(sendas --config = "$2" -a ""); COMP_CWORD=5
+	_sendas; printf "A:%s
+" "${COMPREPLY[@]}"
+	COMP_LINE="sendas -C ~/acc.ini -a "; COMP_POINT=${#COMP_LINE}
+	COMP_WORDS=(sendas -C "~/acc.ini" -a ""); COMP_CWORD=4
+	_sendas; printf "B:%s
+" "${COMPREPLY[@]}"
+	COMP_LINE="sendas --config=~/acc.ini --account=w"; COMP_POINT=${#COMP_LINE}
+	COMP_WORDS=(sendas --config = "~/acc.ini" --account = w); COMP_CWORD=6
+	_sendas; printf "C:%s
+" "${COMPREPLY[@]}"
+	for c in sendas sendmail mailq; do complete -p $c; done' _ "$C/sendas" "$T/acc.ini" 2>&1)
+like "$out" '^A:work$' "bash: --config=FILE -a offers the accounts of FILE"
+like "$out" '^B:Private-1$' "bash: -C ~/FILE is read from the home directory"
+like "$out" '^C:work$' "bash: --config=~/FILE --account=w completes"
+for c in sendas sendmail mailq; do
+	like "$out" "complete -F _sendas $c\$" "bash completes $c"
+done
 
 # Queue IDs: queue one message (nothing listens on port 1), then complete
 # the argument of --queue-delete.
 export XDG_STATE_HOME=$T/state
-write_accounts "$T/q.ini" <<'INI'
-[account q]
-host = 127.0.0.1
-port = 1
-tls = off
-from = *
-INI
+queueing_account "$T/q.ini"
 printf 'Subject: q\n\nq\n' | "$SENDAS" -C "$T/q.ini" -f a@q.example b@q.example 2>"$T/q.err"
 is "$?" 0 "a message to a closed port is queued (exit 0 once queued)"
 id=$("$SENDAS" -C "$T/q.ini" --queue-ids)
@@ -91,10 +118,22 @@ out=$(SENDAS_CONFIG=$T/acc.ini zsh -f -c '
 	source <(sed -n "/^_sendas_accounts()/,/^}/p" "$1")
 	words=(sendas -a ""); _sendas_accounts' _ "$C/_sendas" 2>&1)
 like "$out" '^work$' "zsh completes an account name from \$SENDAS_CONFIG"
+out=$(HOME=$T/home zsh -f -c '
+	_describe() { shift 3; print -l ${(P)1}; }
+	source <(sed -n "/^_sendas_accounts()/,/^}/p" "$1")
+	words=(sendas --config=~/acc.ini -a ""); _sendas_accounts' _ "$C/_sendas" 2>&1)
+like "$out" '^Private-1$' "zsh: --config=~/FILE is read from the home directory"
+like "$(head -1 "$C/_sendas")" '^#compdef sendas sendmail=sendas mailq=sendas$' "zsh completes sendas, sendmail and mailq"
 
 # fish: load the file and ask for completions.
 out=$(SENDAS_CONFIG=$T/acc.ini fish --no-config -c "source $C/sendas.fish; complete -C 'sendas -a '" 2>&1)
 like "$out" '^Private-1' "fish completes -a with an account name"
 out=$(fish --no-config -c "source $C/sendas.fish; complete -C 'sendas --pro'" 2>&1)
 like "$out" '^--probe-max' "fish completes long options"
+out=$(HOME=$T/home fish --no-config -c "source $C/sendas.fish; complete -C 'sendas -C ~/acc.ini -a '; complete -C 'sendas --config=~/acc.ini -a '" 2>&1)
+is "$(grep -c '^work' <<<"$out")" 2 "fish: -C ~/FILE and --config=~/FILE are read from the home directory"
+for c in sendmail mailq; do
+	out=$(SENDAS_CONFIG=$T/acc.ini fish --no-config -c "source $C/sendas.fish; complete -C '$c -a '" 2>&1)
+	like "$out" '^Private-1' "fish completes $c"
+done
 done_testing

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # debroot.sh PKG...: unpack Debian packages into a private root, without
 # installing them, and print that root.
 #
@@ -17,6 +18,9 @@ set -e
 root=${SENDAS_DEBROOT:-/var/cache/sendas-tests/debroot}
 debs=$root.debs
 mkdir -p "$root" "$debs"
+# Tests running in parallel share the root: one unpacks, the others wait.
+exec 9>"$root.lock"
+flock 9
 for pkg in "$@"; do
 	ver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
 	[ -n "$ver" ] || ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: *//p')

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `make install DESTDIR=...` puts every file where it belongs: the binary,
 # both man pages, the three completions, the German catalog, the systemd
 # units, the examples; and the sendmail/mailq links when configured.
@@ -36,12 +37,19 @@ for u in sendas-queue.service sendas-queue.timer; do
 done
 grep -q "ExecStart=$bindir/sendas" "$dest$sysunits/sendas-queue.service"
 ok $? "the units name the installed program"
+grep -q "^LoadCredential=sendas.ini:$sysconfdir/sendas/accounts.ini$" "$dest$sysunits/sendas-queue.service"
+ok $? "and the account file under --sysconfdir ($sysconfdir)"
+grep -aq "$sysconfdir/sendas/accounts.ini" "$dest$bindir/sendas"
+ok $? "the program looks for the account file under --sysconfdir"
 for e in accounts.ini neomuttrc gitconfig crontab onfailure.conf; do
 	expect "$docdir/examples/$e" "example $e"
 done
-if grep -q '^SENDMAIL_LINKS_TRUE = $' "$top_builddir/Makefile"; then
+# (configure --enable-sendmail-links; tests/run.sh's plain build has it)
+if [ "$sendmail_links" = yes ]; then
 	is "$(readlink "$dest$sbindir/sendmail")" "$bindir/sendas" "sendmail links to sendas"
 	is "$(readlink "$dest$bindir/mailq")" "$bindir/sendas" "mailq links to sendas"
+	is "$(readlink "$dest$bashdir/sendmail") $(readlink "$dest$fishdir/mailq.fish")" \
+		"sendas sendas.fish" "their bash and fish completions are sendas's"
 else
 	[ ! -e "$dest$sbindir/sendmail" ]
 	ok $? "without --enable-sendmail-links no sendmail link is installed"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """json-check.py SCHEMA [FILE]: validate sendas --json output (JSON lines).
 
 Every non-empty line of FILE (default: standard input) must be one JSON

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/lib.sh: shared by the shell tests (bash).  TAP output, temporary
 # directories, the Postfix bed and the scripted test server.
 #
@@ -129,6 +130,18 @@ login_of_last() {
 # write_accounts FILE: an account file from stdin, private.
 write_accounts() {
 	( umask 077; cat >"$1" )
+}
+
+# queueing_account FILE: an account "q" for every sender whose server is a
+# closed port on 127.0.0.1: each message sent through it is queued (75).
+queueing_account() {
+	write_accounts "$1" <<'INI'
+[account q]
+host = 127.0.0.1
+port = 1
+tls = off
+from = *
+INI
 }
 
 # secret_forms USER PASSWORD: the forms a leaked password would take, one

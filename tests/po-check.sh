@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # po-check: every source file that marks messages with _() is listed in
 # po/POTFILES.in, and po/de.po translates every marked message (none
 # missing, none fuzzy).

@@ -1,8 +1,10 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The whole test suite, from a fresh clone on Debian 12:
 #   bash tests/run.sh
 # installs what is missing, builds twice (plain, and with ASan + UBSan), runs
-# `make check` in each, then `make distcheck`, and ends with the line
+# `make check` in each, then `make distcheck` and `make deb-check` (the
+# Debian packages), and ends with the line
 # "N passed, N failed" summed over everything.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,11 +41,11 @@ suite() {
 	fi
 	echo "=== $name: make check"
 	make -C "$dir" -j2 check >"$dir/check.out" 2>&1
-	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' "$dir/check.out" | grep -v '^PASS' | head -50
+	grep -a -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' "$dir/check.out" | grep -v '^PASS' | head -50
 	if [ -f "$dir/test-suite.log" ]; then
 		count "$dir/test-suite.log"
-		grep -E '^# (TOTAL|PASS|FAIL|ERROR|SKIP)' "$dir/test-suite.log"
-		grep -q '^# FAIL: *0' "$dir/test-suite.log" || sed -n '/^FAIL\|^ERROR/,/^$/p' "$dir/test-suite.log" | head -200
+		grep -a -E '^# (TOTAL|PASS|FAIL|ERROR|SKIP)' "$dir/test-suite.log"
+		grep -aq '^# FAIL: *0' "$dir/test-suite.log" || sed -n '/^FAIL\|^ERROR/,/^$/p' "$dir/test-suite.log" | head -200
 	else
 		tail -30 "$dir/check.out"
 		failed=$((failed + 1))
@@ -59,6 +61,19 @@ if make -C build distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >build/dist
 else
 	failed=$((failed + 1)); echo "distcheck: FAILED"; tail -40 build/distcheck.out
 fi
+
+# The Debian packages: build, lintian, install/upgrade/purge in a throwaway
+# root (about 1.5 min, the first time 30 s more for the root).
+echo "=== make deb-check"
+t0=$(date +%s)
+if make -C build deb-check >build/deb-check.out 2>&1; then
+	echo "deb-check: ok ($(($(date +%s) - t0)) s)"
+else
+	echo "deb-check: FAILED ($(($(date +%s) - t0)) s)"; tail -40 build/deb-check.out
+fi
+n=$(grep -ac '^ok ' build/deb-check.out); passed=$((passed + n))
+n=$(grep -ac '^not ok ' build/deb-check.out); failed=$((failed + n))
+grep -q '^1\.\.' build/deb-check.out || failed=$((failed + 1))
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The large-message paths under valgrind (memcheck): a 1 MiB body
 # dot-stuffed for DATA and a 9 MiB one in BDAT chunks, both read through
 # the spool's write-behind thread (src/message/spool.c).  tests/cases/large-content.sh

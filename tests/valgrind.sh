@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # sendas is valgrind-clean (memcheck: no invalid access, no uninitialised
 # use, no definite leak) on the main paths: STARTTLS with AUTH pipelined,
 # SCRAM-SHA-256-PLUS with channel binding, implicit TLS, a refused login,

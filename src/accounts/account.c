@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* account.c: see account.h.  Pure: no I/O, no globals. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* account.h: which account sends for an envelope sender.  Pure.
  *
  * Addresses are compared after normalising: the domain lowercased and

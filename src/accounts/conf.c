@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conf.c: see conf.h.
  *
  * inih parses, but it has silent habits: lines of ini_max_line bytes or more
@@ -31,7 +32,7 @@
 #include "secret.h"
 #include "xalloc.h"
 
-#ifndef SYSCONF_ACCOUNTS
+#ifndef SYSCONF_ACCOUNTS  /* Makefile.am: $(sysconfdir)/sendas/accounts.ini */
 #define SYSCONF_ACCOUNTS "/etc/sendas/accounts.ini"
 #endif
 
@@ -995,6 +996,13 @@ static int finish_account(struct parser *p, struct account *a)
 	}
 	if (!a->port)
 		a->port = xstrdup(a->tls == TLS_SETTING_IMPLICIT ? PORT_IMPLICIT : PORT_DEFAULT);
+	/* RFC 8314: 465 speaks TLS from the first byte.  Without tls = implicit
+	 * both sides would wait for the other (30 s, then a queued message and
+	 * a hint about timeouts): say so now. */
+	if (strcmp(a->port, PORT_IMPLICIT) == 0 && a->tls != TLS_SETTING_IMPLICIT)
+		return fail_at(p, a->line, _("[account %s] uses port 465, which speaks TLS at "
+					     "once: set tls = implicit (tls = %s is for port "
+					     "587)"), a->name, tls_setting_name(a->tls));
 	if (!a->timeout)
 		a->timeout = CONF_DEFAULT_TIMEOUT;
 	return 0;
@@ -1246,29 +1254,29 @@ char *conf_locate(const char *explicit_path, struct error *err)
 	const char *given = explicit_path ? explicit_path : nonempty_env("SENDAS_CONFIG");
 	char *places[3], *found = NULL;
 	struct stat st;
-	struct buf looked;
 	size_t i, n;
 
 	if (given)
 		return xstrdup(given);
 	n = candidates(places);
-	buf_init(&looked, ERROR_TEXT_MAX);
-	for (i = 0; i < n; i++) {
-		if (!found && lstat(places[i], &st) == 0 &&
+	for (i = 0; i < n && !found; i++) {
+		if (lstat(places[i], &st) == 0 &&
 		    (i + 1 == n || access(places[i], R_OK) == 0 || errno != EACCES)) {
 			found = places[i];
-			continue;
+			break;
 		}
 		/* Unreadable is not missing: say so, then use the next (msmtp). */
-		if (!found && errno != ENOENT && errno != ENOTDIR)
+		if (errno != ENOENT && errno != ENOTDIR)
 			fprintf(stderr, _("sendas: warning: cannot look at %s: %s; using the next "
 					  "account file\n"), places[i], strerror(errno));
-		buf_printf(&looked, "%s%s", i ? ", " : "", places[i]);
-		free(places[i]);
 	}
+	/* One short line: the user's own file to create (the place before the
+	 * system's); sendas-accounts(5) lists them all. */
 	if (!found)
-		error_set(err, CAT_CONFIG, _("no account file: looked for %s; create one (see "
-					     "sendas-accounts(5)) or give -C FILE"), buf_str(&looked));
-	buf_release(&looked);
+		error_set(err, CAT_CONFIG, _("no account file: create %s (see sendas-accounts(5)) "
+					     "or give -C FILE"), places[n > 1 ? n - 2 : 0]);
+	for (i = 0; i < n; i++)
+		if (places[i] != found)
+			free(places[i]);
 	return found;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conf.h: the account file (sendas-accounts(5)), parsed with inih.
  *
  * The file is INI: an optional [defaults] section whose keys every account

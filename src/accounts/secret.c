@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* secret.c: see secret.h. */
 #include "config.h"
 
@@ -609,7 +610,11 @@ static int read_quietly(int tty, const char *prompt, struct buf *b)
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ICANON;
 	catch_signals(saved);
-	if (write(tty, prompt, strlen(prompt)) >= 0 && tcsetattr(tty, TCSAFLUSH, &quiet) == 0)
+	/* Echo off before the prompt, as getpass(3) does: nothing typed after
+	 * the prompt appears is echoed, and TCSAFLUSH drops what was typed
+	 * ahead (it was shown as it was typed; it is not taken as the
+	 * password). */
+	if (tcsetattr(tty, TCSAFLUSH, &quiet) == 0 && write(tty, prompt, strlen(prompt)) >= 0)
 		r = read_tty_line(tty, b);
 	tcsetattr(tty, TCSAFLUSH, &old);
 	if (write(tty, "\n", 1) < 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* secret.h: passwords and tokens from where the account says they are.
  *
  * Sources, in this order, the first that applies wins:

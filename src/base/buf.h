@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* buf.h: a growable byte buffer with a maximum size (the curl dynbuf idea).
  *
  * Every buffer is created with the most it may ever hold, so no input from a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* error.h: the one error idiom of sendas.
  *
  * A function that can fail returns -1 (or NULL) and fills a caller-provided

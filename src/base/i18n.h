@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* i18n.h: gettext for user-facing messages. */
 #ifndef SENDAS_I18N_H
 #define SENDAS_I18N_H

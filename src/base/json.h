@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* json.h: a small JSON writer (RFC 8259) for --json.  Pure.
  *
  * Output is compact (no white space) into a struct buf the caller owns, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* xalloc.c: see xalloc.h. */
 #include "config.h"
 

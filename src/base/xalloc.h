@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* xalloc.h: allocation that cannot return NULL.
  *
  * Running out of memory is the one condition sendas does not carry up to

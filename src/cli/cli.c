@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli.c: see cli.h.
  *
  * Why not getopt(3): it keeps its state in globals (optind, optarg), so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli.h: the command line, as sendmail callers write it.  Pure.
  *
  * The personality comes from argv[0]: "sendmail" and "sendas" send, "mailq"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* main.c: locale, options, the chosen mode, its exit code.  Nothing else. */
 #include "config.h"
 
@@ -36,10 +37,11 @@ static int mode_version(const struct options *o)
 	       auth_library_version(), idn2_check_version(NULL), INIH_VERSION);
 	error_clear(&err);
 	path = conf_locate(o->config_file, &err);
+	/* The places looked in are in sendas-accounts(5); one short line here. */
 	if (path)
 		printf(_("account file: %s\n"), path);
 	else
-		printf(_("account file: none (%s)\n"), err.text);
+		printf(_("account file: none (see sendas-accounts(5))\n"));
 	free(path);
 	return EX_OK;
 }

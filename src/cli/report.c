@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report.c: see report.h.  The human side: transcript, observer, the
  * failure report on stderr.  JSON is in report_json.c, the log line in
  * report_log.c. */
@@ -174,7 +175,7 @@ static void step_phrase(char *out, size_t n, enum smtp_state st)
 	if (st < SMTP_STATE_COUNT && step_phrases[st])
 		snprintf(out, n, "%s", _(step_phrases[st]));
 	else
-		snprintf(out, n, _("at %s"), smtp_state_name(st));
+		snprintf(out, n, _("at %s"), smtp_state_label(st));
 }
 
 /* The first recipient the server refused, or "?". */
@@ -288,7 +289,7 @@ static void print_where(FILE *out, const struct smtp_result *res,
 			const struct report_context *rc)
 {
 	if (res)
-		fprintf(out, _("  step: %s\n"), smtp_state_name(res->stage));
+		fprintf(out, _("  step: %s\n"), smtp_state_label(res->stage));
 	if (rc->account)
 		fprintf(out, _("  account: %s\n"), rc->account);
 	if (rc->host)
@@ -297,6 +298,18 @@ static void print_where(FILE *out, const struct smtp_result *res,
 		fprintf(out, _("  login: %s\n"), rc->user);
 	if (rc->sender)
 		fprintf(out, _("  sender: <%s>\n"), rc->sender);
+}
+
+/* "sendas: WHAT (CATEGORY)", without the category when WHAT already ends
+ * with it ("cannot read from X: timed out", not "... timed out (timed out)"). */
+static void print_headline(FILE *out, const char *prog, const char *what, const char *label)
+{
+	size_t n = strlen(what), m = strlen(label);
+
+	if (n >= m && strcmp(what + n - m, label) == 0)
+		fprintf(out, "%s: %s\n", prog, what);
+	else
+		fprintf(out, "%s: %s (%s)\n", prog, what, label);
 }
 
 void report_failure(FILE *out, const struct error *err, const struct smtp_result *res,
@@ -310,8 +323,8 @@ void report_failure(FILE *out, const struct error *err, const struct smtp_result
 
 	buf_init(&what, ERROR_TEXT_MAX * 2);
 	report_what_failed(&what, err, res, rc);
-	fprintf(out, "%s: %s (%s)\n", rc && rc->prog ? rc->prog : "sendas", buf_str(&what),
-		category_label(err->category));
+	print_headline(out, rc && rc->prog ? rc->prog : "sendas", buf_str(&what),
+		       category_label(err->category));
 	buf_release(&what);
 	if (r) {
 		fprintf(out, _("  the server said:\n"));

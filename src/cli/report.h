@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report.h: what the user sees: the -v transcript, the failure report, the
  * --json object and the log line.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report_json.c: the --json object of one message (see report.h; the schema
  * is tests/data/result.schema.json and sendas(1) JSON OUTPUT). */
 #include "config.h"

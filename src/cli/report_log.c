@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report_log.c: one log line per message, to syslog and/or a file (see
  * report.h).  key=value pairs, values quoted when they hold a space, a quote
  * or '='; control characters become '?', so one message is one line. */

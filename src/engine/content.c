@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* content.c: see content.h. */
 #include "config.h"
 
@@ -102,6 +103,8 @@ int content_send(struct conn *conn, const struct smtp_content *c, off_t from,
 		}
 		from += n;
 		len -= n;
+		if (r == 0 && c->progress)
+			c->progress(c->progress_ctx, from < c->size ? from : c->size, c->size);
 	}
 	return r;
 }
@@ -125,6 +128,8 @@ int content_send_stuffed(struct conn *conn, const struct smtp_content *c,
 		off += n;
 		last_lf = in[n - 1] == '\n';
 		r = conn_commit(conn, dotstuff(in, (size_t)n, &bol, out), err);
+		if (r == 0 && c->progress)
+			c->progress(c->progress_ctx, off, c->size);
 	}
 	if (r == 0 && !last_lf)
 		r = conn_queue(conn, "\r\n", 2, err);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* content.h: the message content on its way out, for the SMTP engine.
  *
  * struct smtp_content (smtp.h) is a prefix in memory and a spool file read

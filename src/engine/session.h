@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* session.h: an account's settings as SMTP session parameters.
  *
  * The one place that turns an account (conf.h) into struct smtp_params and

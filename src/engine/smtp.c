@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp.c: see smtp.h.
  *
  * Shape: smtp_set_state() is the only place the state changes; each command
@@ -79,6 +80,29 @@ const char *smtp_state_name(enum smtp_state st)
 	return st < SMTP_STATE_COUNT ? state_names[st] : "?";
 }
 
+/* The same steps as people read them (SMTP commands stay themselves). */
+static const char *const state_labels[SMTP_STATE_COUNT] = {
+	[SMTP_CONNECT] = N_("connect"),
+	[SMTP_GREETING] = N_("greeting"),
+	[SMTP_EHLO] = "EHLO",
+	[SMTP_STARTTLS] = "STARTTLS",
+	[SMTP_TLS] = N_("TLS handshake"),
+	[SMTP_AUTH] = "AUTH",
+	[SMTP_MAIL] = "MAIL",
+	[SMTP_RCPT] = "RCPT",
+	[SMTP_DATA] = "DATA",
+	[SMTP_BODY] = N_("end of data"),
+	[SMTP_BDAT] = "BDAT",
+	[SMTP_RSET] = "RSET",
+	[SMTP_QUIT] = "QUIT",
+	[SMTP_DONE] = N_("done"),
+};
+
+const char *smtp_state_label(enum smtp_state st)
+{
+	return st < SMTP_STATE_COUNT ? _(state_labels[st]) : "?";
+}
+
 static void trace(struct smtp_session *s, char dir, const char *text, size_t len)
 {
 	if (s->p->trace)
@@ -106,6 +130,7 @@ static void tracef(struct smtp_session *s, const char *fmt, ...)
 /* The only place the state changes. */
 static void smtp_set_state(struct smtp_session *s, enum smtp_state st)
 {
+	/* Not translated: the stable names, which report.c reads back. */
 	if (s->state != st)
 		tracef(s, "state %s -> %s", state_names[s->state], state_names[st]);
 	s->state = st;
@@ -258,7 +283,7 @@ static int smtp_fail(struct smtp_session *s, struct smtp_result *res,
 static int auth_settle(struct smtp_session *s, struct error *err)
 {
 	s->auth_pending = 0;
-	tracef(s, "the reply to the pipelined AUTH:");
+	tracef(s, "%s", _("the reply to the pipelined AUTH:"));
 	if (read_reply(s, err) < 0)
 		return -1;
 	if (s->reply.code == 235)
@@ -541,11 +566,11 @@ static int smtp_auth(struct smtp_session *s, struct smtp_result *res, struct err
 		a = auth_start(mech, &ap, err);
 	if (a) {
 		res->auth_mech = mech;
-		tracef(s, "authenticating as %s with %s", ap.user, mech);
+		tracef(s, _("authenticating as %s with %s"), ap.user, mech);
 		enum auth_step_result step = auth_begin(s, a, mech, err);
 
 		if (step != AUTH_STEP_ERROR && auth_can_wait(s, mech, step)) {
-			tracef(s, "the AUTH reply is read with the first transaction's");
+			tracef(s, "%s", _("the AUTH reply is read with the first transaction's"));
 			s->auth_pending = 1;
 			r = 0;
 		} else if (step != AUTH_STEP_ERROR) {
@@ -579,7 +604,7 @@ struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *
 	s->conn = conn_open(&cp, err);
 	if (!s->conn)
 		goto fail;
-	tracef(s, "connected to %s", conn_peer(s->conn));
+	tracef(s, _("connected to %s"), conn_peer(s->conn));
 	if (p->tls_mode == SMTP_TLS_IMPLICIT && smtp_tls_handshake(s, res, err) < 0)
 		goto fail;
 	if (smtp_greeting(s, res, err) < 0 || smtp_ehlo(s, res, err) < 0)
@@ -730,7 +755,8 @@ static int rcpt_reply(struct smtp_session *s, struct txn *t, size_t i, struct er
 		t->accepted++;
 	} else if (t->accepted > 0 && too_many_recipients(&s->reply)) {
 		if (!t->too_many)
-			tracef(s, "the server's recipient limit: the rest get another transaction");
+			tracef(s, "%s", _("the server's recipient limit: the rest get another "
+					  "transaction"));
 		t->too_many = 1;
 	} else {
 		t->failed = 1;
@@ -1018,7 +1044,7 @@ int smtp_send(struct smtp_session *s, const struct envelope *env,
 	if (r < 0 || !t.delivered)
 		return send_failed(s, &t, r, err);
 	if (s->auth_failed)
-		tracef(s, "the server refused AUTH but accepted the message anyway");
+		tracef(s, "%s", _("the server refused AUTH but accepted the message anyway"));
 	res->stage = SMTP_DONE;
 	return 0;
 }

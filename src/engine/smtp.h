@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp.h: the SMTP submission engine (RFC 5321, 3207, 4954, 2920, 6409).
  *
  * The engine talks SMTP and nothing else: it does not choose accounts, read
@@ -42,6 +43,9 @@ enum smtp_state {
 
 /* "MAIL", "RCPT", "after DATA", ... for messages and traces. */
 const char *smtp_state_name(enum smtp_state st);
+/* The step's name for people, translated (reports, probe tables); the
+ * name above is the stable one for JSON and logs. */
+const char *smtp_state_label(enum smtp_state st);
 
 enum smtp_tls_mode {
 	SMTP_TLS_STARTTLS,      /* RFC 3207; refuse to go on without it */
@@ -108,6 +112,11 @@ struct smtp_content {
 	off_t offset;           /* where the content starts in fd (0 for a spool;
 				 * a queue file has its envelope first, and
 				 * nothing after size bytes is read) */
+	/* NULL, or called as the content goes into the connection: the bytes
+	 * so far and size, once per read of the spool (a person's progress
+	 * line, send.c). */
+	void (*progress)(void *ctx, off_t done, off_t size);
+	void *progress_ctx;
 };
 
 struct smtp_rcpt_result {

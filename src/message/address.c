@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* address.c: see address.h.
  *
  * A hand-written recursive-descent reader of RFC 5322 section 3.4 (with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* address.h: mailbox syntax, IDN A-labels, "needs SMTPUTF8".  Pure.
  *
  * One parser reads every address sendas is given: the recipients on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dotstuff.c: see dotstuff.h. */
 #include "config.h"
 

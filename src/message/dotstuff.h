@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dotstuff.h: SMTP transparency (RFC 5321 4.5.2) as a streaming step.  Pure.
  *
  * The input is already in canonical form (CRLF line ends, see message.c), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* message.c: see message.h.
  *
  * Reading is one pass over stdin in large chunks.  Whole body lines of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* message.h: the message from stdin, spooled and scanned in one pass.
  *
  * The input is read once.  The header section stays in memory (bounded);

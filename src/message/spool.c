@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* spool.c: see spool.h.
  *
  * The write-behind is plain double buffering: the caller fills buf[fill]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* spool.h: the unlinked file that holds a message body while it is read,
  * and the writer that fills it.
  *

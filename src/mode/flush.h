@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* flush.h: sending what the queue holds (queue.h keeps it).
  *
  * sendas -q (--flush) visits every queue directory (queue_all_dirs()) and

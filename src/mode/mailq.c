@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mailq.c: see mailq.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mailq.h: showing and managing the queue (queue.h), no network.
  *
  * mode_queue_list (mailq, -bp, --list-queue): every queue directory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* probe.c: see probe.h. */
 #include "config.h"
 
@@ -245,7 +246,7 @@ static void print_row(const struct probe_row *r, int width)
 		buf_adds(&text, r->err.text);
 	}
 	printf("%-*s  %-11s  %-4s  %-8s  %-12s  %s\n", width, r->sender,
-	       r->tried ? smtp_state_name(res->stage) : "-", code,
+	       r->tried ? smtp_state_label(res->stage) : "-", code,
 	       res->reply.enhanced[0] ? res->reply.enhanced : "-",
 	       _(verdicts[row_verdict(r)].label), buf_str(&text));
 	buf_release(&text);
@@ -261,9 +262,14 @@ static void print_table(const struct probe_job *j)
 			width = (int)strlen(j->rows[i].sender);
 	if (width > SENDER_COLUMN_MAX)
 		width = SENDER_COLUMN_MAX;
-	printf(_("account %s (login %s) at %s:%s, recipient %s%s\n"), j->account->name,
-	       j->account->user ? j->account->user : _("none"), j->account->host,
-	       j->account->port, j->rcpt, j->o->probe_data ? _(", with test messages") : "");
+	if (j->account->user)
+		printf(_("account %s (login %s) at %s:%s, recipient %s%s\n"), j->account->name,
+		       j->account->user, j->account->host, j->account->port, j->rcpt,
+		       j->o->probe_data ? _(", with test messages") : "");
+	else
+		printf(_("account %s (no login) at %s:%s, recipient %s%s\n"), j->account->name,
+		       j->account->host, j->account->port, j->rcpt,
+		       j->o->probe_data ? _(", with test messages") : "");
 	printf("%-*s  %-11s  %-4s  %-8s  %-12s  %s\n", width, _("SENDER"), _("STEP"),
 	       _("CODE"), _("ENHANCED"), _("VERDICT"), _("TEXT"));
 	for (i = 0; i < j->nrows; i++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* probe.h: the --probe mode: which senders does a provider accept for a
  * login?
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* send.c: see send.h. */
 #include "config.h"
 
@@ -46,7 +47,39 @@ struct send_job {
 	char *envelope_sender;        /* before account selection, for a local failure */
 	int ready;                    /* the message could be sent: keep it on failure */
 	struct kept_message kept;     /* where it went then */
+	int progress_percent;         /* last shown, -1: none shown */
 };
+
+/* A message this large shows a progress line when stderr is a terminal. */
+#define PROGRESS_MIN ((off_t)4 * 1024 * 1024)
+
+/* "sendas: sending 2.1 of 5.0 MB (42%)", rewritten in place (\r) when the
+ * percentage changes; ended by a newline at 100 %. */
+static void show_progress(void *ctx, off_t done, off_t size)
+{
+	struct send_job *j = ctx;
+	int percent = size > 0 ? (int)(done * 100 / size) : 100;
+
+	if (percent == j->progress_percent)
+		return;
+	j->progress_percent = percent;
+	fprintf(stderr, _("\rsendas: sending %.1f of %.1f MB (%d%%)"), (double)done / 1e6,
+		(double)size / 1e6, percent);
+	if (percent == 100)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* Progress for a person watching: a terminal, a large message, and no -v
+ * dialogue or --json to get in the way. */
+static void want_progress(struct send_job *j, struct smtp_content *c)
+{
+	j->progress_percent = -1;
+	if (c->size < PROGRESS_MIN || j->o->verbose || j->o->json || !isatty(STDERR_FILENO))
+		return;
+	c->progress = show_progress;
+	c->progress_ctx = j;
+}
 
 /* -f, else the From: header, else $EMAIL (mutt passes no -f by default);
  * validated and with its domain as an A-label. */
@@ -171,6 +204,7 @@ static int submit(struct send_job *j)
 		content = (struct smtp_content){ .prefix = j->msg.prefix.data,
 			.prefix_len = j->msg.prefix.len, .fd = j->msg.fd,
 			.size = message_size(&j->msg) };
+		want_progress(j, &content);
 		j->rc.size = content.size;
 		/* QUIT leaves with the end of the content, unless the queue has
 		 * messages of this account to send over this session. */
@@ -178,6 +212,8 @@ static int submit(struct send_job *j)
 		if (!pending)
 			smtp_last_message(s);
 		r = smtp_send(s, &env, &content, &j->res, &j->err);
+		if (j->progress_percent >= 0 && j->progress_percent < 100)
+			fputc('\n', stderr);    /* a failure's report starts on its own line */
 		if (r == 0 && pending)
 			flush_after_send(s, j->res.caps, j->sel.account, j->conf.path,
 					 j->o->verbose);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* send.h: the send mode: one message from stdin, through the account file,
  * account selection and credentials, to the engine, and into a report.
  * Returns the exit code (sysexits.h); everything it prints goes to stderr. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* serverinfo.h: the --serverinfo mode: what an account's server offers.
  *
  * "sendas --serverinfo [-a ACCOUNT]" (-a may be left out when the account

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* which.c: see which.h. */
 #include "config.h"
 

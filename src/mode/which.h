@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* which.h: the --which mode: which account would send for a sender, and why.
  *
  * The same choice the send mode makes for "-f SENDER" (with -C and -a as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* classify.c: see classify.h.
  *
  * Rules are tried in order; the first that matches decides.  A rule matches

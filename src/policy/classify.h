@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* classify.h: what a failure means, the exit code it gets, and what to do.
  * Pure.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* keep.c: see keep.h. */
 #include "config.h"
 
@@ -67,9 +68,15 @@ void keep_message(const struct keep *k, const struct error *failure,
 void keep_report(const struct kept_message *kept)
 {
 	switch (kept->how) {
-	case KEPT_QUEUED:
-		fprintf(stderr, _("sendas: queued as %s; will retry\n"), kept->id);
+	case KEPT_QUEUED: {
+		/* queue_add made it due after the first backoff. */
+		char when[32];
+
+		queue_duration(when, sizeof when, queue_backoff(1));
+		fprintf(stderr, _("sendas: queued as %s; will retry in %s (sendas -q sends it "
+				  "now)\n"), kept->id, when);
 		break;
+	}
 	case KEPT_FAILED:
 		fprintf(stderr, _("sendas: kept as %s in %s/failed (mailq lists it, "
 				  "sendas --queue-delete %s removes it)\n"),

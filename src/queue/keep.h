@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* keep.h: what the send mode does with a message it could not send.
  *
  * After a temporary failure (exit code 75) the message is queued (queue.h):

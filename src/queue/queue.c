@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* queue.c: see queue.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* queue.h: the durable queue.  Messages that could not be sent yet, and
  * those refused for good, each kept with everything needed to send it again
  * exactly as the first attempt would have.  This module stores; it does not

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 ## src/systemd/local.mk: the systemd units (included by Makefile.am).
 # The services name the installed binary, so they are made from .in files
 # at build time; the timer serves the system and the user manager alike.
@@ -18,7 +19,8 @@ EXTRA_DIST += src/systemd/sendas-queue.timer \
 	src/systemd/user/sendas-queue.service.in
 
 unit_edit = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
-	sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/$@.in >$@.tmp && mv $@.tmp $@
+	sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		$(srcdir)/$@.in >$@.tmp && mv $@.tmp $@
 src/systemd/system/sendas-queue.service: $(srcdir)/src/systemd/system/sendas-queue.service.in Makefile
 	$(unit_edit)
 src/systemd/system/sendas-status@.service: $(srcdir)/src/systemd/system/sendas-status@.service.in Makefile

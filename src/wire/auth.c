@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* auth.c: see auth.h.  The only file that includes GNU SASL.
  *
  * Each struct auth owns its own Gsasl context: gsasl_init() with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* auth.h: SMTP AUTH mechanisms.  auth.c is the only file that includes GNU SASL.
  *
  * This module does no I/O.  The SMTP engine asks which mechanism to use,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conn.h: one TCP connection to a mail server, plain or TLS, with buffered
  * line input and grouped output.
  *

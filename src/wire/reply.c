@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* reply.c: see reply.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* reply.h: SMTP replies (RFC 5321 4.2, enhanced codes RFC 3463/5248).  Pure.
  *
  * A reply is one or more lines "DDD-text" ... "DDD text".  The parser is fed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tls.c: see tls.h.  The only file that includes GnuTLS. */
 #include "config.h"
 
@@ -516,6 +517,40 @@ static void add_verify_reasons(struct tls *t, unsigned status, struct buf *out)
 	}
 }
 
+/* Whether the server's own certificate is self-signed (its issuer is
+ * itself, so no authority vouches for it). */
+static int peer_self_signed(gnutls_session_t s)
+{
+	const gnutls_datum_t *certs;
+	gnutls_x509_crt_t crt;
+	unsigned n = 0;
+	int self = 0;
+
+	certs = gnutls_certificate_get_peers(s, &n);
+	if (!certs || n == 0 || gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0)
+		self = gnutls_x509_crt_check_issuer(crt, crt) == 1;
+	gnutls_x509_crt_deinit(crt);
+	return self;
+}
+
+/* A self-signed certificate: say so, and the line that trusts exactly it
+ * (sendas-accounts(5), tls_fingerprint), to add once its fingerprint is
+ * confirmed with the server's operator. */
+static void add_self_signed(struct tls *t, unsigned status, struct buf *out)
+{
+	unsigned char d[PIN_LEN];
+	char hex[2 * PIN_LEN + 1];
+
+	if (!(status & GNUTLS_CERT_SIGNER_NOT_FOUND) || !peer_self_signed(t->session) ||
+	    peer_digest(t->session, 0, d) < 0)
+		return;
+	hex_string(d, PIN_LEN, hex);
+	buf_printf(out, _("; it is self-signed: if its fingerprint is the one the server's "
+			  "operator gives, add to the account: tls_fingerprint = sha256:%s"), hex);
+}
+
 static int verify_error(struct tls *t, struct error *err)
 {
 	unsigned status = gnutls_session_get_verify_cert_status(t->session);
@@ -525,6 +560,7 @@ static int verify_error(struct tls *t, struct error *err)
 	t->broken = 1;
 	buf_init(&reasons, ERROR_TEXT_MAX);
 	add_verify_reasons(t, status, &reasons);
+	add_self_signed(t, status, &reasons);
 	r = error_set(err, CAT_TLS, _("cannot trust the certificate of %s: %s"),
 		      peer(t), buf_str(&reasons));
 	if (t->refused_chain) {

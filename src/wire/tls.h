@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tls.h: the TLS layer.  tls.c is the only file that includes GnuTLS.
  *
  * A struct tls is one client session over a connected, blocking socket that

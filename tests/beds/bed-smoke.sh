@@ -1,13 +1,15 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bed-smoke.sh -- TAP test of the Postfix + Dovecot test bed (tests/beds/postfix-bed).
 #
 # Starts a bed in a fresh temporary directory, talks to it with Python's smtplib/ssl
 # (independent of sendas, so a failure here means the bed, not our client, is wrong),
 # stops it and checks that none of its processes remain.  Always stops the bed.
 #
-# Run by automake's TAP driver; runnable by hand too.  Needs root, postfix, dovecot,
-# certtool and python3; without them it bails out: a test that needs a
-# server never passes by skipping (tests/deps.sh installs them).
+# Run by automake's TAP driver; runnable by hand too.  Needs root, certtool,
+# python3 and apt-get download (postfix and dovecot-core are unpacked by tests/debroot.sh,
+# never installed); without them it bails out: a test that needs a server never passes
+# by skipping (tests/deps.sh installs them).
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,7 +17,8 @@ bed=$here/postfix-bed
 
 skip_all() { echo "Bail out! $*"; exit 1; }
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (Postfix master and Dovecot)"
-for tool in postfix dovecot certtool python3 setpriv; do
+# Postfix and Dovecot come from tests/debroot.sh, never from the machine.
+for tool in certtool python3 setpriv unshare nsenter; do
     command -v "$tool" >/dev/null 2>&1 ||
         [ -x "/usr/sbin/$tool" ] || skip_all "$tool not installed"
 done
@@ -23,7 +26,7 @@ export PATH=$PATH:/usr/sbin:/sbin
 
 # python_tests below prints exactly this many results; we add the shell-side ones.
 PY_TESTS=21
-SH_TESTS=6
+SH_TESTS=10
 echo "1..$((PY_TESTS + SH_TESTS))"
 
 n=0
@@ -46,6 +49,8 @@ trap 'exit 1' INT TERM HUP
 
 ms() { date +%s%N | cut -c1-13; }
 
+sys_sum() { cat /etc/passwd /etc/group /proc/self/mounts | sha256sum; }
+sum_before=$(sys_sum)
 t0=$(ms)
 if "$bed" start "$dir" 2>"$dir.start.err"; then
     ok "bed starts ($(($(ms) - t0)) ms)"
@@ -74,6 +79,38 @@ if (
 
 . "$dir/env"
 export BED_DIR
+
+# The bed runs Postfix and Dovecot from tests/debroot.sh's root in its own mount
+# namespace: the machine's users, groups and mounts are what they were.
+check "the machine's /etc/passwd, /etc/group and mounts are unchanged" \
+    test "$(sys_sum)" = "$sum_before"
+check "postqueue runs in the bed's namespace through BED_EXEC" \
+    eval '"$BED_EXEC" postqueue -c "$BED_POSTFIX_CONFIG" -p | grep -q "Mail queue is empty"'
+# What a fresh machine lacks: no postfix, no dovecot, no such users.  A second bed
+# starts in a namespace where the machine's own programs, /etc/postfix, /etc/dovecot
+# and users postfix, dovecot, dovenull (if any) are hidden.  (The bed's /usr overlay
+# reads the machine's /usr below the private root, not these mounts: that the
+# private root is complete is what a fresh SENDAS_DEBROOT shows.)
+fresh_bed() {
+    unshare --mount --propagation private -- bash -c '
+        for p in /usr/sbin/postfix /usr/sbin/dovecot /usr/lib/postfix /usr/lib/dovecot /etc/postfix /etc/dovecot; do
+            if [ -d "$p" ]; then mount -t tmpfs none "$p"; elif [ -e "$p" ]; then mount --bind /dev/null "$p"; fi
+        done
+        grep -v -E "^(postfix|dovecot|dovenull|postdrop):" /etc/passwd >"$1.passwd"
+        grep -v -E "^(postfix|dovecot|dovenull|postdrop):" /etc/group >"$1.group"
+        mount --bind "$1.passwd" /etc/passwd && mount --bind "$1.group" /etc/group
+        "$2" start "$1/bed"' bash "$1" "$bed"
+}
+fresh=$(mktemp -d "${TMPDIR:-/tmp}/bed-fresh.XXXXXX")
+chmod 755 "$fresh"
+if fresh_bed "$fresh" >"$fresh.log" 2>&1; then
+    ok "a bed starts where the machine has no postfix, dovecot or their users"
+else
+    not_ok "a bed starts where the machine has no postfix, dovecot or their users"
+    diag <"$fresh.log"
+fi
+check "that bed stops" "$bed" stop "$fresh/bed"
+rm -rf -- "$fresh" "$fresh.log"
 
 # Processes of this bed, recorded now so that the final check does not depend on the
 # bed script's own bookkeeping: both masters and everything in their sessions.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # mkcerts.sh DIR -- make the test PKI for the Postfix test bed with GnuTLS certtool.
 #
 # Creates under DIR (all keys ECDSA P-256: fast to generate, accepted everywhere):
@@ -8,6 +9,7 @@
 #   expired.pem, expired.key       signed by ca, SAN localhost, validity entirely in the past
 #   other-ca.pem, other-ca.key     a second CA that clients do NOT trust
 #   untrusted.pem, untrusted.key   SAN localhost, signed by other-ca (unknown issuer)
+#   selfsigned.pem, selfsigned.key SAN localhost, self-signed (its own issuer)
 #   server.sha256                  "sha256:" + lowercase hex SHA-256 of server.pem's DER
 #
 # We use certtool rather than openssl because sendas itself is built on GnuTLS and the
@@ -78,6 +80,21 @@ leaf expired ca 12 'cn = "localhost"' 'dns_name = "localhost"' 'ip_address = "12
     'activation_date = "2000-01-01 00:00:00"' 'expiration_date = "2001-01-01 00:00:00"'
 leaf untrusted other-ca 13 'cn = "localhost"' 'dns_name = "localhost"' \
     'ip_address = "127.0.0.1"' 'expiration_days = 3650'
+
+# A self-signed server certificate for localhost (no CA vouches for it).
+genkey selfsigned
+cat >tmpl/selfsigned.tmpl <<EOF
+cn = "localhost"
+dns_name = "localhost"
+ip_address = "127.0.0.1"
+organization = "sendas test bed"
+serial = $(date +%s)14
+expiration_days = 3650
+tls_www_server
+signing_key
+EOF
+certtool --generate-self-signed --load-privkey selfsigned.key \
+    --template tmpl/selfsigned.tmpl --outfile selfsigned.pem >>"$log" 2>&1
 
 # Pin: SHA-256 over the DER encoding of the leaf certificate.  certtool prints it with
 # colons in some versions and without in others; normalise to lowercase hex.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench-sink.c: a fast SMTP sink for the benchmark (tests/bench/run).
  *
  * Accepts every message and keeps nothing, so that the client is what is

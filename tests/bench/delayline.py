@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """delayline.py: a user-space delay line between two network namespaces.
 
 `tc netem` is missing from this kernel, so the benchmark joins a client and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 ## tests/bench/local.mk: the benchmark against msmtp (issue 8), included
 ## from the top-level Makefile.am.  On demand only: "make bench" (as root,
 ## since it makes network namespaces and TUN devices), never "make check".

@@ -66,8 +66,15 @@ user = alice@example.test
 password = s3cret pass
 from = alice@example.test
 EOF
-	${SENDAS_WRAPPER:-} "$SENDAS" -C "$T/$name.ini" -f alice@example.test bob@example.net \
-		<"$T/$name.eml" >"$T/$name.out" 2>"$T/$name.err"
+	if [ -n "${TTY:-}" ]; then
+		# stderr on a terminal (script(1) gives a pty); its output to .err
+		script -qec "$(printf '%q ' ${SENDAS_WRAPPER:-} "$SENDAS" -C "$T/$name.ini" \
+			-f alice@example.test bob@example.net) <$(printf '%q' "$T/$name.eml")" \
+			/dev/null >"$T/$name.err" 2>&1
+	else
+		${SENDAS_WRAPPER:-} "$SENDAS" -C "$T/$name.ini" -f alice@example.test bob@example.net \
+			<"$T/$name.eml" >"$T/$name.out" 2>"$T/$name.err"
+	fi
 	RC=$?
 	wait "$pid"
 	SERVER_RC=$?
@@ -142,4 +149,14 @@ like "$(before_quit "$rec")" '^C: ' "BDAT, 9 MiB: QUIT is in the same write as t
 unstuffed=$(grep -c '^C: \.x' "$rec")
 is "$unstuffed" "$(grep -c '^\.' "$T/bdat.eml")" "BDAT, 9 MiB: lines that start with a dot go unstuffed"
 
+# 3. A person at a terminal sees how far a large message is; a pipe does not.
+message "$T/tty.eml" 5242880
+cp "$T/data.script" "$T/tty.script"
+TTY=1 send tty
+is "$RC" 0 "5 MB on a terminal: sendas exits 0"
+prog=$(tr '\r' '\n' <"$T/tty.err" | grep -c '^sendas: sending [0-9.]* of 5\.[0-9] MB ([0-9]*%)')
+ok $(( prog >= 10 && prog <= 101 ? 0 : 1 )) "5 MB on a terminal: a progress line, rewritten in place ($prog times)"
+like "$(tr '\r' '\n' <"$T/tty.err")" '^sendas: sending 5\.[0-9] of 5\.[0-9] MB \(100%\)' "5 MB on a terminal: it ends at 100%"
+! grep -q 'sending' "$T/data.err" "$T/bdat.err"
+ok $? "without a terminal (and under 4 MB) no progress line"
 done_testing

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The program as callers run it, end to end, without a server: the names it
 # is called by (symlinks sendmail, mailq, newaliases), the modes it refuses,
 # and every refusal of a bad address or message that happens before any

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Interop with every kind of caller, on the Postfix bed, each with its exact
 # argument list and the kind of message it really writes: mutt/neomutt, git
 # send-email (the real one), PHP's mail(), a systemd OnFailure= unit, cron;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Credentials end to end, against the Postfix + Dovecot bed: every password
 # source logs in for real (password, password_file, password_command, ~/.netrc,
 # $CREDENTIALS_DIRECTORY/<account>.password); a failing and a hanging

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Diagnostics against the real Postfix + Dovecot bed: what the user sees
 # when the provider refuses (first stderr line, the reply verbatim, the
 # exit code), --json against its schema, the log file, --serverinfo,

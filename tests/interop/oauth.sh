@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # OAuth end to end: XOAUTH2 and OAUTHBEARER, which sendas writes by hand
 # (src/wire/auth.c), against a real server: Dovecot 2.3's oauth2 passdb behind
 # Postfix, on the bed's BED_OAUTH_PORT, where Dovecot asks the bed's RFC 7662

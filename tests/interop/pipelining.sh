@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Pipelining and CHUNKING against the real Postfix + Dovecot bed (Postfix
 # offers PIPELINING and CHUNKING): AUTH PLAIN in one flight with MAIL, RCPT
 # and BDAT LAST; a refused password in that flight, where Postfix answers

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Crash test: sendas killed with SIGKILL at random instants of enqueueing
 # (the server down, a message of 300 kB being written and synced), of
 # keeping a message refused for a local reason (no account for its sender:
@@ -178,7 +179,7 @@ is "$(ls "$Q/failed" "$Q/tmp" | grep -c '^[0-9a-f]\{16\}$')" 0 "nothing failed, 
 
 # Wait for Postfix to deliver what it accepted.
 for _ in $(seq 300); do
-	postqueue -c "$BED_POSTFIX_CONFIG" -p 2>/dev/null | grep -q 'Mail queue is empty' && break
+	"$BED_EXEC" postqueue -c "$BED_POSTFIX_CONFIG" -p 2>/dev/null | grep -q 'Mail queue is empty' && break
 	sleep 0.1
 done
 declare -A copies=()

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The queue against the real Postfix + Dovecot bed: with the server
 # unreachable a send is queued (75); with it back, a flush delivers the
 # message exactly once, byte for byte what a direct send delivers; Postfix's
@@ -47,7 +48,7 @@ copies() {
 # settle: wait until Postfix has delivered all it accepted.
 settle() {
 	for _ in $(seq 200); do
-		postqueue -c "$BED_POSTFIX_CONFIG" -p 2>/dev/null | grep -q 'Mail queue is empty' &&
+		"$BED_EXEC" postqueue -c "$BED_POSTFIX_CONFIG" -p 2>/dev/null | grep -q 'Mail queue is empty' &&
 			return 0
 		sleep 0.1
 	done
@@ -72,7 +73,7 @@ same_content() {
 message queued "$BED_USER2" >"$T/queued.eml"
 "$SENDAS" -C "$T/down.ini" -i "$BED_USER2" <"$T/queued.eml" 2>"$T/err"
 is "$?" 75 "the server is down: exit 75"
-like "$(cat "$T/err")" '^sendas: queued as [0-9a-f]{16}; will retry$' "queued as ID"
+like "$(cat "$T/err")" '^sendas: queued as [0-9a-f]{16}; will retry in [0-9]+[smhd]([0-9]+[smh])? \(sendas -q sends it now\)$' "queued as ID"
 id=$(ids)
 retry_all
 "$SENDAS" -C "$T/up.ini" -q --due >/dev/null 2>"$T/err"

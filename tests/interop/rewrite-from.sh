@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # rewrite_from and --which against the Postfix + Dovecot bed.  A cron-like
 # local sender (root@localhost, or cron's bare "root") that no provider would
 # accept goes out as the account's own address, in the envelope and in the

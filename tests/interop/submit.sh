@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Interop with a real provider: Postfix + Dovecot on loopback (tests/beds).
 # Real TLS, real AUTH with every mechanism the bed offers, Postfix's real
 # sender rejection, and the delivered bytes read back from the maildir.

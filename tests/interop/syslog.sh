@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The account key syslog (sendas-accounts(5)) against the real Postfix +
 # Dovecot bed, with no syslog daemon: sendas runs in a private mount
 # namespace whose /dev/log is a datagram socket bound by a small listener

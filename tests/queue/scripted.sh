@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The queue against our scripted test server (tests/server): a 4xx queues
 # and the next flush delivers, byte for byte; a permanent refusal goes to
 # failed/ and is never retried; queue = off; a queue that cannot be
@@ -81,7 +82,7 @@ serve retry
 accounts "$port"
 send retry
 is "$RC" 75 "a 4xx at MAIL exits 75"
-like "$ERR" '^sendas: queued as [0-9a-f]{16}; will retry$' "and says it is queued"
+like "$ERR" '^sendas: queued as [0-9a-f]{16}; will retry in [0-9]+[smhd]([0-9]+[smh])? \(sendas -q sends it now\)$' "and says it is queued"
 like "$ERR" 'the message was queued' "the failure report says so too"
 id=$(ids)
 is "$(echo "$id" | wc -w)" 1 "one message is queued"

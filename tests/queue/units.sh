@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The systemd units (src/systemd) pass systemd-analyze verify, for the
 # system and for the user manager, with nothing to say; and the check can
 # fail (a misspelt key is reported).  The services are made as the build
@@ -11,7 +12,7 @@ src=$top_srcdir/src/systemd
 mkdir -p "$T/system" "$T/user" "$T/bad" "$T/run"
 chmod 700 "$T/run"
 make_unit() {  # make_unit IN OUT: as src/systemd/local.mk does, bindir = the build
-	sed -e "s|@bindir[@]|$(dirname "$SENDAS")|g" "$1" >"$2"
+	sed -e "s|@bindir[@]|$(dirname "$SENDAS")|g" -e "s|@sysconfdir[@]|/etc|g" "$1" >"$2"
 }
 make_unit "$src/system/sendas-queue.service.in" "$T/system/sendas-queue.service"
 make_unit "$src/system/sendas-status@.service.in" "$T/system/sendas-status@.service"

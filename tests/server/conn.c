@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conn.c: one client connection of the test server, plain or TLS.
  *
  * The socket is blocking with SO_RCVTIMEO/SO_SNDTIMEO set to the idle

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 ## tests/server/local.mk: the scripted SMTP test server, included from the
 ## top-level Makefile.am.  It is a check program: built by "make check",
 ## never installed.  GNUTLS_* and GSASL_* come from PKG_CHECK_MODULES in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* record.c: the record file, one line per event, flushed at once so that a
  * killed or hung run still shows how far it got.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sasl.c: the `auth MECH USER PASS` step, a real GNU SASL server exchange.
  *
  * The AUTH command itself was read by the `expect` before this step; we take

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* script.c: read a test server script into a struct script.
  *
  * The grammar is in the comment at the top of sendas-testserver.c.  Every

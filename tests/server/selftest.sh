@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # selftest.sh: TAP test of sendas-testserver, driven by python3 (smtplib,
 # ssl and raw sockets) so that the server is proven before sendas relies on
 # it.  Needs certtool (gnutls-bin) and python3; skips without them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sendas-testserver: a scripted SMTP server for transcript tests.
  *
  * It plays a per-test script of replies, records the exact bytes the client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* testserver.h: the pieces of sendas-testserver, the scripted SMTP server
  * that tests/cases drives sendas against (see README and the comment at the
  * top of sendas-testserver.c for the script and record formats).

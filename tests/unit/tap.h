@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tap.h: the smallest TAP producer, for tests/unit.
  *
  * Each test program prints "1..N" at the end (a trailing plan is valid TAP)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_account.c: sender => account: IDN, case, +tag, each specificity
  * level, ties, -a inside and outside from, rewrite_from, no match. */
 #include "config.h"

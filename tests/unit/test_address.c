@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_address.c: RFC 5322 address lists as real mail writes them. */
 #include "config.h"
 

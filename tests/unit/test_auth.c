@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_auth.c: auth.c against a real GNU SASL server session, in process.
  *
  * Each exchange plays SMTP AUTH without the socket: the client's base64

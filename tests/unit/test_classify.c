@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_classify.c: reply + stage => category => exit code. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_cli.c: the command line as sendmail's callers write it. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_conf.c: the account file: inheritance, every error with its line,
  * inih's silent habits (long lines, long section names, duplicates),
  * unknown keys, values, file permissions and ownership, conf_locate. */
@@ -78,7 +79,7 @@ static void test_inheritance(void)
 		"[account one]\nhost = smtp.one.example\nfrom = a@one.example\n\n"
 		"[account two]\nhost = smtp.two.example\ntls = implicit\nport =\ntimeout =\n"
 		"user =\nfrom = *@two.example\n\n"
-		"[account three]\nhost = smtp.three.example\nport = 0465\ntimeout = 86400\n"
+		"[account three]\nhost = smtp.three.example\nport = 0465\ntls = implicit\ntimeout = 86400\n"
 		"from = *\n", &c, &err) == 0, "defaults and three accounts load: %s", err.text);
 	one = conf_find(&c, "one");
 	two = conf_find(&c, "two");
@@ -332,6 +333,11 @@ static const struct {
 	  "second password source", "two password sources in [defaults]" },
 	{ "[account a]\nhost = h\nrewrite_from = root@*\nuser = login-name\n", 1,
 	  "has rewrite_from but no address to send as", "rewrite_from without an address" },
+	{ "[account a]\nhost = h\nport = 465\nfrom = *\n", 1,
+	  "uses port 465, which speaks TLS at once: set tls = implicit (tls = starttls is",
+	  "port 465 without tls = implicit" },
+	{ "[defaults]\nport = 465\ntls = off\n[account a]\nhost = h\nfrom = *\n", 4,
+	  "set tls = implicit (tls = off is for port 587)", "port 465 and tls = off" },
 	{ "[account a]\nhost = h\nfrom = *\njust words\n", 4, "expected \"key = value\"",
 	  "a line without =" },
 	{ "[account a]\n= value\n", 2, "a value without a key", "a value without a key" },
@@ -683,11 +689,11 @@ static void test_locate_search(void)
 	unsetenv("XDG_CONFIG_HOME");
 	setenv("HOME", xdg, 1);     /* no .config there */
 	p = conf_locate(NULL, &err);
-	if (access("/etc/sendas/accounts.ini", F_OK) == 0) {
-		ok(1, "no account file # SKIP /etc/sendas/accounts.ini exists here");
+	if (access(SYSCONF_ACCOUNTS, F_OK) == 0) {
+		ok(1, "no account file # SKIP " SYSCONF_ACCOUNTS " exists here");
 	} else {
-		snprintf(want, sizeof want, "no account file: looked for %s/xdg/.config/sendas/"
-			 "accounts.ini, /etc/sendas/accounts.ini; create one", dir);
+		snprintf(want, sizeof want, "no account file: create %s/xdg/.config/sendas/"
+			 "accounts.ini (see sendas-accounts(5)) or give -C FILE", dir);
 		ok(p == NULL && err.category == CAT_CONFIG && strncmp(err.text, want, strlen(want)) == 0,
 		   "none found: the places are named: %s", err.text);
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_content.c: the content as the engine sends it (content.c): exact
  * BDAT lengths and byte ranges, the CRLF added to a content without one,
  * dot-stuffing, a spool shorter than promised, a queue file's offset.  The

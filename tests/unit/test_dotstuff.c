@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_dotstuff.c: SMTP transparency as a streaming step. */
 #include "config.h"
 

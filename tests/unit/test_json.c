@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_json.c: the JSON writer: structure, escaping, UTF-8 repair, misuse. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_message.c: stdin to spool and header, against a corpus of real-world
  * messages (tests/unit/data/messages, see its README), and the limits:
  * canonical line ends at every chunk boundary, the lone dot, NUL, long

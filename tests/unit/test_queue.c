@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_queue.c: the queue's file format and its changes (queue.h): a
  * round trip of every envelope field and of the exact content, the records
  * and their fold, a torn record, locking, the moves to failed/ and back, a

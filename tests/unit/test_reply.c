@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_reply.c: the SMTP reply parser. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_secret.c: each password source, failing, silent and hanging
  * commands, netrc, the systemd credential, the prompt on a pseudo-terminal,
  * and the process protection. */
