@@ -23,10 +23,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "account.h"
+#include "address.h"
+#include "buf.h"
 #include "conf.h"
 #include "i18n.h"
-#include "secret.h"
+#include "pattern.h"
+#include "trusted.h"
 #include "xalloc.h"
 
 #ifndef SYSCONF_ACCOUNTS
@@ -469,7 +471,7 @@ static int set_host(struct parser *p, void *field, const char *value)
 	if (!*s)
 		return set_string(p, field, value);
 	/* Non-ASCII: GnuTLS checks and sends the A-label. */
-	if (!(*(char **)field = account_domain_alabel(value, &e)))
+	if (!(*(char **)field = address_domain_alabel(value, &e)))
 		return fail_at(p, p->lineno, "host: %s", e.text);
 	return 0;
 }
@@ -598,7 +600,7 @@ static int set_patterns(struct parser *p, void *field, const char *value)
 {
 	struct error e;
 
-	if (account_check_patterns(value, &e) < 0)
+	if (pattern_check_list(value, &e) < 0)
 		return fail_at(p, p->lineno, "%s", e.text);
 	return set_string(p, field, value);
 }
@@ -681,7 +683,7 @@ static int finish_account(struct parser *p, struct account *a)
 		return fail_at(p, a->line, _("[account %s] has no from; add: from = ADDRESS (the "
 					     "senders it may send as)"), a->name);
 	if (a->rewrite_from) {
-		if (!(own = account_own_address(a)))
+		if (!(own = pattern_own_address(a->from, a->user)))
 			return fail_at(p, a->line, _("[account %s] has rewrite_from but no address to "
 						     "send as; set from to one address, or user to "
 						     "an address"), a->name);
@@ -792,7 +794,7 @@ static enum file_trust trust_for(const char *path)
 
 static int check_private(struct parser *p, const struct stat *st, enum file_trust trust)
 {
-	if (!p->password_line || !secret_readable_by_others(st, trust))
+	if (!p->password_line || !trusted_readable_by_others(st, trust))
 		return 0;
 	return fail_at(p, p->password_line, _("a password in a file others can read (mode %04o); "
 					      "run: chmod 600 %s, or move the password to "
@@ -809,7 +811,7 @@ int conf_load(struct conf *c, const char *path,
 	int fd, r = -1;
 
 	memset(c, 0, sizeof *c);
-	if ((fd = secret_open_file(path, trust, &st, err)) < 0)
+	if ((fd = trusted_open(path, trust, &st, err)) < 0)
 		return -1;
 	if (st.st_size > CONF_FILE_MAX) {
 		close(fd);

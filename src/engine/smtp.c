@@ -14,7 +14,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "classify.h"
 #include "conn.h"
 #include "content.h"
 #include "i18n.h"
@@ -217,6 +216,13 @@ static int read_reply(struct smtp_session *s, struct error *err)
 	return 0;
 }
 
+static enum category classify(const struct smtp_session *s, enum smtp_state st)
+{
+	if (s->p->classify)
+		return s->p->classify(st, &s->reply);
+	return s->reply.code / 100 == 4 ? CAT_TEMPORARY : CAT_UNAVAILABLE;
+}
+
 /* The reply in s->reply refused step st.  The first refusal of a message
  * is its cause; later ones follow from it (the 503 after a refused MAIL,
  * the 530 after a refused pipelined AUTH) and leave the cause in err.  res
@@ -229,7 +235,7 @@ static int fail_at(struct smtp_session *s, enum smtp_state st, struct smtp_resul
 
 	s->refused = 1;
 	if (!s->have_cause) {
-		error_set(&s->cause, classify_reply(st, &s->reply),
+		error_set(&s->cause, classify(s, st),
 			  _("%s refused %s: %d %.*s"), conn_peer(s->conn),
 			  smtp_state_name(st), s->reply.code, (int)len, first);
 		s->have_cause = 1;

@@ -9,8 +9,8 @@
  * Every outcome is written into a struct smtp_result: the stage reached, the
  * reply that decided it (the first failure of a pipelined group, never the
  * 503/554 that follow from it), and each recipient's own reply.  Errors come
- * back as -1 plus struct error, whose category classify.c derived from the
- * stage and the reply. */
+ * back as -1 plus struct error, whose category the caller's classifier
+ * (smtp_params.classify) derived from the stage and the reply. */
 #ifndef SENDAS_SMTP_H
 #define SENDAS_SMTP_H
 
@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "auth.h"
+#include "content.h"
 #include "error.h"
 #include "reply.h"
 #include "tls.h"
@@ -66,6 +67,11 @@ enum smtp_cap {
  * (client), '<' (server) or '*' (an event).  AUTH data is already redacted. */
 typedef void smtp_trace_fn(void *ctx, char dir, const char *text, size_t len);
 
+/* What a refusal at a step means (classify.c's classify_reply(), which sits
+ * in the policy layer above the engine and is handed down through here).
+ * NULL: 4xx is CAT_TEMPORARY, anything else CAT_UNAVAILABLE. */
+typedef enum category smtp_classify_fn(enum smtp_state stage, const struct reply *r);
+
 struct smtp_params {
 	const char *host;       /* A-label */
 	const char *port;
@@ -83,6 +89,7 @@ struct smtp_params {
 	int pipeline_auth;
 	smtp_trace_fn *trace;   /* NULL: silent */
 	void *trace_ctx;
+	smtp_classify_fn *classify;
 };
 
 struct envelope {
@@ -95,19 +102,6 @@ struct envelope {
 	const char *dsn_notify; /* NOTIFY= for every recipient */
 	const char *dsn_ret;    /* RET= */
 	const char *envid;      /* ENVID=, already xtext-safe (cli.c checks) */
-};
-
-/* The message as the engine reads it: optional header lines to put in
- * front, then the spool file from offset 0.  Both are CRLF-terminated lines,
- * not yet dot-stuffed. */
-struct smtp_content {
-	const char *prefix;
-	size_t prefix_len;
-	int fd;
-	off_t size;             /* prefix + file */
-	off_t offset;           /* where the content starts in fd (0 for a spool;
-				 * a queue file has its envelope first, and
-				 * nothing after size bytes is read) */
 };
 
 struct smtp_rcpt_result {

@@ -440,36 +440,89 @@ static const char *literal_problem(const char *d, size_t n)
 	return NULL;
 }
 
-static int render_domain(struct parser *ps, struct buf *out)
+static int is_ascii(const char *s)
 {
-	const char *d = buf_str(&ps->domain), *problem;
-	char *alabel = NULL;
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+static void fold_ascii(char *s, size_t n)
+{
 	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+}
+
+/* The normalised form of d without its case folded: a literal or the
+ * A-label, checked.  NULL or the reason. */
+static const char *domain_normal(const char *d, struct buf *out)
+{
+	size_t n = strlen(d);
+	char *alabel = NULL;
+	const char *problem;
 	int rc;
 
-	if (d[0] == '[') {
-		problem = literal_problem(d, ps->domain.len);
-		if (problem)
-			return syntax(ps, problem);
-		buf_addc(out, '@');
-		return buf_adds(out, d);
+	if (n >= 2 && d[0] == '[' && d[n - 1] == ']') {
+		problem = literal_problem(d, n);
+		if (!problem && buf_add(out, d, n) < 0)
+			problem = _("the domain is too long");
+		return problem;
 	}
-	for (i = 0; d[i] && (unsigned char)d[i] < 0x80; i++)
-		;
-	if (d[i]) {
-		if (!utf8_valid(d, ps->domain.len))
-			return syntax(ps, _("the domain is not valid UTF-8"));
+	if (!is_ascii(d)) {
+		if (!utf8_valid(d, n))
+			return _("the domain is not valid UTF-8");
 		rc = idn2_to_ascii_8z(d, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 		if (rc != IDN2_OK)
-			return syntax(ps, idn2_strerror(rc));
+			return idn2_strerror(rc);
 		d = alabel;
 	}
 	problem = ldh_problem(d);
-	if (!problem) {
-		buf_addc(out, '@');
-		buf_adds(out, d);
-	}
+	if (!problem && buf_adds(out, d) < 0)
+		problem = _("the domain is too long");
 	idn2_free(alabel);
+	return problem;
+}
+
+const char *address_domain_normalise(const char *d, int fold, struct buf *out)
+{
+	size_t start = out->len;
+	const char *problem = domain_normal(d, out);
+
+	if (problem) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	} else if (fold) {
+		fold_ascii(out->data + start, out->len - start);
+	}
+	return problem;
+}
+
+char *address_domain_alabel(const char *domain, struct error *err)
+{
+	struct buf b;
+	const char *problem;
+
+	buf_init(&b, ADDRESS_MAX);
+	problem = address_domain_normalise(domain, 1, &b);
+	if (!problem)
+		return buf_detach(&b);
+	buf_release(&b);
+	error_set(err, CAT_INPUT, _("\"%s\" is not a valid domain name: %s"), domain, problem);
+	return NULL;
+}
+
+static int render_domain(struct parser *ps, struct buf *out)
+{
+	const char *problem;
+
+	if (buf_addc(out, '@') < 0)
+		return syntax(ps, _("the domain is too long"));
+	problem = address_domain_normalise(buf_str(&ps->domain), 0, out);
 	return problem ? syntax(ps, problem) : 0;
 }
 

@@ -11,7 +11,7 @@
 #include "address.h"
 #include "classify.h"
 #include "conf.h"
-#include "flush.h"
+#include "drain.h"
 #include "i18n.h"
 #include "keep.h"
 #include "message.h"
@@ -153,12 +153,12 @@ static int submit(struct send_job *j)
 		j->rc.size = content.size;
 		/* QUIT leaves with the end of the content, unless the queue has
 		 * messages of this account to send over this session. */
-		pending = flush_pending(j->sel.account, j->conf.path, time(NULL));
+		pending = drain_pending(j->sel.account, j->conf.path, time(NULL));
 		if (!pending)
 			smtp_last_message(s);
 		r = smtp_send(s, &env, &content, &j->res, &j->err);
 		if (r == 0 && pending)
-			flush_after_send(s, j->res.caps, j->sel.account, j->conf.path,
+			drain_after_send(s, j->res.caps, j->sel.account, j->conf.path,
 					 j->o->verbose);
 	}
 	smtp_close(s);

@@ -14,7 +14,7 @@
 #ifndef SENDAS_WHICH_H
 #define SENDAS_WHICH_H
 
-#include "cli.h"
+#include "options.h"
 
 int mode_which(const struct options *o);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "secret.h"
 #include "session.h"
 #include "xalloc.h"
@@ -74,5 +75,6 @@ void session_params(const struct account *a, int login, smtp_trace_fn *trace,
 		.auth = login && a->user ? &s->auth : NULL,
 		.trace = trace,
 		.trace_ctx = trace_ctx,
+		.classify = classify_reply,
 	};
 }
