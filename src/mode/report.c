@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 
 #include "classify.h"
 #include "i18n.h"
@@ -148,7 +147,7 @@ const char *report_status(const struct error *err)
 {
 	if (!err || err->category == CAT_NONE)
 		return "sent";
-	return category_exit_code(err->category) == EX_TEMPFAIL ? "deferred" : "bounced";
+	return category_retryable(err->category) ? "deferred" : "bounced";
 }
 
 /* Where in the dialogue, as a phrase ("at RCPT").  Steps without a phrase
@@ -321,7 +320,7 @@ void report_failure(FILE *out, const struct error *err, const struct smtp_result
 	if (res && err->category == CAT_RECIPIENT)
 		print_refused_recipients(out, res, rc);
 	print_where(out, res, rc);
-	if (category_exit_code(err->category) == EX_TEMPFAIL)
+	if (category_retryable(err->category))
 		fputs(rc->queued ? _("  the message was queued: sendas -q sends it again\n")
 		      : _("  the message was not queued: send it again later\n"), out);
 	if (hint.text)

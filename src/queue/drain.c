@@ -210,8 +210,7 @@ static void settle(struct flush *f, struct queue_entry *e, int r, const struct e
 	note_delivered(f, e);
 	/* A local failure (reading the queue file, re-encoding) is not the
 	 * message's fault either. */
-	if (category_exit_code(why->category) == EX_TEMPFAIL || why->category == CAT_IO ||
-	    why->category == CAT_INTERNAL)
+	if (category_retryable(why->category) || category_local(why->category))
 		defer(f, e, why->text);
 	else
 		fail(f, e, why->text, why->category);

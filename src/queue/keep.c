@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 
 #include "classify.h"
@@ -54,7 +53,7 @@ void keep_message(const struct keep *k, const struct error *failure,
 	memset(out, 0, sizeof *out);
 	error_clear(&out->err);
 	out->account = k->a->name;
-	out->temporary = category_exit_code(failure->category) == EX_TEMPFAIL;
+	out->temporary = category_retryable(failure->category);
 	if (queue_settings(k->a, k->conf_path, &set, &out->err) < 0) {
 		out->how = KEPT_ERROR;
 		return;
