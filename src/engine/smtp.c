@@ -501,24 +501,12 @@ static enum auth_step_result auth_begin(struct smtp_session *s, struct auth *a,
 	return step;
 }
 
-/* Mechanisms whose AUTH line is all they send and whose only answers are
- * 235 or a refusal, so the commands after it can never be taken for a
- * SASL response.  Not XOAUTH2/OAUTHBEARER: a refused token gets a 334
- * error challenge, and the pipelined MAIL would be read as the answer. */
-static const char *const pipelined_mechanisms[] = { "PLAIN" };
-
 /* May the AUTH just queued stay unanswered until the first transaction? */
 static int auth_can_wait(const struct smtp_session *s, const char *mech,
 			 enum auth_step_result step)
 {
-	size_t i;
-
-	if (!s->p->pipeline_auth || !(s->caps & CAP_PIPELINING) || step != AUTH_STEP_DONE)
-		return 0;
-	for (i = 0; i < sizeof pipelined_mechanisms / sizeof pipelined_mechanisms[0]; i++)
-		if (strcmp(mech, pipelined_mechanisms[i]) == 0)
-			return 1;
-	return 0;
+	return s->p->pipeline_auth && (s->caps & CAP_PIPELINING) && step == AUTH_STEP_DONE &&
+	       auth_mech_one_round(mech);
 }
 
 static int smtp_auth(struct smtp_session *s, struct smtp_result *res, struct error *err)

@@ -12,9 +12,9 @@
  * the verdict on the message comes with BDAT LAST): rows say AFTER_CONTENT. */
 #include "config.h"
 
-#include <string.h>
 #include <sysexits.h>
 
+#include "auth.h"
 #include "classify.h"
 #include "i18n.h"
 #include "providers.h"
@@ -177,8 +177,7 @@ static const char *const category_hints[CAT_COUNT] = {
  * way. */
 static int oauth_refused(enum category cat, enum smtp_state stage, const char *mech)
 {
-	return cat == CAT_AUTH_FAILED && stage == SMTP_AUTH && mech &&
-	       (strcmp(mech, "XOAUTH2") == 0 || strcmp(mech, "OAUTHBEARER") == 0);
+	return cat == CAT_AUTH_FAILED && stage == SMTP_AUTH && auth_mech_takes_token(mech);
 }
 
 struct hint classify_hint(enum category cat, enum smtp_state stage, const struct reply *r,

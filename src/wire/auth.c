@@ -36,7 +36,12 @@ struct mechanism {
 	unsigned char automatic;        /* in the order used without a user list */
 	signed char proof_round;        /* the auth_step() call (from 0) that checks
 					 * the server's proof of the password, or -1 */
-	const struct handmade *own;     /* written here, not GNU SASL's; NULL: GNU SASL's */
+	unsigned char one_round;        /* its AUTH line is all it sends, and the only
+					 * answers are 235 or a refusal: commands may
+					 * be pipelined after it (not XOAUTH2 or
+					 * OAUTHBEARER: a refused token gets a 334) */
+	const struct handmade *own;     /* written here, not GNU SASL's; NULL: GNU SASL's;
+					 * the OAuth ones, which take a token */
 };
 
 /* A mechanism written here because GNU SASL 2.2 lacks it (XOAUTH2 and
@@ -57,28 +62,28 @@ static const struct handmade xoauth2 = { xoauth2_initial, "" };
 static const struct handmade oauthbearer = { oauthbearer_initial, "\x01" };
 
 static const struct mechanism mechanisms[] = {
-	{ "SCRAM-SHA-256-PLUS", 1, 1, 1, 2, NULL },
-	{ "SCRAM-SHA-1-PLUS", 1, 1, 1, 2, NULL },
-	{ "SCRAM-SHA-256", 0, 1, 1, 2, NULL },
-	{ "SCRAM-SHA-1", 0, 1, 1, 2, NULL },
-	{ "PLAIN", 0, 1, 1, -1, NULL },
-	{ "LOGIN", 0, 0, 1, -1, NULL },
+	{ "SCRAM-SHA-256-PLUS", 1, 1, 1, 2, 0, NULL },
+	{ "SCRAM-SHA-1-PLUS", 1, 1, 1, 2, 0, NULL },
+	{ "SCRAM-SHA-256", 0, 1, 1, 2, 0, NULL },
+	{ "SCRAM-SHA-1", 0, 1, 1, 2, 0, NULL },
+	{ "PLAIN", 0, 1, 1, -1, 1, NULL },
+	{ "LOGIN", 0, 0, 1, -1, 0, NULL },
 	/* Only when the user lists them. */
-	{ "CRAM-MD5", 0, 0, 0, -1, NULL },
+	{ "CRAM-MD5", 0, 0, 0, -1, 0, NULL },
 	/* DIGEST-MD5 (obsolete, RFC 6331) would go here as
-	 * { "DIGEST-MD5", 0, 0, 0, 1 }, but GNU SASL's client needs the
+	 * { "DIGEST-MD5", 0, 0, 0, 1, 0, NULL }, but GNU SASL's client needs the
 	 * service ("smtp") and the server's host name for its digest-uri,
 	 * which callback() does not answer yet. */
 	/* NTLM sends its first message with AUTH (Exchange answers a bare
 	 * "AUTH NTLM" with a challenge that is not base64). */
-	{ "NTLM", 0, 1, 0, -1, NULL },
+	{ "NTLM", 0, 1, 0, -1, 0, NULL },
 	/* GNU SASL 2.2 lacks these two, so they are written by hand (own):
 	 * mechanism_available() accepts them without asking GNU SASL, and
 	 * auth_start() and auth_step() run them instead of gsasl_client_start()
 	 * and gsasl_step().  They take the OAuth token, never the password, and
 	 * "auto" chooses them (in this order) only when there is a token. */
-	{ "OAUTHBEARER", 0, 1, 1, -1, &oauthbearer },
-	{ "XOAUTH2", 0, 1, 1, -1, &xoauth2 },
+	{ "OAUTHBEARER", 0, 1, 1, -1, 0, &oauthbearer },
+	{ "XOAUTH2", 0, 1, 1, -1, 0, &xoauth2 },
 };
 
 #define MECHANISM_COUNT (sizeof mechanisms / sizeof mechanisms[0])
@@ -174,6 +179,20 @@ static const struct mechanism *find_mechanism(const char *name, size_t len)
 		    strncasecmp(mechanisms[i].name, name, len) == 0)
 			return &mechanisms[i];
 	return NULL;
+}
+
+int auth_mech_one_round(const char *name)
+{
+	const struct mechanism *m = name ? find_mechanism(name, strlen(name)) : NULL;
+
+	return m && m->one_round;
+}
+
+int auth_mech_takes_token(const char *name)
+{
+	const struct mechanism *m = name ? find_mechanism(name, strlen(name)) : NULL;
+
+	return m && m->own;
 }
 
 static int has_channel_binding(const struct auth_params *p)

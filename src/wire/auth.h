@@ -68,6 +68,14 @@ struct auth *auth_start(const char *mech, const struct auth_params *p,
  * false for LOGIN and CRAM-MD5, which wait for the server's challenge. */
 int auth_has_initial_response(const struct auth *a);
 
+/* Traits of a mechanism by name (any case), from the one table in auth.c;
+ * 0 for an unknown name or NULL. */
+/* Its AUTH line is all it sends and the only answers are 235 or a
+ * refusal, so commands may be pipelined after it (PLAIN). */
+int auth_mech_one_round(const char *name);
+/* It takes the OAuth token, not the password (XOAUTH2, OAUTHBEARER). */
+int auth_mech_takes_token(const char *name);
+
 enum auth_step_result {
 	AUTH_STEP_ERROR = -1,
 	AUTH_STEP_DONE = 0,       /* this was the last message we need to send */

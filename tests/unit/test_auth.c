@@ -651,6 +651,23 @@ static void test_oauth_choose(void)
 		     "OAUTHBEARER authentication takes an OAuth access token");
 }
 
+/* The traits the engine and the hints ask for come from the one table. */
+static void test_traits(void)
+{
+	ok(auth_mech_one_round("PLAIN") && auth_mech_one_round("plain"),
+	   "PLAIN may have commands pipelined after it");
+	ok(!auth_mech_one_round("LOGIN") && !auth_mech_one_round("SCRAM-SHA-256") &&
+	   !auth_mech_one_round("XOAUTH2") && !auth_mech_one_round("OAUTHBEARER"),
+	   "no mechanism that may answer a challenge is pipelined");
+	ok(auth_mech_takes_token("XOAUTH2") && auth_mech_takes_token("oauthbearer"),
+	   "the OAuth mechanisms take a token");
+	ok(!auth_mech_takes_token("PLAIN") && !auth_mech_takes_token("CRAM-MD5"),
+	   "password mechanisms do not");
+	ok(!auth_mech_one_round(NULL) && !auth_mech_takes_token(NULL) &&
+	   !auth_mech_one_round("PLAINX") && !auth_mech_takes_token("XOAUTH"),
+	   "unknown names have no traits");
+}
+
 int main(void)
 {
 	const char *v = auth_library_version();
@@ -666,5 +683,6 @@ int main(void)
 	test_oauth_refused();
 	test_oauth_params();
 	test_oauth_choose();
+	test_traits();
 	return tap_done();
 }
