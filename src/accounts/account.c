@@ -123,10 +123,10 @@ static int choose(struct choice *ch, struct error *err)
 /* "NAME (from P; rewrite_from Q)" for the no-match text. */
 static void describe_account(struct buf *b, const struct account *a)
 {
-	buf_printf(b, "%s (from %s", a->name, a->from ? a->from : "-");
+	buf_printf_trunc(b, "%s (from %s", a->name, a->from ? a->from : "-");
 	if (a->rewrite_from)
-		buf_printf(b, "; rewrite_from %s", a->rewrite_from);
-	buf_adds(b, ")");
+		buf_printf_trunc(b, "; rewrite_from %s", a->rewrite_from);
+	buf_adds_trunc(b, ")");
 }
 
 static int no_match_error(const struct conf *c, const char *sender, struct error *err)
@@ -137,11 +137,11 @@ static int no_match_error(const struct conf *c, const char *sender, struct error
 	buf_init(&list, ERROR_TEXT_MAX);
 	for (i = 0; i < c->naccounts; i++) {
 		if (list.len > NO_MATCH_LIST_MAX) {
-			buf_printf(&list, _(", and %zu more"), c->naccounts - i);
+			buf_printf_trunc(&list, _(", and %zu more"), c->naccounts - i);
 			break;
 		}
 		if (i)
-			buf_adds(&list, ", ");
+			buf_adds_trunc(&list, ", ");
 		describe_account(&list, &c->accounts[i]);
 	}
 	error_set(err, CAT_NO_ACCOUNT, _("no account in %s may send as %s; the accounts are: %s; "
@@ -157,16 +157,16 @@ static void explain_loser(struct buf *b, const struct choice *ch, size_t i)
 	const struct candidate *k = &ch->cands[i];
 
 	if (k->from.level != LEVEL_NONE)
-		buf_printf(b, _("  %s: lost: from \"%s\" is less specific (%s)\n"), k->a->name,
+		buf_printf_trunc(b, _("  %s: lost: from \"%s\" is less specific (%s)\n"), k->a->name,
 			   k->from.pattern, pattern_level_name(k->from.level));
 	else if (k->rewrite.level != LEVEL_NONE && !ch->rewrite)
-		buf_printf(b, _("  %s: lost: only rewrite_from \"%s\" matches, and from comes first\n"),
+		buf_printf_trunc(b, _("  %s: lost: only rewrite_from \"%s\" matches, and from comes first\n"),
 			   k->a->name, k->rewrite.pattern);
 	else if (k->rewrite.level != LEVEL_NONE)
-		buf_printf(b, _("  %s: lost: rewrite_from \"%s\" is less specific (%s)\n"),
+		buf_printf_trunc(b, _("  %s: lost: rewrite_from \"%s\" is less specific (%s)\n"),
 			   k->a->name, k->rewrite.pattern, pattern_level_name(k->rewrite.level));
 	else
-		buf_printf(b, _("  %s: nothing matches (from %s)\n"), k->a->name,
+		buf_printf_trunc(b, _("  %s: nothing matches (from %s)\n"), k->a->name,
 			   k->a->from ? k->a->from : "-");
 }
 
@@ -184,12 +184,12 @@ static int take_choice(struct choice *ch, struct selection *sel, struct error *e
 		return error_set(err, CAT_CONFIG, _("account %s has rewrite_from but no address to send "
 						    "as; set from to one address, or user to an address"),
 				 sel->account->name);
-	buf_printf(&sel->explanation, _("account: %s\nmatched: %s \"%s\" (%s)\n"), sel->account->name,
+	buf_printf_trunc(&sel->explanation, _("account: %s\nmatched: %s \"%s\" (%s)\n"), sel->account->name,
 		   ch->rewrite ? "rewrite_from" : "from", m->pattern, pattern_level_name(m->level));
 	if (ch->rewrite)
-		buf_printf(&sel->explanation, _("sent as: %s\n"), sel->sender);
+		buf_printf_trunc(&sel->explanation, _("sent as: %s\n"), sel->sender);
 	if (ch->c->naccounts > 1)
-		buf_adds(&sel->explanation, _("other accounts:\n"));
+		buf_adds_trunc(&sel->explanation, _("other accounts:\n"));
 	for (i = 0; i < ch->c->naccounts; i++)
 		if (i != ch->best)
 			explain_loser(&sel->explanation, ch, i);
@@ -217,7 +217,7 @@ static int forced_not_found(const struct conf *c, const char *forced, struct err
 
 	buf_init(&names, ERROR_TEXT_MAX);
 	for (i = 0; i < c->naccounts; i++)
-		buf_printf(&names, "%s%s", i ? ", " : "", c->accounts[i].name);
+		buf_printf_trunc(&names, "%s%s", i ? ", " : "", c->accounts[i].name);
 	error_set(err, CAT_CONFIG, _("%s has no account named \"%s\"; the accounts are: %s"),
 		  c->path ? c->path : "", forced, c->naccounts ? buf_str(&names) : _("none"));
 	buf_release(&names);
@@ -247,17 +247,17 @@ static int select_forced(const struct account *a, const struct sender *s,
 		sel->sender = xstrdup(s->envelope);
 		sel->pattern = from.pattern ? xstrdup(from.pattern) : NULL;
 	}
-	buf_printf(&sel->explanation, _("account: %s (chosen with -a)\n"), a->name);
+	buf_printf_trunc(&sel->explanation, _("account: %s (chosen with -a)\n"), a->name);
 	if (sel->pattern)
-		buf_printf(&sel->explanation, _("matched: %s \"%s\"\n"),
+		buf_printf_trunc(&sel->explanation, _("matched: %s \"%s\"\n"),
 			   sel->rewritten ? "rewrite_from" : "from", sel->pattern);
 	if (sel->rewritten)
-		buf_printf(&sel->explanation, _("sent as: %s\n"), sel->sender);
+		buf_printf_trunc(&sel->explanation, _("sent as: %s\n"), sel->sender);
 	if (!sel->pattern) {
 		sel->warning = xasprintf(_("warning: the sender %s is outside the from of account %s "
 					   "(%s); the server may refuse it"), s->envelope, a->name,
 					 a->from ? a->from : "-");
-		buf_printf(&sel->explanation, "%s\n", sel->warning);
+		buf_printf_trunc(&sel->explanation, "%s\n", sel->warning);
 	}
 	r = 0;
 out:
@@ -271,7 +271,7 @@ static int select_null_sender(const struct account *a, struct selection *sel)
 {
 	sel->account = a;
 	sel->sender = xstrdup("");
-	buf_printf(&sel->explanation, _("account: %s (chosen with -a)\nsender: <> (none)\n"),
+	buf_printf_trunc(&sel->explanation, _("account: %s (chosen with -a)\nsender: <> (none)\n"),
 		   a->name);
 	return 0;
 }
@@ -298,7 +298,7 @@ int account_select(const struct conf *c, const char *sender, const char *forced,
 	}
 	if (sender_parse(sender, &s, err) < 0)
 		return -1;
-	buf_printf(&sel->explanation, _("sender: %s\n"), s.envelope);
+	buf_printf_trunc(&sel->explanation, _("sender: %s\n"), s.envelope);
 	r = a ? select_forced(a, &s, sel, err) : select_by_sender(c, &s, sel, err);
 	sender_release(&s);
 	return r;

@@ -918,7 +918,7 @@ char *conf_locate(const char *explicit_path, struct error *err)
 			found = places[i];
 			continue;
 		}
-		buf_printf(&looked, "%s%s", i ? ", " : "", places[i]);
+		buf_printf_trunc(&looked, "%s%s", i ? ", " : "", places[i]);
 		free(places[i]);
 	}
 	if (!found)

@@ -296,10 +296,12 @@ static int from_command(const struct account *a, const char *key, const char *co
 /* ---- netrc ---- */
 
 /* The next token (quoted with "..." and \ escapes, as curl reads them) into
- * tok; 0 at the end. */
+ * tok; 0 at the end.  A token longer than tok may hold also ends the
+ * reading: a password is never cut short. */
 static int netrc_token(const char **p, const char *end, struct buf *tok)
 {
 	const char *s = *p;
+	int r = 0;
 
 	buf_reset(tok);
 	while (s < end && strchr(" \t\r\n", *s))
@@ -310,15 +312,15 @@ static int netrc_token(const char **p, const char *end, struct buf *tok)
 		for (s++; s < end && *s != '"'; s++) {
 			if (*s == '\\' && s + 1 < end)
 				s++;
-			buf_addc(tok, *s);
+			r |= buf_addc(tok, *s);
 		}
 		s += s < end;
 	} else {
 		for (; s < end && !strchr(" \t\r\n", *s); s++)
-			buf_addc(tok, *s);
+			r |= buf_addc(tok, *s);
 	}
 	*p = s;
-	return 1;
+	return r == 0;
 }
 
 /* One machine (or default) entry as it is read. */

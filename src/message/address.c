@@ -226,6 +226,13 @@ static int syntax(struct parser *ps, const char *reason)
 	return error_set(ps->err, CAT_INPUT, _("invalid address '%s': %s"), q, reason);
 }
 
+/* The parser's buffers hold the input at most, so this cannot happen; but
+ * nothing is ever cut short silently. */
+static int too_long(struct parser *ps)
+{
+	return syntax(ps, _("the address is longer than 254 octets"));
+}
+
 /* Spaces, tabs and comments; comments nest and may hold quoted pairs. */
 static int skip_cfws(struct parser *ps)
 {
@@ -258,7 +265,8 @@ static int parse_quoted(struct parser *ps)
 	while (ps->p < ps->end && *ps->p != '"') {
 		if (*ps->p == '\\' && ps->p + 1 < ps->end)
 			ps->p++;
-		buf_addc(&ps->local, *ps->p++);
+		if (buf_addc(&ps->local, *ps->p++) < 0)
+			return too_long(ps);
 	}
 	if (ps->p == ps->end)
 		return syntax(ps, _("a quoted string is not closed"));
@@ -275,7 +283,8 @@ static int parse_word(struct parser *ps)
 		return parse_quoted(ps);
 	while (ps->p < ps->end && is_atext((unsigned char)*ps->p))
 		ps->p++;
-	buf_add(&ps->local, start, (size_t)(ps->p - start));
+	if (buf_add(&ps->local, start, (size_t)(ps->p - start)) < 0)
+		return too_long(ps);
 	return ps->p > start;
 }
 
@@ -295,7 +304,8 @@ static int parse_phrase(struct parser *ps)
 			return -1;
 		if (at(ps, '.')) {
 			ps->local_ok &= prev_word;
-			buf_addc(&ps->local, '.');
+			if (buf_addc(&ps->local, '.') < 0)
+				return too_long(ps);
 			ps->p++;
 			prev_word = 0;
 			continue;
@@ -329,7 +339,8 @@ static int parse_domain(struct parser *ps)
 		if (!at(ps, ']'))
 			return syntax(ps, _("a domain literal is not closed"));
 		ps->p++;
-		buf_add(&ps->domain, start, (size_t)(ps->p - start));
+		if (buf_add(&ps->domain, start, (size_t)(ps->p - start)) < 0)
+			return too_long(ps);
 		return skip_cfws(ps);
 	}
 	for (;;) {
@@ -348,7 +359,8 @@ static int parse_domain(struct parser *ps)
 				return syntax(ps, _("the domain contains a space"));
 			prev_label = 1;
 		}
-		buf_add(&ps->domain, start, (size_t)(ps->p - start));
+		if (buf_add(&ps->domain, start, (size_t)(ps->p - start)) < 0)
+			return too_long(ps);
 	}
 	if (ps->domain.len == 0)
 		return syntax(ps, at(ps, '@')
@@ -374,6 +386,7 @@ static int render_local(struct parser *ps, struct buf *out)
 {
 	const char *s = buf_str(&ps->local);
 	size_t i, n = ps->local.len;
+	int r;
 
 	if (n == 0)
 		return syntax(ps, _("the local part is empty"));
@@ -381,17 +394,18 @@ static int render_local(struct parser *ps, struct buf *out)
 		return syntax(ps, _("the local part is not valid UTF-8"));
 	if (is_dot_atom(s, n))
 		return buf_add(out, s, n);
-	buf_addc(out, '"');
+	r = buf_addc(out, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f)
 			return syntax(ps, _("the local part contains a control character"));
 		if (c == '"' || c == '\\')
-			buf_addc(out, '\\');
-		buf_addc(out, (char)c);
+			r |= buf_addc(out, '\\');
+		r |= buf_addc(out, (char)c);
 	}
-	return buf_addc(out, '"');
+	r |= buf_addc(out, '"');
+	return r < 0 ? too_long(ps) : 0;
 }
 
 /* Letters, digits, hyphens; labels of 1 to 63; not starting or ending with
@@ -521,7 +535,7 @@ static int render_domain(struct parser *ps, struct buf *out)
 	const char *problem;
 
 	if (buf_addc(out, '@') < 0)
-		return syntax(ps, _("the domain is too long"));
+		return too_long(ps);
 	problem = address_domain_normalise(buf_str(&ps->domain), 0, out);
 	return problem ? syntax(ps, problem) : 0;
 }

@@ -227,7 +227,7 @@ static void reply_text(struct buf *out, const struct reply *r)
 			line += elen + 1;
 			len -= elen + 1;
 		}
-		buf_printf(out, "%s%.*s", i ? " / " : "", (int)len, line);
+		buf_printf_trunc(out, "%s%.*s", i ? " / " : "", (int)len, line);
 	}
 }
 
@@ -242,7 +242,7 @@ static void print_row(const struct probe_row *r, int width)
 		snprintf(code, sizeof code, "%d", res->reply.code);
 		reply_text(&text, &res->reply);
 	} else if (r->err.category != CAT_NONE) {
-		buf_adds(&text, r->err.text);
+		buf_adds_trunc(&text, r->err.text);
 	}
 	printf("%-*s  %-11s  %-4s  %-8s  %-12s  %s\n", width, r->sender,
 	       r->tried ? smtp_state_name(res->stage) : "-", code,

@@ -200,31 +200,31 @@ static void refusal_sentence(struct buf *out, enum category cat,
 	step_phrase(at, sizeof at, res->stage);
 	switch (cat) {
 	case CAT_SENDER_REFUSED:
-		buf_printf(out, _("%s refused the sender %s %s"), host, sender, at);
+		buf_printf_trunc(out, _("%s refused the sender %s %s"), host, sender, at);
 		break;
 	case CAT_AUTH_FAILED:
-		buf_printf(out, _("%s refused the login %s %s"), host,
+		buf_printf_trunc(out, _("%s refused the login %s %s"), host,
 			   rc->user ? rc->user : "?", at);
 		break;
 	case CAT_AUTH_REQUIRED:
-		buf_printf(out, _("%s wants a login before it takes mail from %s (%s)"), host,
+		buf_printf_trunc(out, _("%s wants a login before it takes mail from %s (%s)"), host,
 			   sender, at);
 		break;
 	case CAT_RECIPIENT:
-		buf_printf(out, _("%s refused the recipient %s %s"), host,
+		buf_printf_trunc(out, _("%s refused the recipient %s %s"), host,
 			   first_refused(res, rc), at);
 		break;
 	case CAT_TOO_LARGE:
-		buf_printf(out, _("%s refused the message as too large %s"), host, at);
+		buf_printf_trunc(out, _("%s refused the message as too large %s"), host, at);
 		break;
 	case CAT_TLS:
-		buf_printf(out, _("%s wants TLS %s"), host, at);
+		buf_printf_trunc(out, _("%s wants TLS %s"), host, at);
 		break;
 	case CAT_TEMPORARY:
-		buf_printf(out, _("%s cannot take the message now (%s)"), host, at);
+		buf_printf_trunc(out, _("%s cannot take the message now (%s)"), host, at);
 		break;
 	default:
-		buf_printf(out, _("%s refused the message %s"), host, at);
+		buf_printf_trunc(out, _("%s refused the message %s"), host, at);
 		break;
 	}
 }
@@ -237,7 +237,7 @@ void report_what_failed(struct buf *out, const struct error *err,
 	if (res && res->reply.code >= 400 && err->category != CAT_NONE)
 		refusal_sentence(out, err->category, res, rc);
 	else
-		buf_adds(out, err->text);
+		buf_adds_trunc(out, err->text);
 }
 
 static void print_reply(FILE *out, const struct reply *r)

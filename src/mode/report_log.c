@@ -23,23 +23,23 @@ static void add_value(struct buf *b, const char *v, size_t n)
 	size_t i;
 
 	if (quote)
-		buf_addc(b, '"');
+		buf_addc_trunc(b, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
 
 		if (quote && (c == '"' || c == '\\'))
-			buf_addc(b, '\\');
-		buf_addc(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
+			buf_addc_trunc(b, '\\');
+		buf_addc_trunc(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
 	}
 	if (quote)
-		buf_addc(b, '"');
+		buf_addc_trunc(b, '"');
 }
 
 static void add_field(struct buf *b, const char *key, const char *v)
 {
 	if (!v)
 		return;
-	buf_printf(b, "%s%s=", b->len ? " " : "", key);
+	buf_printf_trunc(b, "%s%s=", b->len ? " " : "", key);
 	add_value(b, v, strlen(v));
 }
 
@@ -52,10 +52,10 @@ static void add_reply(struct buf *b, const struct reply *r)
 	buf_init(&joined, REPLY_TEXT_MAX + REPLY_LINES_MAX * 3);
 	for (; *p; p++)
 		if (*p == '\n')
-			buf_adds(&joined, " / ");
+			buf_adds_trunc(&joined, " / ");
 		else
-			buf_addc(&joined, *p);
-	buf_adds(b, " reply=");
+			buf_addc_trunc(&joined, *p);
+	buf_adds_trunc(b, " reply=");
 	add_value(b, buf_str(&joined), joined.len);
 	buf_release(&joined);
 }
@@ -67,7 +67,7 @@ static void add_recipients(struct buf *b, const struct report_context *rc)
 
 	buf_init(&list, LOG_BUILD_MAX);
 	for (i = 0; i < rc->nrcpts; i++)
-		buf_printf(&list, "%s<%s>", i ? "," : "", rc->rcpts[i]);
+		buf_printf_trunc(&list, "%s<%s>", i ? "," : "", rc->rcpts[i]);
 	add_field(b, "rcpts", buf_str(&list));
 	buf_release(&list);
 }
@@ -90,16 +90,16 @@ static void build_line(struct buf *b, const struct report_outcome *o)
 		add_field(b, "host", num);
 	}
 	if (rc->sender)
-		buf_printf(b, " sender=<%s>", rc->sender);
+		buf_printf_trunc(b, " sender=<%s>", rc->sender);
 	add_recipients(b, rc);
-	buf_printf(b, " size=%lld", rc->size);
+	buf_printf_trunc(b, " size=%lld", rc->size);
 	add_field(b, "msgid", rc->message_id);
 	if (o->res && o->res->reply.code)
 		add_reply(b, &o->res->reply);
 	else if (err->category != CAT_NONE)
 		add_field(b, "error", err->text);
 	if (o->obs)
-		buf_printf(b, " duration_ms=%lld", report_elapsed_ms(o->obs));
+		buf_printf_trunc(b, " duration_ms=%lld", report_elapsed_ms(o->obs));
 }
 
 static int append_file(const char *path, const char *line, size_t len, struct error *err)
@@ -118,7 +118,7 @@ static int append_file(const char *path, const char *line, size_t len, struct er
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	buf_init(&b, REPORT_LOG_LINE_MAX + 128);
-	buf_printf(&b, "%s sendas[%ld]: %.*s\n", stamp, (long)getpid(), (int)len, line);
+	buf_printf_trunc(&b, "%s sendas[%ld]: %.*s\n", stamp, (long)getpid(), (int)len, line);
 	/* One write with O_APPEND: lines of concurrent senders do not mix. */
 	n = write(fd, b.data, b.len);
 	saved = errno;

@@ -292,7 +292,7 @@ static int candidates(Gsasl *ctx, const struct auth_params *p,
 
 			buf_init(&names, ERROR_TEXT_MAX);
 			for (i = 0; i < MECHANISM_COUNT; i++)
-				buf_printf(&names, "%s%s", i ? " " : "",
+				buf_printf_trunc(&names, "%s%s", i ? " " : "",
 					   mechanisms[i].name);
 			error_set(err, CAT_CONFIG,
 				  _("the authentication mechanism \"%.*s\" is "
@@ -331,14 +331,14 @@ static void quote_offered(struct buf *out, const char *offered)
 
 	while (offered && (n = next_token(&offered, separators_server, &tok)) > 0) {
 		if (out->len + n + 1 > OFFERED_QUOTE_MAX) {
-			buf_adds(out, " ...");
+			buf_adds_trunc(out, " ...");
 			return;
 		}
 		if (!first)
-			buf_addc(out, ' ');
+			buf_addc_trunc(out, ' ');
 		first = 0;
 		for (i = 0; i < n; i++)
-			buf_addc(out, tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?');
+			buf_addc_trunc(out, tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?');
 	}
 }
 
@@ -358,7 +358,7 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 	quote_offered(&quoted, offered);
 	for (i = 0; i < ncand; i++)
 		if (usable(cand[i], p))
-			buf_printf(&accept, "%s%s", accept.len ? " " : "",
+			buf_printf_trunc(&accept, "%s%s", accept.len ? " " : "",
 				   cand[i]->name);
 	for (i = 0; i < ncand && !plus; i++)
 		if (!usable(cand[i], p) && offers(offered, cand[i]))
@@ -376,27 +376,27 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 			oauth = &mechanisms[i];
 
 	if (accept.len == 0)
-		buf_printf(&text, _("the configured authentication mechanisms "
+		buf_printf_trunc(&text, _("the configured authentication mechanisms "
 				    "all need TLS channel binding, which this "
 				    "connection does not provide (the server "
 				    "offers %s)"),
 			   quoted.len ? buf_str(&quoted) : _("none"));
 	else if (quoted.len == 0)
-		buf_printf(&text, _("the server offers no authentication "
+		buf_printf_trunc(&text, _("the server offers no authentication "
 				    "mechanism; sendas would accept %s"),
 			   buf_str(&accept));
 	else
-		buf_printf(&text, _("the server offers AUTH %s, but sendas "
+		buf_printf_trunc(&text, _("the server offers AUTH %s, but sendas "
 				    "would accept only %s"),
 			   buf_str(&quoted), buf_str(&accept));
 	if (optin)
-		buf_printf(&text, _("; to use %s, list it in the account's "
+		buf_printf_trunc(&text, _("; to use %s, list it in the account's "
 				    "authentication mechanisms"), optin->name);
 	if (plus && accept.len)
-		buf_printf(&text, _("; %s needs TLS channel binding, which this "
+		buf_printf_trunc(&text, _("; %s needs TLS channel binding, which this "
 				    "connection does not provide"), plus->name);
 	if (oauth)
-		buf_printf(&text, _("; to use %s, set oauth_token_command in the "
+		buf_printf_trunc(&text, _("; to use %s, set oauth_token_command in the "
 				    "account"), oauth->name);
 	error_set(err, CAT_AUTH_REQUIRED, "%s", buf_str(&text));
 	buf_release(&quoted);

@@ -282,10 +282,10 @@ static ssize_t fill(struct conn *c, struct error *err)
 static int take(struct conn *c, struct buf *line, size_t upto, size_t max,
 		struct error *err)
 {
-	if (line->len + (upto - c->in_start) > max)
+	if (line->len + (upto - c->in_start) > max ||
+	    buf_add(line, c->in + c->in_start, upto - c->in_start) < 0)
 		return error_set(err, CAT_PROTOCOL,
 				 _("%s sent a line longer than %zu bytes"), c->peer, max);
-	buf_add(line, c->in + c->in_start, upto - c->in_start);
 	c->in_start = upto;
 	return 0;
 }

@@ -34,7 +34,8 @@ void reply_copy(struct reply *dst, const struct reply *src)
 	dst->code = src->code;
 	memcpy(dst->enhanced, src->enhanced, sizeof dst->enhanced);
 	dst->nlines = src->nlines;
-	buf_add(&dst->text, src->text.data ? src->text.data : "", src->text.len);
+	/* Both hold REPLY_TEXT_MAX, so nothing is cut; a copy is for reports. */
+	buf_add_trunc(&dst->text, src->text.data ? src->text.data : "", src->text.len);
 }
 
 static int is_digit(char c)

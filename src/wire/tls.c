@@ -457,9 +457,9 @@ static void add_cert_names(gnutls_x509_crt_t crt, struct buf *names)
 			break;
 		name[size] = '\0';
 		if (type == GNUTLS_SAN_DNSNAME)
-			buf_printf(names, ", %s", name);
+			buf_printf_trunc(names, ", %s", name);
 		else if (type == GNUTLS_SAN_IPADDRESS)
-			buf_printf(names, ", %s",
+			buf_printf_trunc(names, ", %s",
 				   inet_ntop(size == 4 ? AF_INET : AF_INET6, name, ip,
 					     sizeof ip) ? ip : "?");
 	}
@@ -467,7 +467,7 @@ static void add_cert_names(gnutls_x509_crt_t crt, struct buf *names)
 	if (names->len == 0 &&
 	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, name,
 					  &size) == 0)
-		buf_printf(names, ", %s", name);
+		buf_printf_trunc(names, ", %s", name);
 }
 
 static void owner_reason(struct tls *t, struct buf *out)
@@ -485,10 +485,10 @@ static void owner_reason(struct tls *t, struct buf *out)
 		gnutls_x509_crt_deinit(crt);
 	}
 	if (names.len > 0)
-		buf_printf(out, _("it is for %s, not for %s"), buf_str(&names) + 2,
+		buf_printf_trunc(out, _("it is for %s, not for %s"), buf_str(&names) + 2,
 			   peer(t));
 	else
-		buf_printf(out, _("it is not for %s"), peer(t));
+		buf_printf_trunc(out, _("it is not for %s"), peer(t));
 	buf_release(&names);
 }
 
@@ -503,15 +503,15 @@ static void add_verify_reasons(struct tls *t, unsigned status, struct buf *out)
 		if (!(status & verify_reasons[i].bit))
 			continue;
 		if (out->len > 0)
-			buf_adds(out, "; ");
+			buf_adds_trunc(out, "; ");
 		if (verify_reasons[i].reason)
-			buf_adds(out, _(verify_reasons[i].reason));
+			buf_adds_trunc(out, _(verify_reasons[i].reason));
 		else
 			owner_reason(t, out);
 	}
 	if (out->len == 0 && gnutls_certificate_verification_status_print(
 				     status, GNUTLS_CRT_X509, &text, 0) == 0) {
-		buf_adds(out, (const char *)text.data);
+		buf_adds_trunc(out, (const char *)text.data);
 		gnutls_free(text.data);
 	}
 }
@@ -529,7 +529,7 @@ static int verify_error(struct tls *t, struct error *err)
 		      peer(t), buf_str(&reasons));
 	if (t->refused_chain) {
 		describe_session(t, t->refused_chain);
-		buf_printf(t->refused_chain, _("verification: failed: %s\n"),
+		buf_printf_trunc(t->refused_chain, _("verification: failed: %s\n"),
 			   buf_str(&reasons));
 	}
 	buf_release(&reasons);
@@ -551,7 +551,7 @@ static int pin_error(struct tls *t, struct error *err)
 		  seen);
 	if (t->refused_chain) {
 		describe_session(t, t->refused_chain);
-		buf_printf(t->refused_chain, _("verification: failed: %s\n"), err->text);
+		buf_printf_trunc(t->refused_chain, _("verification: failed: %s\n"), err->text);
 	}
 	return -1;
 }
@@ -701,9 +701,9 @@ static void add_time(struct buf *out, time_t when)
 
 	if (when == (time_t)-1 || !gmtime_r(&when, &tm) ||
 	    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		buf_adds(out, "?");
+		buf_adds_trunc(out, "?");
 	else
-		buf_adds(out, s);
+		buf_adds_trunc(out, s);
 }
 
 static void add_dn(struct buf *out, gnutls_x509_crt_t crt, int issuer)
@@ -716,10 +716,10 @@ static void add_dn(struct buf *out, gnutls_x509_crt_t crt, int issuer)
 	else
 		r = gnutls_x509_crt_get_dn3(crt, &dn, 0);
 	if (r < 0) {
-		buf_adds(out, "?");
+		buf_adds_trunc(out, "?");
 		return;
 	}
-	buf_add(out, dn.data, dn.size);
+	buf_add_trunc(out, dn.data, dn.size);
 	gnutls_free(dn.data);
 }
 
@@ -733,19 +733,19 @@ static void describe_cert(struct tls *t, unsigned i, const gnutls_datum_t *der,
 	if (gnutls_x509_crt_init(&crt) < 0)
 		return;
 	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) == 0) {
-		buf_printf(out, _("certificate %u: "), i);
+		buf_printf_trunc(out, _("certificate %u: "), i);
 		add_dn(out, crt, 0);
-		buf_printf(out, "\n  %s ", _("issuer:"));
+		buf_printf_trunc(out, "\n  %s ", _("issuer:"));
 		add_dn(out, crt, 1);
-		buf_printf(out, "\n  %s ", _("valid from"));
+		buf_printf_trunc(out, "\n  %s ", _("valid from"));
 		add_time(out, gnutls_x509_crt_get_activation_time(crt));
-		buf_printf(out, " %s ", _("until"));
+		buf_printf_trunc(out, " %s ", _("until"));
 		add_time(out, gnutls_x509_crt_get_expiration_time(crt));
 		if (peer_digest(t->session, i, digest) == 0) {
 			hex_string(digest, PIN_LEN, hex);
-			buf_printf(out, "\n  %s sha256:%s", _("fingerprint:"), hex);
+			buf_printf_trunc(out, "\n  %s sha256:%s", _("fingerprint:"), hex);
 		}
-		buf_addc(out, '\n');
+		buf_addc_trunc(out, '\n');
 	}
 	gnutls_x509_crt_deinit(crt);
 }
@@ -758,7 +758,7 @@ static void describe_session(struct tls *t, struct buf *out)
 	char *desc;
 
 	desc = gnutls_session_get_desc(t->session);
-	buf_printf(out, _("TLS session: %s\n"), desc ? desc : tls_version_name(t));
+	buf_printf_trunc(out, _("TLS session: %s\n"), desc ? desc : tls_version_name(t));
 	gnutls_free(desc);
 	certs = gnutls_certificate_get_peers(t->session, &n);
 	for (i = 0; certs && i < n; i++)
@@ -770,10 +770,10 @@ void tls_describe(struct tls *t, struct buf *out)
 	describe_session(t, out);
 	/* tls_open returned t, so the chain passed: say by which rule. */
 	if (t->pinned)
-		buf_printf(out, _("verification: the certificate matches the "
+		buf_printf_trunc(out, _("verification: the certificate matches the "
 				  "configured tls_fingerprint\n"));
 	else
-		buf_printf(out, _("verification: verified for %s\n"), peer(t));
+		buf_printf_trunc(out, _("verification: verified for %s\n"), peer(t));
 }
 
 const char *tls_version_name(struct tls *t)

@@ -25,7 +25,7 @@ static struct buf warnings;
 
 static void collect(void *ctx, const char *text)
 {
-	buf_printf(ctx, "%s\n", text);
+	must(buf_printf(ctx, "%s\n", text));
 }
 
 static void write_file(const char *file, const char *text, size_t len, mode_t mode)

@@ -81,13 +81,13 @@ static int load_conf(void)
 	int r;
 
 	buf_init(&text, 64 * 1024);
-	buf_adds(&text, "[defaults]\nhost = smtp.example.org\nuser = alice\n");
+	must(buf_adds(&text, "[defaults]\nhost = smtp.example.org\nuser = alice\n"));
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		buf_printf(&text, "[account %s]\nfrom = %s@example.org\n", names[i], names[i]);
+		must(buf_printf(&text, "[account %s]\nfrom = %s@example.org\n", names[i], names[i]));
 		if (sources[i])
-			buf_adds(&text, sources[i]);
+			must(buf_adds(&text, sources[i]));
 		else
-			buf_printf(&text, "password_file = %s/pw.txt\n", dir);
+			must(buf_printf(&text, "password_file = %s/pw.txt\n", dir));
 	}
 	write_file("accounts.ini", buf_str(&text), 0600);
 	buf_release(&text);
