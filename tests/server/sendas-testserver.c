@@ -56,6 +56,10 @@
  *                      what was written)
  *   eof                read until the client closes, recording what comes
  *   next               end this connection (cleanly) and wait for the next
+ *   open [tls|plain]   the opening most tests need: greeting, EHLO,
+ *                      STARTTLS, EHLO, AUTH, made of the steps above from
+ *                      the settings caps, caps-plain, login, greeting and
+ *                      ehlo (tests/server/README has the defaults)
  *
  * Queued replies leave in one write when the server next waits (expect,
  * sleep, stall, a handshake...), as a real server answers a pipelined group

@@ -56,9 +56,21 @@ struct step {
 	char *pass;         /* auth */
 };
 
+/* What `open` plays; the setting verbs change it for the `open`s after
+ * them (in later connections too).  See script.c for the defaults. */
+enum { SESSION_FIELD_MAX = 512 };
+struct session_defaults {
+	char greeting[SESSION_FIELD_MAX];   /* the 220 line */
+	char ehlo[SESSION_FIELD_MAX];       /* the glob an EHLO line must match */
+	char caps_plain[SESSION_FIELD_MAX]; /* EHLO before STARTTLS, comma-separated */
+	char caps[SESSION_FIELD_MAX];       /* EHLO once secure (or plain) */
+	char login[SESSION_FIELD_MAX];      /* "MECH USER PASS", or "" for none */
+};
+
 /* A script is a list of steps cut into segments by `next`: connection k
  * plays segment k (the last one again when there are more connections). */
 struct script {
+	struct session_defaults session;
 	char *path;
 	struct step *steps;
 	size_t n_steps;
