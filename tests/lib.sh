@@ -173,6 +173,23 @@ print("\n".join(f for f in forms if len(f) >= 6))
 EOF
 }
 
+# own_processes ROOT PS-FILE: the arguments of ROOT and of every process
+# below it, from PS-FILE (ps -eww -o pid=,ppid=,args=, taken earlier): the
+# processes a test started, not the rest of the machine.
+own_processes() {
+	awk -v root="$1" '
+		{ pid = $1; ppid[pid] = $2; $1 = ""; $2 = ""; args[pid] = substr($0, 3) }
+		END {
+			for (p in args) {
+				q = p
+				for (d = 0; d < 64 && q != "" && q != 0; d++) {
+					if (q == root) { print args[p]; break }
+					q = ppid[q]
+				}
+			}
+		}' "$2"
+}
+
 # wait_for PID TEST-ARGS...: wait until `test TEST-ARGS` holds (a file a
 # server writes when it is ready) or PID has exited, at most 10 s; fails
 # when it never held.
