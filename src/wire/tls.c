@@ -341,7 +341,7 @@ static int fail_alert(struct tls *t, enum tls_op op, struct error *err)
 		return error_set(err, CAT_TLS,
 				 _("%s refused the TLS handshake with the alert '%s'"),
 				 peer(t), alert);
-	return error_set(err, CAT_TLS, _("%s ended the TLS session with the alert '%s'"),
+	return error_set(err, CAT_CONNECT, _("%s ended the TLS session with the alert '%s'"),
 			 peer(t), alert);
 }
 
@@ -382,7 +382,10 @@ static int fail_garbled(struct tls *t, int r, struct error *err)
 }
 
 /* Turn a fatal GnuTLS result into err.  Verification failures have their own
- * messages (verify_error, pin_error). */
+ * messages (verify_error, pin_error).  After the handshake, whatever ends the
+ * session (a reset, an EOF inside a record, an alert, a record that does not
+ * decrypt) is the connection dropping: CAT_CONNECT, temporary, because
+ * nothing before the final reply can have been delivered (issue 13). */
 static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 {
 	int saved = errno;
@@ -397,7 +400,7 @@ static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 		return error_set(err, CAT_CONNECT, _("the connection to %s failed: %s"),
 				 peer(t), saved ? strerror(saved) : gnutls_strerror(r));
 	if (op != OP_HANDSHAKE)
-		return error_set(err, CAT_TLS, _("TLS error on the connection to %s: %s"),
+		return error_set(err, CAT_CONNECT, _("TLS error on the connection to %s: %s"),
 				 peer(t), gnutls_strerror(r));
 	if (r == GNUTLS_E_PREMATURE_TERMINATION)
 		return error_set(err, CAT_CONNECT,

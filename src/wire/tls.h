@@ -49,11 +49,12 @@ struct tls;
 struct tls *tls_open(int fd, const struct tls_params *p, struct error *err);
 
 /* Send all of n bytes (as few records as GnuTLS allows).  0, or -1 and err:
- * CAT_TIMEOUT, CAT_CONNECT, CAT_TLS (with the server's alert, if it left one). */
+ * CAT_TIMEOUT, CAT_CONNECT (a reset, an EOF inside a record, an alert: after
+ * the handshake every end of the session is the connection dropping). */
 int tls_send(struct tls *t, const void *data, size_t n, struct error *err);
 
 /* Receive up to n bytes: >0 bytes read, 0 the peer closed (EOF, also an
- * unclean close), -1 and err (CAT_TIMEOUT, CAT_CONNECT, CAT_TLS). */
+ * unclean close), -1 and err (CAT_TIMEOUT, CAT_CONNECT). */
 ssize_t tls_recv(struct tls *t, void *data, size_t n, struct error *err);
 
 /* Bytes already decrypted and buffered inside the TLS layer. */
