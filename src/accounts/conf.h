@@ -25,7 +25,8 @@
  *   key from its value (inih).
  * - tls is starttls (default), implicit or off; port is 1..65535 (default 587,
  *   465 with tls = implicit); timeout is 1..86400 seconds (default 30), and so
- *   is password_command_timeout (default 30, for oauth_token_command too);
+ *   is password_command_timeout (default 30, for oauth_token_command too),
+ *   and session_deadline (default 1800);
  *   tls_fingerprint is "sha256:" and 64 hex digits (colons allowed);
  *   "~/" at the start of a file name (password_file, tls_*_file, queue_dir,
  *   logfile) means $HOME; a host with non-ASCII letters becomes its A-label.
@@ -54,6 +55,10 @@
 #define CONF_FILE_MAX (1024 * 1024)
 #define CONF_DEFAULT_TIMEOUT 30
 #define CONF_TIMEOUT_MAX 86400
+/* For a session's opening and again for each message: longer than the
+ * final reply's ten minutes plus a slow upload, short enough that a server
+ * trickling bytes gives up its hold on a queue flush in half an hour. */
+#define CONF_DEFAULT_SESSION_DEADLINE 1800
 
 enum tls_setting { TLS_SETTING_STARTTLS, TLS_SETTING_IMPLICIT, TLS_SETTING_OFF };
 
@@ -83,6 +88,8 @@ struct account {
 	char *rewrite_from;
 	char *domain;             /* EHLO name */
 	int timeout;              /* seconds; default 30 */
+	int session_deadline;     /* seconds for a session's opening, and for
+				   * each message; default CONF_DEFAULT_SESSION_DEADLINE */
 	int line;                 /* where the section starts, for messages */
 	/* Stored for later issues, as written (paths with ~/ expanded). */
 	char *queue_dir;

@@ -569,7 +569,8 @@ static void drop_connection(struct smtp_session *s)
 struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *res,
 			       struct error *err)
 {
-	struct conn_params cp = { .host = p->host, .port = p->port, .timeout = p->timeout };
+	struct conn_params cp = { .host = p->host, .port = p->port, .timeout = p->timeout,
+				  .deadline = p->deadline, .deadline_key = "session_deadline" };
 	struct smtp_session *s = xcalloc(1, sizeof *s);
 
 	s->p = p;
@@ -996,6 +997,7 @@ int smtp_send(struct smtp_session *s, const struct envelope *env,
 	if (!s->conn)
 		return error_set(err, CAT_CONNECT, _("the connection was closed"));
 	start_result(s, env, res);
+	conn_restart_deadline(s->conn);
 	if (s->auth_failed) {   /* a pipelined AUTH, refused with an earlier message */
 		*err = s->auth_error;
 		res->stage = SMTP_AUTH;

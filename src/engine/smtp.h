@@ -72,7 +72,11 @@ struct smtp_params {
 	enum smtp_tls_mode tls_mode;
 	struct tls_params tls;
 	const char *helo_name;  /* EHLO argument */
-	int timeout;            /* seconds */
+	int timeout;            /* seconds for each read and write */
+	/* Seconds for the whole of smtp_open(), and again for each
+	 * smtp_send(): a server that trickles bytes cannot hold us longer.
+	 * 0: none. */
+	int deadline;
 	const struct auth_params *auth;  /* NULL: do not authenticate */
 	/* Let a one-round-trip AUTH (PLAIN) leave with the first transaction
 	 * when the server pipelines (RFC 4954 section 4): smtp_open() then

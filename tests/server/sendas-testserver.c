@@ -468,10 +468,14 @@ static enum run step_trickle(struct server *srv, struct session *s,
 	for (size_t i = 0; r == RUN_NEXT && i < st->len; i++) {
 		struct timespec left = ts;
 
-		r = sent(srv, s, conn_queue_quiet(s->c, st->text + i, 1));
-		if (r == RUN_NEXT)
-			r = sent(srv, s, conn_flush(s->c));
-		while (r == RUN_NEXT && nanosleep(&left, &left) < 0 && errno == EINTR)
+		if (conn_queue_quiet(s->c, st->text + i, 1) != IO_OK ||
+		    conn_flush(s->c) != IO_OK) {
+			/* A client that gives up on a trickle does right. */
+			record_note(&srv->rec, "trickle: the client left after %zu bytes", i);
+			s->how = CLOSE_RESET;
+			return RUN_END;
+		}
+		while (nanosleep(&left, &left) < 0 && errno == EINTR)
 			;
 	}
 	return r;

@@ -110,6 +110,19 @@ static void test_inheritance(void)
 	   "password_command_timeout: inherited, overridden, emptied to the default (%s)",
 	   err.text);
 	conf_release(&c);
+	/* Issue 13 #3: the session deadline, by default and set. */
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\n", &c, &err) == 0 &&
+	   c.accounts[0].session_deadline == CONF_DEFAULT_SESSION_DEADLINE &&
+	   c.accounts[0].session_deadline > 600,
+	   "default: the session %d s", CONF_DEFAULT_SESSION_DEADLINE);
+	conf_release(&c);
+	ok(load("[defaults]\nsession_deadline = 45\n[account a]\nhost = h\nfrom = a@b.example\n",
+		&c, &err) == 0 && c.accounts[0].session_deadline == 45,
+	   "session_deadline inherited (%s)", err.text);
+	conf_release(&c);
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\nsession_deadline = 0\n", &c,
+		&err) < 0 && strstr(err.text, "session_deadline"), "session_deadline = 0 refused");
+	conf_release(&c);
 	ok(load("[account a]\nhost = h\nfrom = a@b.example\n", &c, &err) == 0 &&
 	   strcmp(c.accounts[0].port, "587") == 0 && c.accounts[0].timeout == 30 &&
 	   c.accounts[0].tls == TLS_SETTING_STARTTLS, "built-in defaults: 587, 30 s, starttls");
