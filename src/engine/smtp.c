@@ -745,7 +745,15 @@ static int rcpt_reply(struct smtp_session *s, struct txn *t, size_t i, struct er
 static int content_reply(struct smtp_session *s, struct txn *t, int verdict,
 			 struct error *err)
 {
-	if (smtp_reply(s, err) < 0)
+	int r;
+
+	/* RFC 5321 4.5.3.2: the verdict may take ten minutes. */
+	if (verdict && s->p->final_timeout > s->p->timeout)
+		conn_set_timeout(s->conn, s->p->final_timeout);
+	r = smtp_reply(s, err);
+	if (s->conn)
+		conn_set_timeout(s->conn, s->p->timeout);
+	if (r < 0)
 		return -1;
 	t->ended = verdict && !t->failed;
 	if (reply_class(&s->reply) != 2) {

@@ -73,6 +73,10 @@ struct smtp_params {
 	struct tls_params tls;
 	const char *helo_name;  /* EHLO argument */
 	int timeout;            /* seconds for each read and write */
+	/* RFC 5321 4.5.3.2: the reply to the final dot (and to BDAT LAST) may
+	 * take ten minutes; a client that gives up earlier makes duplicates.
+	 * Seconds; the longer of this and timeout applies.  0: timeout. */
+	int final_timeout;
 	/* Seconds for the whole of smtp_open(), and again for each
 	 * smtp_send(): a server that trickles bytes cannot hold us longer.
 	 * 0: none. */
