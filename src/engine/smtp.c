@@ -55,6 +55,7 @@ struct smtp_session {
 	struct error auth_error;  /* ... thus, for every later message */
 	int last;               /* smtp_last_message(): QUIT with the content */
 	int quit_sent;          /* QUIT went and its reply was read */
+	int greeted;            /* the server's 220 came: it speaks SMTP */
 };
 
 static const char *const state_names[SMTP_STATE_COUNT] = {
@@ -197,8 +198,20 @@ static int smtp_cmd(struct smtp_session *s, struct error *err, const char *fmt, 
 	return queue_line(s, line, NULL, err);
 }
 
+/* A reply that cannot be parsed (not a reply line, a line over the limit):
+ * before the greeting the port does not speak SMTP (CAT_PROTOCOL, 76);
+ * once the server greeted, it is a connection gone bad, temporary as a
+ * dropped one is (CAT_CONNECT, 75), wherever it happens, the final dot
+ * included (issue 13). */
+static int garbled(struct smtp_session *s, struct error *err)
+{
+	if (s->greeted && err->category == CAT_PROTOCOL)
+		err->category = CAT_CONNECT;
+	return -1;
+}
+
 /* Read one whole reply into s->reply.  -1 on I/O errors and on lines that
- * are not a reply (CAT_PROTOCOL). */
+ * are not a reply (garbled()). */
 static int read_reply(struct smtp_session *s, struct error *err)
 {
 	enum reply_feed f;
@@ -206,13 +219,15 @@ static int read_reply(struct smtp_session *s, struct error *err)
 	reply_reset(&s->reply);
 	do {
 		if (conn_read_line(s->conn, &s->line, REPLY_LINE_MAX, err) < 0)
-			return -1;
+			return garbled(s, err);
 		trace(s, '<', s->line.data, s->line.len);
 		f = reply_feed(&s->reply, s->line.data, s->line.len);
-		if (f == REPLY_BAD)
-			return error_set(err, CAT_PROTOCOL,
-					 _("%s sent something that is not an SMTP reply: \"%.80s\""),
-					 conn_peer(s->conn), s->line.data);
+		if (f == REPLY_BAD) {
+			error_set(err, CAT_PROTOCOL,
+				  _("%s sent something that is not an SMTP reply: \"%.80s\""),
+				  conn_peer(s->conn), s->line.data);
+			return garbled(s, err);
+		}
 	} while (f == REPLY_MORE);
 	return 0;
 }
@@ -369,6 +384,7 @@ static int smtp_greeting(struct smtp_session *s, struct smtp_result *res,
 				 conn_peer(s->conn), s->reply.code);
 	text = reply_line(&s->reply, 0, &len);
 	res->greeting_host = xstrndup(text, strcspn(text, " \n"));
+	s->greeted = 1;
 	return 0;
 }
 

@@ -319,11 +319,12 @@ static ssize_t fill(struct conn *c, struct error *err)
 	return r;
 }
 
-/* Move what is buffered up to (not including) the LF into line. */
+/* Move what is buffered up to (not including) the LF into line: at most
+ * max bytes and the CR that may end them. */
 static int take(struct conn *c, struct buf *line, size_t upto, size_t max,
 		struct error *err)
 {
-	if (line->len + (upto - c->in_start) > max)
+	if (line->len + (upto - c->in_start) > max + 1)
 		return error_set(err, CAT_PROTOCOL,
 				 _("%s sent a line longer than %zu bytes"), c->peer, max);
 	buf_add(line, c->in + c->in_start, upto - c->in_start);
@@ -340,14 +341,14 @@ int conn_read_line(struct conn *c, struct buf *line, size_t max, struct error *e
 	for (;;) {
 		lf = memchr(c->in + c->in_start, '\n', c->in_end - c->in_start);
 		if (lf) {
-			if (take(c, line, (size_t)(lf - c->in), max + 1, err) < 0)
+			if (take(c, line, (size_t)(lf - c->in), max, err) < 0)
 				return -1;
 			c->in_start++;
 			if (line->len && line->data[line->len - 1] == '\r')
 				line->data[--line->len] = '\0';
 			return 0;
 		}
-		if (take(c, line, c->in_end, max + 1, err) < 0)
+		if (take(c, line, c->in_end, max, err) < 0)
 			return -1;
 		r = fill(c, err);
 		if (r < 0)
