@@ -139,6 +139,41 @@ bad:
 	return -1;
 }
 
+/* trickle MS ESCAPED: the bytes of sendraw, one write per byte, MS
+ * milliseconds apart. */
+static int parse_trickle(struct step *st, const char *arg, char *why, size_t wl)
+{
+	const char *sp = arg ? strchr(arg, ' ') : NULL;
+	char num[16];
+
+	if (!sp || sp == arg || (size_t)(sp - arg) >= sizeof num)
+		goto bad;
+	memcpy(num, arg, (size_t)(sp - arg));
+	num[sp - arg] = '\0';
+	if (parse_long(num, 0, TRICKLE_MAX_MS, &st->num) < 0)
+		goto bad;
+	return parse_sendraw(st, sp + 1, why, wl);
+bad:
+	snprintf(why, wl, "takes milliseconds (0 to %d) and the bytes to send",
+		 TRICKLE_MAX_MS);
+	return -1;
+}
+
+/* scram-iter N: the iteration count the next SCRAM `auth` asks for. */
+static int parse_scram_iter(struct step *st, const char *arg, char *why,
+			    size_t wl)
+{
+	long v;
+
+	if (parse_long(arg, 1, LONG_MAX, &v) == 0) {
+		st->text = dup_bytes(arg, strlen(arg));
+		st->len = strlen(arg);
+		return 0;
+	}
+	snprintf(why, wl, "takes an iteration count");
+	return -1;
+}
+
 /* expect [GLOB]: no argument matches an empty line. */
 static int parse_glob(struct step *st, const char *arg, char *why, size_t wl)
 {
@@ -262,6 +297,11 @@ static const struct verb_def verbs[] = {
 	[V_CLOSE] =       { "close",       no_arg,            1 },
 	[V_RESET] =       { "reset",       no_arg,            1 },
 	[V_EOF] =         { "eof",         no_arg,            1 },
+	[V_TRICKLE] =     { "trickle",     parse_trickle,     0 },
+	[V_RESET_MID_RECORD] = { "reset-mid-record", parse_sendraw, 1 },
+	[V_SCRAM_ITER] =  { "scram-iter",  parse_scram_iter,  0 },
+	[V_SEND_ECHO] =   { "send-echo",   parse_send,        0 },
+	[V_ALERT] =       { "alert",       no_arg,            1 },
 };
 _Static_assert(sizeof verbs / sizeof *verbs == N_VERBS,
 	       "a verb without a name");
