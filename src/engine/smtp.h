@@ -4,7 +4,11 @@
  * files or print.  A session is opened (connect, greeting, EHLO, STARTTLS or
  * implicit TLS, EHLO again, AUTH), carries one or more transactions, and is
  * closed with QUIT.  Each step is a named state; smtp_set_state() in smtp.c is
- * the only place that changes it, and it is traced.
+ * the only place that changes it, and it is traced.  Every command is queued
+ * with the reply it expects; one reader (next_reply() in smtp.c) reads the
+ * replies in order and hands each to the handler of what its command
+ * expected, so pipelining, BDAT chunks sent ahead, a pipelined AUTH and the
+ * QUIT that leaves with the content are all one mechanism.
  *
  * Every outcome is written into a struct smtp_result: the stage reached, the
  * reply that decided it (the first failure of a pipelined group, never the
