@@ -869,6 +869,8 @@ static int next_reply(struct smtp_session *s, struct error *err)
 	}
 	if (verdict)
 		conn_set_timeout(s->conn, s->p->timeout);
+	if (r == 0 && s->p->on_reply)
+		s->p->on_reply(s->p->trace_ctx, s->state, &s->reply);
 	if (r == 0)
 		r = expects[p.kind](s, &p, err);
 	if (r < 0)

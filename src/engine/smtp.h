@@ -71,6 +71,11 @@ enum smtp_cap {
  * (client), '<' (server) or '*' (an event).  AUTH data is already redacted. */
 typedef void smtp_trace_fn(void *ctx, char dir, const char *text, size_t len);
 
+/* Each complete reply the engine read (334 challenges included), with the
+ * step it answered; ctx is trace_ctx.  For observers that keep replies:
+ * they get them parsed, from the one reader. */
+typedef void smtp_reply_fn(void *ctx, enum smtp_state step, const struct reply *r);
+
 /* What a refusal at a step means (classify.c's classify_reply(), which sits
  * in the policy layer above the engine and is handed down through here).
  * NULL: 4xx is CAT_TEMPORARY, anything else CAT_UNAVAILABLE. */
@@ -101,6 +106,7 @@ struct smtp_params {
 	int pipeline_auth;
 	smtp_trace_fn *trace;   /* NULL: silent */
 	void *trace_ctx;
+	smtp_reply_fn *on_reply;  /* NULL: none */
 	smtp_classify_fn *classify;
 };
 
