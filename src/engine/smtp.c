@@ -17,6 +17,7 @@
 #include "classify.h"
 #include "conn.h"
 #include "content.h"
+#include "escape.h"
 #include "i18n.h"
 #include "smtp.h"
 #include "xalloc.h"
@@ -33,6 +34,7 @@
 #define BDAT_FLIGHT_MAX (48 * 1024)
 #define BDAT_CHUNK (4L * 1024 * 1024)  /* the largest BDAT chunk we send */
 #define BDAT_AHEAD 4            /* chunks sent before the oldest reply is read */
+#define REPLY_SHOWN_MAX 80      /* bytes of a garbled line quoted in the error */
 
 struct smtp_session {
 	const struct smtp_params *p;
@@ -223,9 +225,13 @@ static int read_reply(struct smtp_session *s, struct error *err)
 		trace(s, '<', s->line.data, s->line.len);
 		f = reply_feed(&s->reply, s->line.data, s->line.len);
 		if (f == REPLY_BAD) {
+			char shown[REPLY_SHOWN_MAX * 4 + 1];
+
+			escape_into(shown, sizeof shown, s->line.data,
+				    s->line.len < REPLY_SHOWN_MAX ? s->line.len : REPLY_SHOWN_MAX);
 			error_set(err, CAT_PROTOCOL,
-				  _("%s sent something that is not an SMTP reply: \"%.80s\""),
-				  conn_peer(s->conn), s->line.data);
+				  _("%s sent something that is not an SMTP reply: \"%s\""),
+				  conn_peer(s->conn), shown);
 			return garbled(s, err);
 		}
 	} while (f == REPLY_MORE);
@@ -241,12 +247,14 @@ static int fail_at(struct smtp_session *s, enum smtp_state st, struct smtp_resul
 {
 	size_t len;
 	const char *first = reply_line(&s->reply, 0, &len);
+	char shown[ERROR_TEXT_MAX / 2];
 
 	s->refused = 1;
 	if (!s->have_cause) {
+		escape_into(shown, sizeof shown, first, len);
 		error_set(&s->cause, classify_reply(st, &s->reply),
-			  _("%s refused %s: %d %.*s"), conn_peer(s->conn),
-			  smtp_state_name(st), s->reply.code, (int)len, first);
+			  _("%s refused %s: %d %s"), conn_peer(s->conn),
+			  smtp_state_name(st), s->reply.code, shown);
 		s->have_cause = 1;
 		if (res && !s->cause_noted)
 			res->stage = st;

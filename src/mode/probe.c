@@ -12,6 +12,7 @@
 #include "account.h"
 #include "address.h"
 #include "classify.h"
+#include "escape.h"
 #include "i18n.h"
 #include "json.h"
 #include "message.h"
@@ -227,7 +228,8 @@ static void reply_text(struct buf *out, const struct reply *r)
 			line += elen + 1;
 			len -= elen + 1;
 		}
-		buf_printf(out, "%s%.*s", i ? " / " : "", (int)len, line);
+		buf_adds(out, i ? " / " : "");
+		escape_add(out, line, len);
 	}
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "escape.h"
 #include "i18n.h"
 #include "queue.h"
 #include "xalloc.h"
@@ -360,19 +361,13 @@ static int envelope_text(struct buf *b, const struct queue_message *m, time_t no
 	return r ? -1 : 0;
 }
 
-/* The text of a record: one line of printable text, bounded, cut on a
- * UTF-8 character boundary. */
+/* The text of a record: one line, escaped as everywhere else (escape.h),
+ * bounded, never cut inside an escape or a character. */
 static void record_text(char *out, size_t outsize, const char *text)
 {
-	size_t i, max = outsize - 1 < QUEUE_TEXT_MAX ? outsize - 1 : QUEUE_TEXT_MAX;
+	size_t max = outsize - 1 < QUEUE_TEXT_MAX ? outsize - 1 : QUEUE_TEXT_MAX;
 
-	for (i = 0; text && text[i] && i < max; i++)
-		out[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? ' ' : text[i];
-	/* Cut short inside a character: drop all of it. */
-	if (text && text[i])
-		while (i > 0 && ((unsigned char)text[i] & 0xc0) == 0x80)
-			i--;
-	out[i] = '\0';
+	escape_into(out, max + 1, text ? text : "", text ? strlen(text) : 0);
 }
 
 static void first_record(char *line, size_t size, enum queue_area area,
