@@ -19,6 +19,7 @@
 #include "content.h"
 #include "escape.h"
 #include "i18n.h"
+#include "redact.h"
 #include "smtp.h"
 #include "xalloc.h"
 
@@ -58,6 +59,8 @@ struct smtp_session {
 	int last;               /* smtp_last_message(): QUIT with the content */
 	int quit_sent;          /* QUIT went and its reply was read */
 	int greeted;            /* the server's 220 came: it speaks SMTP */
+	struct redact_list sent_secrets;  /* AUTH data sent, the password:
+					   * never to be quoted back */
 };
 
 static const char *const state_names[SMTP_STATE_COUNT] = {
@@ -170,6 +173,7 @@ static int queue_line(struct smtp_session *s, const char *visible,
 	if (r == 0 && secret) {
 		char shown[128];
 
+		redact_add(&s->sent_secrets, secret, strlen(secret));
 		snprintf(shown, sizeof shown, "%s%s[redacted]", visible, *visible ? " " : "");
 		trace(s, '>', shown, strlen(shown));
 	} else if (r == 0) {
@@ -222,6 +226,8 @@ static int read_reply(struct smtp_session *s, struct error *err)
 	do {
 		if (conn_read_line(s->conn, &s->line, REPLY_LINE_MAX, err) < 0)
 			return garbled(s, err);
+		/* Before anyone sees it: a server may quote our AUTH data. */
+		redact_line(&s->sent_secrets, &s->line);
 		trace(s, '<', s->line.data, s->line.len);
 		f = reply_feed(&s->reply, s->line.data, s->line.len);
 		if (f == REPLY_BAD) {
@@ -600,6 +606,12 @@ struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *
 	s->p = p;
 	buf_init(&s->line, REPLY_LINE_MAX + 2);
 	reply_init(&s->reply);
+	redact_init(&s->sent_secrets);
+	if (p->auth && p->auth->password)
+		redact_add_secret(&s->sent_secrets, p->auth->password,
+				  strlen(p->auth->password));
+	if (p->auth && p->auth->token)
+		redact_add_secret(&s->sent_secrets, p->auth->token, strlen(p->auth->token));
 	smtp_set_state(s, SMTP_CONNECT);
 	s->conn = conn_open(&cp, err);
 	if (!s->conn)
@@ -1081,6 +1093,7 @@ void smtp_close(struct smtp_session *s)
 	conn_close(s->conn);
 	buf_release(&s->line);
 	reply_release(&s->reply);
+	redact_release(&s->sent_secrets);
 	free(s->auth_offered);
 	free(s);
 }
