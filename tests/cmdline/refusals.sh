@@ -21,7 +21,7 @@ user = alice@example.test
 password_command = false
 from = alice@example.test
 EOF
-passed='password_command "false": exited with status 1'   # every check passed
+passed='password_command: exited with status 1'   # every check passed
 export SENDAS_CONFIG=$T/accounts.ini
 
 # run NAME INPUT ARGS...: run the program called NAME; sets RC, OUT, ERR.
