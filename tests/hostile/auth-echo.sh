@@ -15,19 +15,11 @@ sh "$top_srcdir/tests/beds/mkcerts.sh" "$certs" >"$T/mkcerts.log" 2>&1 ||
 	{ echo "Bail out! cannot make test certificates"; exit 1; }
 secrets=$(secret_forms "$USER_" "$PASS")
 
-serve() {  # serve SCRIPT-BODY
+serve_body() {  # serve_body SCRIPT-BODY: the test server, and an account file
 	printf '%s\n' "$1" >"$T/s.script"
-	rm -f "$T/port"
-	"$TESTSERVER" --script "$T/s.script" --record "$T/s.record" \
-		--port-file "$T/port" --timeout 10 --cert "$certs/server.pem" \
-		--key "$certs/server.key" >"$T/server.out" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 200); do
-		[ -s "$T/port" ] && break
-		sleep 0.05
-	done
+	serve s --cert "$certs/server.pem" --key "$certs/server.key"
 	{
-		printf '[account a]\nhost = localhost\nport = %s\n' "$(cat "$T/port")"
+		printf '[account a]\nhost = localhost\nport = %s\n' "$port"
 		printf 'tls_trust_file = %s/ca.pem\nuser = %s\n' "$certs" "$USER_"
 		printf 'password = %s\nfrom = *@example.test\n' "$PASS"
 		printf 'queue_dir = %s\nlogfile = %s\n%s\n' "$Q" "$LOG" "${AUTH_LINE:-}"
@@ -63,7 +55,7 @@ no_leak() {
 }
 
 # 1. AUTH PLAIN, refused with the whole blob echoed.
-serve "$(open_tls PLAIN; printf 'expect AUTH PLAIN *\nsend-echo 501 5.5.2 {} invalid\nexpect QUIT\nsend 221 bye\n')"
+serve_body "$(open_tls PLAIN; printf 'expect AUTH PLAIN *\nsend-echo 501 5.5.2 {} invalid\nexpect QUIT\nsend 221 bye\n')"
 send_one -v
 is "$RC:$SRV" "77:0" "a 501 echoing the AUTH PLAIN blob: auth failed (77)"
 grep -q '^    501 5\.5\.2 \[redacted\] invalid$' "$T/err"
@@ -74,14 +66,14 @@ ok $? "the -v transcript too"
 no_leak "whole echo" "$T/err" "$T/out" "$LOG" "$Q" "$T/mailq"
 
 # 2. The same with --json.
-serve "$(open_tls PLAIN; printf 'expect AUTH PLAIN *\nsend-echo 501 5.5.2 {} invalid\nexpect QUIT\nsend 221 bye\n')"
+serve_body "$(open_tls PLAIN; printf 'expect AUTH PLAIN *\nsend-echo 501 5.5.2 {} invalid\nexpect QUIT\nsend 221 bye\n')"
 send_one --json
 is "$RC" 77 "--json: auth failed"
 no_leak "--json" "$T/err" "$T/out"
 
 # 3. Only the middle of the blob, in a temporary refusal of a pipelined
 #    AUTH: the message is queued, with the reply as its last error.
-serve "$(open_tls PLAIN yes; printf 'expect AUTH PLAIN *\nsend-echo 454 4.7.0 bad {mid} try later\nexpect MAIL *\nsend 530 auth first\nexpect RCPT *\nsend 530 auth first\nexpect DATA\nsend 530 auth first\nexpect QUIT\nsend 221 bye\n')"
+serve_body "$(open_tls PLAIN yes; printf 'expect AUTH PLAIN *\nsend-echo 454 4.7.0 bad {mid} try later\nexpect MAIL *\nsend 530 auth first\nexpect RCPT *\nsend 530 auth first\nexpect DATA\nsend 530 auth first\nexpect QUIT\nsend 221 bye\n')"
 send_one -v
 is "$RC:$SRV" "75:0" "a 454 quoting the middle of the blob: queued (75)"
 grep -q '454 4\.7\.0 bad [A-Za-z0-9+/]*\[redacted\][A-Za-z0-9+/]* try later' "$T/err"
@@ -93,7 +85,7 @@ no_leak "middle echo" "$T/err" "$LOG" "$Q" "$T/mailq"
 
 # 4. AUTH LOGIN: the password's own base64, echoed in the refusal.
 AUTH_LINE='auth = LOGIN'
-serve "$(open_tls LOGIN; printf 'expect AUTH LOGIN*\nsend 334 UGFzc3dvcmQ6\nexpect *\nsend-echo 535 5.7.8 {} is wrong\nexpect QUIT\nsend 221 bye\n')"
+serve_body "$(open_tls LOGIN; printf 'expect AUTH LOGIN*\nsend 334 UGFzc3dvcmQ6\nexpect *\nsend-echo 535 5.7.8 {} is wrong\nexpect QUIT\nsend 221 bye\n')"
 send_one -v
 is "$RC" 77 "AUTH LOGIN with the password's base64 echoed: auth failed"
 grep -q '535 5\.7\.8 \[redacted\] is wrong' "$T/err"
@@ -102,7 +94,7 @@ no_leak "LOGIN echo" "$T/err" "$LOG" "$Q"
 
 # 5. The password itself, decoded and quoted by the server.
 AUTH_LINE=
-serve "$(open_tls PLAIN; printf 'expect AUTH PLAIN *\nsend 535 5.7.8 password %s is wrong\nexpect QUIT\nsend 221 bye\n' "$PASS")"
+serve_body "$(open_tls PLAIN; printf 'expect AUTH PLAIN *\nsend 535 5.7.8 password %s is wrong\nexpect QUIT\nsend 221 bye\n' "$PASS")"
 send_one -v
 is "$RC" 77 "a refusal quoting the password in clear"
 grep -q '535 5\.7\.8 password \[redacted\] is wrong' "$T/err"

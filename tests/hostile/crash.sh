@@ -41,14 +41,9 @@ faults=(
 	"$greet"'expect MAIL *\nhugeline 3000 451 \neof\n'
 )
 
-serve() {  # serve FAULT-INDEX: a server for one trial; sets port, server_pid
+serve_fault() {  # serve_fault INDEX: a server for one trial, and the account file
 	printf '%b' "${faults[$1]}" >"$T/s.script"
-	rm -f "$T/port"
-	"$TESTSERVER" --script "$T/s.script" --record "$T/s.record" --port-file "$T/port" \
-		--connections 200 --timeout 5 >/dev/null 2>&1 &
-	server_pid=$!
-	wait_for "$server_pid" -s "$T/port"
-	port=$(cat "$T/port")
+	serve s --connections 200 --timeout 5
 	{
 		printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\n' "$port"
 		printf 'from = *@a.test\nqueue_dir = %s\ntimeout = 1\nsession_deadline = 2\n' "$Q"
@@ -59,18 +54,6 @@ stop_server() {
 	wait "$server_pid" 2>/dev/null
 }
 
-mkfifo "$T/never"
-exec 9<>"$T/never"
-run_killed() {  # run_killed MAX_MS CMD...: SIGKILL after up to MAX_MS; sets RC
-	local max=$1 delay pid; shift
-	delay=$(( (RANDOM * 32768 + RANDOM) % (max + 1) ))
-	"$@" &
-	pid=$!
-	read -r -t "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))" -u 9
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	RC=$?
-}
 
 ids() { ls "$Q" 2>/dev/null | grep -E '^[0-9a-f]{16}$' | sort; }
 # The killed process must be sendas itself, not a shell around it.
@@ -111,7 +94,7 @@ check() {  # check WHAT: the invariants, after a trial
 # Calibrate: how long one unkilled send takes here with each fault.
 declare -a took
 for f in "${!faults[@]}"; do
-	serve "$f"
+	serve_fault "$f"
 	message "cal$f" >"$T/m"
 	start=$(date +%s%N)
 	(send_one)
@@ -125,14 +108,14 @@ is "$(echo "$known" | wc -w)" "${#faults[@]}" "each calibration message is queue
 
 for ((t = 1; t <= TRIALS; t++)); do
 	f=$((RANDOM % ${#faults[@]}))
-	serve "$f"
+	serve_fault "$f"
 	message "$t" >"$T/m"
-	run_killed $((took[f] * 12 / 10)) send_one
+	run_killed $((took[f] * 1200)) send_one
 	[ "$RC" = 75 ] && sent75=$((sent75 + 1))
 	check "trial $t send (fault $f, rc $RC)"
 	[ "$RC" = 75 ] && [ "$(ids | wc -l)" -lt "$(echo "$known" | wc -w)" ] && lost=$((lost + 1))
 	due_all
-	run_killed $((took[f] * 3)) flush
+	run_killed $((took[f] * 3000)) flush
 	check "trial $t flush (fault $f, rc $RC)"
 	stop_server
 done

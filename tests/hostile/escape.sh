@@ -10,16 +10,8 @@
 Q=$T/queue
 LOG=$T/sendas.log
 
-serve() {
-	rm -f "$T/port"
-	"$TESTSERVER" --script "$T/s.script" --record "$T/s.record" \
-		--port-file "$T/port" --timeout 10 >"$T/server.out" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 200); do
-		[ -s "$T/port" ] && break
-		sleep 0.05
-	done
-	port=$(cat "$T/port")
+serve_s() {  # the test server on $T/s.script, and an account file for it
+	serve s
 	printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@a.test\n' "$port" |
 		{ cat; printf 'queue_dir = %s\nlogfile = %s\n' "$Q" "$LOG"; } |
 		write_accounts "$T/acc.ini"
@@ -43,7 +35,7 @@ has_no_controls() {
 	printf 'sendraw 451-4.3.0 %s\\r\\n451 4.3.0 %s\\r\\n\n' "$nasty" "$nasty2"
 	printf 'expect QUIT\nsend 221 bye\n'
 } >"$T/s.script"
-serve
+serve_s
 printf 'From: x@a.test\nTo: r@example.net\nSubject: x\n\nhello\n' |
 	"$SENDAS" -C "$T/acc.ini" -v -i r@example.net >"$T/out" 2>"$T/err"
 is "$?" 75 "a 451 with escape sequences: queued (75)"
@@ -79,7 +71,7 @@ grep -q -- "^  last error: .*$want1" "$T/mailq"
 ok $? "mailq shows the last error the same way"
 
 # A flush quotes the error text in its one line: the same again.
-serve
+serve_s
 "$SENDAS" -C "$T/acc.ini" --queue-retry "$id"
 "$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
 is "$?" 75 "-q: the same 451 again: still queued"
@@ -104,7 +96,7 @@ rm -rf "$Q"
 	printf 'sendraw 550 5.7.1 %s\\r\\n\n' "$nasty"
 	printf 'expect QUIT\nsend 221 bye\n'
 } >"$T/s.script"
-serve
+serve_s
 printf 'From: x@a.test\nTo: r@example.net\nSubject: x\n\nhello\n' |
 	"$SENDAS" -C "$T/acc.ini" --json -i r@example.net >"$T/json" 2>"$T/err"
 wait "$server_pid"
