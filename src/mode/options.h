@@ -27,6 +27,7 @@ enum mode {
 	MODE_QUEUE_IDS,           /* --queue-ids */
 	MODE_QUEUE_DELETE,        /* --queue-delete ID... */
 	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
+	MODE_CHECK_CONFIG,        /* --check-config */
 };
 
 struct options {
