@@ -42,6 +42,7 @@ struct smtp_session {
 	struct conn *conn;
 	enum smtp_state state;
 	struct buf line;        /* the line being read */
+	struct buf shown;       /* the same, with what we sent in AUTH redacted */
 	struct reply reply;     /* the reply being read */
 	unsigned caps;
 	unsigned long size_limit;
@@ -221,20 +222,28 @@ static int garbled(struct smtp_session *s, struct error *err)
 static int read_reply(struct smtp_session *s, struct error *err)
 {
 	enum reply_feed f;
+	const struct buf *use;
 
 	reply_reset(&s->reply);
 	do {
 		if (conn_read_line(s->conn, &s->line, REPLY_LINE_MAX, err) < 0)
 			return garbled(s, err);
-		/* Before anyone sees it: a server may quote our AUTH data. */
-		redact_line(&s->sent_secrets, &s->line);
-		trace(s, '<', s->line.data, s->line.len);
-		f = reply_feed(&s->reply, s->line.data, s->line.len);
+		/* Before anyone sees it: a server may quote our AUTH data.  Only
+		 * a 334 challenge keeps its bytes, for the mechanism; it is never
+		 * shown but traced, and traced redacted (auth_exchange() redacts
+		 * what an OAuth server explained in one). */
+		buf_reset(&s->shown);
+		buf_add(&s->shown, s->line.data, s->line.len);
+		redact_line(&s->sent_secrets, &s->shown);
+		trace(s, '<', s->shown.data, s->shown.len);
+		use = s->state == SMTP_AUTH && s->line.len >= 3 &&
+		      memcmp(s->line.data, "334", 3) == 0 ? &s->line : &s->shown;
+		f = reply_feed(&s->reply, use->data, use->len);
 		if (f == REPLY_BAD) {
 			char shown[REPLY_SHOWN_MAX * 4 + 1];
 
-			escape_into(shown, sizeof shown, s->line.data,
-				    s->line.len < REPLY_SHOWN_MAX ? s->line.len : REPLY_SHOWN_MAX);
+			escape_into(shown, sizeof shown, s->shown.data,
+				    s->shown.len < REPLY_SHOWN_MAX ? s->shown.len : REPLY_SHOWN_MAX);
 			error_set(err, CAT_PROTOCOL,
 				  _("%s sent something that is not an SMTP reply: \"%s\""),
 				  conn_peer(s->conn), shown);
@@ -448,6 +457,18 @@ static int smtp_starttls(struct smtp_session *s, struct smtp_result *res,
 #define AUTH_ROUNDS_MAX 10      /* no mechanism we use needs more */
 
 /* Answer the server's challenges until it says 235 or refuses. */
+/* An error text that may quote what the server said, decoded. */
+static void redact_error(struct smtp_session *s, struct error *err)
+{
+	struct buf b;
+
+	buf_init(&b, sizeof err->text - 1);
+	buf_adds(&b, err->text);
+	if (redact_line(&s->sent_secrets, &b) > 0)
+		snprintf(err->text, sizeof err->text, "%s", buf_str(&b));
+	buf_release(&b);
+}
+
 /* Answer one 334 challenge; returns the step result.  On a local failure,
  * cancel with "*" (RFC 4954 4); the server's 501 to that is not the cause. */
 static enum auth_step_result auth_answer(struct smtp_session *s, struct auth *a,
@@ -494,6 +515,7 @@ static int auth_exchange(struct smtp_session *s, struct auth *a,
 		if (s->reply.code != 334) {
 			smtp_fail(s, res, err);
 			auth_add_server_error(a, err);  /* OAuth: its JSON reason */
+			redact_error(s, err);
 			return -1;
 		}
 		step = auth_answer(s, a, err);
@@ -605,6 +627,7 @@ struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *
 
 	s->p = p;
 	buf_init(&s->line, REPLY_LINE_MAX + 2);
+	buf_init(&s->shown, REPLY_LINE_MAX + 2);
 	reply_init(&s->reply);
 	redact_init(&s->sent_secrets);
 	if (p->auth && p->auth->password)
@@ -1092,6 +1115,7 @@ void smtp_close(struct smtp_session *s)
 	}
 	conn_close(s->conn);
 	buf_release(&s->line);
+	buf_release(&s->shown);
 	reply_release(&s->reply);
 	redact_release(&s->sent_secrets);
 	free(s->auth_offered);
