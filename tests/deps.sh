@@ -23,6 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # loads each completion.  groff: tests/man-lint.sh.  locales: the German
 # output checks generate de_DE.UTF-8 privately (tests/po-german.sh).
 # debhelper, devscripts, lintian, fakeroot, debootstrap: make deb-check.
+# clang-14, libclang-rt-14-dev: the libFuzzer targets (tests/fuzz/run.sh).
 # msmtp (not msmtp-mta, an MTA): tests/msmtp/corpus.sh holds --import-msmtprc
 # against msmtp --pretend; mutt, neomutt, aerc: tests/msmtp/callers.sh runs
 # the call lines of their documentation.
@@ -34,7 +35,7 @@ gnutls-bin python3 python3-jsonschema valgrind mandoc groff strace
 time git git-email libmailtools-perl systemd locales
 bash-completion zsh fish msmtp mutt neomutt aerc
 cron at s-nail php-cli sudo
-debhelper devscripts lintian fakeroot debootstrap"
+debhelper devscripts lintian fakeroot debootstrap clang-14 libclang-rt-14-dev"
 # The libraries postfix and dovecot-core link against (apt-cache depends), so
 # that they run from tests/debroot.sh's root.
 BED_LIBS="libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3

@@ -144,6 +144,65 @@ from = *
 INI
 }
 
+# The account a test starts from: the scripted test server's (port and
+# trust file as tests/cases substitute them).  A test may set its own.
+ACCOUNT_DEFAULTS=(
+	"host=localhost" "port=@PORT@" "tls=starttls" "tls_trust_file=@CERTS@/ca.pem"
+	"user=alice@example.test" "password=s3cret pass" "from=*@example.test"
+)
+
+# bed_account_defaults: after bed_start, ACCOUNT_DEFAULTS for the bed:
+# alice (BED_USER1) on its submission port, her password in $T/alice.pass
+# (which the test writes).
+bed_account_defaults() {
+	ACCOUNT_DEFAULTS=(
+		"host=$BED_NAME" "port=$BED_SUBMISSION_PORT" "tls=starttls"
+		"tls_trust_file=$BED_CA" "user=$BED_USER1" "password_file=$T/alice.pass"
+		"from=$BED_USER1"
+	)
+}
+
+# account_file FILE NAME [KEY=VALUE | -KEY]...: a private account file with
+# one account NAME: ACCOUNT_DEFAULTS, then each KEY=VALUE (spaces around =
+# are fine) sets or adds a key in place and each -KEY removes one.
+# account_add appends a further account the same way; account_text NAME
+# [KEY=VALUE | -KEY]... prints it.
+account_text() { _account_write - "$@"; }
+account_file() { _account_write "$@" >"$1.new" && write_accounts "$1" <"$1.new"; rm -f "$1.new"; }
+account_add() { _account_write "$@" >>"$1"; }
+_account_write() {
+	local name=$2 spec key i
+	local -a keys=() vals=()
+	shift 2
+	for spec in "${ACCOUNT_DEFAULTS[@]}" "$@"; do
+		[[ $spec =~ ^[[:space:]]*$ ]] && continue
+		if [[ $spec =~ ^-([a-z_0-9]+)$ ]]; then
+			key=${BASH_REMATCH[1]}
+			for i in "${!keys[@]}"; do
+				[ "${keys[i]}" = "$key" ] && unset 'keys[i]' 'vals[i]'
+			done
+			continue
+		fi
+		[[ $spec =~ ^[[:space:]]*([^=[:space:]]+)[[:space:]]*=[[:space:]]?(.*)$ ]] ||
+			{ echo "Bail out! account_file: \"$spec\" is not KEY=VALUE or -KEY"; exit 1; }
+		key=${BASH_REMATCH[1]}
+		for i in "${!keys[@]}"; do
+			[ "${keys[i]}" = "$key" ] && break
+			i=
+		done
+		if [ -n "${i:-}" ] && [ "${keys[i]:-}" = "$key" ]; then
+			vals[i]=${BASH_REMATCH[2]}
+		else
+			keys+=("$key")
+			vals+=("${BASH_REMATCH[2]}")
+		fi
+	done
+	printf '[account %s]\n' "$name"
+	for i in "${!keys[@]}"; do
+		printf '%s = %s\n' "${keys[i]}" "${vals[i]}"
+	done
+}
+
 # secret_forms USER PASSWORD: the forms a leaked password would take, one
 # per line: itself, its base64, AUTH PLAIN's base64 (with and without an
 # authorization identity), and the middle of its base64 at each of the three
@@ -163,6 +222,23 @@ print("\n".join(f for f in forms if len(f) >= 6))
 EOF
 }
 
+# own_processes ROOT PS-FILE: the arguments of ROOT and of every process
+# below it, from PS-FILE (ps -eww -o pid=,ppid=,args=, taken earlier): the
+# processes a test started, not the rest of the machine.
+own_processes() {
+	awk -v root="$1" '
+		{ pid = $1; ppid[pid] = $2; $1 = ""; $2 = ""; args[pid] = substr($0, 3) }
+		END {
+			for (p in args) {
+				q = p
+				for (d = 0; d < 64 && q != "" && q != 0; d++) {
+					if (q == root) { print args[p]; break }
+					q = ppid[q]
+				}
+			}
+		}' "$2"
+}
+
 # wait_for PID TEST-ARGS...: wait until `test TEST-ARGS` holds (a file a
 # server writes when it is ready) or PID has exited, at most 10 s; fails
 # when it never held.
@@ -175,6 +251,39 @@ wait_for() {
 		sleep 0.05
 	done
 	test "$@"
+}
+
+# serve NAME [OPTION...]: the scripted test server (tests/server) playing
+# $T/NAME.script, recording to $T/NAME.record, its output in $T/NAME.out,
+# with --timeout 10 unless an OPTION says otherwise; sets port and
+# server_pid once it listens.
+serve() {
+	local name=$1; shift
+	rm -f "$T/$name.port"
+	"$TESTSERVER" --script "$T/$name.script" --record "$T/$name.record" \
+		--port-file "$T/$name.port" --timeout 10 "$@" >"$T/$name.out" 2>&1 &
+	server_pid=$!
+	wait_for "$server_pid" -s "$T/$name.port"
+	port=$(cat "$T/$name.port" 2>/dev/null)
+}
+
+# run_killed MAX_US CMD...: run CMD, SIGKILL it after a random time up to
+# MAX_US microseconds (if it is still running); sets RC.  CMD must be the
+# process to kill (exec in a function), not a shell around it.
+run_killed() {
+	local max=$1 delay pid; shift
+	if ! [ -p "$T/never" ]; then
+		mkfifo "$T/never"
+		exec 9<>"$T/never"
+	fi
+	delay=$(( (RANDOM * 32768 + RANDOM) % (max + 1) ))
+	"$@" &
+	pid=$!
+	# read -t on a FIFO nobody writes: a wait without a process to start.
+	read -r -t "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))" -u 9
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null   # (bash reports the kill on stderr)
+	RC=$?
 }
 
 # Run sendas; sets OUT, ERR, RC.

@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* account.h: which account sends for an envelope sender.  Pure.
  *
- * Addresses are compared after normalising: the domain lowercased and
- * turned into its A-label (libidn2; then checked for LDH syntax, which
- * libidn2 does not do for ASCII), the local part case-insensitively (ASCII),
- * and "user+tag@d" also matches "user@d" (a pattern with a +tag matches only
- * that tag).  The most specific match wins:
+ * Senders are matched against the accounts' from patterns (pattern.h says
+ * how they are normalised and compared).  The most specific match wins:
  *   1 exact address           alice@example.org
  *   2 literal local part      alice@*      (any domain)
  *   3 the domain              *@example.org
@@ -65,19 +62,9 @@ void selection_release(struct selection *sel);
 int account_select(const struct conf *c, const char *sender, const char *forced,
 		   struct selection *sel, struct error *err);
 
-/* Check a from or rewrite_from list (for conf.c, which adds FILE:LINE).
- * 0, or -1 and err (CAT_CONFIG naming the first bad pattern). */
-int account_check_patterns(const char *list, struct error *err);
-
 /* The address an account sends rewritten senders as: its from when that is
  * one exact address, else user when user is an address.  A new string
  * (domain as A-label), or NULL when there is none. */
 char *account_own_address(const struct account *a);
-
-/* A domain as its lowercase A-label, checked for LDH syntax (labels of 1..63
- * letters, digits and inner hyphens; at most 253 bytes; no trailing dot).
- * "[...]" address literals are copied lowercased.  A new string, or NULL and
- * err (CAT_INPUT). */
-char *account_domain_alabel(const char *domain, struct error *err);
 
 #endif

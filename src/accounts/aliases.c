@@ -284,8 +284,8 @@ static int loop_error(struct expansion *x, const struct alias *a)
 
 	buf_init(&chain, ERROR_TEXT_MAX / 2);
 	for (i = 0; i < x->depth; i++)
-		buf_printf(&chain, "%s -> ", x->chain[i]);
-	buf_adds(&chain, a->name);
+		buf_printf_trunc(&chain, "%s -> ", x->chain[i]);
+	buf_adds_trunc(&chain, a->name);
 	error_set(x->err, CAT_CONFIG, _("%s:%d: the aliases loop: %s; make one of them an "
 					"address elsewhere"), file_of(x), a->line, buf_str(&chain));
 	buf_release(&chain);

@@ -10,6 +10,7 @@
  * itself with their whole name.  The handler (on_key) then only sees keys. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -25,11 +26,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "account.h"
+#include "address.h"
+#include "buf.h"
 #include "conf.h"
+#include "escape.h"
 #include "i18n.h"
 #include "mailname.h"
-#include "secret.h"
+#include "pattern.h"
+#include "trusted.h"
 #include "xalloc.h"
 
 #ifndef SYSCONF_ACCOUNTS  /* Makefile.am: $(sysconfdir)/sendas/accounts.ini */
@@ -66,6 +70,8 @@ static int set_tls(struct parser *p, void *field, const char *value);
 static int set_port(struct parser *p, void *field, const char *value);
 static int set_timeout(struct parser *p, void *field, const char *value);
 static int set_command_timeout(struct parser *p, void *field, const char *value);
+static int set_final_reply_timeout(struct parser *p, void *field, const char *value);
+static int set_session_deadline(struct parser *p, void *field, const char *value);
 static int set_fingerprint(struct parser *p, void *field, const char *value);
 static int set_patterns(struct parser *p, void *field, const char *value);
 static int set_syslog(struct parser *p, void *field, const char *value);
@@ -74,6 +80,9 @@ static int set_domain(struct parser *p, void *field, const char *value);
 static char *expand_percent(struct parser *p, const char *value, int user);
 static int set_boolean(struct parser *p, void *field, const char *value);
 static int set_queued_exit(struct parser *p, void *field, const char *value);
+static int set_queue_dir(struct parser *p, void *field, const char *value);
+static int set_queue(struct parser *p, void *field, const char *value);
+static int set_queue_lifetime(struct parser *p, void *field, const char *value);
 
 #define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
 
@@ -97,9 +106,11 @@ static const struct key keys[] = {
 	KEY(rewrite_from, set_patterns, F_STR, KEY_ACCOUNT_ONLY),
 	KEY(domain, set_domain, F_STR, 0),
 	KEY(timeout, set_timeout, F_INT, 0),
-	KEY(queue_dir, set_path, F_STR, 0),
-	KEY(queue, set_string, F_STR, 0),
-	KEY(queue_lifetime, set_string, F_STR, 0),
+	KEY(final_reply_timeout, set_final_reply_timeout, F_INT, 0),
+	KEY(session_deadline, set_session_deadline, F_INT, 0),
+	KEY(queue_dir, set_queue_dir, F_STR, 0),
+	KEY(queue, set_queue, F_STR, 0),
+	KEY(queue_lifetime, set_queue_lifetime, F_STR, 0),
 	KEY(syslog, set_syslog, F_STR, 0),
 	KEY(logfile, set_path, F_STR, 0),
 	KEY(aliases, set_path, F_STR, 0),
@@ -132,6 +143,7 @@ struct parser {
 	struct error *err;
 	int error_line;           /* the line of our first error, or -1 without one; 0: none */
 	int comment_cut;          /* a line whose value " ;" cut short (inih's inline comment) */
+	int warnings;             /* how many warnings were given */
 };
 
 /* ---- errors ---- */
@@ -440,10 +452,13 @@ static size_t distance(const char *a, const char *b)
 	return row[n];
 }
 
+/* A suggestion only when the name is a likely typo of a known key: within
+ * CONF_SUGGEST_DISTANCE edits ("session_deadline" is not "password_file"). */
 static void warn_unknown(struct parser *p, const char *name)
 {
 	size_t i, best = 0, d, bestd = (size_t)-1;
-	char *text;
+	size_t near = CONF_SUGGEST_DISTANCE + (strlen(name) >= CONF_SUGGEST_LONG);
+	char *text, *shown;
 
 	if (!p->warn)
 		return;
@@ -454,10 +469,17 @@ static void warn_unknown(struct parser *p, const char *name)
 			best = i;
 		}
 	}
-	text = xasprintf(_("%s:%d: unknown key \"%s\" ignored; the closest known key is \"%s\""),
-			 p->path, p->lineno, name, keys[best].name);
+	shown = escape_dup(name);
+	if (bestd <= near)
+		text = xasprintf(_("%s:%d: unknown key \"%s\" ignored; did you mean \"%s\"?"),
+				 p->path, p->lineno, shown, keys[best].name);
+	else
+		text = xasprintf(_("%s:%d: unknown key \"%s\" ignored; sendas-accounts(5) lists "
+				   "the keys"), p->path, p->lineno, shown);
 	p->warn(p->ctx, text);
+	free(shown);
 	free(text);
+	p->warnings++;
 }
 
 /* msmtp's rule for quotes: one pair enclosing the whole value goes; there
@@ -554,20 +576,73 @@ static int set_password(struct parser *p, void *field, const char *value)
 	return set_string(p, field, value);
 }
 
+static int bracketed_ipv6(const char *host, size_t n)
+{
+	unsigned char addr[16];
+	char inner[INET6_ADDRSTRLEN];
+
+	if (n < 3 || host[n - 1] != ']' || n - 2 >= sizeof inner)
+		return 0;
+	memcpy(inner, host + 1, n - 2);
+	inner[n - 2] = '\0';
+	return inet_pton(AF_INET6, inner, addr) == 1;
+}
+
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* What is wrong with a host, or NULL: it reaches getaddrinfo(), GnuTLS and
+ * messages, so anything else (white space, "-oProxyCommand=x", 300-byte
+ * names, a bare IPv6 address) is refused here. */
+static const char *host_problem(const char *host, char **alabel)
+{
+	unsigned char addr[4];
+	size_t n = strlen(host);
+	struct error e;
+	char *name;
+
+	*alabel = NULL;
+	if (host[0] == '[')
+		return bracketed_ipv6(host, n) ? NULL : _("not an IPv6 address in brackets, "
+							 "as in [2001:db8::1]");
+	if (strchr(host, ':'))
+		return _("an IPv6 address goes in brackets, as in [2001:db8::1]");
+	if (n > CONF_HOST_MAX + 1 || (n == CONF_HOST_MAX + 1 && host[n - 1] != '.'))
+		return _("a host name has at most 253 bytes");
+	if (strspn(host, "0123456789.") == n)
+		return inet_pton(AF_INET, host, addr) == 1 ? NULL : _("not an IPv4 address");
+	name = xstrndup(host, n && host[n - 1] == '.' ? n - 1 : n);   /* the root dot */
+	*alabel = address_domain_alabel(name, &e);
+	free(name);
+	return *alabel ? NULL : _("a host name has letters, digits and inner hyphens, in "
+				  "dot-separated labels of at most 63 bytes");
+}
+
 static int set_host(struct parser *p, void *field, const char *value)
 {
-	struct error e;
-	const char *s;
+	char *alabel, *shown;
+	const char *why = host_problem(value, &alabel);
+	int r;
 
-	for (s = value; *s && (unsigned char)*s < 0x80; s++)
-		if (*s == ' ' || *s == '\t')
-			return fail_at(p, p->lineno, _("host = \"%s\" holds white space"), value);
-	if (!*s)
+	if (!why) {
+		/* Non-ASCII: GnuTLS checks and sends the A-label. */
+		if (alabel && !ascii(value)) {
+			*(char **)field = alabel;
+			return 0;
+		}
+		free(alabel);
 		return set_string(p, field, value);
-	/* Non-ASCII: GnuTLS checks and sends the A-label. */
-	if (!(*(char **)field = account_domain_alabel(value, &e)))
-		return fail_at(p, p->lineno, "host: %s", e.text);
-	return 0;
+	}
+	shown = escape_dup(value);
+	r = fail_at(p, p->lineno, _("host = \"%s\" is not a host name, an IPv4 address or an "
+				    "IPv6 address in brackets: %s"), shown, why);
+	free(shown);
+	return r;
 }
 
 static const char *const tls_names[] = {
@@ -597,23 +672,12 @@ static int set_tls(struct parser *p, void *field, const char *value)
 /* syslog: on, yes, true (LOG_MAIL) or off, no, false, or a facility as
  * msmtp names them (LOG_USER, LOG_MAIL, LOG_LOCAL0 ... LOG_LOCAL7); stored
  * as "on", "off" or the facility in capitals (report_syslog_facility()). */
-/* on, yes, true: 1; off, no, false: 0 (as msmtp); anything else -1. */
-static int switch_word(const char *value)
-{
-	static const char *const words[] = { "on", "yes", "true", "off", "no", "false" };
-	size_t i;
-
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (strcasecmp(value, words[i]) == 0)
-			return i < 3;
-	return -1;
-}
 
 static int set_syslog(struct parser *p, void *field, const char *value)
 {
 	char facility[16];
 	size_t i;
-	int on = switch_word(value);
+	int on = conf_parse_switch(value);
 
 	if (on >= 0)
 		return set_string(p, field, on ? "on" : "off");
@@ -628,10 +692,10 @@ static int set_syslog(struct parser *p, void *field, const char *value)
 				       "(LOG_USER, LOG_MAIL, LOG_LOCAL0 to LOG_LOCAL7)"), value);
 }
 
-/* yes, on, true or no, off, false (switch_word()). */
+/* yes, on, true or no, off, false (conf_parse_switch()). */
 static int set_boolean(struct parser *p, void *field, const char *value)
 {
-	int on = switch_word(value);
+	int on = conf_parse_switch(value);
 
 	if (on < 0)
 		return fail_at(p, p->lineno, _("\"%s\" is not yes or no"), value);
@@ -645,6 +709,80 @@ static int set_queued_exit(struct parser *p, void *field, const char *value)
 	if (strcmp(value, "0") != 0 && strcmp(value, "75") != 0)
 		return fail_at(p, p->lineno, _("queued_exit = \"%s\" is not 0 or 75"), value);
 	*(int *)field = value[0] == '7' ? 75 : 0;
+	return 0;
+}
+
+static const struct {
+	const char *word;
+	int on;
+} switches[] = {
+	{ "on", 1 }, { "yes", 1 }, { "true", 1 },
+	{ "off", 0 }, { "no", 0 }, { "false", 0 },
+};
+
+int conf_parse_switch(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof switches / sizeof switches[0]; i++)
+		if (strcasecmp(s, switches[i].word) == 0)
+			return switches[i].on;
+	return -1;
+}
+
+long conf_parse_lifetime(const char *s)
+{
+	static const struct {
+		char unit;
+		long seconds;
+	} units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+	};
+	long v, mult = 86400;
+	char *end;
+	size_t i;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || v <= 0)
+		return -1;
+	if (*end) {
+		for (i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (tolower((unsigned char)*end) == units[i].unit)
+				break;
+		if (i == sizeof units / sizeof units[0] || end[1])
+			return -1;
+		mult = units[i].seconds;
+	}
+	return v > CONF_LIFETIME_MAX / mult ? -1 : v * mult;
+}
+
+static int set_queue(struct parser *p, void *field, const char *value)
+{
+	if (conf_parse_switch(value) < 0)
+		return fail_at(p, p->lineno, _("queue = \"%s\" is not on or off"), value);
+	return set_string(p, field, value);
+}
+
+static int set_queue_lifetime(struct parser *p, void *field, const char *value)
+{
+	if (conf_parse_lifetime(value) < 0)
+		return fail_at(p, p->lineno, _("queue_lifetime = \"%s\" is not a time such as 5d, "
+					       "12h or 30m, at most 365d"), value);
+	return set_string(p, field, value);
+}
+
+/* A relative directory would move with the caller's working directory
+ * (cron, systemd), and the queue with it. */
+static int set_queue_dir(struct parser *p, void *field, const char *value)
+{
+	if (set_path(p, field, value) < 0)
+		return -1;
+	if (**(char **)field != '/')
+		return fail_at(p, p->lineno, _("queue_dir = \"%s\" is not an absolute path (or one "
+					       "starting with ~/)"), value);
 	return 0;
 }
 
@@ -695,6 +833,16 @@ static int set_timeout(struct parser *p, void *field, const char *value)
 static int set_command_timeout(struct parser *p, void *field, const char *value)
 {
 	return set_seconds(p, field, "password_command_timeout", value);
+}
+
+static int set_final_reply_timeout(struct parser *p, void *field, const char *value)
+{
+	return set_seconds(p, field, "final_reply_timeout", value);
+}
+
+static int set_session_deadline(struct parser *p, void *field, const char *value)
+{
+	return set_seconds(p, field, "session_deadline", value);
 }
 
 static int is_hex(char c)
@@ -750,7 +898,7 @@ static int set_patterns(struct parser *p, void *field, const char *value)
 
 	if (!expanded)
 		return -1;
-	if (account_check_patterns(expanded, &e) < 0)
+	if (pattern_check_list(expanded, &e) < 0)
 		r = fail_at(p, p->lineno, "%s", e.text);
 	else
 		r = set_string(p, field, expanded);
@@ -852,6 +1000,7 @@ static char *expand_percent(struct parser *p, const char *value, int user)
 	const char *s;
 	char *v;
 	size_t i;
+	int r = 0;
 
 	buf_init(&b, CONF_LINE_MAX);
 	for (s = value; *s; s++) {
@@ -859,7 +1008,7 @@ static char *expand_percent(struct parser *p, const char *value, int user)
 			if (s[1] == percents[i].letter && (user || s[1] != 'U'))
 				break;
 		if (s[0] != '%' || i == sizeof percents / sizeof percents[0]) {
-			buf_addc(&b, *s);
+			r |= buf_addc(&b, *s);
 			continue;
 		}
 		if (!(v = percents[i].value())) {
@@ -868,9 +1017,15 @@ static char *expand_percent(struct parser *p, const char *value, int user)
 				percents[i].letter, _(percents[i].what));
 			return NULL;
 		}
-		buf_adds(&b, v);
+		r |= buf_adds(&b, v);
 		free(v);
 		s++;
+	}
+	if (r < 0) {            /* the overflow is sticky: checked once (buf.h) */
+		buf_release(&b);
+		fail_at(p, p->lineno, _("the value is longer than %d bytes once expanded"),
+			CONF_LINE_MAX);
+		return NULL;
 	}
 	v = xstrdup(buf_str(&b));
 	buf_release(&b);
@@ -982,7 +1137,7 @@ static int finish_account(struct parser *p, struct account *a)
 		return fail_at(p, a->line, _("[account %s] has no from; add: from = ADDRESS (the "
 					     "senders it may send as)"), a->name);
 	if (a->rewrite_from || a->local_senders) {
-		if (!(own = account_own_address(a)))
+		if (!(own = pattern_own_address(a->from, a->user)))
 			return fail_at(p, a->line, _("[account %s] has rewrite_from but no address to "
 						     "send as; set from to one address, or user to "
 						     "an address"), a->name);
@@ -1005,6 +1160,10 @@ static int finish_account(struct parser *p, struct account *a)
 					     "587)"), a->name, tls_setting_name(a->tls));
 	if (!a->timeout)
 		a->timeout = CONF_DEFAULT_TIMEOUT;
+	if (!a->final_reply_timeout)
+		a->final_reply_timeout = CONF_DEFAULT_FINAL_REPLY_TIMEOUT;
+	if (!a->session_deadline)
+		a->session_deadline = CONF_DEFAULT_SESSION_DEADLINE;
 	return 0;
 }
 
@@ -1129,7 +1288,7 @@ static enum file_trust trust_for(const char *path)
 
 static int check_private(struct parser *p, const struct stat *st, enum file_trust trust)
 {
-	if (!p->password_line || !secret_readable_by_others(st, trust))
+	if (!p->password_line || !trusted_readable_by_others(st, trust))
 		return 0;
 	return fail_at(p, p->password_line, _("a password in a file others can read (mode %04o); "
 					      "run: chmod 600 %s, or move the password to "
@@ -1146,7 +1305,7 @@ int conf_load(struct conf *c, const char *path,
 	int fd, r = -1;
 
 	memset(c, 0, sizeof *c);
-	if ((fd = secret_open_file(path, trust, &st, err)) < 0)
+	if ((fd = trusted_open(path, trust, &st, err)) < 0)
 		return -1;
 	if (st.st_size > CONF_FILE_MAX) {
 		close(fd);

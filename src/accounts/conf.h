@@ -33,10 +33,20 @@
  *   key from its value (inih).
  * - tls is starttls (default), implicit or off; port is 1..65535 (default 587,
  *   465 with tls = implicit); timeout is 1..86400 seconds (default 30), and so
- *   is password_command_timeout (default 30, for oauth_token_command too);
+ *   is password_command_timeout (default 30, for oauth_token_command too),
+ *   final_reply_timeout (default 600, RFC 5321 4.5.3.2) and session_deadline
+ *   (default 1800);
  *   tls_fingerprint is "sha256:" and 64 hex digits (colons allowed);
  *   "~/" at the start of a file name (password_file, tls_*_file, queue_dir,
- *   logfile) means $HOME; a host with non-ASCII letters becomes its A-label.
+ *   logfile) means $HOME; queue_dir must then be absolute; queue is a switch
+ *   (conf_parse_switch), queue_lifetime a time (conf_parse_lifetime); host
+ *   is a host name (letters, digits, inner hyphens, dot-separated labels of
+ *   at most 63 bytes, at most CONF_HOST_MAX in all, a final dot allowed), an
+ *   IPv4 address, or an IPv6 address in brackets; one with non-ASCII letters
+ *   becomes its A-label.  Every value is checked when the file is loaded,
+ *   so a typo shows on the first run, not the day a message is queued.
+ * - An unknown key is a warning, with the closest known key when it is
+ *   close (CONF_SUGGEST_DISTANCE).
  * - File safety (sendas-accounts(5) "SECURITY"), for root too: opened once
  *   with O_NOFOLLOW, checked on that descriptor: a regular file of at most
  *   CONF_FILE_MAX bytes, owned by the user sendas runs as (geteuid), or by
@@ -63,6 +73,18 @@
 #define CONF_FILE_MAX (1024 * 1024)
 #define CONF_DEFAULT_TIMEOUT 30
 #define CONF_TIMEOUT_MAX 86400
+/* RFC 5321 4.5.3.2: ten minutes for the reply to the final dot. */
+#define CONF_DEFAULT_FINAL_REPLY_TIMEOUT 600
+/* For a session's opening and again for each message: longer than the
+ * final reply's ten minutes plus a slow upload, short enough that a server
+ * trickling bytes gives up its hold on a queue flush in half an hour. */
+#define CONF_DEFAULT_SESSION_DEADLINE 1800
+#define CONF_LIFETIME_MAX (365 * 86400)   /* queue_lifetime */
+#define CONF_HOST_MAX 253                 /* a host name (RFC 1035) */
+/* An unknown key gets a suggestion only this close to a known one
+ * (Levenshtein distance); 3 for names of CONF_SUGGEST_LONG bytes or more. */
+#define CONF_SUGGEST_DISTANCE 2
+#define CONF_SUGGEST_LONG 12
 
 enum tls_setting { TLS_SETTING_STARTTLS, TLS_SETTING_IMPLICIT, TLS_SETTING_OFF };
 
@@ -92,6 +114,10 @@ struct account {
 	char *rewrite_from;
 	char *domain;             /* EHLO name */
 	int timeout;              /* seconds; default 30 */
+	int final_reply_timeout;  /* seconds for the reply to the final dot;
+				   * default CONF_DEFAULT_FINAL_REPLY_TIMEOUT */
+	int session_deadline;     /* seconds for a session's opening, and for
+				   * each message; default CONF_DEFAULT_SESSION_DEADLINE */
 	int line;                 /* where the section starts, for messages */
 	/* Stored for later issues, as written (paths with ~/ expanded). */
 	char *queue_dir;
@@ -138,6 +164,12 @@ int conf_load(struct conf *c, const char *path,
 	     void (*warn)(void *ctx, const char *text), void *ctx, struct error *err);
 
 void conf_release(struct conf *c);
+
+/* queue: on, yes, true (1) or off, no, false (0), any case; -1 when none. */
+int conf_parse_switch(const char *s);
+/* queue_lifetime: a number with an optional unit s, m, h, d (the default)
+ * or w, 1 s to CONF_LIFETIME_MAX, as seconds; -1 when invalid. */
+long conf_parse_lifetime(const char *s);
 
 /* The account named name, or NULL. */
 const struct account *conf_find(const struct conf *c, const char *name);

@@ -16,6 +16,7 @@
 #include "account.h"
 #include "i18n.h"
 #include "msmtprc.h"
+#include "pattern.h"
 #include "xalloc.h"
 
 #define NAME_MAX_SENDAS 64        /* CONF_NAME_MAX */
@@ -457,13 +458,28 @@ static int writable(const char *v)
 	return !strpbrk(v, "\r\n");
 }
 
+
+/* Add to the converted file.  The buffer's overflow is sticky (buf.h), so
+ * msmtprc_convert() checks it once at the end; nothing is cut silently. */
+static void emit(struct buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void emit(struct buf *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (buf_vprintf(out, fmt, ap) < 0)
+		out->overflow = 1;
+	va_end(ap);
+}
+
 static void put_key(struct buf *out, const char *key, const char *v)
 {
 	size_t n = strlen(v);
 	int quote = n && (is_blank(v[0]) || is_blank(v[n - 1]) || v[0] == ';' || v[0] == '#' ||
 			  (n >= 2 && v[0] == '"' && v[n - 1] == '"'));
 
-	buf_printf(out, quote ? "%s = \"%s\"\n" : "%s = %s\n", key, v);
+	emit(out, quote ? "%s = \"%s\"\n" : "%s = %s\n", key, v);
 }
 
 /* A key whose value cannot be written: a comment and a warning. */
@@ -472,7 +488,7 @@ static void put_unwritable(struct reader *r, struct buf *out, const struct macco
 {
 	int secret = s == S_PASSWORD;
 
-	buf_printf(out, "# msmtp: %s %s (not written: holds \" ;\" or a line break)\n", key,
+	emit(out, "# msmtp: %s %s (not written: holds \" ;\" or a line break)\n", key,
 		   secret ? "***" : value_of(a, s));
 	warn_at(r, line_of(a, s, r), _("the value of %s holds \" ;\", which starts a comment in "
 				       "the account file; %s"), key,
@@ -508,8 +524,8 @@ static void write_connection(struct reader *r, struct buf *out, const struct mac
 	const char *port = value_of(a, S_PORT);
 
 	put(r, out, a, S_HOST, "host");
-	buf_printf(out, "port = %s\n", port && *port ? port : mode == 2 ? "465" : "25");
-	buf_printf(out, "tls = %s\n", tls_words[mode]);
+	emit(out, "port = %s\n", port && *port ? port : mode == 2 ? "465" : "25");
+	emit(out, "tls = %s\n", tls_words[mode]);
 	if (!mode)
 		warn_at(r, a->line, _("account %s sends without TLS, as msmtp did; sendas "
 				      "refuses to log in without it"), a->name);
@@ -540,7 +556,7 @@ static void write_fingerprint(struct reader *r, struct buf *out, const struct ma
 	if (!v || !*v)
 		return;
 	if (!(fp = sha256_fingerprint(v))) {
-		buf_printf(out, "# msmtp: tls_fingerprint %s (not SHA-256)\n", v);
+		emit(out, "# msmtp: tls_fingerprint %s (not SHA-256)\n", v);
 		warn_at(r, line_of(a, S_TLS_FINGERPRINT, r),
 			_("tls_fingerprint is not a SHA-256 fingerprint (SHA-1 and MD5 are too "
 			  "weak); get it with: sendas --serverinfo -a %s"), a->name);
@@ -577,7 +593,7 @@ static void write_auth(struct reader *r, struct buf *out, const struct maccount 
 	size_t i;
 
 	if (is_on(v)) {
-		buf_adds(out, "auth = auto\n");
+		emit(out, "%s", "auth = auto\n");
 		return;
 	}
 	mech = xstrdup(v);
@@ -596,7 +612,7 @@ static void write_login(struct reader *r, struct buf *out, const struct maccount
 
 	if (!auth || strcmp(auth, "off") == 0) {
 		if (value_of(a, S_USER) && *value_of(a, S_USER))
-			buf_printf(out, "# msmtp: user %s (not used: auth is off)\n",
+			emit(out, "# msmtp: user %s (not used: auth is off)\n",
 				   value_of(a, S_USER));
 		return;
 	}
@@ -644,7 +660,7 @@ static char *sender_list(struct reader *r, const struct maccount *a)
 		free(own);
 		own = NULL;
 	}
-	if (own && !strchr(own, '%') && account_check_patterns(own, &e) < 0) {
+	if (own && !strchr(own, '%') && pattern_check_list(own, &e) < 0) {
 		warn_at(r, line_of(a, S_FROM, r), _("from %s: %s; write the addresses"), own,
 			e.text);
 		free(own);
@@ -674,7 +690,7 @@ static void write_logging(struct reader *r, struct buf *out, const struct maccou
 
 	put(r, out, a, S_LOGFILE, "logfile");
 	if (is_on(syslog))
-		buf_adds(out, "syslog = LOG_USER\n");   /* msmtp's facility for "on" */
+		emit(out, "%s", "syslog = LOG_USER\n");   /* msmtp's facility for "on" */
 	else if (syslog && strcmp(syslog, "off") != 0)
 		put(r, out, a, S_SYSLOG, "syslog");
 	put(r, out, a, S_ALIASES, "aliases");
@@ -700,7 +716,7 @@ static void write_notes(struct reader *r, struct buf *out, const struct maccount
 			continue;
 		for (c = commands; c->slot != notes[i].slot; c++)
 			;
-		buf_printf(out, "# msmtp: %s %s (%s)\n", c->name, v, _(notes[i].why));
+		emit(out, "# msmtp: %s %s (%s)\n", c->name, v, _(notes[i].why));
 		warn_at(r, line_of(a, notes[i].slot, r), _("%s has no sendas key: %s"), c->name,
 			_(notes[i].why));
 	}
@@ -731,18 +747,18 @@ static int write_account(struct reader *r, struct buf *out, const struct maccoun
 	char *senders, *name;
 
 	if (!value_of(a, S_HOST) || !*value_of(a, S_HOST)) {
-		buf_printf(out, "\n# msmtp account %s has no host; left out\n", a->name);
+		emit(out, "\n# msmtp account %s has no host; left out\n", a->name);
 		warn_at(r, a->line, _("account %s has no host; left out"), a->name);
 		return 0;
 	}
 	if (!(senders = sender_list(r, a))) {
-		buf_printf(out, "\n# msmtp account %s has no from; left out\n", a->name);
+		emit(out, "\n# msmtp account %s has no from; left out\n", a->name);
 		warn_at(r, a->line, _("account %s has no from (msmtp uses it only with -a and "
 				      "-f); sendas needs one: add from = ADDRESS"), a->name);
 		return 0;
 	}
 	name = section_name(r, a);
-	buf_printf(out, "\n[account %s]\n", name);
+	emit(out, "\n[account %s]\n", name);
 	free(name);
 	write_connection(r, out, a);
 	write_tls_files(r, out, a);
@@ -789,12 +805,15 @@ int msmtprc_convert(const char *text, size_t len, const char *path, struct buf *
 	int written = -1;
 
 	if (read_lines(&r, text, len) == 0) {
-		buf_printf(out, "# sendas account file, converted from %s by\n"
+		emit(out, "# sendas account file, converted from %s by\n"
 			   "# sendas --import-msmtprc.  Each msmtp account is written out\n"
 			   "# whole (defaults and \"account B : A\" applied); msmtp settings\n"
 			   "# without a sendas key are kept as \"# msmtp:\" comments.\n", path);
 		written = write_all(&r, out);
-		if (written == 0)
+		if (out->overflow)
+			written = error_set(err, CAT_CONFIG, _("%s: the converted file would be "
+							       "longer than %zu bytes"), path, out->max);
+		else if (written == 0)
 			written = error_set(err, CAT_CONFIG, _("%s: no account could be converted"),
 					    path);
 	}

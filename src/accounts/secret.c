@@ -20,75 +20,16 @@
 #include "buf.h"
 #include "i18n.h"
 #include "secret.h"
+#include "trusted.h"
 #include "xalloc.h"
 
 #define CHUNK 4096
 #define WAIT_STEP_MS 10
+#define READ_STEP_MS 20         /* how often a silent command is checked for its exit */
 
 /* ---- files ---- */
 
-static int open_error(const char *path, struct error *err)
-{
-	struct stat st;
-	int e = errno;
-
-	if (e == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-		return error_set(err, CAT_CONFIG, _("%s: is a symbolic link, which sendas does not "
-						    "follow for files that hold or steer secrets; give "
-						    "the path of the file itself"), path);
-	return error_set(err, CAT_CONFIG, _("%s: cannot open: %s"), path, strerror(e));
-}
-
-static int owner_allowed(const struct stat *st, enum file_trust trust)
-{
-	return st->st_uid == geteuid() || (trust != FILE_USER && st->st_uid == 0);
-}
-
-static int check_file(const char *path, const struct stat *st, enum file_trust trust,
-		      struct error *err)
-{
-	unsigned mode = (unsigned)st->st_mode & 07777;
-
-	if (!S_ISREG(st->st_mode))
-		return error_set(err, CAT_CONFIG, _("%s: is not a regular file; give the path of "
-						    "one"), path);
-	if (!owner_allowed(st, trust))
-		return error_set(err, CAT_CONFIG, _("%s: is owned by uid %lu, not by uid %lu who runs "
-						    "sendas; only a file's owner may say where mail "
-						    "and passwords go: use a file of your own"),
-				 path, (unsigned long)st->st_uid, (unsigned long)geteuid());
-	if (mode & 022)
-		return error_set(err, CAT_CONFIG, _("%s: others can change it (mode %04o); run: "
-						    "chmod go-w %s"), path, mode, path);
-	return 0;
-}
-
-int secret_open_file(const char *path, enum file_trust trust, struct stat *st,
-		     struct error *err)
-{
-	/* O_NONBLOCK: a FIFO must not hang the open; fstat then refuses it. */
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-
-	if (fd < 0)
-		return open_error(path, err);
-	if (fstat(fd, st) < 0) {
-		error_set(err, CAT_CONFIG, _("%s: cannot check: %s"), path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (check_file(path, st, trust, err) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int secret_readable_by_others(const struct stat *st, enum file_trust trust)
-{
-	return (st->st_mode & (trust == FILE_CREDENTIAL ? 004 : 044)) != 0;
-}
-
-/* Open a file that holds a secret: secret_open_file() and unreadable by
+/* Open a file that holds a secret: trusted_open() and unreadable by
  * others.  0 and *fd; 1 when it does not exist and missing_ok; -1 and err. */
 static int open_private(const char *path, enum file_trust trust, int missing_ok, int *fd,
 			struct error *err)
@@ -97,9 +38,9 @@ static int open_private(const char *path, enum file_trust trust, int missing_ok,
 
 	if (missing_ok && lstat(path, &st) < 0 && errno == ENOENT)
 		return 1;
-	if ((*fd = secret_open_file(path, trust, &st, err)) < 0)
+	if ((*fd = trusted_open(path, trust, &st, err)) < 0)
 		return -1;
-	if (secret_readable_by_others(&st, trust)) {
+	if (trusted_readable_by_others(&st, trust)) {
 		close(*fd);
 		return error_set(err, CAT_CONFIG, _("%s: others can read it (mode %04o); run: chmod "
 						    "600 %s"), path, (unsigned)st.st_mode & 07777, path);
@@ -216,31 +157,59 @@ static int timeout_error(int timeout_ms, struct error *err)
 	return error_set(err, CAT_CONFIG, _("did not finish within %d s and was stopped"), s);
 }
 
-/* Read the child's output until EOF, the limit or the deadline. */
-static int read_output(int fd, long long deadline, int timeout_ms, struct buf *b,
-		       struct error *err)
+/* One read of what the child printed: >0 bytes kept, 0 EOF, -1 and err. */
+static ssize_t read_some(int fd, struct buf *b, struct error *err)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char chunk[CHUNK];
-	ssize_t n = 1;
-	int r = 0, left;
+	ssize_t n = read(fd, chunk, sizeof chunk);
 
-	while (r == 0 && n != 0) {
-		left = (int)(deadline - now_ms());
-		if (left <= 0) {
-			r = timeout_error(timeout_ms, err);
-			break;
-		}
-		if (poll(&pfd, 1, left) <= 0)
-			continue;       /* EINTR or time is up: the loop decides */
-		n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno != EINTR && errno != EAGAIN)
-			r = error_set(err, CAT_IO, _("cannot read its output: %s"), strerror(errno));
-		else if (n > 0 && buf_add(b, chunk, (size_t)n) < 0)
-			r = error_set(err, CAT_CONFIG, _("printed more than %d bytes"), SECRET_OUTPUT_MAX);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		n = 1;          /* nothing this time: not the end */
+	else if (n < 0)
+		error_set(err, CAT_IO, _("cannot read its output: %s"), strerror(errno));
+	else if (n > 0 && buf_add(b, chunk, (size_t)n) < 0) {
+		error_set(err, CAT_CONFIG, _("printed more than %d bytes"), SECRET_OUTPUT_MAX);
+		n = -1;
 	}
 	wipe(chunk, sizeof chunk);
-	return r;
+	return n;
+}
+
+/* What is already in the pipe once the command has exited. */
+static int drain(int fd, struct buf *b, struct error *err)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n = 1;
+
+	while (n > 0 && poll(&pfd, 1, 0) > 0)
+		n = read_some(fd, b, err);
+	return n < 0 ? -1 : 0;
+}
+
+/* Read the child's output until EOF, the limit or the deadline, or until
+ * the command itself has exited (*status then set, *exited 1): a child it
+ * left in the background (gpg-agent, started by pass) may hold the pipe
+ * open for as long as it lives, and its output is not the command's. */
+static int read_output(int fd, pid_t pid, long long deadline, int timeout_ms, struct buf *b,
+		       int *status, int *exited, struct error *err)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n = 1;
+	int left, ready;
+
+	while (n > 0) {
+		if (waitpid(pid, status, WNOHANG) == pid) {
+			*exited = 1;
+			return drain(fd, b, err);
+		}
+		left = (int)(deadline - now_ms());
+		if (left <= 0)
+			return timeout_error(timeout_ms, err);
+		ready = poll(&pfd, 1, left < READ_STEP_MS ? left : READ_STEP_MS);
+		if (ready > 0)
+			n = read_some(fd, b, err);
+	}
+	return n < 0 ? -1 : 0;
 }
 
 /* Reap the child by the deadline; kill its group when it is late. */
@@ -302,20 +271,21 @@ static pid_t spawn(const char *command, int *out, struct error *err)
 static int run(const char *command, int timeout_ms, struct buf *b, struct error *err)
 {
 	long long deadline = now_ms() + timeout_ms;
-	int fd, status = 0, r;
+	int fd, status = 0, exited = 0, r;
 	pid_t pid = spawn(command, &fd, err);
 
 	if (pid < 0)
 		return -1;
-	r = read_output(fd, deadline, timeout_ms, b, err);
+	r = read_output(fd, pid, deadline, timeout_ms, b, &status, &exited, err);
 	close(fd);
 	if (r < 0) {
+		/* Late or broken: the whole group goes, a background child too. */
 		kill(-pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		while (!exited && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		return -1;
 	}
-	if (wait_child(pid, deadline, timeout_ms, &status, err) < 0)
+	if (!exited && wait_child(pid, deadline, timeout_ms, &status, err) < 0)
 		return -1;
 	return status_error(status, err);
 }
@@ -347,8 +317,10 @@ static int from_command(const struct account *a, const char *key, const char *co
 	int ms = a->password_command_timeout > 0 ? a->password_command_timeout * 1000
 						 : SECRET_COMMAND_TIMEOUT_MS;
 
+	/* The account and the key, never the command: it may hold a secret
+	 * ("echo Pw-...; ..."), and this text reaches stderr and failed/. */
 	if (!(*out = secret_run_command(command, ms, err))) {
-		error_prefix(err, _("account %s: %s \"%s\""), a->name, key, command);
+		error_prefix(err, _("account %s: %s"), a->name, key);
 		return -1;
 	}
 	return 1;
@@ -357,10 +329,12 @@ static int from_command(const struct account *a, const char *key, const char *co
 /* ---- netrc ---- */
 
 /* The next token (quoted with "..." and \ escapes, as curl reads them) into
- * tok; 0 at the end. */
+ * tok; 0 at the end.  A token longer than tok may hold also ends the
+ * reading: a password is never cut short. */
 static int netrc_token(const char **p, const char *end, struct buf *tok)
 {
 	const char *s = *p;
+	int r = 0;
 
 	buf_reset(tok);
 	while (s < end && strchr(" \t\r\n", *s))
@@ -371,15 +345,15 @@ static int netrc_token(const char **p, const char *end, struct buf *tok)
 		for (s++; s < end && *s != '"'; s++) {
 			if (*s == '\\' && s + 1 < end)
 				s++;
-			buf_addc(tok, *s);
+			r |= buf_addc(tok, *s);
 		}
 		s += s < end;
 	} else {
 		for (; s < end && !strchr(" \t\r\n", *s); s++)
-			buf_addc(tok, *s);
+			r |= buf_addc(tok, *s);
 	}
 	*p = s;
-	return 1;
+	return r == 0;
 }
 
 /* One machine (or default) entry as it is read. */

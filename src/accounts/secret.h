@@ -31,6 +31,7 @@
 
 #include "conf.h"
 #include "error.h"
+#include "trusted.h"
 
 #define SECRET_COMMAND_TIMEOUT_MS 30000
 #define SECRET_OUTPUT_MAX (64 * 1024)     /* command output, first lines of files */
@@ -58,22 +59,5 @@ char *secret_run_command(const char *command, int timeout_ms, struct error *err)
  * secret_oauth_token() call it too.  Children (password_command) inherit
  * the core limit, which suits what they handle. */
 void secret_protect_process(void);
-
-/* Who may own a file that holds or steers secrets. */
-enum file_trust {
-	FILE_USER,                /* only the user sendas runs as (geteuid) */
-	FILE_SYSTEM,              /* the user or root: the system account file */
-	FILE_CREDENTIAL,          /* the user or root; group read allowed (an ACL mask) */
-};
-
-/* Open path read-only with O_NOFOLLOW and check that descriptor: a regular
- * file, owned as trust allows, not writable by group or others.  The
- * descriptor (O_CLOEXEC), with *st filled, or -1 and err (CAT_CONFIG
- * "FILE: what is wrong; what to do"). */
-int secret_open_file(const char *path, enum file_trust trust, struct stat *st,
-		     struct error *err);
-
-/* Whether others than the owner can read a file checked as trust. */
-int secret_readable_by_others(const struct stat *st, enum file_trust trust);
 
 #endif

@@ -2,6 +2,7 @@
 /* buf.c: see buf.h. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@ void buf_init(struct buf *b, size_t max)
 	b->cap = 0;
 	b->max = max;
 	b->secret = 0;
+	b->overflow = 0;
+	b->truncated = 0;
 }
 
 void buf_init_secret(struct buf *b, size_t max)
@@ -43,6 +46,8 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 	}
 	b->len = 0;
+	b->overflow = 0;
+	b->truncated = 0;
 }
 
 /* Make room for n more bytes plus the NUL. */
@@ -51,8 +56,10 @@ static int buf_grow(struct buf *b, size_t n)
 	size_t want, cap;
 	char *p;
 
-	if (n > b->max - b->len)
+	if (b->overflow || n > b->max - b->len) {
+		b->overflow = 1;
 		return -1;
+	}
 	want = b->len + n + 1;
 	if (want <= b->cap)
 		return 0;
@@ -122,6 +129,59 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	r = buf_vprintf(b, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+/* How many of the n bytes at p fit, not cutting a UTF-8 character. */
+static size_t fitting(const struct buf *b, const char *p, size_t n)
+{
+	size_t room = b->max - b->len;
+
+	if (n <= room)
+		return n;
+	while (room > 0 && ((unsigned char)p[room] & 0xc0) == 0x80)
+		room--;
+	return room;
+}
+
+void buf_add_trunc(struct buf *b, const void *p, size_t n)
+{
+	size_t k;
+
+	if (b->overflow)
+		return;
+	k = fitting(b, p, n);
+	if (k < n)
+		b->truncated = 1;
+	if (buf_add(b, p, k) < 0)
+		b->truncated = 1;
+}
+
+void buf_adds_trunc(struct buf *b, const char *s)
+{
+	buf_add_trunc(b, s, strlen(s));
+}
+
+void buf_addc_trunc(struct buf *b, char c)
+{
+	buf_add_trunc(b, &c, 1);
+}
+
+void buf_printf_trunc(struct buf *b, const char *fmt, ...)
+{
+	struct buf tmp;
+	va_list ap;
+	int r;
+
+	buf_init(&tmp, SIZE_MAX / 2);   /* as long as the text is; cut below */
+	tmp.secret = b->secret;
+	va_start(ap, fmt);
+	r = buf_vprintf(&tmp, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		b->truncated = 1;   /* a bad format: nothing to show */
+	else
+		buf_add_trunc(b, buf_str(&tmp), tmp.len);
+	buf_release(&tmp);
 }
 
 void buf_consume(struct buf *b, size_t n)

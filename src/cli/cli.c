@@ -177,6 +177,9 @@ const struct cli_option cli_options[] = {
 	{ 'X', "logfile", CLI_ARG_REQUIRED, N_("FILE"),
 	  N_("as msmtp only: log to FILE ('-': stdout)"),
 	  CLI_CALL, 0, 0, set_logfile, NULL },
+	{ 0, "check-config", CLI_ARG_NONE, NULL,
+	  N_("check the account file; exit 0, or 78 for a problem"),
+	  CLI_MODE, 0, MODE_CHECK_CONFIG, NULL, NULL },
 	{ 0, "help", CLI_ARG_NONE, NULL, N_("show this help"),
 	  CLI_MODE, 0, MODE_HELP, NULL, NULL },
 	{ 0, "version", CLI_ARG_NONE, NULL, N_("show the version"),
@@ -633,6 +636,7 @@ static const char *const mode_names[] = {
 	[MODE_QUEUE_RETRY] = "--queue-retry",
 	[MODE_IMPORT_MSMTPRC] = "--import-msmtprc",
 	[MODE_PRETEND] = "--pretend",
+	[MODE_CHECK_CONFIG] = "--check-config",
 };
 
 /* Modes whose arguments are queue IDs. */
@@ -708,18 +712,18 @@ static void usage_line(struct buf *b, const struct cli_option *opt)
 	const char *meta = opt->metavar ? _(opt->metavar) : NULL;
 
 	if (opt->letter)
-		buf_printf(b, "  -%c%s", opt->letter, opt->name ? ", " : "");
+		buf_printf_trunc(b, "  -%c%s", opt->letter, opt->name ? ", " : "");
 	else
-		buf_adds(b, "      ");
+		buf_adds_trunc(b, "      ");
 	if (opt->name)
-		buf_printf(b, "--%s%s%s", opt->name, meta ? "=" : "", meta ? meta : "");
+		buf_printf_trunc(b, "--%s%s%s", opt->name, meta ? "=" : "", meta ? meta : "");
 	else if (meta)
-		buf_printf(b, " %s", meta);
+		buf_printf_trunc(b, " %s", meta);
 	if (b->len - start + 2 > HELP_COLUMN)
-		buf_printf(b, "\n%*s", HELP_COLUMN, "");
+		buf_printf_trunc(b, "\n%*s", HELP_COLUMN, "");
 	else
-		buf_printf(b, "%*s", (int)(HELP_COLUMN - (b->len - start)), "");
-	buf_printf(b, "%s\n", _(opt->help));
+		buf_printf_trunc(b, "%*s", (int)(HELP_COLUMN - (b->len - start)), "");
+	buf_printf_trunc(b, "%s\n", _(opt->help));
 }
 
 /* Add one word to a list that wraps before HELP_WIDTH. */
@@ -728,8 +732,8 @@ static void usage_word(struct buf *b, const char *word)
 	const char *nl = memrchr(buf_str(b), '\n', b->len);
 	size_t col = nl ? b->len - (size_t)(nl - b->data) - 1 : b->len;
 
-	buf_adds(b, col + 1 + strlen(word) > HELP_WIDTH ? "\n  " : " ");
-	buf_adds(b, word);
+	buf_adds_trunc(b, col + 1 + strlen(word) > HELP_WIDTH ? "\n  " : " ");
+	buf_adds_trunc(b, word);
 }
 
 /* The options without help text, by action: "-h N -m ...". */
@@ -755,17 +759,17 @@ char *cli_usage(void)
 	size_t i;
 
 	buf_init(&b, HELP_MAX);
-	buf_adds(&b, _("Usage: sendas [OPTION]... [--] RECIPIENT...\n"
+	buf_adds_trunc(&b, _("Usage: sendas [OPTION]... [--] RECIPIENT...\n"
 		       "  or:  sendas -t [OPTION]... [--] [RECIPIENT]...\n"
 		       "Send the message on standard input through the account that "
 		       "the configuration\nchooses for its sender.\n\n"));
 	for (i = 0; i < cli_noptions; i++)
 		if (cli_options[i].help)
 			usage_line(&b, &cli_options[i]);
-	buf_adds(&b, _("\nAccepted and ignored (sendmail compatibility):"));
+	buf_adds_trunc(&b, _("\nAccepted and ignored (sendmail compatibility):"));
 	usage_word(&b, "-oX");
 	usage_list(&b, CLI_IGNORE);
-	buf_adds(&b, _("\nNot supported:"));
+	buf_adds_trunc(&b, _("\nNot supported:"));
 	for (i = 0; i < sizeof b_modes / sizeof b_modes[0]; i++) {
 		char word[4] = { '-', 'b', b_modes[i].letter, '\0' };
 
@@ -773,10 +777,10 @@ char *cli_usage(void)
 			usage_word(&b, word);
 	}
 	usage_list(&b, CLI_UNSUPPORTED);
-	buf_adds(&b, _("\n\nA recipient may be an address list (\"Ann <ann@example.org>, "
+	buf_adds_trunc(&b, _("\n\nA recipient may be an address list (\"Ann <ann@example.org>, "
 		       "bob@example.org\").\nWith -t, the recipients of the message are "
 		       "added to those of the command line.\n"));
-	buf_adds(&b, _("\nExit status: 0 sent; 64 usage error; 65 message invalid or too "
+	buf_adds_trunc(&b, _("\nExit status: 0 sent; 64 usage error; 65 message invalid or too "
 		       "large;\n67 recipient refused; 68 host not found; 69 refused for "
 		       "good, or a feature\nmissing; 70 internal error; 74 I/O error; 75 "
 		       "temporary failure; 76 protocol\nerror; 77 sender not allowed or "

@@ -5,13 +5,17 @@
  * files or print.  A session is opened (connect, greeting, EHLO, STARTTLS or
  * implicit TLS, EHLO again, AUTH), carries one or more transactions, and is
  * closed with QUIT.  Each step is a named state; smtp_set_state() in smtp.c is
- * the only place that changes it, and it is traced.
+ * the only place that changes it, and it is traced.  Every command is queued
+ * with the reply it expects; one reader (next_reply() in smtp.c) reads the
+ * replies in order and hands each to the handler of what its command
+ * expected, so pipelining, BDAT chunks sent ahead, a pipelined AUTH and the
+ * QUIT that leaves with the content are all one mechanism.
  *
  * Every outcome is written into a struct smtp_result: the stage reached, the
  * reply that decided it (the first failure of a pipelined group, never the
  * 503/554 that follow from it), and each recipient's own reply.  Errors come
- * back as -1 plus struct error, whose category classify.c derived from the
- * stage and the reply. */
+ * back as -1 plus struct error, whose category the caller's classifier
+ * (smtp_params.classify) derived from the stage and the reply. */
 #ifndef SENDAS_SMTP_H
 #define SENDAS_SMTP_H
 
@@ -19,6 +23,7 @@
 #include <sys/types.h>
 
 #include "auth.h"
+#include "content.h"
 #include "error.h"
 #include "reply.h"
 #include "tls.h"
@@ -70,13 +75,31 @@ enum smtp_cap {
  * (client), '<' (server) or '*' (an event).  AUTH data is already redacted. */
 typedef void smtp_trace_fn(void *ctx, char dir, const char *text, size_t len);
 
+/* Each complete reply the engine read (334 challenges included), with the
+ * step it answered; ctx is trace_ctx.  For observers that keep replies:
+ * they get them parsed, from the one reader. */
+typedef void smtp_reply_fn(void *ctx, enum smtp_state step, const struct reply *r);
+
+/* What a refusal at a step means (classify.c's classify_reply(), which sits
+ * in the policy layer above the engine and is handed down through here).
+ * NULL: 4xx is CAT_TEMPORARY, anything else CAT_UNAVAILABLE. */
+typedef enum category smtp_classify_fn(enum smtp_state stage, const struct reply *r);
+
 struct smtp_params {
 	const char *host;       /* A-label */
 	const char *port;
 	enum smtp_tls_mode tls_mode;
 	struct tls_params tls;
 	const char *helo_name;  /* EHLO argument */
-	int timeout;            /* seconds */
+	int timeout;            /* seconds for each read and write */
+	/* RFC 5321 4.5.3.2: the reply to the final dot (and to BDAT LAST) may
+	 * take ten minutes; a client that gives up earlier makes duplicates.
+	 * Seconds; the longer of this and timeout applies.  0: timeout. */
+	int final_timeout;
+	/* Seconds for the whole of smtp_open(), and again for each
+	 * smtp_send(): a server that trickles bytes cannot hold us longer.
+	 * 0: none. */
+	int deadline;
 	const struct auth_params *auth;  /* NULL: do not authenticate */
 	/* Let a one-round-trip AUTH (PLAIN) leave with the first transaction
 	 * when the server pipelines (RFC 4954 section 4): smtp_open() then
@@ -87,6 +110,8 @@ struct smtp_params {
 	int pipeline_auth;
 	smtp_trace_fn *trace;   /* NULL: silent */
 	void *trace_ctx;
+	smtp_reply_fn *on_reply;  /* NULL: none */
+	smtp_classify_fn *classify;
 };
 
 struct envelope {
@@ -99,24 +124,6 @@ struct envelope {
 	const char *dsn_notify; /* NOTIFY= for every recipient */
 	const char *dsn_ret;    /* RET= */
 	const char *envid;      /* ENVID=, already xtext-safe (cli.c checks) */
-};
-
-/* The message as the engine reads it: optional header lines to put in
- * front, then the spool file from offset 0.  Both are CRLF-terminated lines,
- * not yet dot-stuffed. */
-struct smtp_content {
-	const char *prefix;
-	size_t prefix_len;
-	int fd;
-	off_t size;             /* prefix + file */
-	off_t offset;           /* where the content starts in fd (0 for a spool;
-				 * a queue file has its envelope first, and
-				 * nothing after size bytes is read) */
-	/* NULL, or called as the content goes into the connection: the bytes
-	 * so far and size, once per read of the spool (a person's progress
-	 * line, send.c). */
-	void (*progress)(void *ctx, off_t done, off_t size);
-	void *progress_ctx;
 };
 
 struct smtp_rcpt_result {

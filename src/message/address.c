@@ -227,6 +227,13 @@ static int syntax(struct parser *ps, const char *reason)
 	return error_set(ps->err, CAT_INPUT, _("invalid address '%s': %s"), q, reason);
 }
 
+/* The parser's buffers hold the input at most, so this cannot happen; but
+ * nothing is ever cut short silently. */
+static int too_long(struct parser *ps)
+{
+	return syntax(ps, _("the address is longer than 254 octets"));
+}
+
 /* Spaces, tabs and comments; comments nest and may hold quoted pairs. */
 static int skip_cfws(struct parser *ps)
 {
@@ -259,7 +266,8 @@ static int parse_quoted(struct parser *ps)
 	while (ps->p < ps->end && *ps->p != '"') {
 		if (*ps->p == '\\' && ps->p + 1 < ps->end)
 			ps->p++;
-		buf_addc(&ps->local, *ps->p++);
+		if (buf_addc(&ps->local, *ps->p++) < 0)
+			return too_long(ps);
 	}
 	if (ps->p == ps->end)
 		return syntax(ps, _("a quoted string is not closed"));
@@ -276,7 +284,8 @@ static int parse_word(struct parser *ps)
 		return parse_quoted(ps);
 	while (ps->p < ps->end && is_atext((unsigned char)*ps->p))
 		ps->p++;
-	buf_add(&ps->local, start, (size_t)(ps->p - start));
+	if (buf_add(&ps->local, start, (size_t)(ps->p - start)) < 0)
+		return too_long(ps);
 	return ps->p > start;
 }
 
@@ -296,7 +305,8 @@ static int parse_phrase(struct parser *ps)
 			return -1;
 		if (at(ps, '.')) {
 			ps->local_ok &= prev_word;
-			buf_addc(&ps->local, '.');
+			if (buf_addc(&ps->local, '.') < 0)
+				return too_long(ps);
 			ps->p++;
 			prev_word = 0;
 			continue;
@@ -330,7 +340,8 @@ static int parse_domain(struct parser *ps)
 		if (!at(ps, ']'))
 			return syntax(ps, _("a domain literal is not closed"));
 		ps->p++;
-		buf_add(&ps->domain, start, (size_t)(ps->p - start));
+		if (buf_add(&ps->domain, start, (size_t)(ps->p - start)) < 0)
+			return too_long(ps);
 		return skip_cfws(ps);
 	}
 	for (;;) {
@@ -349,7 +360,8 @@ static int parse_domain(struct parser *ps)
 				return syntax(ps, _("the domain contains a space"));
 			prev_label = 1;
 		}
-		buf_add(&ps->domain, start, (size_t)(ps->p - start));
+		if (buf_add(&ps->domain, start, (size_t)(ps->p - start)) < 0)
+			return too_long(ps);
 	}
 	if (ps->domain.len == 0)
 		return syntax(ps, at(ps, '@')
@@ -375,6 +387,7 @@ static int render_local(struct parser *ps, struct buf *out)
 {
 	const char *s = buf_str(&ps->local);
 	size_t i, n = ps->local.len;
+	int r;
 
 	if (n == 0)
 		return syntax(ps, _("the local part is empty"));
@@ -382,17 +395,18 @@ static int render_local(struct parser *ps, struct buf *out)
 		return syntax(ps, _("the local part is not valid UTF-8"));
 	if (is_dot_atom(s, n))
 		return buf_add(out, s, n);
-	buf_addc(out, '"');
+	r = buf_addc(out, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f)
 			return syntax(ps, _("the local part contains a control character"));
 		if (c == '"' || c == '\\')
-			buf_addc(out, '\\');
-		buf_addc(out, (char)c);
+			r |= buf_addc(out, '\\');
+		r |= buf_addc(out, (char)c);
 	}
-	return buf_addc(out, '"');
+	r |= buf_addc(out, '"');
+	return r < 0 ? too_long(ps) : 0;
 }
 
 /* Letters, digits, hyphens; labels of 1 to 63; not starting or ending with
@@ -441,36 +455,89 @@ static const char *literal_problem(const char *d, size_t n)
 	return NULL;
 }
 
-static int render_domain(struct parser *ps, struct buf *out)
+static int is_ascii(const char *s)
 {
-	const char *d = buf_str(&ps->domain), *problem;
-	char *alabel = NULL;
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+static void fold_ascii(char *s, size_t n)
+{
 	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+}
+
+/* The normalised form of d without its case folded: a literal or the
+ * A-label, checked.  NULL or the reason. */
+static const char *domain_normal(const char *d, struct buf *out)
+{
+	size_t n = strlen(d);
+	char *alabel = NULL;
+	const char *problem;
 	int rc;
 
-	if (d[0] == '[') {
-		problem = literal_problem(d, ps->domain.len);
-		if (problem)
-			return syntax(ps, problem);
-		buf_addc(out, '@');
-		return buf_adds(out, d);
+	if (n >= 2 && d[0] == '[' && d[n - 1] == ']') {
+		problem = literal_problem(d, n);
+		if (!problem && buf_add(out, d, n) < 0)
+			problem = _("the domain is too long");
+		return problem;
 	}
-	for (i = 0; d[i] && (unsigned char)d[i] < 0x80; i++)
-		;
-	if (d[i]) {
-		if (!utf8_valid(d, ps->domain.len))
-			return syntax(ps, _("the domain is not valid UTF-8"));
+	if (!is_ascii(d)) {
+		if (!utf8_valid(d, n))
+			return _("the domain is not valid UTF-8");
 		rc = idn2_to_ascii_8z(d, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 		if (rc != IDN2_OK)
-			return syntax(ps, idn2_strerror(rc));
+			return idn2_strerror(rc);
 		d = alabel;
 	}
 	problem = ldh_problem(d);
-	if (!problem) {
-		buf_addc(out, '@');
-		buf_adds(out, d);
-	}
+	if (!problem && buf_adds(out, d) < 0)
+		problem = _("the domain is too long");
 	idn2_free(alabel);
+	return problem;
+}
+
+const char *address_domain_normalise(const char *d, int fold, struct buf *out)
+{
+	size_t start = out->len;
+	const char *problem = domain_normal(d, out);
+
+	if (problem) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	} else if (fold) {
+		fold_ascii(out->data + start, out->len - start);
+	}
+	return problem;
+}
+
+char *address_domain_alabel(const char *domain, struct error *err)
+{
+	struct buf b;
+	const char *problem;
+
+	buf_init(&b, ADDRESS_MAX);
+	problem = address_domain_normalise(domain, 1, &b);
+	if (!problem)
+		return buf_detach(&b);
+	buf_release(&b);
+	error_set(err, CAT_INPUT, _("\"%s\" is not a valid domain name: %s"), domain, problem);
+	return NULL;
+}
+
+static int render_domain(struct parser *ps, struct buf *out)
+{
+	const char *problem;
+
+	if (buf_addc(out, '@') < 0)
+		return too_long(ps);
+	problem = address_domain_normalise(buf_str(&ps->domain), 0, out);
 	return problem ? syntax(ps, problem) : 0;
 }
 

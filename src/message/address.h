@@ -65,6 +65,21 @@ char *address_mailbox(const char *text, int *smtputf8, struct error *err);
  * list has none (err is then left alone) or is invalid (err set). */
 char *address_first(const char *text, struct error *err);
 
+/* The one domain normaliser, for addresses and for the account file alike.
+ * d (NUL-terminated): a "[...]" address literal, checked to be an IPv4 or
+ * "IPv6:" address; or a domain name, turned into its A-label when it is not
+ * ASCII (libidn2, UTS #46 non-transitional) and checked for LDH syntax
+ * (labels of 1..63 letters, digits and inner hyphens, at most
+ * ADDRESS_DOMAIN_MAX bytes, no trailing dot).  Appends the result to out,
+ * ASCII letters lowercased when fold.  NULL, or the reason (translated)
+ * that d is not a domain; out is then as it was. */
+struct buf;
+const char *address_domain_normalise(const char *d, int fold, struct buf *out);
+
+/* address_domain_normalise(domain, fold) as a new string, or NULL and err
+ * (CAT_INPUT: "\"DOMAIN\" is not a valid domain name: why"). */
+char *address_domain_alabel(const char *domain, struct error *err);
+
 /* The domain part of a normalised address (after the last '@'), or NULL. */
 const char *address_domain(const char *addr);
 

@@ -579,13 +579,26 @@ char *message_header(const struct message *m, const char *name)
 char *message_from_address(const struct message *m)
 {
 	struct error ignored;
-	char *v = message_header(m, "From"), *a;
+	char *a = NULL;
 
+	return message_from(m, &a, &ignored) > 0 ? a : NULL;
+}
+
+int message_from(const struct message *m, char **addr, struct error *err)
+{
+	char *v = message_header(m, "From");
+	struct error why;
+
+	*addr = NULL;
 	if (!v)
-		return NULL;
-	a = address_first(v, &ignored);
+		return 0;
+	error_clear(&why);
+	*addr = address_first(v, &why);
+	/* address.c's reason quotes the field (escaped, bounded). */
+	if (!*addr && why.category != CAT_NONE)
+		error_set(err, CAT_INPUT, _("the From field is not a valid address: %s"), why.text);
 	free(v);
-	return a;
+	return *addr ? 1 : why.category != CAT_NONE ? -1 : 0;
 }
 
 /* ---- recipients (-t) ------------------------------------------------- */
@@ -669,7 +682,7 @@ int message_envelope_rcpts(const struct message *m, const char *const *args,
 /* ---- fields sendas adds ---------------------------------------------- */
 
 /* RFC 5322 3.3, with English names whatever the locale. */
-static void add_date(struct buf *b, time_t now)
+static int add_date(struct buf *b, time_t now)
 {
 	static const char days[][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char months[][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -679,13 +692,16 @@ static void add_date(struct buf *b, time_t now)
 
 	localtime_r(&now, &tm);
 	off = tm.tm_gmtoff / 60;
-	buf_printf(b, "Date: %s, %d %s %d %02d:%02d:%02d %c%02ld%02ld\r\n", days[tm.tm_wday],
-		   tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		   tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	return buf_printf(b, "Date: %s, %d %s %d %02d:%02d:%02d %c%02ld%02ld\r\n",
+			  days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+			  tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60,
+			  labs(off) % 60);
 }
 
-static void base64(struct buf *b, const unsigned char *s, size_t n)
+static int base64(struct buf *b, const unsigned char *s, size_t n)
 {
+	int r = 0;
+
 	static const char set[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	unsigned long v;
@@ -699,15 +715,17 @@ static void base64(struct buf *b, const unsigned char *s, size_t n)
 		q[1] = set[v >> 12 & 63];
 		q[2] = i + 1 < n ? set[v >> 6 & 63] : '=';
 		q[3] = i + 2 < n ? set[v & 63] : '=';
-		buf_add(b, q, 4);
+		r |= buf_add(b, q, 4);
 	}
+	return r;
 }
 
 /* RFC 2047 "B" words of at most ENCODED_WORD_INPUT bytes, never cutting a
  * UTF-8 character, folded between words (the space is not part of the
  * decoded text, RFC 2047 6.2). */
-static void add_encoded_words(struct buf *b, const char *s, size_t n)
+static int add_encoded_words(struct buf *b, const char *s, size_t n)
 {
+	int r = 0;
 	unsigned st = 0;
 	int utf8 = utf8_feed(&st, (const unsigned char *)s, n) && st == 0;
 	const char *charset = utf8 ? "UTF-8" : "unknown-8bit";   /* RFC 1428 */
@@ -717,42 +735,47 @@ static void add_encoded_words(struct buf *b, const char *s, size_t n)
 		k = n < ENCODED_WORD_INPUT ? n : ENCODED_WORD_INPUT;
 		while (utf8 && k < n && k > 1 && ((unsigned char)s[k] & 0xc0) == 0x80)
 			k--;
-		buf_printf(b, "=?%s?B?", charset);
-		base64(b, (const unsigned char *)s, k);
-		buf_adds(b, n > k ? "?=\r\n " : "?=");
+		r |= buf_printf(b, "=?%s?B?", charset);
+		r |= base64(b, (const unsigned char *)s, k);
+		r |= buf_adds(b, n > k ? "?=\r\n " : "?=");
 		s += k;
 		n -= k;
 	}
+	return r;
 }
 
 /* A display name: as is when it is atoms, quoted when it has specials,
  * encoded words when it is not printable ASCII. */
-static void add_phrase(struct buf *b, const char *name)
+static int add_phrase(struct buf *b, const char *name)
 {
 	size_t i, n = strlen(name);
-	int plain = n && name[0] != ' ' && name[n - 1] != ' ';
+	int plain = n && name[0] != ' ' && name[n - 1] != ' ', r;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (c < 0x20 || c >= 0x7f) {
-			add_encoded_words(b, name, n);
-			return;
-		}
+		if (c < 0x20 || c >= 0x7f)
+			return add_encoded_words(b, name, n);
 		if (strchr("()<>[]:;@\\,.\"", c))
 			plain = 0;
 	}
-	if (plain) {
-		buf_add(b, name, n);
-		return;
-	}
-	buf_addc(b, '"');
+	if (plain)
+		return buf_add(b, name, n);
+	r = buf_addc(b, '"');
 	for (i = 0; i < n; i++) {
 		if (name[i] == '"' || name[i] == '\\')
-			buf_addc(b, '\\');
-		buf_addc(b, name[i]);
+			r |= buf_addc(b, '\\');
+		r |= buf_addc(b, name[i]);
 	}
-	buf_addc(b, '"');
+	return r | buf_addc(b, '"');
+}
+
+/* The fields sendas adds outgrew MESSAGE_ADDED_MAX (m->added's overflow is
+ * sticky: one check after a run of adds). */
+static int added_too_long(struct error *err)
+{
+	return error_set(err, CAT_INPUT, _("the header fields sendas adds would exceed %d bytes"),
+			 MESSAGE_ADDED_MAX);
 }
 
 /* The right side of a Message-ID we make: the sender's domain, else the
@@ -783,6 +806,7 @@ static int add_message_id(struct message *m, const struct message_prepare *p,
 	size_t i, o = 0, bits = 0;
 	unsigned v = 0;
 	ssize_t got;
+	int r;
 
 	if (p->random) {
 		memcpy(rnd, p->random, sizeof rnd);
@@ -803,31 +827,32 @@ static int add_message_id(struct message *m, const struct message_prepare *p,
 		id[o++] = b32[v << (5 - bits) & 31];
 	id[o] = '\0';
 	domain = id_domain(m, p->sender);
-	buf_printf(&m->added, "Message-ID: <%s@%s>\r\n", id, domain);
+	r = buf_printf(&m->added, "Message-ID: <%s@%s>\r\n", id, domain);
 	free(domain);
-	return 0;
+	return r < 0 ? added_too_long(err) : 0;
 }
 
 /* "From: -F name <sender>", or the sender alone; none for the null sender. */
 static int add_from(struct message *m, const struct message_prepare *p, struct error *err)
 {
 	char *a;
+	int r;
 
 	if (!p->sender || !*p->sender)
 		return 0;
 	a = address_mailbox(p->sender, NULL, err);
 	if (!a)
 		return -1;
-	buf_adds(&m->added, "From: ");
+	r = buf_adds(&m->added, "From: ");
 	if (p->full_name && *p->full_name) {
-		add_phrase(&m->added, p->full_name);
-		buf_printf(&m->added, " <%s>", a);
+		r |= add_phrase(&m->added, p->full_name);
+		r |= buf_printf(&m->added, " <%s>", a);
 	} else {
-		buf_adds(&m->added, a);
+		r |= buf_adds(&m->added, a);
 	}
-	buf_adds(&m->added, "\r\n");
+	r |= buf_adds(&m->added, "\r\n");
 	free(a);
-	return 0;
+	return r < 0 ? added_too_long(err) : 0;
 }
 
 /* The same sender: equal, or both local with the same local part. */
@@ -895,8 +920,9 @@ static int rewrite_from(struct message *m, const struct message_prepare *p,
 		m->drop |= MESSAGE_RENAME_FROM;
 		if (p->keep_display_name && (display = from_display_name(m)))
 			q.full_name = display;
-	} else {
-		buf_printf(&m->added, "X-Original-From: %s\r\n", p->original_sender);
+	} else if (buf_printf(&m->added, "X-Original-From: %s\r\n", p->original_sender) < 0) {
+		free(display);
+		return added_too_long(err);
 	}
 	r = add_from(m, &q, err);
 	free(display);
@@ -957,6 +983,13 @@ static size_t fold_point(const char *s, size_t start, size_t end, size_t width)
 	return 0;
 }
 
+/* Never expected (build_prefix() says why), never cut short. */
+static int prefix_too_long(struct error *err)
+{
+	return error_set(err, CAT_INPUT, _("the header section is larger than %d bytes"),
+			 MESSAGE_PREFIX_MAX);
+}
+
 /* One header line (with its CRLF) into the prefix.  One over
  * MESSAGE_LINE_MAX is folded before white space (RFC 5322 2.2.3: unfolding
  * gives it back), at MESSAGE_FOLD_WIDTH where it can be, as 2.1.1 asks. */
@@ -977,12 +1010,12 @@ static int add_header_line(struct message *m, const char *s, size_t n, unsigned 
 					 _("line %lu is longer than %d octets, and it is in the "
 					   "header, without a space where it could be folded"),
 					 lineno, MESSAGE_LINE_MAX);
-		buf_add(&m->prefix, s + start, k - start);
-		buf_add(&m->prefix, "\r\n", 2);
+		if (buf_add(&m->prefix, s + start, k - start) < 0 ||
+		    buf_add(&m->prefix, "\r\n", 2) < 0)
+			return prefix_too_long(err);
 		start = k;
 	}
-	buf_add(&m->prefix, s + start, n - start);
-	return 0;
+	return buf_add(&m->prefix, s + start, n - start) < 0 ? prefix_too_long(err) : 0;
 }
 
 /* The first line of a renamed field (s, n octets, up to its CRLF): the new
@@ -994,9 +1027,10 @@ static int add_renamed_line(struct message *m, const char *name, const struct fi
 	int r;
 
 	buf_init(&line, n + strlen(name) + 1);
-	buf_adds(&line, name);
-	buf_add(&line, s + f->name_len, n - f->name_len);
-	r = add_header_line(m, line.data, line.len, lineno, err);
+	if (buf_adds(&line, name) < 0 || buf_add(&line, s + f->name_len, n - f->name_len) < 0)
+		r = prefix_too_long(err);
+	else
+		r = add_header_line(m, line.data, line.len, lineno, err);
 	buf_release(&line);
 	return r;
 }
@@ -1027,8 +1061,9 @@ static int build_prefix(struct message *m, struct error *err)
 				return -1;
 		}
 	}
-	buf_add(&m->prefix, buf_str(&m->added), m->added.len);
-	buf_add(&m->prefix, "\r\n", 2);
+	if (buf_add(&m->prefix, buf_str(&m->added), m->added.len) < 0 ||
+	    buf_add(&m->prefix, "\r\n", 2) < 0)
+		return prefix_too_long(err);
 	return 0;
 }
 
@@ -1157,7 +1192,7 @@ static int reencode(struct message *m, struct error *err)
 	struct qp q = { .out = NULL };
 	struct error ignored;
 	struct spool_writer *w;
-	int fd = spool_open(m->spool_dir, err), rc;
+	int fd = spool_open(m->spool_dir, err), rc, r = 0;
 
 	if (fd < 0)
 		return -1;
@@ -1176,12 +1211,12 @@ static int reencode(struct message *m, struct error *err)
 	m->reencoded = 1;
 	m->drop |= MESSAGE_DROP_CTE;
 	if (!has_field(m, "MIME-Version"))
-		buf_adds(&m->added, "MIME-Version: 1.0\r\n");
+		r = buf_adds(&m->added, "MIME-Version: 1.0\r\n");
 	if (!has_field(m, "Content-Type"))
-		buf_printf(&m->added, "Content-Type: text/plain; charset=%s\r\n",
-			   !q.eight ? "us-ascii" : q.utf8 == 0 ? "utf-8" : "unknown-8bit");
-	buf_adds(&m->added, "Content-Transfer-Encoding: quoted-printable\r\n");
-	return 0;
+		r |= buf_printf(&m->added, "Content-Type: text/plain; charset=%s\r\n",
+				!q.eight ? "us-ascii" : q.utf8 == 0 ? "utf-8" : "unknown-8bit");
+	r |= buf_adds(&m->added, "Content-Transfer-Encoding: quoted-printable\r\n");
+	return r < 0 ? added_too_long(err) : 0;
 }
 
 int message_prepare(struct message *m, const struct message_prepare *p, struct error *err)
@@ -1189,8 +1224,8 @@ int message_prepare(struct message *m, const struct message_prepare *p, struct e
 	const char *problem;
 
 	m->drop |= MESSAGE_DROP_BCC;
-	if (!has_field(m, "Date"))
-		add_date(&m->added, p->now);
+	if (!has_field(m, "Date") && add_date(&m->added, p->now) < 0)
+		return added_too_long(err);
 	if (!has_field(m, "Message-ID") && add_message_id(m, p, err) < 0)
 		return -1;
 	if (p->original_sender && p->sender && *p->sender) {

@@ -19,7 +19,7 @@
 #ifndef SENDAS_MAILQ_H
 #define SENDAS_MAILQ_H
 
-#include "cli.h"
+#include "options.h"
 
 int mode_queue_list(const struct options *o);
 int mode_queue_delete(const struct options *o);

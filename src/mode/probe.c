@@ -13,6 +13,7 @@
 #include "account.h"
 #include "address.h"
 #include "classify.h"
+#include "escape.h"
 #include "i18n.h"
 #include "json.h"
 #include "message.h"
@@ -126,6 +127,7 @@ static int prepare(struct probe_job *j)
 	if (choose_account(j) < 0 || session_credentials(j->account, &j->setup, &j->err) < 0)
 		return -1;
 	session_params(j->account, 1, report_observe, &j->obs, &j->setup);
+	j->setup.smtp.on_reply = report_observe_reply;
 	return 0;
 }
 
@@ -228,7 +230,9 @@ static void reply_text(struct buf *out, const struct reply *r)
 			line += elen + 1;
 			len -= elen + 1;
 		}
-		buf_printf(out, "%s%.*s", i ? " / " : "", (int)len, line);
+		buf_adds_trunc(out, i ? " / " : "");
+		if (escape_add(out, line, len) < 0)
+			out->truncated = 1;   /* for display: what fitted stays */
 	}
 }
 
@@ -243,7 +247,7 @@ static void print_row(const struct probe_row *r, int width)
 		snprintf(code, sizeof code, "%d", res->reply.code);
 		reply_text(&text, &res->reply);
 	} else if (r->err.category != CAT_NONE) {
-		buf_adds(&text, r->err.text);
+		buf_adds_trunc(&text, r->err.text);
 	}
 	printf("%-*s  %-11s  %-4s  %-8s  %-12s  %s\n", width, r->sender,
 	       r->tried ? smtp_state_label(res->stage) : "-", code,

@@ -29,7 +29,7 @@
 #ifndef SENDAS_PROBE_H
 #define SENDAS_PROBE_H
 
-#include "cli.h"
+#include "options.h"
 
 int mode_probe(const struct options *o);
 

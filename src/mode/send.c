@@ -13,7 +13,7 @@
 #include "address.h"
 #include "classify.h"
 #include "conf.h"
-#include "flush.h"
+#include "drain.h"
 #include "i18n.h"
 #include "keep.h"
 #include "message.h"
@@ -82,16 +82,26 @@ static void want_progress(struct send_job *j, struct smtp_content *c)
 }
 
 /* -f, else the From: header, else $EMAIL (mutt passes no -f by default);
- * validated and with its domain as an A-label. */
+ * validated and with its domain as an A-label.  A From field that cannot be
+ * parsed is the error, quoted: $EMAIL replaces only a missing one, never a
+ * bad one (which would send as someone the message does not name). */
 static char *envelope_sender(struct send_job *j)
 {
 	const char *env = getenv("EMAIL");
 	char *from;
+	int found;
 
 	if (j->o->sender && !j->o->read_envelope_from)
 		return address_mailbox(j->o->sender, &j->sender_utf8, &j->err);
-	from = message_from_address(&j->msg);
-	if (from) {
+	found = message_from(&j->msg, &from, &j->err);
+	if (found < 0) {
+		char why[ERROR_TEXT_MAX];
+
+		memcpy(why, j->err.text, sizeof why);
+		error_set(&j->err, CAT_INPUT, _("%s; fix the field, or give -f ADDRESS"), why);
+		return NULL;
+	}
+	if (found) {
 		char *sender = address_mailbox(from, &j->sender_utf8, &j->err);
 
 		free(from);
@@ -191,6 +201,7 @@ static int submit(struct send_job *j)
 	int r, pending;
 
 	session_params(j->sel.account, 1, report_observe, &j->obs, &j->setup);
+	j->setup.smtp.on_reply = report_observe_reply;
 	j->setup.smtp.pipeline_auth = 1;   /* AUTH PLAIN leaves with MAIL, RCPT, DATA */
 	j->have_res = 1;
 	s = smtp_open(&j->setup.smtp, &j->res, &j->err);
@@ -208,15 +219,16 @@ static int submit(struct send_job *j)
 		j->rc.size = content.size;
 		/* QUIT leaves with the end of the content, unless the queue has
 		 * messages of this account to send over this session. */
-		pending = flush_pending(j->sel.account, j->conf.path, time(NULL));
+		pending = drain_pending(j->sel.account, j->conf.path, time(NULL));
 		if (!pending)
 			smtp_last_message(s);
 		r = smtp_send(s, &env, &content, &j->res, &j->err);
 		if (j->progress_percent >= 0 && j->progress_percent < 100)
 			fputc('\n', stderr);    /* a failure's report starts on its own line */
 		if (r == 0 && pending)
-			flush_after_send(s, j->res.caps, j->sel.account, j->conf.path,
-					 j->o->verbose);
+			drain_after_send(s, j->res.caps, j->sel.account, j->conf.path,
+					 j->o->verbose,
+					 report_syslog_facility(j->sel.account->syslog));
 	}
 	smtp_close(s);
 	return r;
@@ -313,8 +325,11 @@ static void keep_local_failure(struct send_job *j)
 	if (!is_local || !j->keep_local || !j->rcpts.n || isatty(STDERR_FILENO))
 		return;
 	buf_init(&raw, MESSAGE_PREFIX_MAX);
-	buf_add(&raw, j->msg.header.data ? j->msg.header.data : "", j->msg.header.len);
-	buf_adds(&raw, "\r\n");
+	if ((buf_add(&raw, j->msg.header.data ? j->msg.header.data : "", j->msg.header.len) |
+	     buf_adds(&raw, "\r\n")) < 0) {
+		buf_release(&raw);      /* not kept: the caller says so */
+		return;
+	}
 	keep_message(&(struct keep){
 		.a = j->sel.account, .conf_path = j->conf.path,
 		.m = { .account = QUEUE_NO_ACCOUNT,

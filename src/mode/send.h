@@ -5,7 +5,7 @@
 #ifndef SENDAS_SEND_H
 #define SENDAS_SEND_H
 
-#include "cli.h"
+#include "options.h"
 
 int mode_send(const struct options *o);
 

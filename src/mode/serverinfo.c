@@ -7,6 +7,7 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "escape.h"
 #include "i18n.h"
 #include "report.h"
 #include "serverinfo.h"
@@ -48,14 +49,16 @@ static const struct reply *last_reply(const struct report_observer *obs,
 
 static void print_lines(const char *title, const struct reply *r)
 {
-	const char *p = buf_str(&r->text), *nl;
+	char shown[REPLY_LINE_MAX * 4 + 1];
+	const char *line;
+	size_t len;
+	int i;
 
 	printf("%s\n", title);
-	for (; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		printf("  %.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
-		if (!nl)
-			break;
+	for (i = 0; i < r->nlines; i++) {
+		line = reply_raw_line(r, i, &len);
+		escape_into(shown, sizeof shown, line, len);
+		printf("  %s\n", shown);
 	}
 }
 
@@ -112,6 +115,7 @@ int mode_serverinfo(const struct options *o)
 		printf(_("server: %s:%s (account %s, tls %s)\n"), a->host, a->port, a->name,
 		       tls_setting_name(a->tls));
 		session_params(a, 0, report_observe, &obs, &setup);
+		setup.smtp.on_reply = report_observe_reply;
 		setup.smtp.tls.refused_chain = &tls;
 		s = smtp_open(&setup.smtp, &res, &err);
 	}

@@ -20,7 +20,7 @@
 #ifndef SENDAS_SERVERINFO_H
 #define SENDAS_SERVERINFO_H
 
-#include "cli.h"
+#include "options.h"
 
 int mode_serverinfo(const struct options *o);
 

@@ -16,8 +16,8 @@
 #define SENDAS_WHICH_H
 
 #include "account.h"
-#include "cli.h"
 #include "conf.h"
+#include "options.h"
 
 int mode_which(const struct options *o);
 

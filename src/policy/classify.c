@@ -5,55 +5,30 @@
  * on the stage (or any), the reply code (or a class), the enhanced code
  * prefix (or any) and a text the provider uses for the case (or any).
  * Enhanced codes are used only when their class matches the code (reply.c
- * already drops those that do not).  Provider texts come first, because
+ * already drops those that do not).  Provider facts (providers.c) come
+ * first, because
  * providers say "sender not allowed" with codes that mean something else
  * elsewhere (Mailgun with a 421, Yahoo with a bare 550 after the content).
  * "After the content" is SMTP_BODY (the final dot) or SMTP_BDAT (a chunk;
  * the verdict on the message comes with BDAT LAST): rows say AFTER_CONTENT. */
 #include "config.h"
 
-#include <string.h>
 #include <sysexits.h>
 
+#include "auth.h"
 #include "classify.h"
 #include "i18n.h"
+#include "providers.h"
 
-#define ANY_STAGE SMTP_STATE_COUNT
-#define AFTER_CONTENT (SMTP_STATE_COUNT + 1)    /* SMTP_BODY or SMTP_BDAT */
+#define ANY_STAGE REPLY_ANY_STAGE
+#define AFTER_CONTENT REPLY_AFTER_CONTENT
 
-struct match {
-	int stage;              /* an enum smtp_state, ANY_STAGE or AFTER_CONTENT */
-	int code;               /* 0 any; 4 or 5 a whole class; else exact */
-	const char *enhanced;   /* prefix such as "5.7." or NULL */
-	const char *text;       /* case-insensitive substring of any line, or NULL */
-};
-
+/* What a code and an enhanced code mean at a step, after the provider
+ * facts (providers.c) had their say. */
 static const struct rule {
-	struct match m;
+	struct reply_match m;
 	enum category cat;
 } rules[] = {
-	/* Postfix reject_sender_login_mismatch answers at RCPT
-	 * (smtpd_delay_reject=yes) or at MAIL; "not logged in" without AUTH. */
-	{ { ANY_STAGE, 5, NULL, "Sender address rejected: not logged in" }, CAT_AUTH_REQUIRED },
-	/* Postfix "not owned by user y", Yandex "not owned by auth user." */
-	{ { ANY_STAGE, 5, NULL, "Sender address rejected" }, CAT_SENDER_REFUSED },
-	/* GMX, WEB.DE, IONOS at MAIL: no enhanced code, the reason on line 2. */
-	{ { ANY_STAGE, 5, NULL, "Sender address is not allowed" }, CAT_SENDER_REFUSED },
-	/* Microsoft 365 after the content: no Send As permission. */
-	{ { ANY_STAGE, 5, "5.7.60", NULL }, CAT_SENDER_REFUSED },
-	/* Outlook.com after DATA: 554 5.2.0 ...SendAsDeniedException... */
-	{ { ANY_STAGE, 5, NULL, "SendAsDenied" }, CAT_SENDER_REFUSED },
-	/* Amazon SES and SendGrid: unverified identities. */
-	{ { ANY_STAGE, 5, NULL, "Email address is not verified" }, CAT_SENDER_REFUSED },
-	{ { ANY_STAGE, 5, NULL, "verified Sender Identity" }, CAT_SENDER_REFUSED },
-	/* Yahoo refuses a From it does not like with this, after the content;
-	 * at RCPT the same words are about the recipient. */
-	{ { AFTER_CONTENT, 550, NULL, "Request failed; Mailbox unavailable" }, CAT_SENDER_REFUSED },
-	/* Mailgun: "421 Domain ... is not allowed to send": a 4xx, but
-	 * retrying never helps. */
-	{ { ANY_STAGE, 0, NULL, "is not allowed to send" }, CAT_SENDER_REFUSED },
-	/* Microsoft 365 at MAIL: 530 5.7.57 Client not authenticated. */
-	{ { ANY_STAGE, 5, "5.7.57", NULL }, CAT_AUTH_REQUIRED },
 	/* TLS (RFC 4954 section 6, RFC 5248): Dovecot "530 5.7.0 TLS
 	 * required.", 538 5.7.11 and 523 5.7.10 (encryption needed). */
 	{ { ANY_STAGE, 530, NULL, "TLS" }, CAT_TLS },
@@ -62,10 +37,6 @@ static const struct rule {
 	{ { ANY_STAGE, 523, NULL, NULL }, CAT_TLS },
 	{ { ANY_STAGE, 5, "5.7.10", NULL }, CAT_TLS },
 	{ { ANY_STAGE, 5, "5.7.11", NULL }, CAT_TLS },
-	/* 525 5.7.13: the account is disabled; 432 4.7.12: a password
-	 * transition is needed (a person must act, retrying will not help). */
-	{ { ANY_STAGE, 5, "5.7.13", NULL }, CAT_AUTH_FAILED },
-	{ { SMTP_AUTH, 4, "4.7.12", NULL }, CAT_AUTH_FAILED },
 	/* AUTH: 535 5.7.8 (Gmail, Dovecot, Exim without code), 534 5.7.9
 	 * (Gmail app passwords, Dovecot), 535 5.7.139 and 5.7.3 (Microsoft
 	 * 365); 454 4.7.0 (Dovecot) and Exim's 435 are temporary. */
@@ -98,146 +69,72 @@ static const struct rule {
 	{ { ANY_STAGE, 5, NULL, NULL }, CAT_UNAVAILABLE },
 };
 
-static int matches(const struct match *m, enum smtp_state stage, const struct reply *r)
-{
-	if (m->stage == AFTER_CONTENT ? stage != SMTP_BODY && stage != SMTP_BDAT
-	    : m->stage != ANY_STAGE && m->stage != (int)stage)
-		return 0;
-	if (m->code >= 100 ? m->code != r->code : m->code && m->code != reply_class(r))
-		return 0;
-	if (m->enhanced && strncmp(r->enhanced, m->enhanced, strlen(m->enhanced)))
-		return 0;
-	if (m->text && !reply_contains(r, m->text))
-		return 0;
-	return 1;
-}
-
 enum category classify_reply(enum smtp_state stage, const struct reply *r)
 {
+	const struct provider_fact *fact;
 	size_t i;
 
 	if (r->code < 400)
 		return CAT_PROTOCOL;
+	if ((fact = provider_category_fact(stage, r)))
+		return fact->cat;
 	for (i = 0; i < sizeof rules / sizeof rules[0]; i++)
-		if (matches(&rules[i].m, stage, r))
+		if (reply_match(&rules[i].m, stage, r))
 			return rules[i].cat;
 	return CAT_UNAVAILABLE;
 }
 
-static const int exit_codes[CAT_COUNT] = {
-	[CAT_NONE] = EX_OK,
-	[CAT_USAGE] = EX_USAGE,
-	[CAT_INPUT] = EX_DATAERR,
-	[CAT_TOO_LARGE] = EX_DATAERR,
-	[CAT_CONFIG] = EX_CONFIG,
-	[CAT_NO_ACCOUNT] = EX_NOPERM,
-	[CAT_SENDER_REFUSED] = EX_NOPERM,
-	[CAT_AUTH_FAILED] = EX_NOPERM,
-	[CAT_AUTH_REQUIRED] = EX_NOPERM,
-	[CAT_TLS] = EX_UNAVAILABLE,
-	[CAT_RECIPIENT] = EX_NOUSER,
-	[CAT_POLICY] = EX_UNAVAILABLE,
-	[CAT_TEMPORARY] = EX_TEMPFAIL,
-	[CAT_DNS] = EX_NOHOST,
-	[CAT_CONNECT] = EX_TEMPFAIL,
-	[CAT_TIMEOUT] = EX_TEMPFAIL,
-	[CAT_PROTOCOL] = EX_PROTOCOL,
-	[CAT_UNAVAILABLE] = EX_UNAVAILABLE,
-	[CAT_IO] = EX_IOERR,
-	[CAT_INTERNAL] = EX_SOFTWARE,
+/* What each category means for the caller: the exit code, and whether
+ * the same message may succeed later (the send mode queues it, a queue
+ * flush keeps it).  Local failures (I/O, a bug) are not the message's
+ * fault: a queued message waits through them, though a new one is not
+ * queued for them (its caller sees 74 or 70 and still has the message). */
+static const struct category_facts {
+	int exit_code;
+	unsigned retryable:1;
+	unsigned local:1;
+} category_facts[CAT_COUNT] = {
+	[CAT_NONE] = { EX_OK, 0, 0 },
+	[CAT_USAGE] = { EX_USAGE, 0, 0 },
+	[CAT_INPUT] = { EX_DATAERR, 0, 0 },
+	[CAT_TOO_LARGE] = { EX_DATAERR, 0, 0 },
+	[CAT_CONFIG] = { EX_CONFIG, 0, 0 },
+	[CAT_NO_ACCOUNT] = { EX_NOPERM, 0, 0 },
+	[CAT_SENDER_REFUSED] = { EX_NOPERM, 0, 0 },
+	[CAT_AUTH_FAILED] = { EX_NOPERM, 0, 0 },
+	[CAT_AUTH_REQUIRED] = { EX_NOPERM, 0, 0 },
+	[CAT_TLS] = { EX_UNAVAILABLE, 0, 0 },
+	[CAT_RECIPIENT] = { EX_NOUSER, 0, 0 },
+	[CAT_POLICY] = { EX_UNAVAILABLE, 0, 0 },
+	[CAT_TEMPORARY] = { EX_TEMPFAIL, 1, 0 },
+	[CAT_DNS] = { EX_NOHOST, 0, 0 },
+	[CAT_CONNECT] = { EX_TEMPFAIL, 1, 0 },
+	[CAT_TIMEOUT] = { EX_TEMPFAIL, 1, 0 },
+	[CAT_PROTOCOL] = { EX_PROTOCOL, 0, 0 },
+	[CAT_UNAVAILABLE] = { EX_UNAVAILABLE, 0, 0 },
+	[CAT_IO] = { EX_IOERR, 0, 1 },
+	[CAT_INTERNAL] = { EX_SOFTWARE, 0, 1 },
 };
+
+static int known(enum category cat)
+{
+	return cat >= 0 && cat < CAT_COUNT;
+}
 
 int category_exit_code(enum category cat)
 {
-	if (cat < 0 || cat >= CAT_COUNT)
-		return EX_SOFTWARE;
-	return exit_codes[cat];
+	return known(cat) ? category_facts[cat].exit_code : EX_SOFTWARE;
 }
 
-/* Providers recognised by their texts, with what to do about them. */
-static const struct provider_hint {
-	struct match m;
-	const char *provider;
-	const char *hint;
-} provider_hints[] = {
-	{ { ANY_STAGE, 5, NULL, "Sender address rejected: not logged in" }, "postfix",
-	  N_("the server takes this sender only after a login: give the account a user "
-	     "and a password source") },
-	{ { ANY_STAGE, 5, NULL, "not owned by auth user" }, "yandex",
-	  N_("Yandex lets a login send only as its own address or its aliases: send "
-	     "through the account of this address, or add it as an alias in Yandex") },
-	{ { ANY_STAGE, 5, NULL, "not owned by user" }, "postfix",
-	  N_("the server lets each login send only as the addresses it owns: send through "
-	     "the account that owns this sender (sendas --which SENDER shows the choice), "
-	     "or ask the provider to let this login use it") },
-	{ { ANY_STAGE, 5, NULL, "Sender address is not allowed" }, "gmx-webde-ionos",
-	  N_("GMX, WEB.DE and IONOS take only senders that belong to the login: the "
-	     "login's own address (GMX, WEB.DE) or an address of its domain (IONOS); "
-	     "send through the account of this address") },
-	{ { ANY_STAGE, 5, NULL, "Reject due to policy restrictions" }, "ionos",
-	  N_("IONOS refuses messages whose header breaks its rules, such as a message "
-	     "without exactly one Date field: check the message's header") },
-	{ { ANY_STAGE, 5, "5.7.60", NULL }, "microsoft365",
-	  N_("Microsoft 365: the login needs the Send As permission for this sender; an "
-	     "administrator grants it in the Exchange admin center") },
-	{ { ANY_STAGE, 5, "5.7.57", NULL }, "microsoft365",
-	  N_("Microsoft 365 takes mail only after a login: give the account a user and a "
-	     "password or an OAuth token") },
-	{ { ANY_STAGE, 5, NULL, "SmtpClientAuthentication is disabled" }, "microsoft365",
-	  N_("Microsoft 365 has SMTP AUTH switched off for this tenant or mailbox: an "
-	     "administrator must enable authenticated SMTP for the mailbox") },
-	{ { SMTP_AUTH, 535, "5.7.3", NULL }, "microsoft365",
-	  N_("Microsoft 365 refused the login: check the password; where basic "
-	     "authentication is off, use OAuth (oauth_token_command)") },
-	{ { ANY_STAGE, 5, NULL, "SendAsDenied" }, "outlook.com",
-	  N_("Outlook.com sends only as the login's own address or one of its aliases: "
-	     "send as that address, or add this sender as an alias of the account") },
-	{ { ANY_STAGE, 5, NULL, "Email address is not verified" }, "amazon-ses",
-	  N_("Amazon SES sends only from verified identities: verify this sender or its "
-	     "domain in SES (in the SES sandbox, the recipients too)") },
-	{ { ANY_STAGE, 5, NULL, "verified Sender Identity" }, "sendgrid",
-	  N_("SendGrid sends only from a verified Sender Identity: verify this sender, or "
-	     "authenticate its domain, in SendGrid") },
-	{ { AFTER_CONTENT, 550, NULL, "Request failed; Mailbox unavailable" }, "yahoo",
-	  N_("Yahoo refuses a message whose From field is not the login's address: make "
-	     "the From field the account's own address") },
-	{ { ANY_STAGE, 0, NULL, "Sandbox subdomains" }, "mailgun",
-	  N_("Mailgun sandbox domains send only to authorized recipients: authorize the "
-	     "recipient or send from a verified domain; retrying will not help") },
-	{ { ANY_STAGE, 0, NULL, "is not allowed to send" }, "mailgun",
-	  N_("the provider does not let this domain send: verify the domain with the "
-	     "provider; retrying will not help") },
-	{ { SMTP_AUTH, 534, NULL, "Application-specific password" }, "gmail",
-	  N_("Gmail wants an app password: create one in the Google account's security "
-	     "settings and make it the account's password (Gmail does not refuse other "
-	     "senders: it rewrites them to the login's address)") },
-	{ { SMTP_AUTH, 535, NULL, "Username and Password not accepted" }, "gmail",
-	  N_("Gmail refused the login: with 2-step verification Gmail needs an app "
-	     "password (or OAuth) instead of the account's password (Gmail does not "
-	     "refuse other senders: it rewrites them to the login's address)") },
-	{ { SMTP_AUTH, 435, NULL, NULL }, "exim",
-	  N_("the server cannot check passwords at the moment: try again later") },
-	{ { SMTP_AUTH, 534, "5.7.9", NULL }, NULL,
-	  N_("the server finds the authentication mechanism too weak: allow a stronger "
-	     "one (SCRAM-SHA-256) in the account's auth setting") },
-	{ { ANY_STAGE, 5, "5.7.13", NULL }, NULL,
-	  N_("the provider has disabled this account: ask the provider") },
-	{ { SMTP_AUTH, 4, "4.7.12", NULL }, NULL,
-	  N_("the provider wants a password change first: log in once with the "
-	     "provider's web or mail client") },
-	{ { ANY_STAGE, 4, NULL, "greylist" }, NULL,
-	  N_("the server greylists unknown senders: the same message sent again in a "
-	     "few minutes usually passes") },
-	{ { ANY_STAGE, 0, NULL, "rate limit" }, NULL,
-	  N_("the provider limits how much this login may send: wait, then send again") },
-	{ { ANY_STAGE, 0, NULL, "limit exceeded" }, NULL,
-	  N_("the provider limits how much this login may send: wait, then send again") },
-	{ { ANY_STAGE, 4, NULL, "too many" }, NULL,
-	  N_("the provider limits how much this login may send: wait, then send again") },
-	{ { SMTP_RCPT, 5, NULL, "Relay access denied" }, NULL,
-	  N_("the server relays only for logged-in users: check that the account has a "
-	     "user, and that it is the provider's submission server") },
-};
+int category_retryable(enum category cat)
+{
+	return known(cat) && category_facts[cat].retryable;
+}
+
+int category_local(enum category cat)
+{
+	return !known(cat) || category_facts[cat].local;
+}
 
 /* One hint per category, when no provider is recognised. */
 static const char *const category_hints[CAT_COUNT] = {
@@ -281,24 +178,16 @@ static const char *const category_hints[CAT_COUNT] = {
  * way. */
 static int oauth_refused(enum category cat, enum smtp_state stage, const char *mech)
 {
-	return cat == CAT_AUTH_FAILED && stage == SMTP_AUTH && mech &&
-	       (strcmp(mech, "XOAUTH2") == 0 || strcmp(mech, "OAUTHBEARER") == 0);
+	return cat == CAT_AUTH_FAILED && stage == SMTP_AUTH && auth_mech_takes_token(mech);
 }
 
 struct hint classify_hint(enum category cat, enum smtp_state stage, const struct reply *r,
 			  const char *auth_mech)
 {
-	struct hint h = { NULL, NULL };
-	size_t i;
+	const struct provider_fact *fact = r && r->code >= 400 ? provider_hint_fact(stage, r) : NULL;
+	const struct provider *p = fact ? provider_get(fact->provider) : NULL;
+	struct hint h = { p ? p->name : NULL, fact ? _(fact->hint) : NULL };
 
-	for (i = 0; r && r->code >= 400 && i < sizeof provider_hints / sizeof provider_hints[0];
-	     i++) {
-		if (matches(&provider_hints[i].m, stage, r)) {
-			h.provider = provider_hints[i].provider;
-			h.text = _(provider_hints[i].hint);
-			break;
-		}
-	}
 	if (oauth_refused(cat, stage, auth_mech))
 		h.text = _("the server refused the OAuth token: check that oauth_token_command "
 			   "prints a fresh access token (not a refresh token) for this user, "

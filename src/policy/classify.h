@@ -4,9 +4,10 @@
  *
  * One table (classify.c) turns the stage and the server's reply (code,
  * enhanced code when its class matches the code, known provider texts) into
- * a category; another turns the category into a sysexits(3) exit code; a
- * third recognises providers by their texts and gives the hint a person can
- * act on, falling back to one hint per category.  Classification is keyed
+ * a category, after the provider facts (providers.h) had their say; another
+ * gives each category its sysexits(3) exit code and whether it is
+ * retryable; the provider facts give the hint a person can act on, with one
+ * hint per category to fall back on.  Classification is keyed
  * on enum smtp_state, so a new step (BDAT) needs only rows here. */
 #ifndef SENDAS_CLASSIFY_H
 #define SENDAS_CLASSIFY_H
@@ -19,6 +20,15 @@ enum category classify_reply(enum smtp_state stage, const struct reply *r);
 
 /* The documented exit code of a category (0 for CAT_NONE). */
 int category_exit_code(enum category cat);
+
+/* Whether the same message may succeed later (a 4xx, a dropped or timed
+ * out connection): the send mode queues it, a queue flush defers it.
+ * Exactly the categories whose exit code is 75 (EX_TEMPFAIL). */
+int category_retryable(enum category cat);
+
+/* Whether the failure is local (I/O, a bug), not the message's: a queued
+ * message waits through it rather than failing. */
+int category_local(enum category cat);
 
 struct hint {
 	const char *provider;   /* a stable name ("postfix", "microsoft365", ...)

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 
 #include "classify.h"
@@ -55,7 +54,7 @@ void keep_message(const struct keep *k, const struct error *failure,
 	memset(out, 0, sizeof *out);
 	error_clear(&out->err);
 	out->account = k->a ? k->a->name : k->m.account;
-	out->temporary = category_exit_code(failure->category) == EX_TEMPFAIL;
+	out->temporary = category_retryable(failure->category);
 	if (queue_settings(k->a, k->conf_path, &set, &out->err) < 0) {
 		out->how = KEPT_ERROR;
 		return;

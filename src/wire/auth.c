@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +23,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "escape.h"
 #include "i18n.h"
 #include "xalloc.h"
 
@@ -37,7 +39,12 @@ struct mechanism {
 	unsigned char automatic;        /* in the order used without a user list */
 	signed char proof_round;        /* the auth_step() call (from 0) that checks
 					 * the server's proof of the password, or -1 */
-	const struct handmade *own;     /* written here, not GNU SASL's; NULL: GNU SASL's */
+	unsigned char one_round;        /* its AUTH line is all it sends, and the only
+					 * answers are 235 or a refusal: commands may
+					 * be pipelined after it (not XOAUTH2 or
+					 * OAUTHBEARER: a refused token gets a 334) */
+	const struct handmade *own;     /* written here, not GNU SASL's; NULL: GNU SASL's;
+					 * the OAuth ones, which take a token */
 };
 
 /* A mechanism written here because GNU SASL 2.2 lacks it (XOAUTH2 and
@@ -58,28 +65,28 @@ static const struct handmade xoauth2 = { xoauth2_initial, "" };
 static const struct handmade oauthbearer = { oauthbearer_initial, "\x01" };
 
 static const struct mechanism mechanisms[] = {
-	{ "SCRAM-SHA-256-PLUS", 1, 1, 1, 2, NULL },
-	{ "SCRAM-SHA-1-PLUS", 1, 1, 1, 2, NULL },
-	{ "SCRAM-SHA-256", 0, 1, 1, 2, NULL },
-	{ "SCRAM-SHA-1", 0, 1, 1, 2, NULL },
-	{ "PLAIN", 0, 1, 1, -1, NULL },
-	{ "LOGIN", 0, 0, 1, -1, NULL },
+	{ "SCRAM-SHA-256-PLUS", 1, 1, 1, 2, 0, NULL },
+	{ "SCRAM-SHA-1-PLUS", 1, 1, 1, 2, 0, NULL },
+	{ "SCRAM-SHA-256", 0, 1, 1, 2, 0, NULL },
+	{ "SCRAM-SHA-1", 0, 1, 1, 2, 0, NULL },
+	{ "PLAIN", 0, 1, 1, -1, 1, NULL },
+	{ "LOGIN", 0, 0, 1, -1, 0, NULL },
 	/* Only when the user lists them. */
-	{ "CRAM-MD5", 0, 0, 0, -1, NULL },
+	{ "CRAM-MD5", 0, 0, 0, -1, 0, NULL },
 	/* DIGEST-MD5 (obsolete, RFC 6331) would go here as
-	 * { "DIGEST-MD5", 0, 0, 0, 1 }, but GNU SASL's client needs the
+	 * { "DIGEST-MD5", 0, 0, 0, 1, 0, NULL }, but GNU SASL's client needs the
 	 * service ("smtp") and the server's host name for its digest-uri,
 	 * which callback() does not answer yet. */
 	/* NTLM sends its first message with AUTH (Exchange answers a bare
 	 * "AUTH NTLM" with a challenge that is not base64). */
-	{ "NTLM", 0, 1, 0, -1, NULL },
+	{ "NTLM", 0, 1, 0, -1, 0, NULL },
 	/* GNU SASL 2.2 lacks these two, so they are written by hand (own):
 	 * mechanism_available() accepts them without asking GNU SASL, and
 	 * auth_start() and auth_step() run them instead of gsasl_client_start()
 	 * and gsasl_step().  They take the OAuth token, never the password, and
 	 * "auto" chooses them (in this order) only when there is a token. */
-	{ "OAUTHBEARER", 0, 1, 1, -1, &oauthbearer },
-	{ "XOAUTH2", 0, 1, 1, -1, &xoauth2 },
+	{ "OAUTHBEARER", 0, 1, 1, -1, 0, &oauthbearer },
+	{ "XOAUTH2", 0, 1, 1, -1, 0, &xoauth2 },
 };
 
 #define MECHANISM_COUNT (sizeof mechanisms / sizeof mechanisms[0])
@@ -175,6 +182,20 @@ static const struct mechanism *find_mechanism(const char *name, size_t len)
 		    strncasecmp(mechanisms[i].name, name, len) == 0)
 			return &mechanisms[i];
 	return NULL;
+}
+
+int auth_mech_one_round(const char *name)
+{
+	const struct mechanism *m = name ? find_mechanism(name, strlen(name)) : NULL;
+
+	return m && m->one_round;
+}
+
+int auth_mech_takes_token(const char *name)
+{
+	const struct mechanism *m = name ? find_mechanism(name, strlen(name)) : NULL;
+
+	return m && m->own;
 }
 
 static int has_channel_binding(const struct auth_params *p)
@@ -274,7 +295,7 @@ static int candidates(Gsasl *ctx, const struct auth_params *p,
 
 			buf_init(&names, ERROR_TEXT_MAX);
 			for (i = 0; i < MECHANISM_COUNT; i++)
-				buf_printf(&names, "%s%s", i ? " " : "",
+				buf_printf_trunc(&names, "%s%s", i ? " " : "",
 					   mechanisms[i].name);
 			error_set(err, CAT_CONFIG,
 				  _("the authentication mechanism \"%.*s\" is "
@@ -304,23 +325,23 @@ static int usable(const struct mechanism *m, const struct auth_params *p)
 	return !m->channel_binding || has_channel_binding(p);
 }
 
-/* The server's list as we quote it: printable ASCII only, bounded. */
+/* The server's list as we quote it: escaped (escape.h), bounded. */
 static void quote_offered(struct buf *out, const char *offered)
 {
 	const char *tok;
-	size_t n, i;
+	size_t n;
 	int first = 1;
 
 	while (offered && (n = next_token(&offered, separators_server, &tok)) > 0) {
 		if (out->len + n + 1 > OFFERED_QUOTE_MAX) {
-			buf_adds(out, " ...");
+			buf_adds_trunc(out, " ...");
 			return;
 		}
 		if (!first)
-			buf_addc(out, ' ');
+			buf_addc_trunc(out, ' ');
 		first = 0;
-		for (i = 0; i < n; i++)
-			buf_addc(out, tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?');
+		if (escape_add(out, tok, n) < 0)
+			out->truncated = 1;
 	}
 }
 
@@ -340,7 +361,7 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 	quote_offered(&quoted, offered);
 	for (i = 0; i < ncand; i++)
 		if (usable(cand[i], p))
-			buf_printf(&accept, "%s%s", accept.len ? " " : "",
+			buf_printf_trunc(&accept, "%s%s", accept.len ? " " : "",
 				   cand[i]->name);
 	for (i = 0; i < ncand && !plus; i++)
 		if (!usable(cand[i], p) && offers(offered, cand[i]))
@@ -358,27 +379,27 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 			oauth = &mechanisms[i];
 
 	if (accept.len == 0)
-		buf_printf(&text, _("the configured authentication mechanisms "
+		buf_printf_trunc(&text, _("the configured authentication mechanisms "
 				    "all need TLS channel binding, which this "
 				    "connection does not provide (the server "
 				    "offers %s)"),
 			   quoted.len ? buf_str(&quoted) : _("none"));
 	else if (quoted.len == 0)
-		buf_printf(&text, _("the server offers no authentication "
+		buf_printf_trunc(&text, _("the server offers no authentication "
 				    "mechanism; sendas would accept %s"),
 			   buf_str(&accept));
 	else
-		buf_printf(&text, _("the server offers AUTH %s, but sendas "
+		buf_printf_trunc(&text, _("the server offers AUTH %s, but sendas "
 				    "would accept only %s"),
 			   buf_str(&quoted), buf_str(&accept));
 	if (optin)
-		buf_printf(&text, _("; to use %s, list it in the account's "
+		buf_printf_trunc(&text, _("; to use %s, list it in the account's "
 				    "authentication mechanisms"), optin->name);
 	if (plus && accept.len)
-		buf_printf(&text, _("; %s needs TLS channel binding, which this "
+		buf_printf_trunc(&text, _("; %s needs TLS channel binding, which this "
 				    "connection does not provide"), plus->name);
 	if (oauth)
-		buf_printf(&text, _("; to use %s, set oauth_token_command in the "
+		buf_printf_trunc(&text, _("; to use %s, set oauth_token_command in the "
 				    "account"), oauth->name);
 	error_set(err, CAT_AUTH_REQUIRED, "%s", buf_str(&text));
 	buf_release(&quoted);
@@ -663,27 +684,26 @@ static int oauthbearer_initial(const struct auth_params *p, struct buf *out)
 	return r < 0 ? -1 : 0;
 }
 
-/* Keep the server's explanation (base64 JSON, RFC 7628 3.2.2) as printable
- * ASCII, bounded: it goes into a message on a terminal or a log. */
+/* Keep the server's explanation (base64 JSON, RFC 7628 3.2.2) escaped
+ * (escape.h) and bounded: it goes into a message on a terminal or a log. */
 static void keep_server_error(struct auth *a, const char *challenge)
 {
 	char *raw = NULL;
 	const char *text = challenge;
-	size_t raw_len = 0, len = strlen(challenge), i, o = 0;
+	size_t raw_len = 0, len = strlen(challenge);
+	struct buf shown;
+	int cut;
 
 	if (decode_challenge(challenge, &raw, &raw_len) == GSASL_OK && raw) {
 		text = raw;
 		len = raw_len;
 	}
-	for (i = 0; i < len && o < SERVER_ERROR_MAX; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '\r' || c == '\n' || c == '\t')
-			c = ' ';
-		a->server_error[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
+	buf_init(&shown, SERVER_ERROR_MAX);
+	cut = escape_add(&shown, text, len) < 0;
 	/* server_error has room for SERVER_ERROR_MAX, "..." and the NUL. */
-	memcpy(a->server_error + o, i < len ? "..." : "", i < len ? 4 : 1);
+	memcpy(a->server_error, buf_str(&shown), shown.len);
+	memcpy(a->server_error + shown.len, cut ? "..." : "", cut ? 4 : 1);
+	buf_release(&shown);
 	free_raw(raw, raw_len);
 }
 
@@ -733,6 +753,53 @@ void auth_add_server_error(const struct auth *a, struct error *err)
 		   "current access token for this user"), a->server_error);
 }
 
+/* The "i=" attribute of a SCRAM server-first message (RFC 5802 5.1:
+ * "r=...,s=...,i=4096[,ext]"): 0 when absent, ULONG_MAX when it does not
+ * fit, else the count. */
+static unsigned long scram_iterations(const char *msg, size_t len)
+{
+	unsigned long n = 0;
+	size_t i, at = 0;
+
+	for (i = 0; i + 1 < len; i++)
+		if ((i == 0 || msg[i - 1] == ',') && msg[i] == 'i' && msg[i + 1] == '=') {
+			at = i + 2;
+			break;
+		}
+	if (!at)
+		return 0;
+	for (i = at; i < len && msg[i] >= '0' && msg[i] <= '9'; i++) {
+		if (n > (ULONG_MAX - 9) / 10)
+			return ULONG_MAX;
+		n = n * 10 + (unsigned long)(msg[i] - '0');
+	}
+	return n;
+}
+
+/* Refuse a SCRAM server-first message that asks for too much work. */
+static int scram_too_costly(const struct auth *a, const char *in, size_t in_len,
+			    struct error *err)
+{
+	unsigned long iter;
+
+	if (strncmp(a->mech->name, "SCRAM-", 6) != 0 || a->round != 1)
+		return 0;
+	iter = scram_iterations(in, in_len);
+	if (iter <= AUTH_SCRAM_ITERATIONS_MAX)
+		return 0;
+	if (iter == ULONG_MAX)
+		error_set(err, CAT_PROTOCOL, _("the server asks for an absurd number of %s "
+					       "iterations; refusing (at most %lu)"),
+			  a->mech->name, AUTH_SCRAM_ITERATIONS_MAX);
+	else
+		error_set(err, CAT_PROTOCOL, _("the server asks for %lu %s iterations, more "
+					       "than the %lu sendas computes; refusing (a "
+					       "server that asks for that many is broken or "
+					       "hostile)"),
+			  iter, a->mech->name, AUTH_SCRAM_ITERATIONS_MAX);
+	return 1;
+}
+
 enum auth_step_result auth_step(struct auth *a, const char *challenge,
 				char **response, struct error *err)
 {
@@ -751,6 +818,11 @@ enum auth_step_result auth_step(struct auth *a, const char *challenge,
 	if (a->mech->own)
 		return own_step(a, challenge, response, err);
 	rc = challenge ? decode_challenge(challenge, &in, &in_len) : GSASL_OK;
+	if (rc == GSASL_OK && scram_too_costly(a, in, in_len, err)) {
+		free_raw(in, in_len);
+		a->round++;
+		return AUTH_STEP_ERROR;
+	}
 	if (rc != GSASL_OK)
 		rc = GSASL_BASE64_ERROR;
 	else

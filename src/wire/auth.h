@@ -69,16 +69,32 @@ struct auth *auth_start(const char *mech, const struct auth_params *p,
  * false for LOGIN and CRAM-MD5, which wait for the server's challenge. */
 int auth_has_initial_response(const struct auth *a);
 
+/* Traits of a mechanism by name (any case), from the one table in auth.c;
+ * 0 for an unknown name or NULL. */
+/* Its AUTH line is all it sends and the only answers are 235 or a
+ * refusal, so commands may be pipelined after it (PLAIN). */
+int auth_mech_one_round(const char *name);
+/* It takes the OAuth token, not the password (XOAUTH2, OAUTHBEARER). */
+int auth_mech_takes_token(const char *name);
+
 enum auth_step_result {
 	AUTH_STEP_ERROR = -1,
 	AUTH_STEP_DONE = 0,       /* this was the last message we need to send */
 	AUTH_STEP_MORE = 1,       /* expect another challenge */
 };
 
+/* A SCRAM server names the PBKDF2 iteration count the client must compute
+ * (RFC 5802 5.1 "i="): 4096 is usual, OWASP's advice for stored passwords
+ * is 600,000.  2^31 would take this computer about 25 minutes of CPU, so a
+ * server that asks for more than this is refused before any is spent. */
+#define AUTH_SCRAM_ITERATIONS_MAX 1000000UL
+
 /* One step.  challenge is the base64 text after "334 " (NULL for the initial
  * response); *response becomes the base64 answer to send (possibly ""), which
  * the caller wipes and frees.  Errors: CAT_AUTH_FAILED when the server's
- * challenge is invalid or the server's SCRAM signature does not verify. */
+ * challenge is invalid or the server's SCRAM signature does not verify;
+ * CAT_PROTOCOL when a SCRAM server asks for more than
+ * AUTH_SCRAM_ITERATIONS_MAX iterations. */
 /* If the server says 235 while the last step returned AUTH_STEP_MORE, it
  * skipped a step the mechanism needs (SCRAM: the server's proof that it
  * knows the password), and the caller must treat the login as failed. */

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "escape.h"
 #include "i18n.h"
 #include "tls.h"
 #include "xalloc.h"
@@ -42,6 +43,8 @@ struct tls {
 	int seen_valid;
 	int pin_failed;             /* check_pin refused the server */
 	int broken;                 /* timeout or fatal error: no close_notify */
+	int fd;
+	const struct io_clock *clock;  /* borrowed from conn.c: timeouts, deadline */
 	struct buf *refused_chain;  /* tls_params.refused_chain */
 };
 
@@ -269,6 +272,35 @@ static int set_priority(struct tls *t, const char *priority, struct error *err)
 	return 0;
 }
 
+/* GnuTLS's transport: one recv() or send() each, the socket armed first
+ * with what is left of the timeout and the deadline (EAGAIN when nothing is,
+ * which timed_out() reads as a timeout). */
+static ssize_t clocked_pull(gnutls_transport_ptr_t ptr, void *data, size_t n)
+{
+	struct tls *t = ptr;
+
+	if (io_clock_arm(t->clock, t->fd) < 0)
+		return -1;
+	return recv(t->fd, data, n, 0);
+}
+
+static ssize_t clocked_push(gnutls_transport_ptr_t ptr, const void *data, size_t n)
+{
+	struct tls *t = ptr;
+
+	if (io_clock_arm(t->clock, t->fd) < 0)
+		return -1;
+	return send(t->fd, data, n, MSG_NOSIGNAL);
+}
+
+/* GnuTLS asks this only with a timeout of its own, which we never set;
+ * "data may be there" lets the blocking pull decide. */
+static int clocked_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+	(void)ptr, (void)ms;
+	return 1;
+}
+
 static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 			 struct error *err)
 {
@@ -297,9 +329,14 @@ static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 		gnutls_session_set_verify_function(t->session, check_pin);
 	else    /* the chain, and the name (an IP literal against IP SANs) */
 		gnutls_session_set_verify_cert(t->session, t->host, 0);
-	/* The socket's own timeouts are the only ones: no second clock in GnuTLS. */
+	/* The socket's own timeouts, armed by our pull and push functions, are
+	 * the only ones: no second clock in GnuTLS. */
 	gnutls_handshake_set_timeout(t->session, 0);
-	gnutls_transport_set_int2(t->session, fd, fd);
+	gnutls_transport_set_ptr(t->session, t);
+	gnutls_transport_set_pull_function(t->session, clocked_pull);
+	gnutls_transport_set_push_function(t->session, clocked_push);
+	gnutls_transport_set_pull_timeout_function(t->session, clocked_pull_timeout);
+	(void)fd;
 	return 0;
 }
 
@@ -342,7 +379,7 @@ static int fail_alert(struct tls *t, enum tls_op op, struct error *err)
 		return error_set(err, CAT_TLS,
 				 _("%s refused the TLS handshake with the alert '%s'"),
 				 peer(t), alert);
-	return error_set(err, CAT_TLS, _("%s ended the TLS session with the alert '%s'"),
+	return error_set(err, CAT_CONNECT, _("%s ended the TLS session with the alert '%s'"),
 			 peer(t), alert);
 }
 
@@ -383,7 +420,10 @@ static int fail_garbled(struct tls *t, int r, struct error *err)
 }
 
 /* Turn a fatal GnuTLS result into err.  Verification failures have their own
- * messages (verify_error, pin_error). */
+ * messages (verify_error, pin_error).  After the handshake, whatever ends the
+ * session (a reset, an EOF inside a record, an alert, a record that does not
+ * decrypt) is the connection dropping: CAT_CONNECT, temporary, because
+ * nothing before the final reply can have been delivered (issue 13). */
 static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 {
 	int saved = errno;
@@ -398,7 +438,7 @@ static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 		return error_set(err, CAT_CONNECT, _("the connection to %s failed: %s"),
 				 peer(t), saved ? strerror(saved) : gnutls_strerror(r));
 	if (op != OP_HANDSHAKE)
-		return error_set(err, CAT_TLS, _("TLS error on the connection to %s: %s"),
+		return error_set(err, CAT_CONNECT, _("TLS error on the connection to %s: %s"),
 				 peer(t), gnutls_strerror(r));
 	if (r == GNUTLS_E_PREMATURE_TERMINATION)
 		return error_set(err, CAT_CONNECT,
@@ -457,18 +497,22 @@ static void add_cert_names(gnutls_x509_crt_t crt, struct buf *names)
 		if (type < 0)
 			break;
 		name[size] = '\0';
-		if (type == GNUTLS_SAN_DNSNAME)
-			buf_printf(names, ", %s", name);
+		if (type == GNUTLS_SAN_DNSNAME) {
+			buf_adds_trunc(names, ", ");
+			escape_add(names, name, size);   /* the server chose it */
+		}
 		else if (type == GNUTLS_SAN_IPADDRESS)
-			buf_printf(names, ", %s",
+			buf_printf_trunc(names, ", %s",
 				   inet_ntop(size == 4 ? AF_INET : AF_INET6, name, ip,
 					     sizeof ip) ? ip : "?");
 	}
 	size = sizeof name;
 	if (names->len == 0 &&
 	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, name,
-					  &size) == 0)
-		buf_printf(names, ", %s", name);
+					  &size) == 0) {
+		buf_adds_trunc(names, ", ");
+		escape_add(names, name, strlen(name));
+	}
 }
 
 static void owner_reason(struct tls *t, struct buf *out)
@@ -486,10 +530,10 @@ static void owner_reason(struct tls *t, struct buf *out)
 		gnutls_x509_crt_deinit(crt);
 	}
 	if (names.len > 0)
-		buf_printf(out, _("it is for %s, not for %s"), buf_str(&names) + 2,
+		buf_printf_trunc(out, _("it is for %s, not for %s"), buf_str(&names) + 2,
 			   peer(t));
 	else
-		buf_printf(out, _("it is not for %s"), peer(t));
+		buf_printf_trunc(out, _("it is not for %s"), peer(t));
 	buf_release(&names);
 }
 
@@ -504,15 +548,15 @@ static void add_verify_reasons(struct tls *t, unsigned status, struct buf *out)
 		if (!(status & verify_reasons[i].bit))
 			continue;
 		if (out->len > 0)
-			buf_adds(out, "; ");
+			buf_adds_trunc(out, "; ");
 		if (verify_reasons[i].reason)
-			buf_adds(out, _(verify_reasons[i].reason));
+			buf_adds_trunc(out, _(verify_reasons[i].reason));
 		else
 			owner_reason(t, out);
 	}
 	if (out->len == 0 && gnutls_certificate_verification_status_print(
 				     status, GNUTLS_CRT_X509, &text, 0) == 0) {
-		buf_adds(out, (const char *)text.data);
+		buf_adds_trunc(out, (const char *)text.data);
 		gnutls_free(text.data);
 	}
 }
@@ -547,7 +591,7 @@ static void add_self_signed(struct tls *t, unsigned status, struct buf *out)
 	    peer_digest(t->session, 0, d) < 0)
 		return;
 	hex_string(d, PIN_LEN, hex);
-	buf_printf(out, _("; it is self-signed: if its fingerprint is the one the server's "
+	buf_printf_trunc(out, _("; it is self-signed: if its fingerprint is the one the server's "
 			  "operator gives, add to the account: tls_fingerprint = sha256:%s"), hex);
 }
 
@@ -565,7 +609,7 @@ static int verify_error(struct tls *t, struct error *err)
 		      peer(t), buf_str(&reasons));
 	if (t->refused_chain) {
 		describe_session(t, t->refused_chain);
-		buf_printf(t->refused_chain, _("verification: failed: %s\n"),
+		buf_printf_trunc(t->refused_chain, _("verification: failed: %s\n"),
 			   buf_str(&reasons));
 	}
 	buf_release(&reasons);
@@ -587,7 +631,7 @@ static int pin_error(struct tls *t, struct error *err)
 		  seen);
 	if (t->refused_chain) {
 		describe_session(t, t->refused_chain);
-		buf_printf(t->refused_chain, _("verification: failed: %s\n"), err->text);
+		buf_printf_trunc(t->refused_chain, _("verification: failed: %s\n"), err->text);
 	}
 	return -1;
 }
@@ -626,7 +670,8 @@ static int check_params(const struct tls_params *p, unsigned char pin[PIN_LEN],
 	return 0;
 }
 
-struct tls *tls_open(int fd, const struct tls_params *p, struct error *err)
+struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *clock,
+		     struct error *err)
 {
 	unsigned char pin[PIN_LEN] = { 0 };
 	struct tls *t;
@@ -640,6 +685,8 @@ struct tls *tls_open(int fd, const struct tls_params *p, struct error *err)
 	memcpy(t->pin, pin, sizeof pin);
 	t->host = p->host && *p->host ? host_copy(p->host) : NULL;
 	t->refused_chain = p->refused_chain;
+	t->fd = fd;
+	t->clock = clock;
 	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
 		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
 			  gnutls_strerror(r));
@@ -737,9 +784,9 @@ static void add_time(struct buf *out, time_t when)
 
 	if (when == (time_t)-1 || !gmtime_r(&when, &tm) ||
 	    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		buf_adds(out, "?");
+		buf_adds_trunc(out, "?");
 	else
-		buf_adds(out, s);
+		buf_adds_trunc(out, s);
 }
 
 static void add_dn(struct buf *out, gnutls_x509_crt_t crt, int issuer)
@@ -752,10 +799,10 @@ static void add_dn(struct buf *out, gnutls_x509_crt_t crt, int issuer)
 	else
 		r = gnutls_x509_crt_get_dn3(crt, &dn, 0);
 	if (r < 0) {
-		buf_adds(out, "?");
+		buf_adds_trunc(out, "?");
 		return;
 	}
-	buf_add(out, dn.data, dn.size);
+	escape_add(out, (const char *)dn.data, dn.size);   /* the server chose it */
 	gnutls_free(dn.data);
 }
 
@@ -769,19 +816,19 @@ static void describe_cert(struct tls *t, unsigned i, const gnutls_datum_t *der,
 	if (gnutls_x509_crt_init(&crt) < 0)
 		return;
 	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) == 0) {
-		buf_printf(out, _("certificate %u: "), i);
+		buf_printf_trunc(out, _("certificate %u: "), i);
 		add_dn(out, crt, 0);
-		buf_printf(out, "\n  %s ", _("issuer:"));
+		buf_printf_trunc(out, "\n  %s ", _("issuer:"));
 		add_dn(out, crt, 1);
-		buf_printf(out, "\n  %s ", _("valid from"));
+		buf_printf_trunc(out, "\n  %s ", _("valid from"));
 		add_time(out, gnutls_x509_crt_get_activation_time(crt));
-		buf_printf(out, " %s ", _("until"));
+		buf_printf_trunc(out, " %s ", _("until"));
 		add_time(out, gnutls_x509_crt_get_expiration_time(crt));
 		if (peer_digest(t->session, i, digest) == 0) {
 			hex_string(digest, PIN_LEN, hex);
-			buf_printf(out, "\n  %s sha256:%s", _("fingerprint:"), hex);
+			buf_printf_trunc(out, "\n  %s sha256:%s", _("fingerprint:"), hex);
 		}
-		buf_addc(out, '\n');
+		buf_addc_trunc(out, '\n');
 	}
 	gnutls_x509_crt_deinit(crt);
 }
@@ -794,7 +841,7 @@ static void describe_session(struct tls *t, struct buf *out)
 	char *desc;
 
 	desc = gnutls_session_get_desc(t->session);
-	buf_printf(out, _("TLS session: %s\n"), desc ? desc : tls_version_name(t));
+	buf_printf_trunc(out, _("TLS session: %s\n"), desc ? desc : tls_version_name(t));
 	gnutls_free(desc);
 	certs = gnutls_certificate_get_peers(t->session, &n);
 	for (i = 0; certs && i < n; i++)
@@ -806,10 +853,10 @@ void tls_describe(struct tls *t, struct buf *out)
 	describe_session(t, out);
 	/* tls_open returned t, so the chain passed: say by which rule. */
 	if (t->pinned)
-		buf_printf(out, _("verification: the certificate matches the "
+		buf_printf_trunc(out, _("verification: the certificate matches the "
 				  "configured tls_fingerprint\n"));
 	else
-		buf_printf(out, _("verification: verified for %s\n"), peer(t));
+		buf_printf_trunc(out, _("verification: verified for %s\n"), peer(t));
 }
 
 const char *tls_version_name(struct tls *t)

@@ -56,16 +56,8 @@ send() {
 		sleep 0.05
 	done
 	port=$(cat "$T/$name.port")
-	write_accounts "$T/$name.ini" <<EOF
-[account alice]
-host = localhost
-port = $port
-tls = starttls
-tls_trust_file = $certs/ca.pem
-user = alice@example.test
-password = s3cret pass
-from = alice@example.test
-EOF
+	account_file "$T/$name.ini" alice "port=$port" "tls_trust_file=$certs/ca.pem" \
+		from=alice@example.test
 	if [ -n "${TTY:-}" ]; then
 		# stderr on a terminal (script(1) gives a pty); its output to .err
 		script -qec "$(printf '%q ' ${SENDAS_WRAPPER:-} "$SENDAS" -C "$T/$name.ini" \

@@ -30,10 +30,8 @@ diag "seed $SEED, $TRIALS rounds"
 Q=$T/queue
 ( umask 077; printf '%s\n' "$BED_PASS1" >"$T/alice.pass" )
 accounts() {  # accounts PORT
-	printf '[account alice]\nqueued_exit = 75\nhost = %s\nport = %s\ntls = starttls\ntls_trust_file = %s\n' \
-		"$BED_NAME" "$1" "$BED_CA"
-	printf 'user = %s\npassword_file = %s\nfrom = %s\nqueue_dir = %s\n' \
-		"$BED_USER1" "$T/alice.pass" "$BED_USER1" "$Q"
+	bed_account_defaults
+	account_text alice "port=$1" "queue_dir=$Q" queued_exit=75
 }
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 accounts "$closed" | write_accounts "$T/down.ini"
@@ -57,22 +55,7 @@ number_of() {  # number_of ID: N of the queued message's Message-ID <crashN@...>
 }
 now_us() { echo $(($(date +%s%N) / 1000)); }
 
-mkfifo "$T/never"
-exec 9<>"$T/never"
-
-# run_killed MAX_US CMD...: run CMD, SIGKILL it after a random time up to
-# MAX_US microseconds (if it is still running); sets RC.
-run_killed() {
-	local max=$1 delay pid; shift
-	delay=$(( (RANDOM * 32768 + RANDOM) % (max + 1) ))
-	"$@" &
-	pid=$!
-	# read -t on a FIFO nobody writes: a wait without a process to start.
-	read -r -t "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))" -u 9
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null   # (bash reports the kill on stderr)
-	RC=$?
-}
+# run_killed: tests/lib.sh.
 
 # How long a run takes here, unkilled (the middle of three): the kills
 # start spread over 1.2 times that (then see adjust).  Calibration messages

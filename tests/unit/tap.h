@@ -8,6 +8,7 @@
 #define SENDAS_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct tap {
@@ -76,6 +77,18 @@ static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_state.n);
 	return tap_state.failed ? 1 : 0;
+}
+
+/* Test input is built with must(buf_add(...)): a full buffer breaks the
+ * test ("Bail out!"), it never becomes a silent result. */
+#define must(expr) tap_must((expr) == 0, #expr)
+
+static inline void tap_must(int good, const char *what)
+{
+	if (!good) {
+		printf("Bail out! building the test input failed: %s\n", what);
+		exit(1);
+	}
 }
 
 #endif

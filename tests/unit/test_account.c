@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "address.h"
+#include "pattern.h"
 #include "conf.h"
 #include "tap.h"
 
@@ -221,11 +223,11 @@ static void test_globs(void)
 	chosen(&c, "bert@example.net", "set", 5, "bert@example.net", "[abc]*@example.net");
 	chosen(&c, "dora@example.net", "all", 6, "dora@example.net", "*");
 	conf_release(&c);
-	ok(account_check_patterns("[ab@example.org", &err) < 0 &&
+	ok(pattern_check_list("[ab@example.org", &err) < 0 &&
 	   strstr(err.text, "is not an address or a pattern"), "an unclosed [ is refused: %s",
 	   err.text);
-	ok(account_check_patterns("jo?", &err) < 0, "a glob without @ is refused");
-	ok(account_check_patterns("jo?@x.example, [a-c]?@*.example", &err) == 0,
+	ok(pattern_check_list("jo?", &err) < 0, "a glob without @ is refused");
+	ok(pattern_check_list("jo?@x.example, [a-c]?@*.example", &err) == 0,
 	   "globs in a list");
 }
 
@@ -321,12 +323,12 @@ static void test_helpers(void)
 	char user2[] = "login";
 
 	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
-		s = account_domain_alabel(good[i][0], &err);
+		s = address_domain_alabel(good[i][0], &err);
 		is_str(s, good[i][1], "A-label of %s", good[i][0]);
 		free(s);
 	}
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		s = account_domain_alabel(bad[i], &err);
+		s = address_domain_alabel(bad[i], &err);
 		ok(!s && err.category == CAT_INPUT, "refused domain \"%.20s\": %s", bad[i], err.text);
 		free(s);
 	}
@@ -341,8 +343,8 @@ static void test_helpers(void)
 	free(s);
 	a.user = user2;
 	ok(account_own_address(&a) == NULL, "own address: none");
-	ok(account_check_patterns("a@b.example, *", &err) == 0, "check_patterns: good list");
-	ok(account_check_patterns(" , ", &err) < 0 && strstr(err.text, "no pattern"),
+	ok(pattern_check_list("a@b.example, *", &err) == 0, "check_patterns: good list");
+	ok(pattern_check_list(" , ", &err) < 0 && strstr(err.text, "no pattern"),
 	   "check_patterns: empty list");
 }
 

@@ -21,10 +21,10 @@ static char *parse(const char *text, int *smtputf8)
 	error_clear(&err);
 	buf_init(&b, 1 << 20);
 	if (address_list_parse(&l, text, &err) < 0) {
-		buf_printf(&b, "ERROR: %s", err.text);
+		must(buf_printf(&b, "ERROR: %s", err.text));
 	} else {
 		for (i = 0; i < l.n; i++)
-			buf_printf(&b, "%s%s", i ? " | " : "", l.addrs[i]);
+			must(buf_printf(&b, "%s%s", i ? " | " : "", l.addrs[i]));
 	}
 	if (smtputf8)
 		*smtputf8 = l.smtputf8;
@@ -306,7 +306,7 @@ static void test_limit(void)
 	error_clear(&err);
 	buf_init(&b, 1 << 20);
 	for (i = 0; i < ADDRESS_LIST_MAX; i++)
-		buf_printf(&b, "u%zu@example.org,", i);
+		must(buf_printf(&b, "u%zu@example.org,", i));
 	r = address_list_parse(&l, buf_str(&b), &err);
 	ok(r == 0 && l.n == ADDRESS_LIST_MAX, "%d addresses are fine", ADDRESS_LIST_MAX);
 	r = address_list_parse(&l, "u1@example.org, one-more@example.org", &err);

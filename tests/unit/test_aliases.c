@@ -30,7 +30,7 @@ static const struct local_names names = { .mailname = mailname, .hostname = host
 
 static void collect(void *ctx, const char *text)
 {
-	buf_printf(ctx, "%s\n", text);
+	must(buf_printf(ctx, "%s\n", text));
 }
 
 static void write_text(const char *file, const char *text)
@@ -64,9 +64,9 @@ static char *expand(const struct aliases *al, const char *rcpt)
 	buf_init(&out, 64 * 1024);
 	error_clear(&err);
 	if (aliases_expand(al, &names, rcpt, &l, &err) < 0)
-		buf_printf(&out, "ERROR %d: %s", (int)err.category, err.text);
+		must(buf_printf(&out, "ERROR %d: %s", (int)err.category, err.text));
 	for (i = 0; i < l.n; i++)
-		buf_printf(&out, "%s%s", i ? "," : "", l.addrs[i]);
+		must(buf_printf(&out, "%s%s", i ? "," : "", l.addrs[i]));
 	address_list_release(&l);
 	return buf_detach(&out);
 }
@@ -167,8 +167,8 @@ static void test_loops(void)
 	aliases_release(&al);
 	buf_init(&deep, 64 * 1024);
 	for (i = 0; i < ALIASES_DEPTH_MAX + 2; i++)
-		buf_printf(&deep, "n%d: n%d\n", i, i + 1);
-	buf_printf(&deep, "n%d: end@example.net\n", ALIASES_DEPTH_MAX + 2);
+		must(buf_printf(&deep, "n%d: n%d\n", i, i + 1));
+	must(buf_printf(&deep, "n%d: end@example.net\n", ALIASES_DEPTH_MAX + 2));
 	ok(load(buf_str(&deep), &al, &err) == 0, "a chain deeper than the limit loads");
 	like(&al, "n0", "aliases nest deeper than 20", "and is refused when used");
 	check(&al, "n4", "end@example.net", "a chain of 19 is fine");

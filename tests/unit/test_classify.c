@@ -6,6 +6,7 @@
 #include <sysexits.h>
 
 #include "classify.h"
+#include "providers.h"
 #include "tap.h"
 
 /* Build a reply from '\n'-separated lines. */
@@ -166,6 +167,52 @@ static void test_oauth_hint(void)
 	reply_release(&r);
 }
 
+/* One table says what is retryable; the exit code agrees with it. */
+static void test_retryable(void)
+{
+	int cat;
+
+	for (cat = CAT_NONE; cat < CAT_COUNT; cat++)
+		ok(category_retryable(cat) == (category_exit_code(cat) == EX_TEMPFAIL),
+		   "%s: retryable exactly when it exits 75", category_name(cat));
+	ok(category_local(CAT_IO) && category_local(CAT_INTERNAL) &&
+	   !category_local(CAT_TEMPORARY) && !category_local(CAT_RECIPIENT),
+	   "local failures: I/O and bugs only");
+	ok(!category_retryable(CAT_COUNT) && category_local(CAT_COUNT),
+	   "an unknown category is not retried as temporary");
+}
+
+/* Providers are named by their texts and, for their own hosts, by host. */
+static void test_providers(void)
+{
+	static const struct { const char *host; const char *name; } hosts[] = {
+		{ "smtp.office365.com", "microsoft365" }, { "SMTP.Gmail.COM", "gmail" },
+		{ "mail.gmx.net", "gmx-webde-ionos" }, { "smtp.web.de", "gmx-webde-ionos" },
+		{ "email-smtp.eu-west-1.amazonaws.com", "amazon-ses" },
+		{ "smtp.sendgrid.net", "sendgrid" }, { "smtp-mail.outlook.com", "outlook.com" },
+		{ "smtp.mail.yahoo.com", "yahoo" }, { "smtp.yandex.ru", "yandex" },
+		{ "smtp.mailgun.org", "mailgun" },
+	};
+	static const char *const strangers[] = {
+		"notgmail.com", "gmail.com.evil.example", "mail.example.org", "localhost", "",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+		const struct provider *p = provider_get(provider_of_host(hosts[i].host));
+
+		is_str(p ? p->name : NULL, hosts[i].name, "host %s belongs to %s", hosts[i].host,
+		       hosts[i].name);
+	}
+	for (i = 0; i < sizeof strangers / sizeof strangers[0]; i++)
+		ok(provider_of_host(strangers[i]) == PROVIDER_NONE, "host \"%s\" is no provider's",
+		   strangers[i]);
+	ok(provider_of_host(NULL) == PROVIDER_NONE && provider_get(PROVIDER_NONE) == NULL,
+	   "no host, no provider");
+	ok(provider_get(PROVIDER_POSTFIX) && !provider_get(PROVIDER_POSTFIX)->domains,
+	   "a server program has no host domains");
+}
+
 int main(void)
 {
 	ok(cls(SMTP_RCPT, "553 5.7.1 <bob@example.test>: Sender address rejected: not owned by user alice@example.test")
@@ -200,5 +247,7 @@ int main(void)
 	test_real_texts();
 	test_hints();
 	test_oauth_hint();
+	test_retryable();
+	test_providers();
 	return tap_done();
 }

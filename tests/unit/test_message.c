@@ -51,7 +51,7 @@ static char *slurp(const char *path, size_t *len)
 		return NULL;
 	buf_init(&b, FILE_MAX);
 	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		buf_add(&b, chunk, (size_t)n);
+		must(buf_add(&b, chunk, (size_t)n));
 	close(fd);
 	*len = b.len;
 	return buf_detach(&b);
@@ -85,9 +85,9 @@ static void wire(const struct message *m, struct buf *out)
 	off_t off = 0;
 	ssize_t n;
 
-	buf_add(out, m->prefix.data ? m->prefix.data : "", m->prefix.len);
+	must(buf_add(out, m->prefix.data ? m->prefix.data : "", m->prefix.len));
 	while ((n = pread(m->fd, chunk, sizeof chunk, off)) > 0) {
-		buf_add(out, chunk, (size_t)n);
+		must(buf_add(out, chunk, (size_t)n));
 		off += n;
 	}
 }
@@ -192,9 +192,9 @@ static int fixture_steps(const struct fixture *f, struct message *m, struct addr
 	sender = fixture_sender(&o, m, &utf8, err);
 	if (!sender)
 		return -1;
-	buf_printf(env, "sender <%s>\n", sender);
+	must(buf_printf(env, "sender <%s>\n", sender));
 	for (i = 0; i < l->n; i++)
-		buf_printf(env, "rcpt <%s>\n", l->addrs[i]);
+		must(buf_printf(env, "rcpt <%s>\n", l->addrs[i]));
 	p.sender = sender;
 	p.full_name = o.full_name;
 	r = message_prepare(m, &p, err);
@@ -202,8 +202,8 @@ static int fixture_steps(const struct fixture *f, struct message *m, struct addr
 	if (r == 0 && f->seven_bit)
 		r = message_make_7bit(m, err);
 	if (r == 0)
-		buf_printf(env, "8bitmime %d\nsmtputf8 %d\nreencoded %d\nsize %lld\n", m->has_8bit,
-			   l->smtputf8 || utf8, m->reencoded, (long long)message_size(m));
+		must(buf_printf(env, "8bitmime %d\nsmtputf8 %d\nreencoded %d\nsize %lld\n", m->has_8bit,
+			   l->smtputf8 || utf8, m->reencoded, (long long)message_size(m)));
 	return r;
 }
 
@@ -220,7 +220,7 @@ static void fixture_run(const char *dir, const char *name, const struct fixture 
 	address_list_init(&l);
 	error_clear(&err);
 	if (fixture_steps(f, &m, &l, env, &err, path, read_size) < 0)
-		buf_printf(env, "error %s: %s\n", category_name(err.category), err.text);
+		must(buf_printf(env, "error %s: %s\n", category_name(err.category), err.text));
 	else
 		wire(&m, out);
 	address_list_release(&l);
@@ -493,24 +493,24 @@ static void test_8bit_and_long(void)
 	ok(!m.header_8bit && m.body_8bit, "8-bit in a first line that is body");
 	message_release(&m);
 	buf_init(&in, OUT_MAX);
-	buf_adds(&in, "S: x\n\nshort\n");
+	must(buf_adds(&in, "S: x\n\nshort\n"));
 	while (in.len < 12 + 999)
-		buf_addc(&in, 'y');
-	buf_adds(&in, "\nshort\n");
+		must(buf_addc(&in, 'y'));
+	must(buf_adds(&in, "\nshort\n"));
 	read_str(buf_str(&in), in.len, 0, 0, &m, &err);
 	ok(m.body_long_line == 4 && m.header_long_line == 0 && m.longest_line == 999,
 	   "a line of 999 octets is line 4 (%lu)", m.body_long_line);
 	message_release(&m);
 	buf_reset(&in);
 	while (in.len < 2 * MESSAGE_HEADER_MAX)
-		buf_adds(&in, "no colon in this very long first line ");
+		must(buf_adds(&in, "no colon in this very long first line "));
 	read_str(buf_str(&in), in.len, 0, 0, &m, &err);
 	ok(m.header.len == 0 && m.body_long_line == 1 && m.size == (off_t)in.len + 2,
 	   "a first line of 2 MB without a colon is body, not a header over its limit");
 	message_release(&m);
 	buf_reset(&in);
 	while (in.len < MESSAGE_HEADER_MAX + 10)
-		buf_adds(&in, "X-Filler: 0123456789012345678901234567890123456789\n");
+		must(buf_adds(&in, "X-Filler: 0123456789012345678901234567890123456789\n"));
 	ok(read_str(buf_str(&in), in.len, 0, 0, &m, &err) < 0 && err.category == CAT_INPUT &&
 	   strstr(err.text, "header section is larger"), "a header over its limit: %s", err.text);
 	message_release(&m);
@@ -766,10 +766,10 @@ static void test_fold(void)
 	size_t i;
 
 	buf_init(&in, OUT_MAX);
-	buf_adds(&in, "To: ");
+	must(buf_adds(&in, "To: "));
 	for (i = 0; i < 60; i++)
-		buf_printf(&in, "%s\"Name, %zu\" <u%zu@example.org> (c %zu)", i ? ",\t" : "", i, i, i);
-	buf_adds(&in, "\n\nbody\n");
+		must(buf_printf(&in, "%s\"Name, %zu\" <u%zu@example.org> (c %zu)", i ? ",\t" : "", i, i, i));
+	must(buf_adds(&in, "\n\nbody\n"));
 	read_str(buf_str(&in), in.len, 0, 0, &m, &err);
 	ok(m.header_long_line == 1 && message_prepare(&m, &p, &err) == 0,
 	   "a To: line of %zu octets is accepted", in.len);
@@ -851,15 +851,15 @@ static void test_qp(void)
 
 	buf_init(&in, OUT_MAX);
 	buf_init(&body, OUT_MAX);
-	buf_adds(&in, "Subject: q\n\n");
-	buf_adds(&body, "a = b\t \r\nends in space \r\nends in tab\t\r\n.\r\n");
+	must(buf_adds(&in, "Subject: q\n\n"));
+	must(buf_adds(&body, "a = b\t \r\nends in space \r\nends in tab\t\r\n.\r\n"));
 	for (i = 0; i < 3000; i++)
-		buf_addc(&body, (char)(i % 223 + 33 > 126 ? i % 223 + 33 : i % 94 + 33));
-	buf_adds(&body, "\r\n");
+		must(buf_addc(&body, (char)(i % 223 + 33 > 126 ? i % 223 + 33 : i % 94 + 33)));
+	must(buf_adds(&body, "\r\n"));
 	for (i = 0; i < 1200; i++)
-		buf_adds(&body, i % 7 ? "é" : "  ");
-	buf_adds(&body, "\r\n");
-	buf_add(&in, body.data, body.len);
+		must(buf_adds(&body, i % 7 ? "é" : "  "));
+	must(buf_adds(&body, "\r\n"));
+	must(buf_add(&in, body.data, body.len));
 	r = read_str(buf_str(&in), in.len, 1, 0, &m, &err);
 	r = r == 0 ? message_prepare(&m, &p, &err) : r;
 	ok(r == 0 && m.reencoded && !m.body_8bit, "long lines: re-encoded");
@@ -917,7 +917,7 @@ static void test_make_7bit(void)
 		if (r == 0)
 			wire(&m, &out);
 		else
-			buf_adds(&out, err.text);
+			must(buf_adds(&out, err.text));
 		ok((r == 0) == cases[i].ok && (r == 0 || err.category == CAT_INPUT),
 		   "8BITMIME missing, case %zu", i);
 		is_str(buf_str(&out), cases[i].want, "case %zu", i);

@@ -17,7 +17,7 @@ static struct buf warnings;
 
 static void collect(void *ctx, const char *text)
 {
-	buf_printf(ctx, "%s\n", text);
+	must(buf_printf(ctx, "%s\n", text));
 }
 
 /* Convert text; the account file in *out (new string), or NULL. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "secret.h"
 #include "session.h"
 #include "xalloc.h"
@@ -91,8 +92,11 @@ void session_params(const struct account *a, int login, smtp_trace_fn *trace,
 			 .key_file = a->tls_key_file, .priority = a->tls_priority },
 		.helo_name = a->domain ? a->domain : SESSION_DEFAULT_HELO,
 		.timeout = a->timeout,
+		.final_timeout = a->final_reply_timeout,
+		.deadline = a->session_deadline,
 		.auth = login && a->user ? &s->auth : NULL,
 		.trace = trace,
 		.trace_ctx = trace_ctx,
+		.classify = classify_reply,
 	};
 }

@@ -6,9 +6,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 
 #include "classify.h"
+#include "escape.h"
 #include "i18n.h"
 #include "report.h"
 #include "xalloc.h"
@@ -18,15 +18,21 @@ void report_trace(void *ctx, char dir, const char *text, size_t len)
 	FILE *out = ctx;
 	const char *prefix = dir == '>' ? "--> " : dir == '<' ? "<-- " : "*** ";
 	const char *end = text + len, *nl;
+	struct buf shown;
 
-	/* Events may span lines (TLS details); prefix each one. */
+	/* Events may span lines (TLS details); prefix each one.  Server lines
+	 * hold what the server chose, NULs and escape sequences included. */
+	buf_init(&shown, len * 4 + 1);
 	while (text < end) {
 		nl = memchr(text, '\n', (size_t)(end - text));
 		if (!nl)
 			nl = end;
-		fprintf(out, "%s%.*s\n", prefix, (int)(nl - text), text);
+		buf_reset(&shown);
+		escape_add(&shown, text, (size_t)(nl - text));
+		fprintf(out, "%s%s\n", prefix, buf_str(&shown));
 		text = nl + 1;
 	}
+	buf_release(&shown);
 	fflush(out);
 }
 
@@ -42,7 +48,6 @@ void report_observer_init(struct report_observer *o, FILE *transcript)
 	memset(o, 0, sizeof *o);
 	o->transcript = transcript;
 	o->replies = xcalloc(REPORT_REPLIES_MAX, sizeof *o->replies);
-	reply_init(&o->partial);
 	clock_gettime(CLOCK_MONOTONIC, &o->started);
 	o->since = o->started;
 }
@@ -54,7 +59,6 @@ void report_observer_release(struct report_observer *o)
 	for (i = 0; o->replies && i < o->nreplies; i++)
 		reply_release(&o->replies[i].reply);
 	free(o->replies);
-	reply_release(&o->partial);
 	memset(o, 0, sizeof *o);
 }
 
@@ -108,27 +112,23 @@ static void observe_event(struct report_observer *o, const char *text, size_t le
 	o->seen_state = 1;
 }
 
-/* A server line: complete replies are kept, but not 334 AUTH challenges. */
-static void observe_line(struct report_observer *o, const char *text, size_t len)
+/* A complete reply: kept, but not a 334 AUTH challenge. */
+void report_observe_reply(void *ctx, enum smtp_state step, const struct reply *r)
 {
-	enum reply_feed f = reply_feed(&o->partial, text, len);
+	struct report_observer *o = ctx;
 	struct report_reply *kept;
 
-	if (f == REPLY_MORE)
+	o->last_step = step;
+	if (r->code == 334)
 		return;
-	if (f == REPLY_DONE)
-		o->last_step = o->state;
-	if (f == REPLY_DONE && o->partial.code != 334) {
-		if (o->nreplies < REPORT_REPLIES_MAX) {
-			kept = &o->replies[o->nreplies++];
-			kept->step = o->state;
-			reply_init(&kept->reply);
-			reply_copy(&kept->reply, &o->partial);
-		} else {
-			o->dropped++;
-		}
+	if (o->nreplies < REPORT_REPLIES_MAX) {
+		kept = &o->replies[o->nreplies++];
+		kept->step = step;
+		reply_init(&kept->reply);
+		reply_copy(&kept->reply, r);
+	} else {
+		o->dropped++;
 	}
-	reply_reset(&o->partial);
 }
 
 void report_observe(void *ctx, char dir, const char *text, size_t len)
@@ -139,8 +139,6 @@ void report_observe(void *ctx, char dir, const char *text, size_t len)
 		report_trace(o->transcript, dir, text, len);
 	if (dir == '*')
 		observe_event(o, text, len);
-	else if (dir == '<')
-		observe_line(o, text, len);
 }
 
 /* ---- the failure report ---------------------------------------------- */
@@ -149,7 +147,7 @@ const char *report_status(const struct error *err)
 {
 	if (!err || err->category == CAT_NONE)
 		return "sent";
-	return category_exit_code(err->category) == EX_TEMPFAIL ? "deferred" : "bounced";
+	return category_retryable(err->category) ? "deferred" : "bounced";
 }
 
 /* Where in the dialogue, as a phrase ("at RCPT").  Steps without a phrase
@@ -202,31 +200,31 @@ static void refusal_sentence(struct buf *out, enum category cat,
 	step_phrase(at, sizeof at, res->stage);
 	switch (cat) {
 	case CAT_SENDER_REFUSED:
-		buf_printf(out, _("%s refused the sender %s %s"), host, sender, at);
+		buf_printf_trunc(out, _("%s refused the sender %s %s"), host, sender, at);
 		break;
 	case CAT_AUTH_FAILED:
-		buf_printf(out, _("%s refused the login %s %s"), host,
+		buf_printf_trunc(out, _("%s refused the login %s %s"), host,
 			   rc->user ? rc->user : "?", at);
 		break;
 	case CAT_AUTH_REQUIRED:
-		buf_printf(out, _("%s wants a login before it takes mail from %s (%s)"), host,
+		buf_printf_trunc(out, _("%s wants a login before it takes mail from %s (%s)"), host,
 			   sender, at);
 		break;
 	case CAT_RECIPIENT:
-		buf_printf(out, _("%s refused the recipient %s %s"), host,
+		buf_printf_trunc(out, _("%s refused the recipient %s %s"), host,
 			   first_refused(res, rc), at);
 		break;
 	case CAT_TOO_LARGE:
-		buf_printf(out, _("%s refused the message as too large %s"), host, at);
+		buf_printf_trunc(out, _("%s refused the message as too large %s"), host, at);
 		break;
 	case CAT_TLS:
-		buf_printf(out, _("%s wants TLS %s"), host, at);
+		buf_printf_trunc(out, _("%s wants TLS %s"), host, at);
 		break;
 	case CAT_TEMPORARY:
-		buf_printf(out, _("%s cannot take the message now (%s)"), host, at);
+		buf_printf_trunc(out, _("%s cannot take the message now (%s)"), host, at);
 		break;
 	default:
-		buf_printf(out, _("%s refused the message %s"), host, at);
+		buf_printf_trunc(out, _("%s refused the message %s"), host, at);
 		break;
 	}
 }
@@ -239,20 +237,25 @@ void report_what_failed(struct buf *out, const struct error *err,
 	if (res && res->reply.code >= 400 && err->category != CAT_NONE)
 		refusal_sentence(out, err->category, res, rc);
 	else
-		buf_adds(out, err->text);
+		buf_adds_trunc(out, err->text);
 }
 
+/* Every line verbatim but escaped (escape.h), code and all. */
 static void print_reply(FILE *out, const struct reply *r)
 {
-	const char *p = buf_str(&r->text), *nl;
+	struct buf line;
+	const char *text;
+	size_t len;
+	int i;
 
-	while (*p) {
-		nl = strchr(p, '\n');
-		fprintf(out, "    %.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
-		if (!nl)
-			break;
-		p = nl + 1;
+	buf_init(&line, REPLY_LINE_MAX * 4 + 1);
+	for (i = 0; i < r->nlines; i++) {
+		text = reply_raw_line(r, i, &len);
+		buf_reset(&line);
+		escape_add(&line, text, len);
+		fprintf(out, "    %s\n", buf_str(&line));
 	}
+	buf_release(&line);
 }
 
 static void print_refused_recipients(FILE *out, const struct smtp_result *res,
@@ -272,12 +275,16 @@ const char *report_detail(const struct error *err, const struct smtp_result *res
 {
 	size_t len;
 	const char *first, *at;
+	char shown[ERROR_TEXT_MAX];
 
 	if (!res || res->reply.code < 400)
 		return NULL;
 	first = reply_line(&res->reply, 0, &len);
 	if (len == 0)
 		return NULL;
+	/* err->text quotes the line escaped (smtp.c). */
+	len = escape_into(shown, sizeof shown, first, len);
+	first = shown;
 	at = memmem(err->text, strlen(err->text), first, len);
 	if (!at || !at[len])
 		return NULL;
@@ -304,12 +311,23 @@ static void print_where(FILE *out, const struct smtp_result *res,
  * with it ("cannot read from X: timed out", not "... timed out (timed out)"). */
 static void print_headline(FILE *out, const char *prog, const char *what, const char *label)
 {
-	size_t n = strlen(what), m = strlen(label);
+	char *shown = escape_dup(what);   /* may quote a server (escape.h) */
+	size_t n = strlen(shown), m = strlen(label);
 
-	if (n >= m && strcmp(what + n - m, label) == 0)
-		fprintf(out, "%s: %s\n", prog, what);
+	if (n >= m && strcmp(shown + n - m, label) == 0)
+		fprintf(out, "%s: %s\n", prog, shown);
 	else
-		fprintf(out, "%s: %s (%s)\n", prog, what, label);
+		fprintf(out, "%s: %s (%s)\n", prog, shown, label);
+	free(shown);
+}
+
+/* Text that may quote a server, escaped again (escape.h: nothing doubles). */
+static void print_escaped(FILE *out, const char *prefix, const char *text)
+{
+	char *shown = escape_dup(text);
+
+	fprintf(out, "%s%s", prefix, shown);
+	free(shown);
 }
 
 void report_failure(FILE *out, const struct error *err, const struct smtp_result *res,
@@ -329,13 +347,15 @@ void report_failure(FILE *out, const struct error *err, const struct smtp_result
 	if (r) {
 		fprintf(out, _("  the server said:\n"));
 		print_reply(out, r);
-		if ((detail = report_detail(err, res)))
-			fprintf(out, "  %s\n", detail);
+		if ((detail = report_detail(err, res))) {
+			print_escaped(out, "  ", detail);
+			fputc('\n', out);
+		}
 	}
 	if (res && err->category == CAT_RECIPIENT)
 		print_refused_recipients(out, res, rc);
 	print_where(out, res, rc);
-	if (category_exit_code(err->category) == EX_TEMPFAIL)
+	if (category_retryable(err->category))
 		fputs(rc->queued ? _("  the message was queued: sendas -q sends it again\n")
 		      : _("  the message was not queued: send it again later\n"), out);
 	if (hint.text)

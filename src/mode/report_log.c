@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report_log.c: one log line per message, to syslog and/or a file (see
- * report.h).  key=value pairs, values quoted when they hold a space, a quote
- * or '='; control characters become '?', so one message is one line. */
+ * report.h).  key=value pairs, values quoted when they hold a space, a quote,
+ * a backslash or '='.  Values are escaped as everywhere else (escape.h), so
+ * one message is one line and server text reads as on stderr; inside quotes
+ * a quote is \x22, in the same style, so a value ends at the next quote. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "classify.h"
+#include "escape.h"
 #include "i18n.h"
 #include "report.h"
 
@@ -20,27 +23,32 @@
 
 static void add_value(struct buf *b, const char *v, size_t n)
 {
-	int quote = n == 0 || strcspn(v, " \"=\\") < n;
-	size_t i;
+	struct buf shown;
+	const char *s;
+	int quote;
 
+	buf_init(&shown, n * 4 + 1);
+	if (escape_add(&shown, v, n) < 0)
+		shown.truncated = 1;    /* cannot happen: four bytes at most per byte */
+	s = buf_str(&shown);
+	quote = shown.len == 0 || strcspn(s, " \"=\\") < shown.len;
 	if (quote)
-		buf_addc(b, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (quote && (c == '"' || c == '\\'))
-			buf_addc(b, '\\');
-		buf_addc(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
-	}
+		buf_addc_trunc(b, '"');
+	for (; *s; s++)
+		if (quote && *s == '"')
+			buf_adds_trunc(b, "\\x22");
+		else
+			buf_addc_trunc(b, *s);
 	if (quote)
-		buf_addc(b, '"');
+		buf_addc_trunc(b, '"');
+	buf_release(&shown);
 }
 
 static void add_field(struct buf *b, const char *key, const char *v)
 {
 	if (!v)
 		return;
-	buf_printf(b, "%s%s=", b->len ? " " : "", key);
+	buf_printf_trunc(b, "%s%s=", b->len ? " " : "", key);
 	add_value(b, v, strlen(v));
 }
 
@@ -48,15 +56,18 @@ static void add_field(struct buf *b, const char *key, const char *v)
 static void add_reply(struct buf *b, const struct reply *r)
 {
 	struct buf joined;
-	const char *p = buf_str(&r->text);
+	const char *line;
+	size_t len;
+	int i;
 
 	buf_init(&joined, REPLY_TEXT_MAX + REPLY_LINES_MAX * 3);
-	for (; *p; p++)
-		if (*p == '\n')
-			buf_adds(&joined, " / ");
-		else
-			buf_addc(&joined, *p);
-	buf_adds(b, " reply=");
+	for (i = 0; i < r->nlines; i++) {
+		line = reply_raw_line(r, i, &len);
+		if (i)
+			buf_adds_trunc(&joined, " / ");
+		buf_add_trunc(&joined, line, len);
+	}
+	buf_adds_trunc(b, " reply=");
 	add_value(b, buf_str(&joined), joined.len);
 	buf_release(&joined);
 }
@@ -68,7 +79,7 @@ static void add_recipients(struct buf *b, const struct report_context *rc)
 
 	buf_init(&list, LOG_BUILD_MAX);
 	for (i = 0; i < rc->nrcpts; i++)
-		buf_printf(&list, "%s<%s>", i ? "," : "", rc->rcpts[i]);
+		buf_printf_trunc(&list, "%s<%s>", i ? "," : "", rc->rcpts[i]);
 	add_field(b, "rcpts", buf_str(&list));
 	buf_release(&list);
 }
@@ -91,16 +102,16 @@ static void build_line(struct buf *b, const struct report_outcome *o)
 		add_field(b, "host", num);
 	}
 	if (rc->sender)
-		buf_printf(b, " sender=<%s>", rc->sender);
+		buf_printf_trunc(b, " sender=<%s>", rc->sender);
 	add_recipients(b, rc);
-	buf_printf(b, " size=%lld", rc->size);
+	buf_printf_trunc(b, " size=%lld", rc->size);
 	add_field(b, "msgid", rc->message_id);
 	if (o->res && o->res->reply.code)
 		add_reply(b, &o->res->reply);
 	else if (err->category != CAT_NONE)
 		add_field(b, "error", err->text);
 	if (o->obs)
-		buf_printf(b, " duration_ms=%lld", report_elapsed_ms(o->obs));
+		buf_printf_trunc(b, " duration_ms=%lld", report_elapsed_ms(o->obs));
 }
 
 static int append_file(const char *path, const char *line, size_t len, struct error *err)
@@ -121,7 +132,7 @@ static int append_file(const char *path, const char *line, size_t len, struct er
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	buf_init(&b, REPORT_LOG_LINE_MAX + 128);
-	buf_printf(&b, "%s sendas[%ld]: %.*s\n", stamp, (long)getpid(), (int)len, line);
+	buf_printf_trunc(&b, "%s sendas[%ld]: %.*s\n", stamp, (long)getpid(), (int)len, line);
 	/* One write with O_APPEND: lines of concurrent senders do not mix. */
 	n = write(fd, b.data, b.len);
 	saved = errno;

@@ -1,0 +1,66 @@
+/* drain.h: sending what the queue holds (queue.h keeps it), for the flush
+ * mode and for the send mode, which drains over its own connection.
+ *
+ * drain_dir() sends every message (-q, as postqueue -f), or every due
+ * one (--due, the timer units; the send mode), oldest first, over one connection
+ * per account (the engine sends RSET after a refusal; when it had to drop the
+ * connection, the next message opens a new one).  Each message ends one of
+ * four ways:
+ *   - the server's final 250: the file is removed, then and only then;
+ *   - a temporary failure (exit code 75), or a session that cannot be opened
+ *     (connect, TLS, login, credentials, an account no longer in the file:
+ *     nothing about the message itself, so, as Postfix does for a failed
+ *     login, it waits): an attempt is recorded, due again after the backoff;
+ *   - a refusal of the message itself (any other failure once the session
+ *     is open): moved to failed/ with the reason, never retried;
+ *   - past its account's queue_lifetime: moved to failed/ with the last
+ *     error, without another try.
+ * A message another process holds is skipped, so concurrent flushes and
+ * sends never send one twice.  The one duplicate left: a process killed
+ * after the end of a message's content and before the unlink that follows
+ * the server's 250 leaves a message the server may have, and the next flush
+ * sends it again.  The unlink comes first thing after the 250, so the
+ * window is the server's own time to accept the message (milliseconds;
+ * tests/interop/queue-crash.sh counts it).
+ *
+ * Messages are processed sequentially; nothing is printed on success
+ * unless -v, one line per message that was deferred or failed (after a
+ * send, drain_after_send(), those lines go to the account's syslog only:
+ * a successful send writes nothing on stderr). */
+#ifndef SENDAS_DRAIN_H
+#define SENDAS_DRAIN_H
+
+#include <time.h>
+
+#include "conf.h"
+#include "smtp.h"
+
+/* What draining did, for the exit code: the worst code so far (local
+ * errors outrank refusals, which outrank deferrals).  Start with EX_OK. */
+struct drain_result {
+	int code;
+	unsigned sent, deferred, failed;  /* messages, for -q's summary line */
+	time_t next_try;                  /* the earliest next try of what remains; 0 */
+};
+
+/* Every message (all) or every due message of every account (of conf) in
+ * queue directory dir, over one session per account; trace (NULL: silent)
+ * gets the sessions' transcript on stderr, verbose also names each
+ * message. */
+void drain_dir(const char *dir, const struct conf *conf, int all, int verbose,
+	       smtp_trace_fn *trace, struct drain_result *out);
+
+/* Whether account a (of conf_path) has due messages, so that the send mode
+ * keeps its session open after its own message. */
+int drain_pending(const struct account *a, const char *conf_path, time_t now);
+
+/* Send the due messages of account a over s, a session whose last message
+ * the server has just accepted; caps are its EHLO capabilities.  Never
+ * connects: when s breaks, the rest waits for the next flush.  Unless
+ * verbose, its lines go to syslog facility log_facility (-1: nowhere),
+ * never to stderr.  Returns
+ * nothing: the send mode's own outcome is what its caller learns. */
+void drain_after_send(struct smtp_session *s, unsigned caps, const struct account *a,
+		      const char *conf_path, int verbose, int log_facility);
+
+#endif
