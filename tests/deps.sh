@@ -7,12 +7,18 @@ set -e
 # peak memory with GNU time and runs the real git send-email.  systemd:
 # systemd-analyze for tests/queue/units.sh, and systemd.pc for configure.
 # bash-completion, zsh, fish: tests/completions.sh loads each completion.
+# msmtp (not msmtp-mta, an MTA): tests/msmtp/corpus.sh holds --import-msmtprc
+# against msmtp --pretend; mutt, neomutt, aerc: tests/msmtp/callers.sh runs
+# the call lines of their documentation.
+# cron, at, s-nail, php-cli, sudo: tests/callers/ drive the machine's own
+# callers (bsd-mailx depends on an MTA: tests/debroot.sh unpacks it).
 # clang-14, libclang-rt-14-dev: the libFuzzer targets (tests/fuzz/run.sh).
 PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
 libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
 gnutls-bin python3 python3-jsonschema postfix dovecot-core valgrind mandoc strace
 time git git-email libmailtools-perl systemd
-bash-completion zsh fish clang-14 libclang-rt-14-dev"
+bash-completion zsh fish msmtp mutt neomutt aerc
+cron at s-nail php-cli sudo clang-14 libclang-rt-14-dev"
 
 missing=
 for p in $PACKAGES; do

@@ -16,6 +16,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/sendas-test.XXXXXX")
 # into the test's own directory, never the user's.
 export XDG_STATE_HOME=$T/state
 unset STATE_DIRECTORY
+# Root's mailq and -q also serve the system units' queue (queue.h): never
+# the machine's in a test.
+export SENDAS_SYSTEM_QUEUE=$T/system-queue
 cleanups=()
 
 at_exit() {
@@ -101,6 +104,26 @@ maildir_wait() {
 	done
 	printf '%s\n' "$files" | tail -1
 	[ "$(printf '%s\n' "$files" | grep -c .)" -ge "$2" ]
+}
+
+# count USER: how many messages a bed user has.
+count() { maildir_files "$1" | grep -c .; }
+
+# header FILE NAME: the first NAME field of a delivered message, unfolded.
+header() {
+	python3 - "$1" "$2" <<'PY'
+import email, email.policy, sys
+with open(sys.argv[1], "rb") as f:
+    m = email.message_from_binary_file(f, policy=email.policy.compat32)
+v = m.get(sys.argv[2])
+print("" if v is None else " ".join(str(v).split()))
+PY
+}
+
+# login_of_last: the SASL login of the latest message the bed's Postfix
+# accepted.
+login_of_last() {
+	grep -o 'sasl_username=[^ ,]*' "$BED_POSTFIX_LOG" | tail -1 | cut -d= -f2
 }
 
 # write_accounts FILE: an account file from stdin, private.

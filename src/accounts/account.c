@@ -1,12 +1,14 @@
 /* account.c: see account.h.  Pure: no I/O, no globals. */
 #include "config.h"
 
+#include <fnmatch.h>
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "account.h"
 #include "i18n.h"
+#include "mailname.h"
 #include "xalloc.h"
 
 #define DOMAIN_MAX 253
@@ -14,8 +16,8 @@
 #define NO_MATCH_LIST_MAX 600      /* bytes of account list in the CAT_NO_ACCOUNT text */
 
 enum level {
-	LEVEL_FORCED = 0, LEVEL_EXACT, LEVEL_LOCAL, LEVEL_DOMAIN, LEVEL_SUBDOMAIN, LEVEL_ANY,
-	LEVEL_NONE
+	LEVEL_FORCED = 0, LEVEL_EXACT, LEVEL_LOCAL, LEVEL_DOMAIN, LEVEL_SUBDOMAIN, LEVEL_GLOB,
+	LEVEL_ANY, LEVEL_NONE
 };
 
 static const char *const level_names[] = {
@@ -24,6 +26,7 @@ static const char *const level_names[] = {
 	[LEVEL_LOCAL] = N_("a literal local part"),
 	[LEVEL_DOMAIN] = N_("the whole domain"),
 	[LEVEL_SUBDOMAIN] = N_("a subdomain"),
+	[LEVEL_GLOB] = N_("a wildcard pattern"),
 	[LEVEL_ANY] = N_("any address"),
 };
 
@@ -33,6 +36,7 @@ struct sender {
 	size_t base_len;          /* bytes of local before "+tag" */
 	char *domain;             /* A-label; NULL for an unqualified "root" */
 	char *envelope;           /* local as given, "@", A-label */
+	int is_local;             /* address_is_local(): a bare name, @localhost, ... */
 };
 
 /* One pattern of a from list.  NULL parts are "*". */
@@ -40,6 +44,8 @@ struct pattern {
 	char *local;
 	char *domain;
 	int subdomains;           /* "*@*.domain" */
+	char *glob;               /* with "?" or "[...]": an fnmatch(3) pattern, lowercase */
+	int bare;                 /* "root": that name at any local domain, or bare */
 	enum level level;
 };
 
@@ -177,6 +183,7 @@ static void pattern_release(struct pattern *p)
 {
 	free(p->local);
 	free(p->domain);
+	free(p->glob);
 	memset(p, 0, sizeof *p);
 }
 
@@ -204,14 +211,43 @@ static int pattern_domain(struct pattern *p, const char *text, const char *d, st
 	return kind;
 }
 
+/* msmtp's wildcards: "?" (one character) and "[...]" (one of a set) make
+ * the pattern a glob(7) pattern, "*" included, matched with fnmatch(3)
+ * (ASCII case-insensitive).  It needs an "@" and must be valid for fnmatch. */
+static int pattern_glob(const char *text, struct pattern *p, struct error *err)
+{
+	const char *open = strchr(text, '[');
+
+	/* fnmatch takes an unclosed "[" literally: a typo, most likely. */
+	if (!strchr(text, '@') || has_space_or_control(text) ||
+	    (open && !strchr(open + 1, ']')) || fnmatch(text, "", 0) > FNM_NOMATCH)
+		return pattern_fail(p, text, err);
+	p->glob = xstrdup(text);
+	lower_ascii(p->glob);
+	p->level = LEVEL_GLOB;
+	return 0;
+}
+
 static int pattern_parse(const char *text, struct pattern *p, struct error *err)
 {
-	char *local = xstrdup(text), *at = strrchr(local, '@');
+	char *local, *at;
 	int wild_local, kind, r = -1;
 
 	memset(p, 0, sizeof *p);
+	if (strpbrk(text, "?["))
+		return pattern_glob(text, p, err);
+	local = xstrdup(text);
+	at = strrchr(local, '@');
 	if (strcmp(text, "*") == 0) {
 		p->level = LEVEL_ANY;
+		r = 0;
+		goto out;
+	}
+	if (!at && *local && !strchr(local, '*') && !has_space_or_control(text)) {
+		lower_ascii(local);
+		p->local = xstrdup(local);
+		p->bare = 1;
+		p->level = LEVEL_LOCAL;
 		r = 0;
 		goto out;
 	}
@@ -281,6 +317,8 @@ static int domain_matches(const struct pattern *p, const struct sender *s)
 {
 	size_t dn, pn;
 
+	if (p->bare)
+		return s->is_local;
 	if (!p->domain)
 		return 1;
 	if (!s->domain)
@@ -291,6 +329,29 @@ static int domain_matches(const struct pattern *p, const struct sender *s)
 	pn = strlen(p->domain);
 	return dn > pn + 1 && s->domain[dn - pn - 1] == '.' &&
 	       strcmp(s->domain + dn - pn, p->domain) == 0;
+}
+
+/* A glob against the address, then without its +detail (as msmtp). */
+static int glob_matches(const struct pattern *p, const struct sender *s)
+{
+	char *base;
+	int r;
+
+	if (!s->domain)
+		return 0;
+	if (fnmatch(p->glob, s->envelope, FNM_CASEFOLD) == 0)
+		return 1;
+	base = xasprintf("%.*s@%s", (int)s->base_len, s->local, s->domain);
+	r = fnmatch(p->glob, base, FNM_CASEFOLD) == 0;
+	free(base);
+	return r;
+}
+
+static int pattern_matches(const struct pattern *p, const struct sender *s)
+{
+	if (p->glob)
+		return glob_matches(p, s);
+	return (!p->local || local_matches(p->local, s)) && domain_matches(p, s);
 }
 
 static int better(const struct match *a, const struct match *b)
@@ -315,8 +376,7 @@ static int list_best(const char *list, const struct sender *s, struct match *m,
 		cur.level = p.level;
 		cur.weight = p.subdomains ? strlen(p.domain) : 0;
 		cur.pattern = text;
-		if ((!p.local || local_matches(p.local, s)) && domain_matches(&p, s) &&
-		    better(&cur, m)) {
+		if (pattern_matches(&p, s) && better(&cur, m)) {
 			free(m->pattern);
 			*m = cur;
 		} else {
@@ -532,6 +592,34 @@ static int take_choice(struct choice *ch, struct selection *sel, struct error *e
 	return 0;
 }
 
+/* No from and no rewrite_from matched a local sender: the account with
+ * local_senders = yes sends it as its own address.  1 when there is none. */
+static int select_local_senders(const struct conf *c, const struct sender *s,
+				struct selection *sel, struct error *err)
+{
+	size_t i;
+
+	for (i = 0; s->is_local && i < c->naccounts; i++) {
+		const struct account *a = &c->accounts[i];
+
+		if (!a->local_senders)
+			continue;
+		sel->account = a;
+		sel->level = LEVEL_ANY;
+		sel->rewritten = 1;
+		sel->pattern = xstrdup("local_senders");
+		if (!(sel->sender = account_own_address(a)))
+			return error_set(err, CAT_CONFIG, _("account %s has rewrite_from but no "
+							    "address to send as; set from to one "
+							    "address, or user to an address"), a->name);
+		buf_printf(&sel->explanation, _("account: %s\nmatched: local_senders = yes (%s is "
+						"a local sender and no from matches it)\nsent as: "
+						"%s\n"), a->name, s->envelope, sel->sender);
+		return 0;
+	}
+	return 1;
+}
+
 static int select_by_sender(const struct conf *c, const struct sender *s,
 			    struct selection *sel, struct error *err)
 {
@@ -540,7 +628,7 @@ static int select_by_sender(const struct conf *c, const struct sender *s,
 
 	if (r == 0)
 		r = take_choice(&ch, sel, err);
-	else if (r > 0)
+	else if (r > 0 && (r = select_local_senders(c, s, sel, err)) > 0)
 		r = no_match_error(c, s->envelope, err);
 	candidates_release(ch.cands, c->naccounts);
 	return r;
@@ -634,6 +722,7 @@ int account_select(const struct conf *c, const char *sender, const char *forced,
 	}
 	if (sender_parse(sender, &s, err) < 0)
 		return -1;
+	s.is_local = address_is_local(s.envelope, c->local_names);
 	buf_printf(&sel->explanation, _("sender: %s\n"), s.envelope);
 	r = a ? select_forced(a, &s, sel, err) : select_by_sender(c, &s, sel, err);
 	sender_release(&s);

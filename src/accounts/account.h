@@ -10,7 +10,11 @@
  *   3 the domain              *@example.org
  *   4 a subdomain             *@*.example.org   (not example.org itself;
  *                             among these the longest domain wins)
- *   5 anything                *   (or *@*)
+ *   5 a wildcard pattern      a?ice@example.org, [ab]*@example.org: with "?"
+ *                             or "[...]" (msmtp's syntax) the whole pattern
+ *                             is glob(7), "*" too, matched by fnmatch(3)
+ *                             without case, and again without a +detail
+ *   6 anything                *   (or *@*)
  * Other shapes (a@*.example.org, a*@x) are refused.  Two accounts at the same
  * best level is a configuration error naming both.
  *
@@ -18,8 +22,14 @@
  * from matches: they catch local senders no provider would accept (cron's
  * root@host, *@localhost, nobody@*), which are then sent as the account's own
  * address (account_own_address()).  A sender without "@" ("root", as cron
- * writes it) matches only patterns whose domain is "*".  An empty sender
- * ("<>") matches nothing; it may be sent with -a. */
+ * writes it) matches only patterns whose domain is "*", and bare-name
+ * patterns: "root" (level 2) matches root, root@localhost, root@ the mail
+ * name and root@ the host name (address_is_local(), mailname.h).
+ *
+ * local_senders: when nothing matches a local sender, the one account with
+ * "local_senders = yes" sends it, as its own address (level 5, pattern
+ * "local_senders").  An empty sender ("<>") matches nothing; it may be sent
+ * with -a. */
 #ifndef SENDAS_ACCOUNT_H
 #define SENDAS_ACCOUNT_H
 
@@ -33,7 +43,7 @@ struct selection {
 	const struct account *account;
 	char *pattern;            /* the pattern that matched, as one string (owned); NULL for -a
 	                             outside from */
-	int level;                /* 1..5 as above; 0 for -a */
+	int level;                /* 1..6 as above; 0 for -a */
 	int rewritten;            /* matched through rewrite_from */
 	char *sender;             /* the envelope sender to use (rewritten or normalised) */
 	char *warning;            /* -a with a sender outside its from: print it on stderr (owned) */

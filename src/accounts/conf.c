@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -28,6 +29,7 @@
 #include "conf.h"
 #include "escape.h"
 #include "i18n.h"
+#include "mailname.h"
 #include "secret.h"
 #include "xalloc.h"
 
@@ -73,6 +75,11 @@ static int set_syslog(struct parser *p, void *field, const char *value);
 static int set_queue_dir(struct parser *p, void *field, const char *value);
 static int set_queue(struct parser *p, void *field, const char *value);
 static int set_queue_lifetime(struct parser *p, void *field, const char *value);
+static int set_auth(struct parser *p, void *field, const char *value);
+static int set_domain(struct parser *p, void *field, const char *value);
+static char *expand_percent(struct parser *p, const char *value, int user);
+static int set_boolean(struct parser *p, void *field, const char *value);
+static int set_queued_exit(struct parser *p, void *field, const char *value);
 
 #define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
 
@@ -91,10 +98,10 @@ static const struct key keys[] = {
 	KEY(password_command, set_string, F_STR, KEY_PASSWORD_SOURCE),
 	KEY(oauth_token_command, set_string, F_STR, 0),
 	KEY(password_command_timeout, set_command_timeout, F_INT, 0),
-	KEY(auth, set_string, F_STR, 0),
+	KEY(auth, set_auth, F_STR, 0),
 	KEY(from, set_patterns, F_STR, KEY_ACCOUNT_ONLY),
 	KEY(rewrite_from, set_patterns, F_STR, KEY_ACCOUNT_ONLY),
-	KEY(domain, set_string, F_STR, 0),
+	KEY(domain, set_domain, F_STR, 0),
 	KEY(timeout, set_timeout, F_INT, 0),
 	KEY(final_reply_timeout, set_final_reply_timeout, F_INT, 0),
 	KEY(session_deadline, set_session_deadline, F_INT, 0),
@@ -103,13 +110,18 @@ static const struct key keys[] = {
 	KEY(queue_lifetime, set_queue_lifetime, F_STR, 0),
 	KEY(syslog, set_syslog, F_STR, 0),
 	KEY(logfile, set_path, F_STR, 0),
+	KEY(aliases, set_path, F_STR, 0),
+	KEY(local_senders, set_boolean, F_INT, KEY_ACCOUNT_ONLY),
+	KEY(queued_exit, set_queued_exit, F_INT, 0),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
-/* The line each key was set on in one section; 0 when not set. */
+/* The line each key was set on in one section (or, after inheritance,
+ * in the account it came from); 0 when not set. */
 struct key_lines {
 	int line[NKEYS];
+	size_t parent;            /* [account NAME : PARENT]: PARENT's index + 1; 0: none */
 };
 
 struct parser {
@@ -128,6 +140,7 @@ struct parser {
 	struct error *err;
 	int error_line;           /* the line of our first error, or -1 without one; 0: none */
 	int warnings;             /* how many warnings were given */
+	int comment_cut;          /* a line whose value " ;" cut short (inih's inline comment) */
 };
 
 /* ---- errors ---- */
@@ -241,6 +254,43 @@ static int begin_account(struct parser *p, const char *name)
 	return 0;
 }
 
+/* "NAME : PARENT": the account takes every key of PARENT (an account
+ * above) that it does not set, except from and rewrite_from, which belong
+ * to one account each. */
+static int set_parent(struct parser *p, const char *parent)
+{
+	size_t i, self = p->conf->naccounts - 1;
+
+	if (!*parent || strchr(parent, ','))
+		return fail_at(p, p->lineno, _("after \":\" comes the name of one account above: "
+					       "[account NAME : PARENT]"));
+	for (i = 0; i < self; i++)
+		if (strcmp(p->conf->accounts[i].name, parent) == 0) {
+			p->keys[self].parent = i + 1;
+			return 0;
+		}
+	return fail_at(p, p->lineno, _("[account %s] inherits from \"%s\", which is not an "
+				       "account above it"), p->conf->accounts[self].name, parent);
+}
+
+static int account_header(struct parser *p, const char *text)
+{
+	const char *colon = strchr(text, ':');
+	char *name, *parent;
+	int r;
+
+	if (!colon)
+		return begin_account(p, text);
+	name = trimmed(text, (size_t)(colon - text));
+	parent = trimmed(colon + 1, strlen(colon + 1));
+	r = begin_account(p, name);
+	if (r == 0)
+		r = set_parent(p, parent);
+	free(name);
+	free(parent);
+	return r;
+}
+
 /* The text between the brackets, whole (inih keeps only 49 bytes). */
 static int begin_section(struct parser *p, const char *text, size_t n)
 {
@@ -251,7 +301,7 @@ static int begin_section(struct parser *p, const char *text, size_t n)
 	if (strcasecmp(s, "defaults") == 0)
 		r = begin_defaults(p);
 	else if (word == 7 && strncasecmp(s, "account", 7) == 0)
-		r = begin_account(p, skip_space(s + 7));
+		r = account_header(p, skip_space(s + 7));
 	else
 		r = fail_at(p, p->lineno, _("unknown section [%s]; the sections are [defaults] and "
 					    "[account NAME]"), s);
@@ -314,6 +364,18 @@ static int copy_line(struct parser *p, char *str, size_t size, size_t *len, int 
 	return *len > 0;
 }
 
+/* Whether inih will cut this "key = value" line at a " ;" (white space,
+ * then ";") in its value: for a password that is a silent truncation. */
+static int value_has_comment(const char *line)
+{
+	const char *s = line + strcspn(line, "=:");
+
+	for (; *s; s++)
+		if ((*s == ' ' || *s == '\t') && s[1] == ';')
+			return 1;
+	return 0;
+}
+
 /* inih's reader: one physical line per call, so our line count is inih's.
  * inih's buffer has num bytes, room for num - 3 bytes of text plus "\r\n"
  * and the NUL: a longer line is refused, not split.  The buffer is wiped on
@@ -343,6 +405,7 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	if (section_line(p, str) < 0)
 		goto stop;
+	p->comment_cut = value_has_comment(str) ? p->lineno : 0;
 	return str;
 stop:
 	wipe(str, (size_t)num);
@@ -416,10 +479,37 @@ static void warn_unknown(struct parser *p, const char *name)
 	p->warnings++;
 }
 
+/* msmtp's rule for quotes: one pair enclosing the whole value goes; there
+ * are no escapes (msmtp has none), so "a\"b" keeps its backslash.  A new
+ * string. */
+static char *unquote(const char *value)
+{
+	size_t n = strlen(value);
+
+	if (n >= 2 && value[0] == '"' && value[n - 1] == '"')
+		return xstrndup(value + 1, n - 2);
+	return xstrdup(value);
+}
+
+static void warn_comment_cut(struct parser *p)
+{
+	char *text;
+
+	if (!p->warn)
+		return;
+	text = xasprintf(_("%s:%d: the password is cut at \" ;\", which starts a comment; "
+			   "put the password in a file and name it with password_file"),
+			 p->path, p->lineno);
+	p->warn(p->ctx, text);
+	free(text);
+}
+
 static int handle_key(struct parser *p, const char *name, const char *value)
 {
 	const struct key *k;
 	struct key_lines *lines;
+	char *unquoted;
+	int r;
 
 	if (p->in == IN_NOTHING)
 		return fail_at(p, p->lineno, _("\"%s\" is outside any section; put it under "
@@ -441,7 +531,12 @@ static int handle_key(struct parser *p, const char *name, const char *value)
 	lines->line[k - keys] = p->lineno;
 	if (!*value)
 		return 0;       /* set to nothing: built-in default, nothing inherited */
-	return k->set(p, (char *)current(p) + k->offset, value);
+	if (k->set == set_password && p->comment_cut == p->lineno)
+		warn_comment_cut(p);
+	unquoted = unquote(value);
+	r = k->set(p, (char *)current(p) + k->offset, unquoted);
+	free_secret(unquoted);
+	return r;
 }
 
 /* inih's handler: non-zero means success. */
@@ -574,15 +669,26 @@ static int set_tls(struct parser *p, void *field, const char *value)
 /* syslog: on, yes, true (LOG_MAIL) or off, no, false, or a facility as
  * msmtp names them (LOG_USER, LOG_MAIL, LOG_LOCAL0 ... LOG_LOCAL7); stored
  * as "on", "off" or the facility in capitals (report_syslog_facility()). */
-static int set_syslog(struct parser *p, void *field, const char *value)
+/* on, yes, true: 1; off, no, false: 0 (as msmtp); anything else -1. */
+static int switch_word(const char *value)
 {
 	static const char *const words[] = { "on", "yes", "true", "off", "no", "false" };
-	char facility[16];
 	size_t i;
 
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcasecmp(value, words[i]) == 0)
-			return set_string(p, field, i < 3 ? "on" : "off");
+			return i < 3;
+	return -1;
+}
+
+static int set_syslog(struct parser *p, void *field, const char *value)
+{
+	char facility[16];
+	size_t i;
+	int on = switch_word(value);
+
+	if (on >= 0)
+		return set_string(p, field, on ? "on" : "off");
 	for (i = 0; value[i] && i < sizeof facility - 1; i++)
 		facility[i] = (char)toupper((unsigned char)value[i]);
 	facility[i] = '\0';
@@ -594,22 +700,9 @@ static int set_syslog(struct parser *p, void *field, const char *value)
 				       "(LOG_USER, LOG_MAIL, LOG_LOCAL0 to LOG_LOCAL7)"), value);
 }
 
-static const struct {
-	const char *word;
-	int on;
-} switches[] = {
-	{ "on", 1 }, { "yes", 1 }, { "true", 1 },
-	{ "off", 0 }, { "no", 0 }, { "false", 0 },
-};
-
 int conf_parse_switch(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof switches / sizeof switches[0]; i++)
-		if (strcasecmp(s, switches[i].word) == 0)
-			return switches[i].on;
-	return -1;
+	return switch_word(s);
 }
 
 long conf_parse_lifetime(const char *s)
@@ -665,6 +758,26 @@ static int set_queue_dir(struct parser *p, void *field, const char *value)
 	if (**(char **)field != '/')
 		return fail_at(p, p->lineno, _("queue_dir = \"%s\" is not an absolute path (or one "
 					       "starting with ~/)"), value);
+	return 0;
+}
+
+/* yes, on, true or no, off, false (switch_word()). */
+static int set_boolean(struct parser *p, void *field, const char *value)
+{
+	int on = switch_word(value);
+
+	if (on < 0)
+		return fail_at(p, p->lineno, _("\"%s\" is not yes or no"), value);
+	*(int *)field = on;
+	return 0;
+}
+
+/* queued_exit: 0 (every MTA's sendmail) or 75 (EX_TEMPFAIL, as before). */
+static int set_queued_exit(struct parser *p, void *field, const char *value)
+{
+	if (strcmp(value, "0") != 0 && strcmp(value, "75") != 0)
+		return fail_at(p, p->lineno, _("queued_exit = \"%s\" is not 0 or 75"), value);
+	*(int *)field = value[0] == '7' ? 75 : 0;
 	return 0;
 }
 
@@ -732,32 +845,179 @@ static int is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* "sha256:" and 64 hex digits; a colon may separate digits (as tls.c reads it). */
-static int set_fingerprint(struct parser *p, void *field, const char *value)
+/* Hexadecimal digits in s, a colon or blank allowed between two; -1 for
+ * anything else. */
+static int hex_digits(const char *s)
 {
-	const char *s = value + 7;
 	int digits = 0;
 
-	if (strncasecmp(value, "sha256:", 7) != 0)
-		digits = -1;
-	for (; digits >= 0 && *s; s++) {
-		if (*s == ':' && digits > 0 && is_hex(s[1]))
+	for (; *s; s++) {
+		if ((*s == ':' || *s == ' ') && digits > 0 && is_hex(s[1]))
 			continue;
-		digits = is_hex(*s) ? digits + 1 : -1;
+		if (!is_hex(*s))
+			return -1;
+		digits++;
 	}
+	return digits;
+}
+
+/* "sha256:" and 64 hex digits, or msmtp's form, 32 hex pairs without the
+ * prefix ("AB:CD:..." or "AB CD ..."); stored as "sha256:AB:CD..." (as tls.c
+ * reads it).  msmtp's SHA-1 and MD5 forms are refused: too weak. */
+static int set_fingerprint(struct parser *p, void *field, const char *value)
+{
+	int prefixed = strncasecmp(value, "sha256:", 7) == 0;
+	int digits = hex_digits(prefixed ? value + 7 : value);
+	char *fp, *c;
+
+	if (!prefixed && (digits == 40 || digits == 32))
+		return fail_at(p, p->lineno, _("tls_fingerprint = \"%s\" is a SHA-1 or MD5 "
+					       "fingerprint, too weak to pin a certificate; use "
+					       "the SHA-256 one (sendas --serverinfo shows it)"), value);
 	if (digits != FINGERPRINT_DIGITS)
 		return fail_at(p, p->lineno, _("tls_fingerprint = \"%s\" is not \"sha256:\" and %d "
 					       "hexadecimal digits"), value, FINGERPRINT_DIGITS);
-	return set_string(p, field, value);
+	fp = prefixed ? xstrdup(value) : xasprintf("sha256:%s", value);
+	for (c = fp; *c; c++)
+		if (*c == ' ')
+			*c = ':';
+	*(char **)field = fp;
+	return 0;
 }
 
 static int set_patterns(struct parser *p, void *field, const char *value)
 {
 	struct error e;
+	char *expanded = expand_percent(p, value, 1);
+	int r = 0;
 
-	if (account_check_patterns(value, &e) < 0)
-		return fail_at(p, p->lineno, "%s", e.text);
+	if (!expanded)
+		return -1;
+	if (account_check_patterns(expanded, &e) < 0)
+		r = fail_at(p, p->lineno, "%s", e.text);
+	else
+		r = set_string(p, field, expanded);
+	free(expanded);
+	return r;
+}
+
+static int set_domain(struct parser *p, void *field, const char *value)
+{
+	char *expanded = expand_percent(p, value, 0);
+
+	if (!expanded)
+		return -1;
+	*(char **)field = expanded;
+	return 0;
+}
+
+/* auth: "auto" or mechanisms; msmtp's words too: "on" is auto, "off"
+ * (msmtp's default) means no login even with user set (finish_account). */
+static int set_auth(struct parser *p, void *field, const char *value)
+{
+	if (strcasecmp(value, "on") == 0)
+		return set_string(p, field, "auto");
+	if (strcasecmp(value, "off") == 0)
+		return set_string(p, field, "off");
 	return set_string(p, field, value);
+}
+
+/* ---- msmtp's substitutions in from and domain ---- */
+
+/* %U: $USER, else $LOGNAME, else the login name of the effective user. */
+static char *percent_user(void)
+{
+	const char *u = getenv("USER");
+	const struct passwd *pw;
+
+	if (!u || !*u)
+		u = getenv("LOGNAME");
+	if (u && *u)
+		return xstrdup(u);
+	pw = getpwuid(geteuid());
+	return pw && pw->pw_name ? xstrdup(pw->pw_name) : NULL;
+}
+
+/* %H: $HOSTNAME, else gethostname(). */
+static char *percent_host(void)
+{
+	const char *h = getenv("HOSTNAME");
+	char name[256];
+
+	if (h && *h)
+		return xstrdup(h);
+	if (gethostname(name, sizeof name) < 0)
+		return NULL;
+	name[sizeof name - 1] = '\0';
+	return xstrdup(name);
+}
+
+/* %C: the canonical name of %H (getaddrinfo's AI_CANONNAME), else %H. */
+static char *percent_canonical(void)
+{
+	struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *res = NULL;
+	char *host = percent_host(), *c;
+
+	if (!host || getaddrinfo(host, NULL, &hints, &res) != 0 || !res || !res->ai_canonname) {
+		if (res)
+			freeaddrinfo(res);
+		return host;
+	}
+	c = xstrdup(res->ai_canonname);
+	freeaddrinfo(res);
+	free(host);
+	return c;
+}
+
+/* %M: the first line of /etc/mailname (mailname.h). */
+static char *percent_mailname(void)
+{
+	return mailname_read(NULL);
+}
+
+static const struct {
+	char letter;
+	char *(*value)(void);
+	const char *what;         /* for the message when there is no value */
+} percents[] = {
+	{ 'U', percent_user, N_("the user name") },
+	{ 'H', percent_host, N_("the host name") },
+	{ 'C', percent_canonical, N_("the canonical host name") },
+	{ 'M', percent_mailname, N_("the mail name in /etc/mailname") },
+};
+
+/* value with %U (when user is set), %H, %C and %M replaced, as msmtp does
+ * for from (all four) and domain (not %U).  A new string, or NULL after
+ * fail_at() when a value is not to be had. */
+static char *expand_percent(struct parser *p, const char *value, int user)
+{
+	struct buf b;
+	const char *s;
+	char *v;
+	size_t i;
+
+	buf_init(&b, CONF_LINE_MAX);
+	for (s = value; *s; s++) {
+		for (i = 0; s[0] == '%' && i < sizeof percents / sizeof percents[0]; i++)
+			if (s[1] == percents[i].letter && (user || s[1] != 'U'))
+				break;
+		if (s[0] != '%' || i == sizeof percents / sizeof percents[0]) {
+			buf_addc(&b, *s);
+			continue;
+		}
+		if (!(v = percents[i].value())) {
+			buf_release(&b);
+			fail_at(p, p->lineno, _("%%%c: %s is not available; write the value"),
+				percents[i].letter, _(percents[i].what));
+			return NULL;
+		}
+		buf_adds(&b, v);
+		free(v);
+		s++;
+	}
+	v = xstrdup(buf_str(&b));
+	buf_release(&b);
+	return v;
 }
 
 /* ---- after the last line ---- */
@@ -828,21 +1088,54 @@ static void inherit(struct parser *p, size_t i)
 	}
 }
 
+/* [account NAME : PARENT]: PARENT's keys (its own and those it took
+ * from its parent) for those NAME does not set; like [defaults], no
+ * password source when NAME names one. */
+static void inherit_parent(struct parser *p, size_t i)
+{
+	struct key_lines *own = &p->keys[i];
+	const struct key_lines *from;
+	int own_source;
+	size_t k;
+
+	if (!own->parent)
+		return;
+	from = &p->keys[own->parent - 1];
+	second_source(own, &own_source);
+	for (k = 0; k < NKEYS; k++) {
+		if (own->line[k] || !from->line[k] || (keys[k].flags & KEY_ACCOUNT_ONLY))
+			continue;
+		if (own_source && (keys[k].flags & KEY_PASSWORD_SOURCE))
+			continue;
+		copy_field(&p->conf->accounts[i], &p->conf->accounts[own->parent - 1], &keys[k]);
+		own->line[k] = from->line[k];
+	}
+}
+
 static int finish_account(struct parser *p, struct account *a)
 {
 	char *own;
 
+	/* msmtp's account "default" is the one for any sender. */
+	if (strcmp(a->name, "default") == 0 && !a->from && !a->rewrite_from)
+		a->from = xstrdup("*");
 	if (!a->host)
 		return fail_at(p, a->line, _("[account %s] has no host; add: host = SERVER"), a->name);
 	if (!a->from && !a->rewrite_from)
 		return fail_at(p, a->line, _("[account %s] has no from; add: from = ADDRESS (the "
 					     "senders it may send as)"), a->name);
-	if (a->rewrite_from) {
+	if (a->rewrite_from || a->local_senders) {
 		if (!(own = account_own_address(a)))
 			return fail_at(p, a->line, _("[account %s] has rewrite_from but no address to "
 						     "send as; set from to one address, or user to "
 						     "an address"), a->name);
 		free(own);
+	}
+	if (a->auth && strcmp(a->auth, "off") == 0) {
+		free(a->user);          /* msmtp's "auth off": no login */
+		a->user = NULL;
+		free(a->auth);
+		a->auth = NULL;
 	}
 	if (!a->port)
 		a->port = xstrdup(a->tls == TLS_SETTING_IMPLICIT ? PORT_IMPLICIT : PORT_DEFAULT);
@@ -855,6 +1148,26 @@ static int finish_account(struct parser *p, struct account *a)
 	return 0;
 }
 
+/* local_senders: one account at most, or the choice would be a guess. */
+static int check_local_senders(struct parser *p)
+{
+	const struct account *first = NULL;
+	size_t i;
+
+	for (i = 0; i < p->conf->naccounts; i++) {
+		const struct account *a = &p->conf->accounts[i];
+
+		if (!a->local_senders)
+			continue;
+		if (first)
+			return fail_at(p, a->line, _("[account %s] and [account %s] both have "
+						     "local_senders = yes; keep it on one"),
+				       first->name, a->name);
+		first = a;
+	}
+	return 0;
+}
+
 static int finish(struct parser *p)
 {
 	size_t i;
@@ -864,14 +1177,17 @@ static int finish(struct parser *p)
 						       "(see sendas-accounts(5))"), p->path);
 	if (check_sources(p, &p->defaults_keys) < 0)
 		return -1;
+	/* Parents first (they stand above), all before any built-in default. */
 	for (i = 0; i < p->conf->naccounts; i++) {
 		if (check_sources(p, &p->keys[i]) < 0)
 			return -1;
+		inherit_parent(p, i);
 		inherit(p, i);
+	}
+	for (i = 0; i < p->conf->naccounts; i++)
 		if (finish_account(p, &p->conf->accounts[i]) < 0)
 			return -1;
-	}
-	return 0;
+	return check_local_senders(p);
 }
 
 /* ---- the file ---- */
@@ -1010,15 +1326,22 @@ const struct account *conf_find(const struct conf *c, const char *name)
 
 /* ---- paths ---- */
 
+/* $HOME, unless it exists and the caller cannot enter it: cron runs the
+ * mailer of a user's job with its own environment (HOME=/root when it was
+ * started from a root shell), and that home is not the user's.  Then, as
+ * when $HOME is unset, the passwd entry's.  A $HOME that does not exist is
+ * used as it is (files under it are missing, not unreadable). */
 static const char *home_dir(void)
 {
 	const char *home = getenv("HOME");
 	const struct passwd *pw;
 
-	if (home && *home)
+	if (home && *home && (access(home, X_OK) == 0 || errno != EACCES))
 		return home;
 	pw = getpwuid(geteuid());
-	return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+	if (pw && pw->pw_dir && *pw->pw_dir)
+		return pw->pw_dir;
+	return home && *home ? home : NULL;
 }
 
 char *conf_expand_path(const char *path, struct error *err)
@@ -1043,19 +1366,25 @@ static const char *nonempty_env(const char *name)
 	return v && *v ? v : NULL;
 }
 
+char *conf_user_path(void)
+{
+	const char *xdg = nonempty_env("XDG_CONFIG_HOME"), *home = home_dir();
+
+	if (xdg && xdg[0] == '/')       /* the XDG spec: relative values are ignored */
+		return xasprintf("%s/sendas/accounts.ini", xdg);
+	return home ? xasprintf("%s/.config/sendas/accounts.ini", home) : NULL;
+}
+
 /* The places to look, in order, into places[] (new strings). */
 static size_t candidates(char *places[3])
 {
 	const char *creds = nonempty_env("CREDENTIALS_DIRECTORY");
-	const char *xdg = nonempty_env("XDG_CONFIG_HOME"), *home = home_dir();
 	size_t n = 0;
 
 	if (creds)
 		places[n++] = xasprintf("%s/sendas.ini", creds);
-	if (xdg && xdg[0] == '/')       /* the XDG spec: relative values are ignored */
-		places[n++] = xasprintf("%s/sendas/accounts.ini", xdg);
-	else if (home)
-		places[n++] = xasprintf("%s/.config/sendas/accounts.ini", home);
+	if ((places[n] = conf_user_path()))
+		n++;
 	places[n++] = xstrdup(SYSCONF_ACCOUNTS);
 	return n;
 }
@@ -1073,10 +1402,15 @@ char *conf_locate(const char *explicit_path, struct error *err)
 	n = candidates(places);
 	buf_init(&looked, ERROR_TEXT_MAX);
 	for (i = 0; i < n; i++) {
-		if (!found && lstat(places[i], &st) == 0) {
+		if (!found && lstat(places[i], &st) == 0 &&
+		    (i + 1 == n || access(places[i], R_OK) == 0 || errno != EACCES)) {
 			found = places[i];
 			continue;
 		}
+		/* Unreadable is not missing: say so, then use the next (msmtp). */
+		if (!found && errno != ENOENT && errno != ENOTDIR)
+			fprintf(stderr, _("sendas: warning: cannot look at %s: %s; using the next "
+					  "account file\n"), places[i], strerror(errno));
 		buf_printf(&looked, "%s%s", i ? ", " : "", places[i]);
 		free(places[i]);
 	}

@@ -11,6 +11,13 @@
  *   means what it says when read from the top.  NAME is letters, digits,
  *   "-", "_" and "." (at most CONF_NAME_MAX bytes); names are case-sensitive,
  *   the words "defaults" and "account" and all keys are not.
+ * - [account NAME : PARENT] takes every key of PARENT (an account above)
+ *   that NAME does not set, before [defaults], except from and rewrite_from;
+ *   as with [defaults], no password source when NAME names one.  The account
+ *   "default" without from or rewrite_from has from = * (msmtp's fallback).
+ * - Quoted values lose one pair of enclosing double quotes (no escapes, as
+ *   msmtp); from, rewrite_from and domain take msmtp's %U (not in domain),
+ *   %H, %C and %M; auth "on" is "auto", "off" drops user (no login).
  * - Every account needs host, and from or rewrite_from.  from and
  *   rewrite_from belong to one account each, so they are refused in
  *   [defaults].  Every other key is inherited unless the account sets it.
@@ -58,6 +65,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "mailname.h"
 
 #define CONF_LINE_MAX 16384       /* longest line, without its newline (OAuth tokens: a few KB) */
 #define CONF_NAME_MAX 64          /* longest account name */
@@ -116,12 +124,21 @@ struct account {
 	char *queue_lifetime;
 	char *syslog;             /* "on", "off" or "LOG_MAIL" etc. (conf.c checks), or NULL */
 	char *logfile;
+	/* The machine's own mail (sendas-accounts(5), LOCAL SYSTEM MAIL). */
+	char *aliases;            /* the aliases file; NULL: ALIASES_FILE when it
+				   * exists; "off": none */
+	int local_senders;        /* 1: sends for local senders no from matches
+				   * (at most one account) */
+	int queued_exit;          /* exit code once queued: 0 (default) or 75 */
 };
 
 struct conf {
 	char *path;
 	struct account *accounts;
 	size_t naccounts;
+	/* The machine's names for "is this sender local?" (mailname.h); not
+	 * owned.  NULL: looked up when needed (tests set their own). */
+	const struct local_names *local_names;
 };
 
 /* Where the account file is: the first of -C FILE, $SENDAS_CONFIG,
@@ -132,6 +149,11 @@ struct conf {
  * another file being used silently).  A new string, or NULL and err
  * (CAT_CONFIG naming the places looked at) when none exists. */
 char *conf_locate(const char *explicit_path, struct error *err);
+
+/* The user's account file, $XDG_CONFIG_HOME/sendas/accounts.ini (or
+ * ~/.config/...), whether it exists or not: a new string, or NULL without a
+ * home directory. */
+char *conf_user_path(void);
 
 /* Open path safely (O_NOFOLLOW, checks on that descriptor), parse, validate.
  * Warnings (unknown keys) go to warn(ctx, text) when warn is not NULL.

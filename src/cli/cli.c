@@ -53,6 +53,16 @@ static int check_full_name(struct options *o, const char *name, const char *arg,
 			struct error *err);
 static int set_probe_max(struct options *o, const char *name, const char *arg,
 			struct error *err);
+static int set_logfile(struct options *o, const char *name, const char *arg,
+		       struct error *err);
+static int set_tls(struct options *o, const char *name, const char *arg,
+		   struct error *err);
+static int set_tls_starttls(struct options *o, const char *name, const char *arg,
+			    struct error *err);
+static int set_auth(struct options *o, const char *name, const char *arg,
+		    struct error *err);
+static int check_port(struct options *o, const char *name, const char *arg,
+		      struct error *err);
 
 const struct cli_option cli_options[] = {
 	{ 't', "read-recipients", CLI_ARG_NONE, NULL,
@@ -93,6 +103,9 @@ const struct cli_option cli_options[] = {
 	  CLI_MODE, 0, MODE_QUEUE_LIST, NULL, NULL },
 	{ 'q', "flush", CLI_ARG_ATTACHED, NULL, N_("send what is in the queue"),
 	  CLI_CALL, 0, 0, set_queue, NULL },
+	{ 0, "due", CLI_ARG_NONE, NULL,
+	  N_("with -q: only what is due (timer units)"),
+	  CLI_FLAG, FIELD(due_only), 0, NULL, NULL },
 	{ 0, "queue-ids", CLI_ARG_NONE, NULL, N_("print the IDs in the queue, one a line"),
 	  CLI_MODE, 0, MODE_QUEUE_IDS, NULL, NULL },
 	{ 0, "queue-delete", CLI_ARG_NONE, NULL,
@@ -125,6 +138,47 @@ const struct cli_option cli_options[] = {
 	{ 0, "check-config", CLI_ARG_NONE, NULL,
 	  N_("check the account file; exit 0, or 78 for a problem"),
 	  CLI_MODE, 0, MODE_CHECK_CONFIG, NULL, NULL },
+	{ 0, "read-envelope-from", CLI_ARG_NONE, NULL,
+	  N_("take the sender from the From: field, even with -f"),
+	  CLI_FLAG, FIELD(read_envelope_from), 0, NULL, NULL },
+	{ 0, "import-msmtprc", CLI_ARG_NONE, NULL,
+	  N_("print an msmtprc (FILE, ~/.msmtprc) as account file"),
+	  CLI_MODE, 0, MODE_IMPORT_MSMTPRC, NULL, NULL },
+	{ 0, "write", CLI_ARG_NONE, NULL,
+	  N_("with --import-msmtprc: create the file, never replace"),
+	  CLI_FLAG, FIELD(write), 0, NULL, NULL },
+	/* msmtp's configuration-free call line: --host and what goes with it. */
+	{ 0, "host", CLI_ARG_REQUIRED, N_("HOST"),
+	  N_("send through HOST without the account file (msmtp)"),
+	  CLI_STRING, FIELD(cmdline.host), 0, NULL, NULL },
+	{ 0, "port", CLI_ARG_REQUIRED, N_("PORT"), N_("with --host: the port (default 25, or 465)"),
+	  CLI_STRING, FIELD(cmdline.port), 0, check_port, NULL },
+	{ 0, "tls", CLI_ARG_ATTACHED, "on|off", N_("with --host: use TLS (default off)"),
+	  CLI_CALL, 0, 0, set_tls, NULL },
+	{ 0, "tls-starttls", CLI_ARG_ATTACHED, "on|off",
+	  N_("with --tls: STARTTLS (on) or TLS at once (off)"),
+	  CLI_CALL, 0, 0, set_tls_starttls, NULL },
+	{ 0, "tls-trust-file", CLI_ARG_REQUIRED, N_("FILE"),
+	  N_("with --host: trust the CAs in FILE"),
+	  CLI_STRING, FIELD(cmdline.tls_trust_file), 0, NULL, NULL },
+	{ 0, "tls-fingerprint", CLI_ARG_REQUIRED, N_("FP"),
+	  N_("with --host: the certificate's SHA-256 hash"),
+	  CLI_STRING, FIELD(cmdline.tls_fingerprint), 0, NULL, NULL },
+	{ 0, "auth", CLI_ARG_ATTACHED, "on|off|METHOD",
+	  N_("with --host: log in (default off)"), CLI_CALL, 0, 0, set_auth, NULL },
+	{ 0, "user", CLI_ARG_REQUIRED, N_("NAME"), N_("with --host: the login name"),
+	  CLI_STRING, FIELD(cmdline.user), 0, NULL, NULL },
+	{ 0, "passwordeval", CLI_ARG_REQUIRED, N_("COMMAND"),
+	  N_("with --host: the command that prints the password"),
+	  CLI_STRING, FIELD(cmdline.passwordeval), 0, NULL, NULL },
+	{ 0, "domain", CLI_ARG_REQUIRED, N_("NAME"), N_("with --host: the EHLO name"),
+	  CLI_STRING, FIELD(cmdline.domain), 0, NULL, NULL },
+	{ 'P', "pretend", CLI_ARG_NONE, NULL,
+	  N_("print the account a send would use, as msmtp -P"),
+	  CLI_MODE, 0, MODE_PRETEND, NULL, NULL },
+	{ 'X', "logfile", CLI_ARG_REQUIRED, N_("FILE"),
+	  N_("as msmtp only: log to FILE ('-': stdout)"),
+	  CLI_CALL, 0, 0, set_logfile, NULL },
 	{ 0, "help", CLI_ARG_NONE, NULL, N_("show this help"),
 	  CLI_MODE, 0, MODE_HELP, NULL, NULL },
 	{ 0, "version", CLI_ARG_NONE, NULL, N_("show the version"),
@@ -149,8 +203,6 @@ const struct cli_option cli_options[] = {
 	{ 'x', NULL, CLI_ARG_NONE, NULL, NULL, CLI_IGNORE, 0, 0, NULL, NULL },
 	{ 'I', NULL, CLI_ARG_NONE, NULL, NULL, CLI_UNSUPPORTED, 0, 0, NULL,
 	  N_("sendas keeps no aliases database") },
-	{ 'X', NULL, CLI_ARG_REQUIRED, N_("FILE"), NULL, CLI_UNSUPPORTED, 0, 0, NULL,
-	  N_("sendas writes no file named on the command line (CVE-2016-10033)") },
 };
 const size_t cli_noptions = sizeof cli_options / sizeof cli_options[0];
 
@@ -179,9 +231,11 @@ static const struct {
 static const struct {
 	const char *name;
 	enum mode mode;
+	int msmtp;
 } personalities[] = {
-	{ "mailq", MODE_QUEUE_LIST },
-	{ "newaliases", MODE_NEWALIASES },
+	{ "mailq", MODE_QUEUE_LIST, 0 },
+	{ "newaliases", MODE_NEWALIASES, 0 },
+	{ "msmtp", MODE_SEND, 1 },
 };
 
 /* --help and --version win over any other mode, wherever they stand. */
@@ -348,6 +402,59 @@ static int set_probe_max(struct options *o, const char *name, const char *arg,
 	return 0;
 }
 
+/* -X FILE, --logfile=FILE: msmtp's log file, under that name only.  As
+ * sendmail, a flag a web form can inject must not write a file
+ * (CVE-2016-10033: PHPMailer's -X wrote web shells). */
+static int set_logfile(struct options *o, const char *name, const char *arg,
+		       struct error *err)
+{
+	if (!o->msmtp)
+		return refuse(err, name, N_("sendas writes no file named on the command line "
+					    "(CVE-2016-10033)"));
+	o->logfile = arg;
+	return 0;
+}
+
+static int check_port(struct options *o, const char *name, const char *arg,
+		      struct error *err)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	(void)o;
+	if (*arg < '0' || *arg > '9' || *end || n < 1 || n > 65535)
+		return bad_value(err, name, arg, N_("a port number from 1 to 65535"));
+	return 0;
+}
+
+/* msmtp's on/off options: the word alone means on. */
+static int on_off(const char **field, const char *name, const char *arg, struct error *err)
+{
+	if (arg && strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+		return bad_value(err, name, arg, N_("on or off"));
+	*field = arg ? arg : "on";
+	return 0;
+}
+
+static int set_tls(struct options *o, const char *name, const char *arg, struct error *err)
+{
+	return on_off(&o->cmdline.tls, name, arg, err);
+}
+
+static int set_tls_starttls(struct options *o, const char *name, const char *arg,
+			    struct error *err)
+{
+	return on_off(&o->cmdline.tls_starttls, name, arg, err);
+}
+
+static int set_auth(struct options *o, const char *name, const char *arg, struct error *err)
+{
+	(void)name;
+	(void)err;
+	o->cmdline.auth = arg ? arg : "on";
+	return 0;
+}
+
 /* The name goes into a header field: a line break would inject fields. */
 static int check_full_name(struct options *o, const char *name, const char *arg,
 			   struct error *err)
@@ -474,16 +581,42 @@ static int parse_long(char *const argv[], int argc, int *i, struct options *o,
 	return apply(opt, name, arg, o, err);
 }
 
-static enum mode personality(const char *argv0)
+static void personality(const char *argv0, struct options *o)
 {
 	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
 	size_t i;
 
 	base = base ? base + 1 : argv0 ? argv0 : "";
-	for (i = 0; i < sizeof personalities / sizeof personalities[0]; i++)
-		if (strcmp(base, personalities[i].name) == 0)
-			return personalities[i].mode;
-	return MODE_SEND;
+	o->mode = MODE_SEND;
+	o->prog = "sendas";
+	for (i = 0; i < sizeof personalities / sizeof personalities[0]; i++) {
+		if (strcmp(base, personalities[i].name) != 0)
+			continue;
+		o->mode = personalities[i].mode;
+		o->msmtp = personalities[i].msmtp;
+		o->prog = o->msmtp ? "msmtp" : "sendas";
+	}
+}
+
+/* What goes together and what does not, once every option is known. */
+static int check_combinations(const struct options *o, struct error *err)
+{
+	const struct msmtp_settings *c = &o->cmdline;
+
+	if (o->write && o->mode != MODE_IMPORT_MSMTPRC)
+		return error_set(err, CAT_USAGE, _("--write goes with --import-msmtprc"));
+	if (c->host && o->mode != MODE_SEND && o->mode != MODE_PRETEND &&
+	    o->mode != MODE_SERVERINFO && mode_rank(o->mode) == 0)
+		return error_set(err, CAT_USAGE, _("--host goes with sending, -P and --serverinfo"));
+	if (c->host && o->account)
+		return error_set(err, CAT_USAGE, _("--host and -a exclude each other: --host "
+						   "sends without the account file"));
+	if (!c->host && (c->port || c->tls || c->tls_starttls || c->tls_trust_file ||
+			 c->tls_fingerprint || c->auth || c->user || c->passwordeval || c->domain))
+		return error_set(err, CAT_USAGE, _("--port, --tls, --auth, --user and the like "
+						   "go with --host; an account takes its "
+						   "settings from the account file"));
+	return 0;
 }
 
 /* What to call a mode in a message. */
@@ -501,6 +634,8 @@ static const char *const mode_names[] = {
 	[MODE_QUEUE_DELETE] = "--queue-delete",
 	[MODE_QUEUE_RETRY] = "--queue-retry",
 	[MODE_CHECK_CONFIG] = "--check-config",
+	[MODE_IMPORT_MSMTPRC] = "--import-msmtprc",
+	[MODE_PRETEND] = "--pretend",
 };
 
 /* Modes whose arguments are queue IDs. */
@@ -535,8 +670,11 @@ static int take_recipients(char *const argv[], int argc, int first, int dashdash
 	if (takes_ids(o->mode) && o->nrcpts == 0)
 		return error_set(err, CAT_USAGE, _("%s needs queue IDs (see mailq) as arguments"),
 				 mode_names[o->mode]);
+	if (o->mode == MODE_IMPORT_MSMTPRC && o->nrcpts > 1)
+		return error_set(err, CAT_USAGE, _("--import-msmtprc takes one file"));
 	if (o->nrcpts && o->mode != MODE_SEND && o->mode != MODE_PROBE &&
-	    !takes_ids(o->mode) && mode_rank(o->mode) == 0)
+	    o->mode != MODE_IMPORT_MSMTPRC && o->mode != MODE_PRETEND && !takes_ids(o->mode) &&
+	    mode_rank(o->mode) == 0)
 		return error_set(err, CAT_USAGE, _("%s takes no recipients"),
 				 mode_names[o->mode]);
 	return 0;
@@ -547,7 +685,7 @@ int cli_parse(int argc, char *const argv[], struct options *o, struct error *err
 	int i, dashdash = 0;
 
 	memset(o, 0, sizeof *o);
-	o->mode = personality(argc > 0 ? argv[0] : NULL);
+	personality(argc > 0 ? argv[0] : NULL, o);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -561,6 +699,8 @@ int cli_parse(int argc, char *const argv[], struct options *o, struct error *err
 		if ((a[1] == '-' ? parse_long : parse_short)(argv, argc, &i, o, err) < 0)
 			return -1;
 	}
+	if (check_combinations(o, err) < 0)
+		return -1;
 	return take_recipients(argv, argc, i < argc ? i : argc, dashdash, o, err);
 }
 

@@ -1,7 +1,11 @@
 /* cli.h: the command line, as sendmail callers write it.  Pure.
  *
  * The personality comes from argv[0]: "sendmail" and "sendas" send, "mailq"
- * lists the queue, "newaliases" explains there is no aliases database.
+ * lists the queue, "newaliases" checks the aliases file (sysmail.h),
+ * "msmtp" sends as msmtp's users expect (messages start "msmtp:", and -X
+ * FILE / --logfile=FILE name a log file: under any other name -X stays
+ * refused, so that a caller that can inject flags, such as PHP mail()'s
+ * fifth parameter, can never make sendas write a file, CVE-2016-10033).
  * Sendmail flags are handled by one table, with one "accepted and ignored"
  * entry for the -o.../-h/-m/-n/-U family.  No option names a file to write
  * or read other than -C (sendmail's -X let CVE-2016-10033 write web shells).
@@ -17,6 +21,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "msmtprc.h"
 
 #define CLI_ENVID_MAX 100         /* -V: RFC 3461 4.4 */
 #define CLI_FULL_NAME_MAX 256     /* -F: a person's name; more is a mistake */
@@ -38,10 +43,15 @@ enum mode {
 	MODE_QUEUE_DELETE,        /* --queue-delete ID... */
 	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
 	MODE_CHECK_CONFIG,        /* --check-config */
+	MODE_IMPORT_MSMTPRC,      /* --import-msmtprc [FILE] */
+	MODE_PRETEND,             /* -P, --pretend */
 };
+
 
 struct options {
 	enum mode mode;
+	const char *prog;         /* for messages: "msmtp" under that name, else "sendas" */
+	int msmtp;                /* called as msmtp */
 	const char *config_file;  /* -C */
 	const char *account;      /* -a, --account */
 	const char *sender;       /* -f, -r */
@@ -55,9 +65,16 @@ struct options {
 	int ignore_dots;          /* -i, -oi */
 	int verbose;              /* -v, counted */
 	int json;                 /* --json: one JSON object per message on stdout */
+	int due_only;             /* --due: -q sends only what is due (timers) */
 	const char *probe_rcpt;   /* --probe-rcpt */
 	int probe_data;           /* --probe-data */
 	int probe_max;            /* --probe-max; 0: CLI_PROBE_MAX_DEFAULT */
+	int write;                /* --write (with --import-msmtprc) */
+	int read_envelope_from;   /* --read-envelope-from: the From: field is the
+				   * sender, even with -f */
+	const char *logfile;      /* -X, --logfile (msmtp personality only); "" unsets */
+	struct msmtp_settings cmdline; /* --host, --port, --tls...: msmtp's
+					 * configuration-free send */
 	const char *const *rcpts; /* the remaining arguments (point into argv):
 				   * recipients, the senders of --probe, or the
 				   * IDs of --queue-delete and --queue-retry */
@@ -107,7 +124,10 @@ extern const size_t cli_noptions;
  * argument, a bad -B/-N/-R/-V/-F value, -bs and friends "not supported",
  * options after the recipients, no recipients for the send mode without
  * -t, --probe without senders, recipients for a mode that takes none, a
- * --probe-max outside 1..CLI_PROBE_MAX_LIMIT). */
+ * --probe-max outside 1..CLI_PROBE_MAX_LIMIT, more than one file for
+ * --import-msmtprc, --write without it, -X outside the msmtp personality,
+ * --host with -a, --port/--tls... without --host, an on/off option with
+ * another word). */
 int cli_parse(int argc, char *const argv[], struct options *o, struct error *err);
 
 /* The --help text (translated), ending in a newline, made from the option

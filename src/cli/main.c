@@ -14,11 +14,15 @@
 #include "conf.h"
 #include "flush.h"
 #include "i18n.h"
+#include "import.h"
 #include "mailq.h"
+#include "pretend.h"
 #include "probe.h"
 #include "secret.h"
 #include "send.h"
 #include "serverinfo.h"
+#include "session.h"
+#include "sysmail.h"
 #include "tls.h"
 #include "which.h"
 
@@ -51,11 +55,25 @@ static int mode_help(const struct options *o)
 	return EX_OK;
 }
 
+/* newaliases: check the aliases file the account file names (the first
+ * account with aliases set), else /etc/aliases. */
 static int mode_newaliases(const struct options *o)
 {
-	(void)o;
-	puts(_("sendas keeps no aliases database; there is nothing to rebuild."));
-	return EX_OK;
+	struct conf conf = { 0 };
+	struct error err;
+	char *path = NULL;
+	size_t i;
+	int code;
+
+	error_clear(&err);
+	if (session_load_accounts(o->config_file, &conf, &err) == 0)
+		for (i = 0; !path && i < conf.naccounts; i++)
+			if (conf.accounts[i].aliases)
+				path = sysmail_aliases_path(&conf.accounts[i]);
+	code = sysmail_newaliases(path);
+	free(path);
+	conf_release(&conf);
+	return code;
 }
 
 /* Every mode is a client of the same pieces; main only dispatches. */
@@ -73,6 +91,8 @@ static int (*const modes[])(const struct options *o) = {
 	[MODE_NEWALIASES] = mode_newaliases,
 	[MODE_HELP] = mode_help,
 	[MODE_VERSION] = mode_version,
+	[MODE_IMPORT_MSMTPRC] = mode_import_msmtprc,
+	[MODE_PRETEND] = mode_pretend,
 };
 
 int main(int argc, char *argv[])
@@ -91,7 +111,8 @@ int main(int argc, char *argv[])
 	secret_protect_process();
 	error_clear(&err);
 	if (cli_parse(argc, argv, &o, &err) < 0) {
-		fprintf(stderr, "sendas: %s\n%s", err.text, _("Try 'sendas --help'.\n"));
+		fprintf(stderr, "%s: %s\n", o.prog ? o.prog : "sendas", err.text);
+		fputs(_("Try 'sendas --help'.\n"), stderr);
 		return EX_USAGE;
 	}
 	if ((size_t)o.mode >= sizeof modes / sizeof modes[0] || !modes[o.mode]) {

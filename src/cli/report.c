@@ -335,7 +335,8 @@ void report_failure(FILE *out, const struct error *err, const struct smtp_result
 
 	buf_init(&what, ERROR_TEXT_MAX * 2);
 	report_what_failed(&what, err, res, rc);
-	print_escaped(out, "sendas: ", buf_str(&what));
+	fprintf(out, "%s: ", rc && rc->prog ? rc->prog : "sendas");
+	print_escaped(out, "", buf_str(&what));
 	fprintf(out, " (%s)\n", category_label(err->category));
 	buf_release(&what);
 	if (r) {

@@ -28,6 +28,7 @@
 #define REPORT_LOG_LINE_MAX 4096  /* a log line; longer ones end in "..." */
 
 struct report_context {
+	const char *prog;         /* before each message; NULL: "sendas" */
 	const char *account;
 	const char *host;
 	const char *port;

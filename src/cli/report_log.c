@@ -121,7 +121,9 @@ static int append_file(const char *path, const char *line, size_t len, struct er
 	ssize_t n;
 	int fd, saved;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* "-": standard output, as msmtp's "logfile -". */
+	fd = strcmp(path, "-") == 0 ? dup(STDOUT_FILENO)
+	     : open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_set(err, CAT_IO, _("cannot open the log file %s: %s"), path,
 				 strerror(errno));

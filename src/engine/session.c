@@ -9,13 +9,15 @@
 #include "session.h"
 #include "xalloc.h"
 
+/* ctx: the program's name, or NULL for "sendas". */
 static void warn_stderr(void *ctx, const char *text)
 {
-	(void)ctx;
-	fprintf(stderr, "sendas: %s\n", text);
+	fprintf(stderr, "%s: %s\n", ctx ? (const char *)ctx : "sendas", text);
 }
 
-int session_load_accounts(const char *config_file, struct conf *c, struct error *err)
+/* The account file, its warnings on stderr after prog (NULL: "sendas"). */
+static int load_accounts(const char *config_file, char *prog, struct conf *c,
+			 struct error *err)
 {
 	char *path = conf_locate(config_file, err);
 	int r;
@@ -23,9 +25,26 @@ int session_load_accounts(const char *config_file, struct conf *c, struct error 
 	memset(c, 0, sizeof *c);
 	if (!path)
 		return -1;
-	r = conf_load(c, path, warn_stderr, NULL, err);
+	r = conf_load(c, path, warn_stderr, prog, err);
 	free(path);
 	return r;
+}
+
+int session_load_accounts(const char *config_file, struct conf *c, struct error *err)
+{
+	return load_accounts(config_file, NULL, c, err);
+}
+
+int session_load_conf(const char *config_file, const struct msmtp_settings *cmdline,
+		      const char *prog, struct conf *c, struct error *err)
+{
+	char name[16];
+
+	snprintf(name, sizeof name, "%s", prog ? prog : "sendas");
+	if (!cmdline || !cmdline->host)
+		return load_accounts(config_file, name, c, err);
+	msmtprc_cmdline_conf(cmdline, c);
+	return 0;
 }
 
 void session_setup_init(struct session_setup *s)

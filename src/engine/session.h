@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "error.h"
+#include "msmtprc.h"
 #include "smtp.h"
 
 #define SESSION_DEFAULT_HELO "localhost"   /* as msmtp: names no host of ours */
@@ -27,6 +28,13 @@ struct session_setup {
 /* The account file as -C (config_file, or NULL) and conf_locate() say,
  * warnings on stderr.  c needs no initialisation; conf_release() it. */
 int session_load_accounts(const char *config_file, struct conf *c, struct error *err);
+
+/* With cmdline->host set (msmtp's --host), c holds the one account the
+ * command line makes (msmtprc_cmdline_conf()); else as
+ * session_load_accounts(), its warnings after prog (the name the program
+ * was called by; NULL: "sendas").  cmdline may be NULL. */
+int session_load_conf(const char *config_file, const struct msmtp_settings *cmdline,
+		      const char *prog, struct conf *c, struct error *err);
 
 void session_setup_init(struct session_setup *s);
 void session_setup_release(struct session_setup *s);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "mailname.h"
 #include "message.h"
 #include "spool.h"
 #include "xalloc.h"
@@ -841,6 +842,50 @@ static int add_from(struct message *m, const struct message_prepare *p, struct e
 	return 0;
 }
 
+/* The same sender: equal, or both local with the same local part. */
+static int same_sender(const char *a, const char *b)
+{
+	char *la, *lb;
+	int same;
+
+	if (strcasecmp(a, b) == 0)
+		return 1;
+	if (!address_is_local(a, NULL) || !address_is_local(b, NULL))
+		return 0;
+	la = address_local_part(a);
+	lb = address_local_part(b);
+	same = strcmp(la, lb) == 0;
+	free(la);
+	free(lb);
+	return same;
+}
+
+/* The text between first and last of v, trimmed and unquoted; NULL when
+ * empty. */
+static char *phrase_between(const char *first, const char *last)
+{
+	while (first < last && (*first == ' ' || *first == '\t' || *first == '"'))
+		first++;
+	while (last > first && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '"'))
+		last--;
+	return last > first ? xstrndup(first, (size_t)(last - first)) : NULL;
+}
+
+/* The display name of the From field: "Name <a@b>" or "a@b (Name)". */
+static char *from_display_name(const struct message *m)
+{
+	char *v = message_header(m, "From"), *name = NULL, *lt, *open, *close;
+
+	if (!v)
+		return NULL;
+	if ((lt = strchr(v, '<')))
+		name = phrase_between(v, lt);
+	else if ((open = strchr(v, '(')) && (close = strrchr(v, ')')) && close > open)
+		name = phrase_between(open + 1, close);
+	free(v);
+	return name;
+}
+
 /* rewrite_from (message.h, original_sender): the From field follows the
  * envelope, the old one is kept for the reader.  Only a single From field
  * is renamed (RFC 5322 allows one; renaming thousands would also outgrow
@@ -850,16 +895,24 @@ static int rewrite_from(struct message *m, const struct message_prepare *p,
 {
 	char *from = message_from_address(m);
 	size_t present = field_count(m, "From");
-	int names_original = from && strcasecmp(from, p->original_sender) == 0;
+	int names_original = from && same_sender(from, p->original_sender);
+	char *display = NULL;
+	struct message_prepare q = *p;
+	int r;
 
 	free(from);
 	if (present > 1 || (present && !names_original))
 		return 0;
-	if (present)
+	if (present) {
 		m->drop |= MESSAGE_RENAME_FROM;
-	else
+		if (p->keep_display_name && (display = from_display_name(m)))
+			q.full_name = display;
+	} else {
 		buf_printf(&m->added, "X-Original-From: %s\r\n", p->original_sender);
-	return add_from(m, p, err);
+	}
+	r = add_from(m, &q, err);
+	free(display);
+	return r;
 }
 
 /* ---- the header block to send ----------------------------------------- */

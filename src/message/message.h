@@ -102,6 +102,12 @@ struct message_prepare {
 	 * sender is put there).  A From field naming someone else is left
 	 * alone: the caller chose the envelope sender on purpose (-f). */
 	const char *original_sender;
+	/* With original_sender: the From field's display name ("CronDaemon"
+	 * in "CronDaemon <root@host>", "Cron Daemon" in "root (Cron Daemon)")
+	 * goes with the rewritten address, before full_name.  A From field
+	 * names the original sender also when both are local (mailname.h)
+	 * with the same local part: "root" and "root@host". */
+	int keep_display_name;
 };
 
 void message_init(struct message *m);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <sysexits.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "classify.h"
@@ -22,6 +24,8 @@
 /* What a flush did, for the exit code. */
 struct flush_result {
 	int code;
+	unsigned sent, deferred, failed;
+	time_t next_try;               /* the earliest next try of what remains; 0 */
 };
 
 /* One account's turn in one queue directory. */
@@ -34,6 +38,8 @@ struct flush {
 	time_t now;
 	int verbose;
 	int may_connect;               /* 0: only the session given */
+	int all;                       /* -q: every message now; --due: the due ones */
+	int quiet;                     /* after a send: stderr is the send's (log only) */
 	struct smtp_session *s;
 	unsigned caps;
 	struct smtp_result res;
@@ -56,6 +62,35 @@ static void note_code(struct flush_result *r, int code)
 {
 	if (code_rank(code) > code_rank(r->code))
 		r->code = code;
+}
+
+/* One line about a queued message: on stderr, or, after a send (quiet),
+ * to the account's syslog only, since cron mails every stderr line of a
+ * send that succeeded. */
+static void say(const struct flush *f, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(const struct flush *f, int priority, const char *fmt, ...)
+{
+	int facility = f->a ? report_syslog_facility(f->a->syslog) : -1;
+	char line[QUEUE_TEXT_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (!f->quiet)
+		fputs(line, stderr);
+	else if (facility >= 0)
+		syslog(facility | priority, "%.*s", (int)strcspn(line, "\n"), line);
+}
+
+/* A message that stays queued, due at next. */
+static void note_waiting(struct flush_result *r, time_t next)
+{
+	r->deferred++;
+	if (!r->next_try || next < r->next_try)
+		r->next_try = next;
 }
 
 static void warn(struct flush_result *r, const struct error *err)
@@ -104,22 +139,9 @@ static int reencode(struct flush *f, const struct queue_entry *e, struct message
 		    struct error *err)
 {
 	struct message_options mo = { .ignore_dots = 1 };
-	loff_t in = e->offset;
-	off_t left = e->size;
-	int fd = openat(f->q->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	int fd = queue_content_copy(f->q, e, err);
 	int r = fd < 0 ? -1 : 0;
 
-	while (r == 0 && left > 0) {
-		ssize_t n = copy_file_range(e->fd, &in, fd, NULL, (size_t)left, 0);
-
-		if (n <= 0)
-			r = -1;
-		else
-			left -= n;
-	}
-	if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
-		r = error_set(err, CAT_IO, _("cannot copy %s to re-encode it: %s"), e->id,
-			      strerror(errno ? errno : EIO));
 	if (r == 0)
 		r = message_read(fd, &mo, m, err);
 	if (r == 0)
@@ -169,9 +191,10 @@ static void defer(struct flush *f, struct queue_entry *e, const char *text)
 	}
 	queue_duration(in, sizeof in, (long)(e->next_try - f->now));
 	shown = escape_dup(text);
-	fprintf(stderr, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, shown);
+	say(f, LOG_WARNING, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, shown);
 	free(shown);
 	note_code(f->out, EX_TEMPFAIL);
+	note_waiting(f->out, e->next_try);
 }
 
 static void fail(struct flush *f, struct queue_entry *e, const char *text, enum category cat)
@@ -184,9 +207,10 @@ static void fail(struct flush *f, struct queue_entry *e, const char *text, enum 
 		return;
 	}
 	shown = escape_dup(text);
-	fprintf(stderr, _("sendas: %s failed, kept in %s/failed: %s\n"), e->id, f->q->dir, shown);
+	say(f, LOG_ERR, _("sendas: %s failed, kept in %s/failed: %s\n"), e->id, f->q->dir, shown);
 	free(shown);
 	note_code(f->out, category_exit_code(cat));
+	f->out->failed++;
 }
 
 /* Recipients a 452 split delivered before a later part failed: they are
@@ -217,6 +241,8 @@ static void settle(struct flush *f, struct queue_entry *e, int r, const struct e
 	} else if (r == 0 && f->verbose) {
 		fprintf(stderr, _("sendas: %s sent\n"), e->id);
 	}
+	if (r == 0)
+		f->out->sent++;
 	if (r == 0)
 		return;
 	note_delivered(f, e);
@@ -250,8 +276,10 @@ static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 		expire(f, e);
 		return;
 	}
-	if (!queue_due(e, f->now))
+	if (!f->all && !queue_due(e, f->now)) {
+		note_waiting(f->out, e->next_try);
 		return;
+	}
 	if (!f->s && f->may_connect && f->session_err.category == CAT_NONE)
 		open_session(f, &f->session_err);
 	if (!f->s) {
@@ -384,7 +412,8 @@ static void flush_dir(const char *dir, const struct conf *conf, const struct opt
 	struct queue q;
 	struct error err;
 	struct flush proto = { .q = &q, .conf_path = conf->path, .now = time(NULL),
-			       .verbose = o->verbose, .may_connect = 1, .out = out };
+			       .verbose = o->verbose, .may_connect = 1, .all = !o->due_only,
+			       .out = out };
 	int r;
 
 	error_clear(&err);
@@ -395,6 +424,26 @@ static void flush_dir(const char *dir, const struct conf *conf, const struct opt
 		return;
 	flush_queue(&proto, conf);
 	queue_close(&q);
+}
+
+/* One line, as postqueue -f users expect to see what happened; the exit
+ * code: a local error first, else 75 while something remains queued,
+ * else 0 (a message moved to failed/ is settled, and said). */
+static int summary(const struct flush_result *out)
+{
+	char in[32] = "";
+
+	if (out->next_try)
+		queue_duration(in, sizeof in, (long)(out->next_try - time(NULL)));
+	if (out->deferred)
+		printf(_("sendas: %u sent, %u still queued (next try in %s), %u moved to failed/\n"),
+		       out->sent, out->deferred, in, out->failed);
+	else
+		printf(_("sendas: %u sent, none still queued, %u moved to failed/\n"), out->sent,
+		       out->failed);
+	if (out->code == EX_IOERR || out->code == EX_CONFIG)
+		return out->code;
+	return out->deferred ? EX_TEMPFAIL : EX_OK;
 }
 
 int mode_queue_flush(const struct options *o)
@@ -416,7 +465,7 @@ int mode_queue_flush(const struct options *o)
 		flush_dir(dirs[i], &conf, o, &out);
 	queue_free_dirs(dirs, n);
 	conf_release(&conf);
-	return out.code;
+	return summary(&out);
 }
 
 /* ---- for the send mode ---- */
@@ -455,7 +504,8 @@ void flush_after_send(struct smtp_session *s, unsigned caps, const struct accoun
 	struct queue q;
 	struct queue_settings set;
 	struct flush proto = { .q = &q, .a = a, .conf_path = conf_path, .now = time(NULL),
-			       .verbose = verbose, .s = s, .caps = caps, .out = &out };
+			       .verbose = verbose, .s = s, .caps = caps, .quiet = !verbose,
+			       .out = &out };
 
 	if (queue_settings(a, conf_path, &set, &err) < 0)
 		return;

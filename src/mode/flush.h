@@ -1,7 +1,9 @@
 /* flush.h: sending what the queue holds (queue.h keeps it).
  *
  * sendas -q (--flush) visits every queue directory (queue_all_dirs()) and
- * sends every due message, oldest first, over one connection per account
+ * sends every message now, due or not (as postqueue -f; with --due, for the
+ * timer units, only the due ones), oldest first, over one connection per
+ * account
  * (the engine sends RSET after a refusal; when it had to drop the
  * connection, the next message opens a new one).  Each message ends one of
  * four ways:
@@ -22,11 +24,13 @@
  * window is the server's own time to accept the message (milliseconds;
  * tests/interop/queue-crash.sh counts it).
  *
- * Messages are processed sequentially; nothing is printed on success
- * unless -v, one line per message that was deferred or failed.  Exit code:
- * 0 when every due message was sent (or none was due); a local error (the
- * account file 78, the queue 74) before the code of a failed message, before
- * 75 for one deferred. */
+ * Messages are processed sequentially; one line per message that was
+ * deferred or failed (none after a send, flush_after_send(): a successful
+ * send writes nothing on stderr, the log has it; unless -v), and at the end
+ * of -q one summary line on stdout (sent, still queued with the next try,
+ * moved to failed/).  Exit code: a local error (the account file 78, the
+ * queue 74); else 75 while something remains queued; else 0 (a message
+ * moved to failed/ is settled and said). */
 #ifndef SENDAS_FLUSH_H
 #define SENDAS_FLUSH_H
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "classify.h"
 #include "conf.h"
@@ -13,6 +14,7 @@
 #include "i18n.h"
 #include "mailq.h"
 #include "queue.h"
+#include "send.h"
 #include "session.h"
 
 /* The queue directories: those of the account file's accounts, when
@@ -161,8 +163,32 @@ int mode_queue_list(const struct options *o)
 
 enum id_action { ID_DELETE, ID_RETRY };
 
+/* A message refused for a local reason (queue.h, QUEUE_NO_ACCOUNT) is
+ * kept as it was read: retrying it sends it now, through the whole send
+ * path (the account file as it is now, account, aliases); it leaves
+ * failed/ once sent or queued, and stays when it fails again. */
+static int resend_local(const struct options *o, struct queue *q, struct queue_entry *e,
+			struct error *err)
+{
+	struct options so = { .mode = MODE_SEND, .config_file = o->config_file,
+			      .sender = *e->sender ? e->sender : NULL,
+			      .rcpts = (const char *const *)e->rcpts, .nrcpts = e->nrcpts,
+			      .ignore_dots = 1, .verbose = o->verbose, .json = o->json };
+	int fd = queue_content_copy(q, e, err), code;
+
+	if (fd < 0)
+		return -1;
+	code = send_message_fd(&so, fd, 0);
+	close(fd);
+	if (code == EX_OK)
+		return queue_remove(q, e, err);
+	return error_set(err, code == EX_TEMPFAIL ? CAT_TEMPORARY : CAT_CONFIG,
+			 _("%s is still not sent; it stays in failed/"), e->id);
+}
+
 /* Act on id in q, queued or failed: 0 done, 1 not there (or busy). */
-static int act_in(struct queue *q, const char *id, enum id_action act, struct error *err)
+static int act_in(const struct options *o, struct queue *q, const char *id,
+		  enum id_action act, struct error *err)
 {
 	static const enum queue_area areas[] = { QUEUE_ACTIVE, QUEUE_FAILED };
 	struct queue_entry e;
@@ -173,8 +199,12 @@ static int act_in(struct queue *q, const char *id, enum id_action act, struct er
 		r = queue_take(q, areas[i], id, &e, err);
 		if (r != 0)
 			continue;
-		r = act == ID_DELETE ? queue_remove(q, &e, err)
-				     : queue_retry(q, &e, time(NULL), err);
+		if (act == ID_DELETE)
+			r = queue_remove(q, &e, err);
+		else if (strcmp(e.account, QUEUE_NO_ACCOUNT) == 0)
+			r = resend_local(o, q, &e, err);
+		else
+			r = queue_retry(q, &e, time(NULL), err);
 		queue_entry_release(&e);
 	}
 	return r;
@@ -198,7 +228,7 @@ static int act_on_ids(const struct options *o, enum id_action act)
 		for (i = 0; i < n && r == 1; i++) {
 			r = queue_open(&q, dirs[i], 0, &err);
 			if (r == 0) {
-				r = act_in(&q, o->rcpts[k], act, &err);
+				r = act_in(o, &q, o->rcpts[k], act, &err);
 				queue_close(&q);
 			}
 		}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,11 +21,14 @@
 #include "send.h"
 #include "session.h"
 #include "smtp.h"
+#include "sysmail.h"
 #include "xalloc.h"
 
 /* Everything one send holds, released in one place. */
 struct send_job {
 	const struct options *o;
+	int in_fd;                    /* the message: stdin, or a queued copy */
+	int keep_local;               /* a local failure keeps a copy in failed/ */
 	struct conf conf;
 	struct message msg;
 	struct selection sel;
@@ -33,10 +37,13 @@ struct send_job {
 	struct session_setup setup;   /* parameters and credentials */
 	struct report_observer obs;   /* -v, and replies and timings for --json */
 	char *message_id;
+	char *full_name;              /* -F, else the passwd name for a default sender */
 	struct smtp_result res;
 	struct report_context rc;
 	struct error err;
 	int have_res;
+	int read;                     /* the message is read: a local failure keeps it */
+	char *envelope_sender;        /* before account selection, for a local failure */
 	int ready;                    /* the message could be sent: keep it on failure */
 	struct kept_message kept;     /* where it went then */
 };
@@ -51,7 +58,7 @@ static char *envelope_sender(struct send_job *j)
 	char *from;
 	int found;
 
-	if (j->o->sender)
+	if (j->o->sender && !j->o->read_envelope_from)
 		return address_mailbox(j->o->sender, &j->sender_utf8, &j->err);
 	found = message_from(&j->msg, &from, &j->err);
 	if (found < 0) {
@@ -69,9 +76,18 @@ static char *envelope_sender(struct send_job *j)
 	}
 	if (env && *env)
 		return address_mailbox(env, &j->sender_utf8, &j->err);
-	error_set(&j->err, CAT_USAGE,
-		  _("no envelope sender: give -f ADDRESS, a From: header, or set $EMAIL"));
-	return NULL;
+	/* cron, at, mail(1): the login name at the mail name (sysmail.h). */
+	return sysmail_default_sender(j->o->full_name, &j->full_name, &j->err);
+}
+
+/* Local recipients through the account's aliases, before any connection. */
+static int expand_aliases(struct send_job *j)
+{
+	if (sysmail_expand_rcpts(j->sel.account, &j->rcpts, &j->err) < 0)
+		return -1;
+	j->rc.rcpts = (const char *const *)j->rcpts.addrs;
+	j->rc.nrcpts = j->rcpts.n;
+	return 0;
 }
 
 static void note_account(struct send_job *j)
@@ -79,11 +95,12 @@ static void note_account(struct send_job *j)
 	const struct account *a = j->sel.account;
 
 	j->rc.account = a->name;
+	j->rc.prog = j->o->prog;
 	j->rc.host = a->host;
 	j->rc.port = a->port;
 	j->rc.user = a->user;
 	if (j->sel.warning)
-		fprintf(stderr, "sendas: %s\n", j->sel.warning);
+		fprintf(stderr, "%s: %s\n", j->o->prog, j->sel.warning);
 }
 
 /* The Message-ID as sent: the message's own, else the one sendas added. */
@@ -95,36 +112,40 @@ static char *message_id(const struct message *m)
 	return id ? id : message_header(&added, "Message-ID");
 }
 
-/* Everything local, before any connection: the account file, the
- * message, the envelope, the account, the credentials. */
+/* Everything local, before any connection: the message, the account
+ * file, the envelope, the account, the aliases, the credentials.  The
+ * message comes first, so that a local failure can keep it (failed/). */
 static int prepare(struct send_job *j)
 {
 	struct message_options mo = { .ignore_dots = j->o->ignore_dots };
-	char *sender;
+	const char *sender;
 	int r;
 
-	if (session_load_accounts(j->o->config_file, &j->conf, &j->err) < 0 ||
-	    message_read(STDIN_FILENO, &mo, &j->msg, &j->err) < 0)
-		return -1;
-	if (message_envelope_rcpts(&j->msg, j->o->rcpts, j->o->nrcpts,
+	if (message_read(j->in_fd, &mo, &j->msg, &j->err) < 0 ||
+	    message_envelope_rcpts(&j->msg, j->o->rcpts, j->o->nrcpts,
 				   j->o->read_recipients, &j->rcpts, &j->err) < 0)
 		return -1;
+	j->read = 1;
 	j->rc.rcpts = (const char *const *)j->rcpts.addrs;
 	j->rc.nrcpts = j->rcpts.n;
-	sender = envelope_sender(j);
-	if (!sender)
+	if (!(j->envelope_sender = envelope_sender(j)) ||
+	    session_load_conf(j->o->config_file, &j->o->cmdline, j->o->prog, &j->conf,
+			      &j->err) < 0)
 		return -1;
+	sender = j->envelope_sender;
 	r = account_select(&j->conf, sender, j->o->account, &j->sel, &j->err);
 	j->rc.sender = j->sel.sender ? j->sel.sender : NULL;
+	if (r == 0)
+		r = expand_aliases(j);
 	if (r == 0) {
 		note_account(j);
 		/* rewrite_from: the From field follows the envelope. */
 		r = message_prepare(&j->msg, &(struct message_prepare){ .sender = j->sel.sender,
-				    .full_name = j->o->full_name, .now = time(NULL),
+				    .full_name = j->o->full_name ? j->o->full_name : j->full_name,
+				    .keep_display_name = !j->o->full_name, .now = time(NULL),
 				    .original_sender = j->sel.rewritten ? sender : NULL },
 				    &j->err);
 	}
-	free(sender);
 	if (r < 0)
 		return -1;
 	j->ready = 1;
@@ -175,6 +196,33 @@ static int submit(struct send_job *j)
 	return r;
 }
 
+/* msmtp's -X FILE (cli.c allows it under the name msmtp only) wins over
+ * the account's logfile; -X "" turns logging off. */
+static const char *log_file(const struct send_job *j)
+{
+	if (j->o->logfile)
+		return *j->o->logfile ? j->o->logfile : NULL;
+	return j->sel.account->logfile;
+}
+
+/* Durably queued for an automatic retry, and the account does not ask for
+ * 75 (queued_exit): a success for the caller, as for every MTA's sendmail,
+ * so that git send-email, mutt and PHP do not make the user send again. */
+static int queued_ok(const struct send_job *j)
+{
+	return j->kept.how == KEPT_QUEUED && j->sel.account && j->sel.account->queued_exit != 75;
+}
+
+/* The one line for a queued message: that, why, and when the next try is. */
+static void report_queued(const struct send_job *j)
+{
+	char in[32];
+
+	queue_duration(in, sizeof in, queue_backoff(1));
+	fprintf(stderr, _("sendas: queued as %s, not sent yet: %s; next try in %s (sendas -q "
+			  "sends it now)\n"), j->kept.id, j->err.text, in);
+}
+
 /* The outcome, wherever the user wants it: the failure report on stderr,
  * --json on stdout, the account's syslog and logfile.  A log that cannot be
  * written is said on stderr; it does not change the exit code. */
@@ -185,16 +233,18 @@ static int report_outcome(struct send_job *j, int failed)
 				      .err = &j->err, .obs = &j->obs };
 	struct error log_err;
 
-	if (failed)
+	if (failed && queued_ok(j))
+		report_queued(j);
+	else if (failed)
 		report_failure(stderr, &j->err, out.res, &j->rc);
 	else
 		error_clear(&j->err);
 	if (j->o->json && report_json(stdout, &out) < 0)
 		fprintf(stderr, _("sendas: the JSON result would exceed %d bytes; not printed\n"),
 			REPORT_JSON_MAX);
-	if (a && report_log(&out, report_syslog_facility(a->syslog), a->logfile, &log_err) < 0)
-		fprintf(stderr, "sendas: %s\n", log_err.text);
-	return failed ? category_exit_code(j->err.category) : 0;
+	if (a && report_log(&out, report_syslog_facility(a->syslog), log_file(j), &log_err) < 0)
+		fprintf(stderr, "%s: %s\n", j->o->prog, log_err.text);
+	return failed && !queued_ok(j) ? category_exit_code(j->err.category) : 0;
 }
 
 /* A message that was ready but not sent is queued, or kept in failed/
@@ -217,9 +267,48 @@ static void keep(struct send_job *j)
 	j->rc.queued = j->kept.how == KEPT_QUEUED;
 }
 
+/* A message refused for a local reason (the account file, no account for
+ * the sender, the aliases) from a caller that shows no errors (cron,
+ * systemd, a script: stderr is not a terminal) goes to failed/ of the
+ * default queue, or of the account's when one was chosen, as it was read;
+ * sendas --queue-retry ID sends it once the configuration is fixed
+ * (flush.h).  At a terminal the user sees the error and still has the
+ * message. */
+static void keep_local_failure(struct send_job *j)
+{
+	static const enum category local[] = { CAT_CONFIG, CAT_NO_ACCOUNT, CAT_IO,
+					       CAT_RECIPIENT, CAT_USAGE };
+	struct buf raw;
+	size_t i;
+	int is_local = 0;
+
+	for (i = 0; i < sizeof local / sizeof local[0]; i++)
+		is_local |= j->err.category == local[i];
+	if (!is_local || !j->keep_local || !j->rcpts.n || isatty(STDERR_FILENO))
+		return;
+	buf_init(&raw, MESSAGE_PREFIX_MAX);
+	buf_add(&raw, j->msg.header.data ? j->msg.header.data : "", j->msg.header.len);
+	buf_adds(&raw, "\r\n");
+	keep_message(&(struct keep){
+		.a = j->sel.account, .conf_path = j->conf.path,
+		.m = { .account = QUEUE_NO_ACCOUNT,
+		       .sender = j->envelope_sender ? j->envelope_sender : "",
+		       .rcpts = (const char *const *)j->rcpts.addrs, .nrcpts = j->rcpts.n,
+		       .body_8bit = j->msg.has_8bit,
+		       .prefix = raw.data, .prefix_len = raw.len,
+		       .fd = j->msg.fd, .size = (off_t)raw.len + j->msg.size } },
+		&j->err, &j->kept);
+	buf_release(&raw);
+}
+
 int mode_send(const struct options *o)
 {
-	struct send_job j = { .o = o };
+	return send_message_fd(o, STDIN_FILENO, 1);
+}
+
+int send_message_fd(const struct options *o, int fd, int keep_local)
+{
+	struct send_job j = { .o = o, .in_fd = fd, .keep_local = keep_local };
 	int code, failed;
 
 	error_clear(&j.err);
@@ -232,12 +321,24 @@ int mode_send(const struct options *o)
 	failed = prepare(&j) < 0 || submit(&j) < 0;
 	if (failed && j.ready)
 		keep(&j);
+	else if (failed && j.read)
+		keep_local_failure(&j);
 	code = report_outcome(&j, failed);
-	if (failed && j.ready)
+	if (failed && j.kept.how == KEPT_ERROR) {
+		/* Neither sent nor stored: the caller must keep it (75). */
+		fprintf(stderr, _("sendas: not sent and not kept: %s\n"), j.kept.err.text);
+		code = EX_TEMPFAIL;
+	} else if (failed && (j.ready || j.kept.how != KEPT_NOT) && !queued_ok(&j)) {
 		keep_report(&j.kept);
+		if (!j.ready && j.kept.how == KEPT_FAILED)
+			fprintf(stderr, _("sendas: once the configuration is fixed, sendas "
+					  "--queue-retry %s sends it\n"), j.kept.id);
+	}
 	session_setup_release(&j.setup);
 	report_observer_release(&j.obs);
 	free(j.message_id);
+	free(j.full_name);
+	free(j.envelope_sender);
 	smtp_result_release(&j.res);
 	selection_release(&j.sel);
 	address_list_release(&j.rcpts);

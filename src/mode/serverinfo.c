@@ -108,7 +108,7 @@ int mode_serverinfo(const struct options *o)
 	report_observer_init(&obs, o->verbose ? stderr : NULL);
 	smtp_result_init(&res);
 	buf_init(&tls, TLS_DESCRIPTION_MAX);
-	if (session_load_accounts(o->config_file, &conf, &err) == 0)
+	if (session_load_conf(o->config_file, &o->cmdline, o->prog, &conf, &err) == 0)
 		a = choose(o, &conf, &err);
 	if (a) {
 		printf(_("server: %s:%s (account %s, tls %s)\n"), a->host, a->port, a->name,
@@ -129,7 +129,7 @@ int mode_serverinfo(const struct options *o)
 				 "through this server as the account is configured\n"));
 		fflush(stdout);
 		report_failure(stderr, &err, a ? &res : NULL, &(struct report_context){
-			.account = a ? a->name : NULL, .host = a ? a->host : NULL,
+			.prog = o->prog, .account = a ? a->name : NULL, .host = a ? a->host : NULL,
 			.port = a ? a->port : NULL });
 		code = category_exit_code(err.category);
 	}

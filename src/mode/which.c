@@ -37,7 +37,14 @@ static void print_connection(const struct account *a)
 		printf(_("login: none (no user: sendas does not authenticate)\n"));
 }
 
-int mode_which(const struct options *o)
+static void print_which(const struct conf *c, const struct selection *sel)
+{
+	(void)c;
+	fputs(buf_str(&sel->explanation), stdout);
+	print_connection(sel->account);
+}
+
+int which_run(const struct options *o, which_choose_fn *chooser, which_print_fn *print)
 {
 	struct conf conf = { 0 };
 	struct selection sel;
@@ -46,12 +53,11 @@ int mode_which(const struct options *o)
 
 	error_clear(&err);
 	selection_init(&sel);
-	if (choose(o, &conf, &sel, &err) < 0) {
-		report_failure(stderr, &err, NULL, &(struct report_context){ .account = NULL });
+	if (chooser(o, &conf, &sel, &err) < 0) {
+		report_failure(stderr, &err, NULL, &(struct report_context){ .prog = o->prog });
 		code = category_exit_code(err.category);
 	} else {
-		fputs(buf_str(&sel.explanation), stdout);
-		print_connection(sel.account);
+		print(&conf, &sel);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, _("sendas: cannot write to standard output\n"));
 			code = category_exit_code(CAT_IO);
@@ -60,4 +66,9 @@ int mode_which(const struct options *o)
 	selection_release(&sel);
 	conf_release(&conf);
 	return code;
+}
+
+int mode_which(const struct options *o)
+{
+	return which_run(o, choose, print_which);
 }

@@ -14,8 +14,18 @@
 #ifndef SENDAS_WHICH_H
 #define SENDAS_WHICH_H
 
+#include "account.h"
 #include "cli.h"
+#include "conf.h"
 
 int mode_which(const struct options *o);
+
+/* The skeleton --which and -P share: chooser fills the account file and
+ * the choice, print prints it on stdout; a failure is reported on stderr.
+ * Returns the exit code. */
+typedef int which_choose_fn(const struct options *o, struct conf *conf, struct selection *sel,
+			    struct error *err);
+typedef void which_print_fn(const struct conf *conf, const struct selection *sel);
+int which_run(const struct options *o, which_choose_fn *chooser, which_print_fn *print);
 
 #endif

@@ -53,7 +53,7 @@ void keep_message(const struct keep *k, const struct error *failure,
 
 	memset(out, 0, sizeof *out);
 	error_clear(&out->err);
-	out->account = k->a->name;
+	out->account = k->a ? k->a->name : k->m.account;
 	out->temporary = category_exit_code(failure->category) == EX_TEMPFAIL;
 	if (queue_settings(k->a, k->conf_path, &set, &out->err) < 0) {
 		out->how = KEPT_ERROR;

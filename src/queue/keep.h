@@ -8,10 +8,13 @@
  * retried unless asked (--queue-retry).  Recipients that already have the
  * message (a 452 split, smtp.h) are left out of the copy.
  *
- * A queue that cannot be written is reported ("not sent, and it cannot be
- * queued: why").  The exit code stays the failure's: 75 for a temporary
- * one, so the caller keeps the message and tries again, which is what 75
- * has always meant to sendmail's callers.
+ * A queue that cannot be written is reported.  The send mode (send.c) then
+ * says "not sent and not kept: why" and exits 75, so the caller keeps the
+ * message; once a message is queued it exits 0 with one line (queued, why,
+ * the next try), unless the account has queued_exit = 75.  A message
+ * refused for a local reason before it was ready (no account file, no
+ * account, an alias error) is kept too, as it was read, under the account
+ * QUEUE_NO_ACCOUNT (k->a NULL: the default queue).
  *
  * Two steps, so that the failure report (which says whether the message
  * was queued) comes first and this module's one line last:

@@ -6,7 +6,12 @@
  * Where (queue_dir_for()): the account's queue_dir; else $STATE_DIRECTORY
  * (systemd's StateDirectory=, the first when there are several); else
  * $XDG_STATE_HOME/sendas/queue; else ~/.local/state/sendas/queue.  mailq and
- * -q look in every directory an account names and in that default.
+ * -q look in every directory an account names and in that default; for
+ * root (without $STATE_DIRECTORY) also in QUEUE_SYSTEM_DIR, the queue of the
+ * system units, when it exists ($SENDAS_SYSTEM_QUEUE names another place,
+ * for the tests, which must not touch the machine's).  The system sendas-queue.service flushes
+ * both that and root's own queue, so root's sends, mailq, -q and the timer
+ * serve the same messages.
  *
  * On disk, one directory (mode 0700, made when first needed):
  *   DIR/ID          a queued message (mode 0600)
@@ -64,6 +69,11 @@
 #include "error.h"
 
 #define QUEUE_ID_LEN 16                   /* hex digits */
+#define QUEUE_SYSTEM_DIR "/var/lib/sendas"  /* StateDirectory=sendas of the system units */
+/* The account of a message refused for a local reason (no account file, no
+ * account, an alias error): kept as it was read, its header not yet
+ * prepared; sending it again runs the whole send path (flush.h). */
+#define QUEUE_NO_ACCOUNT "-"
 #define QUEUE_ENVELOPE_MAX (4 * 1024 * 1024)  /* the text before the content */
 #define QUEUE_RECORD_MAX 1024             /* one record line, with its newline */
 #define QUEUE_RECORDS_MAX (1024 * 1024)   /* all records of a message */
@@ -201,6 +211,10 @@ int queue_fail(struct queue *q, struct queue_entry *e, const char *text, time_t 
 int queue_remove(struct queue *q, struct queue_entry *e, struct error *err);
 /* due now; a failed one moves back to DIR. */
 int queue_retry(struct queue *q, struct queue_entry *e, time_t now, struct error *err);
+
+/* The content of e (taken or peeked) as an unnamed file in q's tmp/, at
+ * offset 0: a new descriptor, or -1 and err (CAT_IO). */
+int queue_content_copy(struct queue *q, const struct queue_entry *e, struct error *err);
 
 /* Remove what dead writers left in tmp/.  Best effort, silent. */
 void queue_clean(struct queue *q);

@@ -48,7 +48,7 @@ msg='From: alice@example.test\nTo: bob@example.test\nSubject: hi\n\nhello\n'
 ########################################################################
 run newaliases ''
 is "$RC" 0 "newaliases: exit 0"
-like "$OUT" "keeps no aliases database; there is nothing to rebuild" "newaliases: says why there is nothing to do"
+like "$OUT" "nothing to rebuild" "newaliases: checks the aliases file, nothing to rebuild"
 is "$ERR" "" "newaliases: nothing on stderr"
 env -u SENDAS_CONFIG HOME=/nonexistent "$T/bin/newaliases" </dev/null >"$T/out" 2>&1
 ok $? "newaliases needs no account file and no input"

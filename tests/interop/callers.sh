@@ -28,19 +28,6 @@ ln -s "$SENDAS" "$T/bin/sendmail"
 SENDMAIL=$T/bin/sendmail
 HOST=$(uname -n)
 
-# count USER: how many messages USER has.
-count() { maildir_files "$1" | grep -c .; }
-
-# header FILE NAME: the first NAME field of a delivered message, unfolded.
-header() {
-	python3 - "$1" "$2" <<'PY'
-import email, email.policy, sys
-with open(sys.argv[1], "rb") as f:
-    m = email.message_from_binary_file(f, policy=email.policy.compat32)
-v = m.get(sys.argv[2])
-print("" if v is None else " ".join(str(v).split()))
-PY
-}
 
 # decoded_body FILE: the body of a delivered single-part message, its
 # Content-Transfer-Encoding undone.
@@ -56,10 +43,6 @@ PY
 # longest FILE: the longest line of FILE, in octets, without its LF.
 longest() { LC_ALL=C awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }' "$1"; }
 
-# login_of_last: the SASL login of the latest message Postfix accepted.
-login_of_last() {
-	grep -o 'sasl_username=[^ ,]*' "$BED_POSTFIX_LOG" | tail -1 | cut -d= -f2
-}
 
 # long_line N: N octets of "Grüße ✓ " again and again, UTF-8 to the end
 # (a character cut at the end is replaced with x).

@@ -117,13 +117,14 @@ valid_json "unknown recipient"
 is "$(json_field 'o["recipients"][0]["status"], o["recipients"][0]["reply"]["enhanced"]')" \
 	"refused 5.1.1" "unknown recipient: the recipient's own result"
 
-# 6. A temporary refusal: 75, queued.
+# 6. A temporary refusal: queued, exit 0 (as every MTA's sendmail), one
+#    line: queued, why, the next try.
 send "tempfail" "$T/sub.ini" "$BED_USER1" "$BED_TEMPFAIL_RCPT" --json
-is "$RC" 75 "temporary refusal: exit 75"
-is "$FIRST" "sendas: $BED_NAME cannot take the message now (at RCPT) (temporary failure)" \
-	"temporary refusal: the first line"
-like "$ERR" "^  the message was queued: sendas -q sends it again$" \
-	"temporary refusal: says that the message was queued"
+is "$RC" 0 "temporary refusal: exit 0 once queued"
+like "$FIRST" "^sendas: queued as [0-9a-f]{16}, not sent yet: .*; next try in 1m \\(sendas -q sends it now\\)$" \
+	"temporary refusal: the one line says queued, why and the next try"
+is "$(grep -c . <<<"$ERR")" 1 \
+	"temporary refusal: one line on stderr"
 valid_json "temporary refusal"
 is "$(json_field 'o["status"], o["queued"]')" "deferred True" "temporary refusal: JSON deferred, queued"
 like "$(tail -n 1 "$LOG")" "status=deferred category=temporary step=RCPT" "temporary refusal: logged as deferred"

@@ -1,10 +1,14 @@
 #!/bin/bash
 # Crash test: sendas killed with SIGKILL at random instants of enqueueing
-# (the server down, a message of 300 kB being written and synced) and of
-# flushing (the real Postfix bed up), alternately, a few hundred times.
+# (the server down, a message of 300 kB being written and synced), of
+# keeping a message refused for a local reason (no account for its sender:
+# kept in failed/, sendas(1) QUEUE) and of flushing (the real Postfix bed
+# up), in turn, a few hundred times.
 # Afterwards (and after every trial where it can be seen):
 #   - no message is half there: the queue lists without a damaged file;
-#   - a send that exited 75 left its message queued;
+#   - a send that exited 75 left its message queued; one refused locally
+#     (77) left its message in failed/, and --queue-retry with the account
+#     file fixed sends it;
 #   - every message that was ever queued is delivered, byte for byte;
 #     nothing else is;
 #   - a message delivered twice was the one in flight in a flush that was
@@ -25,7 +29,7 @@ diag "seed $SEED, $TRIALS rounds"
 Q=$T/queue
 ( umask 077; printf '%s\n' "$BED_PASS1" >"$T/alice.pass" )
 accounts() {  # accounts PORT
-	printf '[account alice]\nhost = %s\nport = %s\ntls = starttls\ntls_trust_file = %s\n' \
+	printf '[account alice]\nqueued_exit = 75\nhost = %s\nport = %s\ntls = starttls\ntls_trust_file = %s\n' \
 		"$BED_NAME" "$1" "$BED_CA"
 	printf 'user = %s\npassword_file = %s\nfrom = %s\nqueue_dir = %s\n' \
 		"$BED_USER1" "$T/alice.pass" "$BED_USER1" "$Q"
@@ -33,6 +37,10 @@ accounts() {  # accounts PORT
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 accounts "$closed" | write_accounts "$T/down.ini"
 accounts "$BED_SUBMISSION_PORT" | write_accounts "$T/up.ini"
+# No account for alice: a local refusal, kept in failed/ of the default
+# queue ($STATE_DIRECTORY, set to $Q for these sends).
+printf '[account other]\nhost = %s\nfrom = other@example.net\n' "$BED_NAME" |
+	write_accounts "$T/noacct.ini"
 
 head -c 225000 /dev/urandom | base64 -w 76 >"$T/body"   # about 300 kB
 message() {  # message N: unique by its Message-ID
@@ -42,6 +50,7 @@ message() {  # message N: unique by its Message-ID
 	cat "$T/body"
 }
 ids() { ls "$Q" 2>/dev/null | grep -E '^[0-9a-f]{16}$'; }
+failed_ids() { ls "$Q/failed" 2>/dev/null | grep -E '^[0-9a-f]{16}$'; }
 number_of() {  # number_of ID: N of the queued message's Message-ID <crashN@...>
 	head -c 4096 "$Q/$1" | sed -n 's/^Message-ID: <crash\([0-9]*\)@example.test>\r$/\1/p'
 }
@@ -56,7 +65,7 @@ declare -A accepted=() in_window=()
 took() {  # took CMD...: run it; its time in microseconds
 	local start
 	start=$(now_us)
-	"$@"
+	"$@" >/dev/null    # -q prints its summary on stdout
 	echo $(( $(now_us) - start ))
 }
 middle() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
@@ -67,7 +76,7 @@ for c in 1 2 3; do
 	enqueue_t+=("$(took sh -c '"$1" -C "$2" "$3" <"$4" 2>/dev/null' sh \
 		"$SENDAS" "$T/down.ini" "$BED_USER2" "$T/m")")
 	"$SENDAS" -C "$T/up.ini" --queue-retry $(ids)
-	flush_t+=("$(took "$SENDAS" -C "$T/up.ini" -q)")
+	flush_t+=("$(took "$SENDAS" -C "$T/up.ini" -q --due)")
 done
 enqueue_us=$(( $(middle "${enqueue_t[@]}") * 12 / 10 ))
 flush_us=$(( $(middle "${flush_t[@]}") * 12 / 10 ))
@@ -81,6 +90,7 @@ adjust() {
 	[ "$RC" = 137 ] && echo $(($1 * 104 / 100)) || echo $(($1 * 9 / 10))
 }
 
+local_us=$enqueue_us local_killed=0 lost_local=0 local_kept=0
 enqueue_killed=0 flush_killed=0 lost_75=0 damaged=0
 killed_writing=0 killed_committed=0 flush_early=0
 for ((k = 1; k <= TRIALS; k++)); do
@@ -99,8 +109,24 @@ for ((k = 1; k <= TRIALS; k++)); do
 	[ "$RC" = 75 ] && [ -z "$new" ] && lost_75=$((lost_75 + 1))
 	"$SENDAS" -C "$T/up.ini" -bp >/dev/null 2>"$T/list.err" || damaged=$((damaged + 1))
 
+	# A local refusal, killed at random: kept whole in failed/ or not at all.
+	n=$((k + 5000))
+	message "$n" >"$T/m"
+	before=$(failed_ids)
+	run_killed "$local_us" sh -c 'STATE_DIRECTORY=$5 exec "$1" -C "$2" "$3" <"$4" 2>/dev/null' sh \
+		"$SENDAS" "$T/noacct.ini" "$BED_USER2" "$T/m" "$Q"
+	new=$(comm -13 <(echo "$before") <(failed_ids))
+	local_us=$(RC=$RC adjust "$local_us")
+	[ "$RC" = 137 ] && local_killed=$((local_killed + 1))
+	[ -n "$new" ] && { accepted[$n]=1; local_kept=$((local_kept + 1)); }
+	[ "$RC" = 77 ] && [ -z "$new" ] && lost_local=$((lost_local + 1))
+	STATE_DIRECTORY=$Q "$SENDAS" -C "$T/up.ini" -bp >/dev/null 2>"$T/list.err" ||
+		damaged=$((damaged + 1))
+	# The account file fixed: --queue-retry sends what was kept.
+	[ -z "$(failed_ids)" ] || "$SENDAS" -C "$T/up.ini" --queue-retry $(failed_ids) 2>/dev/null
+
 	[ -z "$(ids)" ] || "$SENDAS" -C "$T/up.ini" --queue-retry $(ids) 2>/dev/null
-	run_killed "$flush_us" sh -c 'exec "$1" -C "$2" -q -v 2>"$3"' sh \
+	run_killed "$flush_us" sh -c 'exec "$1" -C "$2" -q --due -v 2>"$3" >/dev/null' sh \
 		"$SENDAS" "$T/up.ini" "$T/flush.err"
 	flush_us=$(adjust "$flush_us")
 	[ "$RC" = 137 ] || continue
@@ -118,14 +144,20 @@ diag "at the end kills within ${enqueue_us} us of an enqueue, ${flush_us} us of 
 diag "$enqueue_killed enqueues killed mid-run ($killed_writing while writing the file, $killed_committed after it was committed), $flush_killed flushes ($flush_early before connecting)"
 ok $((enqueue_killed < 50 || flush_killed < 50)) "at least 50 of each were killed mid-run"
 is "$lost_75" 0 "every send that exited 75 left its message queued"
+diag "$local_killed local refusals killed mid-run, $local_kept kept in failed/"
+ok $((local_kept < 20)) "at least 20 local refusals were kept in failed/"
+is "$lost_local" 0 "every local refusal (77) left its message in failed/"
 is "$damaged" 0 "the queue never showed a damaged (half-written) message"
 
 # Drain, unkilled.
 for _ in 1 2 3; do
-	[ -z "$(ids)" ] && break
-	"$SENDAS" -C "$T/up.ini" --queue-retry $(ids)
-	"$SENDAS" -C "$T/up.ini" -q 2>>"$T/final.err"
+	[ -z "$(ids)$(failed_ids)" ] && break
+	[ -z "$(failed_ids)" ] || "$SENDAS" -C "$T/up.ini" --queue-retry $(failed_ids)
+	[ -z "$(ids)" ] || "$SENDAS" -C "$T/up.ini" --queue-retry $(ids)
+	"$SENDAS" -C "$T/up.ini" -q --due 2>>"$T/final.err" >/dev/null
 done
+# One more flush, unkilled: it clears tmp/ of writers killed last.
+"$SENDAS" -C "$T/up.ini" -q --due 2>>"$T/final.err" >/dev/null
 is "$(ids)" "" "the queue is empty at the end"
 is "$(ls "$Q/failed" "$Q/tmp" | grep -c '^[0-9a-f]\{16\}$')" 0 "nothing failed, nothing left in tmp/"
 

@@ -11,7 +11,7 @@ Q=$T/queue
 ( umask 077; printf '%s\n' "$BED_PASS1" >"$T/alice.pass" )
 # accounts PORT: alice, with her own login, and the queue in $Q.
 accounts() {
-	printf '[account alice]\nhost = %s\nport = %s\ntls = starttls\ntls_trust_file = %s\n' \
+	printf '[account alice]\nqueued_exit = 75\nhost = %s\nport = %s\ntls = starttls\ntls_trust_file = %s\n' \
 		"$BED_NAME" "$1" "$BED_CA"
 	printf 'user = %s\npassword_file = %s\nfrom = %s\nqueue_dir = %s\n' \
 		"$BED_USER1" "$T/alice.pass" "$BED_USER1" "$Q"
@@ -75,7 +75,7 @@ is "$?" 75 "the server is down: exit 75"
 like "$(cat "$T/err")" '^sendas: queued as [0-9a-f]{16}; will retry$' "queued as ID"
 id=$(ids)
 retry_all
-"$SENDAS" -C "$T/up.ini" -q 2>"$T/err"
+"$SENDAS" -C "$T/up.ini" -q --due >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" "0:" "the server is back: the flush succeeds, silently"
 is "$(ids)" "" "the queue is empty"
 sed 's/^Message-ID: <queued@/Message-ID: <direct@/' "$T/queued.eml" >"$T/direct.eml"
@@ -87,7 +87,7 @@ same_content "$T/queued.eml" "$(delivered_file queued "$BED_USER2")"
 ok $? "byte for byte what was given"
 same_content "$T/direct.eml" "$(delivered_file direct "$BED_USER2")"
 ok $? "as the direct send was"
-"$SENDAS" -C "$T/up.ini" -q 2>"$T/err"
+"$SENDAS" -C "$T/up.ini" -q --due >/dev/null 2>"$T/err"
 settle
 is "$(copies queued "$BED_USER2")" 1 "another flush sends nothing again"
 
@@ -98,7 +98,7 @@ like "$(cat "$T/err")" "kept as [0-9a-f]{16} in $Q/failed" "kept in failed/"
 fid=$(failed_ids)
 like "$("$SENDAS" -C "$T/up.ini" -bp)" "^  reason: .*550 5\.1\.1" "with Postfix's reply as the reason"
 before=$(grep -c 'sasl_method' "$BED_POSTFIX_LOG")
-"$SENDAS" -C "$T/up.ini" -q 2>"$T/err"
+"$SENDAS" -C "$T/up.ini" -q --due >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" "0:" "a flush leaves it alone"
 is "$(grep -c 'sasl_method' "$BED_POSTFIX_LOG")" "$before" "without even connecting"
 is "$(failed_ids)" "$fid" "it stays in failed/"
@@ -108,7 +108,7 @@ message tempfail "$BED_TEMPFAIL_RCPT" | "$SENDAS" -C "$T/up.ini" -i "$BED_TEMPFA
 is "$?" 75 "a 450 at RCPT: 75"
 like "$(cat "$T/err")" 'queued as [0-9a-f]{16}' "queued"
 retry_all
-"$SENDAS" -C "$T/up.ini" -q 2>"$T/err"
+"$SENDAS" -C "$T/up.ini" -q --due >/dev/null 2>"$T/err"
 is "$?" 75 "the flush meets the 450 again: 75"
 like "$(cat "$T/err")" "not sent, next try in 2m: .*450 4\.2\.0" "deferred with Postfix's reply"
 like "$("$SENDAS" -C "$T/up.ini" -bp)" '^  attempts: +2, next try in' "two attempts now"
@@ -121,9 +121,9 @@ for i in $(seq 30); do
 done
 is "$(ids | wc -l)" 30 "30 messages queued"
 retry_all
-"$SENDAS" -C "$T/up.ini" -q -v 2>"$T/q1" &
+"$SENDAS" -C "$T/up.ini" -q --due -v >/dev/null 2>"$T/q1" &
 p1=$!
-"$SENDAS" -C "$T/up.ini" -q -v 2>"$T/q2" &
+"$SENDAS" -C "$T/up.ini" -q --due -v >/dev/null 2>"$T/q2" &
 p2=$!
 wait "$p1"
 r1=$?

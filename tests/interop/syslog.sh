@@ -309,7 +309,7 @@ like "$MSG" '\.\.\.$' "long: and ends in ..."
 # 7. Deferred (Postfix's 450 for tempfail@): mail.warning, status=deferred.
 #    Last, because a later send would flush the queued message.
 send "deferred" "$T/on.ini" "$BED_USER1" "$BED_TEMPFAIL_RCPT"
-is "$RC" 75 "deferred: exit 75"
+is "$RC" 0 "deferred: exit 0 once queued"
 check "deferred" mail.warning \
 	"^status=deferred category=temporary step=RCPT account=alice $host sender=<$BED_USER1> rcpts=<$BED_TEMPFAIL_RCPT> size=[0-9]+ msgid=<$MSGID@example.test> reply=\"450 4\.2\.0 <$BED_TEMPFAIL_RCPT>: Recipient address rejected: try again later\" duration_ms=[0-9]+$"
 

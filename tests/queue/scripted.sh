@@ -17,7 +17,7 @@ Q=$T/queue   # queue_dir of every account here
 accounts() {
 	local p=$1; shift
 	{
-		printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\n' "$p"
+		printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nqueued_exit = 75\n' "$p"
 		printf 'from = *@example.test\nqueue_dir = %s\n' "$Q"
 		printf '%s\n' "$@"
 	} | write_accounts "$T/acc.ini"
@@ -82,12 +82,12 @@ like "$list" '^  from: +a@example\.test$' "mailq: sender"
 like "$list" '^  to: +b@example\.net$' "mailq: recipients"
 like "$list" '^  attempts: +1, next try in (1m|[0-9]+s)$' "mailq: attempts, next try"
 like "$list" '^  last error: .*451 4\.3\.0 try later' "mailq: the last error"
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
-is "$?:$(cat "$T/err")" "0:" "-q sends nothing before the next try"
+"$SENDAS" -C "$T/acc.ini" -q --due >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "75:" "-q --due sends nothing before the next try (75: still queued)"
 is "$(ids)" "$id" "and the message stays"
 "$SENDAS" -C "$T/acc.ini" --queue-retry "$id"
 ok $? "--queue-retry makes it due"
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
+"$SENDAS" -C "$T/acc.ini" -q --due >/dev/null 2>"$T/err"
 is "$?" 0 "-q delivers it"
 is "$(ids)" "" "and the queue is empty"
 send retry
@@ -119,7 +119,7 @@ like "$list" '^Failed, not retried, in ' "mailq lists failed messages apart"
 like "$list" "^$fid  " "with their ID"
 like "$list" '^  reason: +.*550 5\.1\.1 no such user' "and the reason"
 accounts 1   # nothing listens there: a flush that tried would say so
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
+"$SENDAS" -C "$T/acc.ini" -q --due >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" "0:" "-q does not retry a failed message"
 is "$(failed_ids)" "$fid" "which stays in failed/"
 "$SENDAS" -C "$T/acc.ini" --queue-retry "$fid"
@@ -148,7 +148,7 @@ is "$(ids)" "" "nothing queued"
 Q=$T/file/queue accounts 1
 send unwritable
 is "$RC" 75 "an unwritable queue: 75"
-like "$ERR" "^sendas: not sent, and it cannot be queued: cannot create the queue directory $T/file/queue: Not a directory$" "the user is told why"
+like "$ERR" "^sendas: not sent and not kept: cannot create the queue directory $T/file/queue: Not a directory$" "the user is told why: not sent and not kept"
 like "$ERR" 'the message was not queued' "the report agrees"
 
 # 4. Lifetime: a message older than queue_lifetime goes to failed/ at the
@@ -169,11 +169,11 @@ open(path, 'wb').write(b'\n'.join(lines) + sep + rest)
 PY
 }
 age "$id" $((4 * 86400))
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
-is "$?:$(ids)" "0:$id" "4 days old, not due: still queued"
+"$SENDAS" -C "$T/acc.ini" -q --due >/dev/null 2>"$T/err"
+is "$?:$(ids)" "75:$id" "4 days old, not due: still queued (75)"
 age "$id" $((5 * 86400 + 60))
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
-is "$?" 69 "past the 5 days: the flush exits 69"
+"$SENDAS" -C "$T/acc.ini" -q --due >/dev/null 2>"$T/err"
+is "$?" 0 "past the 5 days: moved to failed/, nothing remains queued: 0"
 like "$(cat "$T/err")" "^sendas: $id failed, kept in $Q/failed: not sent within 5d \(queue_lifetime\); the last error was: cannot connect" "with the reason"
 is "$(ids):$(failed_ids)" ":$id" "it moved to failed/"
 "$SENDAS" -C "$T/acc.ini" --queue-delete "$id"
@@ -181,7 +181,7 @@ accounts 1 "queue_lifetime = 2h"
 send short
 id=$(ids)
 age "$id" $((3 * 3600))
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
+"$SENDAS" -C "$T/acc.ini" -q --due >/dev/null 2>"$T/err"
 like "$(cat "$T/err")" "^sendas: $id failed, .*not sent within 2h" "queue_lifetime = 2h"
 "$SENDAS" -C "$T/acc.ini" --queue-delete "$id"
 
@@ -191,7 +191,7 @@ send orphan
 id=$(ids)
 sed -i 's/^\[account a\]/[account b]/' "$T/acc.ini"
 "$SENDAS" -C "$T/acc.ini" --queue-retry "$id"
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
+"$SENDAS" -C "$T/acc.ini" -q --due >/dev/null 2>"$T/err"
 is "$?" 75 "a message whose account is gone: 75"
 like "$(cat "$T/err")" "^sendas: $id not sent, next try in 2m: account a is no longer in" "deferred, not failed"
 like "$("$SENDAS" -C "$T/acc.ini" -bp)" '^  attempts: +2, next try in' "the attempt counts"
@@ -216,8 +216,8 @@ is "$(ids | wc -l)" 3 "three messages queued"
 } >"$T/drain.script"
 serve drain
 accounts "$port"
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
-is "$?" 67 "a flush with one refused message exits with its code"
+"$SENDAS" -C "$T/acc.ini" -q --due >/dev/null 2>"$T/err"
+is "$?" 0 "a flush with one refused message (moved to failed/) exits 0: nothing remains queued"
 wait "$server_pid"
 ok $? "two messages on the first connection, the third on a new one"
 # The third was the last of the flush: QUIT left with its final dot, in
@@ -252,7 +252,7 @@ ok $? "with its need for 8BITMIME"
 { greet "SIZE 1000000"; txn b@example.net; bye; } >"$T/seven.script"
 serve seven
 accounts "$port"
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
+"$SENDAS" -C "$T/acc.ini" -q --due >/dev/null 2>"$T/err"
 is "$?" 0 "flushed to a server without 8BITMIME"
 wait "$server_pid"
 grep -q '^C: Content-Transfer-Encoding: quoted-printable\\r\\n$' "$T/seven.record" &&

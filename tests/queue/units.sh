@@ -44,7 +44,9 @@ ok $((! $?)) "a misspelt key does not pass"
 grep -q "Unknown key 'Typo'" "$T/verify.out"
 ok $? "and is named"
 
-grep -q '^ExecStart=.*/sendas -q$' "$T/system/sendas-queue.service" &&
+grep -q '^ExecStart=.*/sendas -q --due$' "$T/system/sendas-queue.service" &&
+	grep -q '^ExecStart=+/usr/bin/env -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY HOME=/root .*/sendas -q --due$' \
+		"$T/system/sendas-queue.service" &&
 	grep -q '^SuccessExitStatus=75$' "$T/system/sendas-queue.service" &&
 	grep -q '^SuccessExitStatus=75$' "$T/user/sendas-queue.service"
 ok $? "the queue services run sendas -q, and 75 (still queued) is no failure"

@@ -193,12 +193,39 @@ static void test_any(void)
 	load("[account all]\nhost = h\nfrom = *\n[account dom]\nhost = h\nfrom = *@example.org\n"
 	     "[account star]\nhost = h\nfrom = *@*.star.example, nobody@nowhere.example\n", &c);
 	chosen(&c, "x@example.org", "dom", 3, "x@example.org", "*@example.org");
-	chosen(&c, "x@else.example", "all", 5, "x@else.example", "*");
-	chosen(&c, "root", "all", 5, "root", "*");
+	chosen(&c, "x@else.example", "all", 6, "x@else.example", "*");
+	chosen(&c, "root", "all", 6, "root", "*");
 	conf_release(&c);
 	load("[account all]\nhost = h\nfrom = *@*\n", &c);
-	chosen(&c, "x@else.example", "all", 5, "x@else.example", "*@*");
+	chosen(&c, "x@else.example", "all", 6, "x@else.example", "*@*");
 	conf_release(&c);
+}
+
+/* msmtp's wildcards: "?" and "[...]" make a glob(7) pattern, below the
+ * literal shapes, above "*". */
+static void test_globs(void)
+{
+	struct conf c;
+	struct error err;
+
+	load("[account q]\nhost = h\nfrom = jo?@example.org\n"
+	     "[account set]\nhost = h\nfrom = [abc]*@example.net\n"
+	     "[account exact]\nhost = h\nfrom = joe@example.org\n"
+	     "[account all]\nhost = h\nfrom = *\n", &c);
+	chosen(&c, "jon@example.org", "q", 5, "jon@example.org", "jo?@example.org");
+	chosen(&c, "JOX@Example.ORG", "q", 5, "JOX@example.org", "jo?@example.org");
+	chosen(&c, "jon+list@example.org", "q", 5, "jon+list@example.org", "jo?@example.org");
+	chosen(&c, "joe@example.org", "exact", 1, "joe@example.org", "joe@example.org");
+	chosen(&c, "john@example.org", "all", 6, "john@example.org", "*");
+	chosen(&c, "bert@example.net", "set", 5, "bert@example.net", "[abc]*@example.net");
+	chosen(&c, "dora@example.net", "all", 6, "dora@example.net", "*");
+	conf_release(&c);
+	ok(account_check_patterns("[ab@example.org", &err) < 0 &&
+	   strstr(err.text, "is not an address or a pattern"), "an unclosed [ is refused: %s",
+	   err.text);
+	ok(account_check_patterns("jo?", &err) < 0, "a glob without @ is refused");
+	ok(account_check_patterns("jo?@x.example, [a-c]?@*.example", &err) == 0,
+	   "globs in a list");
 }
 
 static void test_forced(const struct conf *c)
@@ -336,6 +363,7 @@ int main(void)
 	conf_release(&c);
 	test_ties();
 	test_any();
+	test_globs();
 	test_helpers();
 	unlink(path);
 	rmdir(dir);

@@ -87,6 +87,50 @@ static void test_callers(void)
 	   strcmp(o.sender, "s@x.example") == 0, "cluster ending in -f takes the next word");
 }
 
+/* The call lines msmtp's users have, sendas called as msmtp. */
+static void test_msmtp_lines(void)
+{
+	ok(run("msmtp", "a@b.example", NULL) == 0 && o.msmtp && strcmp(o.prog, "msmtp") == 0 &&
+	   o.mode == MODE_SEND, "msmtp: the msmtp personality sends");
+	ok(run("sendmail", "a@b.example", NULL) == 0 && !o.msmtp && strcmp(o.prog, "sendas") == 0,
+	   "sendmail: not msmtp");
+	ok(run("msmtp", "--read-envelope-from", "-t", NULL) == 0 && o.read_envelope_from &&
+	   o.read_recipients, "aerc/neomutt: --read-envelope-from -t");
+	ok(run("/usr/bin/msmtp", "-a", "work", "-f", "me@x.example", "--", "-odd@b.example", NULL)
+	   == 0 && strcmp(o.account, "work") == 0 && rcpt_is(0, "-odd@b.example"),
+	   "mutt: -a ACCOUNT -f ADDRESS -- RCPT");
+	ok(run("msmtp", "--account=foo", "-t", NULL) == 0 && strcmp(o.account, "foo") == 0 &&
+	   o.read_recipients, "alot: --account=foo -t");
+	ok(run("msmtp", "--from=me@x.example", "--read-recipients", NULL) == 0 &&
+	   strcmp(o.sender, "me@x.example") == 0, "--from= --read-recipients");
+	ok(run("msmtp", "--host=mailhub", "-f", "me@example.com", "--tls", "a@b.example", NULL)
+	   == 0 && strcmp(o.cmdline.host, "mailhub") == 0 && strcmp(o.cmdline.tls, "on") == 0,
+	   "msmtp's manual: --host=mailhub -f ADDRESS --tls");
+	ok(run("msmtp", "--host=h", "--tls=on", "--tls-starttls=off", "--port=465", "--auth=plain",
+	       "--user=u", "--passwordeval=pass x", "a@b.example", NULL) == 0 &&
+	   strcmp(o.cmdline.tls_starttls, "off") == 0 && strcmp(o.cmdline.port, "465") == 0 &&
+	   strcmp(o.cmdline.auth, "plain") == 0 && strcmp(o.cmdline.passwordeval, "pass x") == 0,
+	   "--host with every setting");
+	refused(run("msmtp", "--host=h", "--port=0", "a@b", NULL), "a port number", "--port=0");
+	refused(run("msmtp", "--host=h", "-a", "w", "a@b", NULL), "exclude each other", "--host -a");
+	refused(run("msmtp", "--tls", "a@b", NULL), "go with --host", "--tls without --host");
+	refused(run("msmtp", "--host=h", "--which", "a@b", NULL), "--host goes with sending",
+		"--host with --which");
+	ok(run("msmtp", "--serverinfo", "--tls", "--host=h", NULL) == 0 &&
+	   o.mode == MODE_SERVERINFO, "--serverinfo --tls --host=h");
+	ok(run("msmtp", "-X", "/tmp/log", "a@b.example", NULL) == 0 &&
+	   strcmp(o.logfile, "/tmp/log") == 0, "msmtp -X FILE");
+	ok(run("msmtp", "--logfile=-", "a@b.example", NULL) == 0 && strcmp(o.logfile, "-") == 0,
+	   "msmtp --logfile=-");
+	refused(run("sendmail", "--logfile=/tmp/log", "a@b", NULL), "CVE-2016-10033",
+		"sendmail --logfile=FILE");
+	ok(run("msmtp", "-P", "-a", "x", "a@b.example", NULL) == 0 && o.mode == MODE_PRETEND,
+	   "msmtp -P -a x RCPT");
+	ok(run("sendas", "--import-msmtprc", "--write", "/x", NULL) == 0 &&
+	   o.mode == MODE_IMPORT_MSMTPRC && o.write && rcpt_is(0, "/x"),
+	   "--import-msmtprc --write FILE");
+}
+
 static void test_flags(void)
 {
 	ok(run("s", "-fme@x.example", "a@b", NULL) == 0 && strcmp(o.sender, "me@x.example") == 0,
@@ -275,6 +319,7 @@ int main(void)
 {
 	test_personalities();
 	test_callers();
+	test_msmtp_lines();
 	test_flags();
 	test_ignored();
 	test_unsupported();

@@ -211,6 +211,108 @@ static void test_hosts(void)
 	conf_release(&c);
 }
 
+/* What msmtp users bring along: quotes, auth on/off, %U %H %M, a
+ * password cut at " ;". */
+static void test_msmtp_syntax(void)
+{
+	struct conf c;
+	struct error err;
+	char *want;
+
+	setenv("USER", "alice", 1);
+	setenv("HOSTNAME", "box.example", 1);
+	ok(load("[account a]\nhost = \"smtp.example.org\"\nfrom = \"%U@example.org\"\n"
+		"user = \" spaced \"\npassword = \"a\\\"b\"\nauth = on\n"
+		"domain = %H\n"
+		"[account b]\nhost = h\nfrom = x@%H\nuser = u\nauth = off\n", &c, &err) == 0,
+	   "quotes, %%U, %%H, auth on/off load: %s", err.text);
+	if (c.naccounts == 2) {
+		is_str(c.accounts[0].host, "smtp.example.org", "quotes removed");
+		is_str(c.accounts[0].from, "alice@example.org", "%%U is $USER");
+		is_str(c.accounts[0].user, " spaced ", "blanks inside quotes kept");
+		is_str(c.accounts[0].password, "a\\\"b", "no escapes, as in msmtp");
+		is_str(c.accounts[0].auth, "auto", "auth on is auto");
+		is_str(c.accounts[0].domain, "box.example", "%%H is $HOSTNAME");
+		is_str(c.accounts[1].from, "x@box.example", "%%H in from");
+		ok(!c.accounts[1].user && !c.accounts[1].auth, "auth off: no login");
+	}
+	conf_release(&c);
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\ntls_fingerprint = "
+		"00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:"
+		"dd:ee:ff\n[account b]\nhost = h\nfrom = b@b.example\ntls_fingerprint = "
+		"00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 00 11 22 33 44 55 66 77 88 99 aa bb cc "
+		"dd ee ff\n", &c, &err) == 0, "msmtp's SHA-256 fingerprints load: %s", err.text);
+	if (c.naccounts == 2) {
+		is_str(c.accounts[0].tls_fingerprint, "sha256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:"
+		       "dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", "...with colons");
+		is_str(c.accounts[1].tls_fingerprint, "sha256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:"
+		       "dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", "...with blanks");
+	}
+	conf_release(&c);
+	refused("[account a]\ntls_fingerprint = 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+		"00:11:22:33\n", 2, "is a SHA-1 or MD5 fingerprint", "msmtp's SHA-1 form");
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\ndomain = %U\n", &c, &err) == 0,
+	   "load %s", err.text);
+	if (c.naccounts)
+		is_str(c.accounts[0].domain, "%U", "no %%U in domain (as msmtp)");
+	conf_release(&c);
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\nuser = u\npassword = abc ;def\n",
+		&c, &err) == 0, "a cut password loads");
+	want = xasprintf("%s:5: the password is cut at \" ;\"", path);
+	ok(strstr(buf_str(&warnings), want) && strstr(buf_str(&warnings), "password_file"),
+	   "...with a warning naming the line and password_file: %s", buf_str(&warnings));
+	free(want);
+	conf_release(&c);
+	ok(load("[account a]\nhost = h ; the server\nfrom = a@b.example\n", &c, &err) == 0 &&
+	   !strstr(buf_str(&warnings), "cut"), "an inline comment after host: no warning");
+	conf_release(&c);
+	unsetenv("USER");
+	unsetenv("HOSTNAME");
+}
+
+/* [account NAME : PARENT] and the account "default", as in msmtp. */
+static void test_account_inheritance(void)
+{
+	struct conf c;
+	struct error err;
+	const struct account *a;
+
+	ok(load("[defaults]\nport = 2525\n\n"
+		"[account work]\nhost = w.example\ntls = implicit\nuser = me\n"
+		"password_command = echo pw\nfrom = me@w.example\n\n"
+		"[account work2 : work]\nfrom = two@w.example\nuser = me2\n\n"
+		"[account filed : work2]\nfrom = f@w.example\npassword_file = /x\n\n"
+		"[account default : work]\n", &c, &err) == 0, "inheritance loads: %s", err.text);
+	if ((a = conf_find(&c, "work2"))) {
+		is_str(a->host, "w.example", "work2: host from work");
+		ok(a->tls == TLS_SETTING_IMPLICIT, "work2: tls from work");
+		is_str(a->port, "2525", "work2: port from [defaults]");
+		is_str(a->user, "me2", "work2: its own user");
+		is_str(a->password_command, "echo pw", "work2: password_command from work");
+		is_str(a->from, "two@w.example", "work2: its own from");
+	}
+	if ((a = conf_find(&c, "filed"))) {
+		is_str(a->host, "w.example", "filed: host through work2 from work");
+		is_str(a->user, "me2", "filed: user from work2");
+		ok(!a->password_command && a->password_file, "filed: its own password source only");
+	}
+	if ((a = conf_find(&c, "default"))) {
+		is_str(a->from, "*", "default: no from of its own is any sender");
+		is_str(a->user, "me", "default: user from work");
+	}
+	conf_release(&c);
+	refused("[account a : nope]\nhost = h\nfrom = *\n", 1,
+		     "[account a] inherits from \"nope\", which is not an account above it",
+		     "an unknown parent");
+	refused("[account a]\nhost = h\nfrom = a@x.example\n[account b : a, c]\n", 4,
+		     "the name of one account above", "two parents");
+	refused("[account b : b]\nhost = h\nfrom = *\n", 1, "not an account above it",
+		     "itself as parent");
+	ok(load("[account a]\nhost = h\nfrom = a@x.example\n[account b : a]\n", &c, &err) < 0 &&
+	   strstr(err.text, "[account b] has no from"), "from is not inherited: %s", err.text);
+	conf_release(&c);
+}
+
 static void test_unknown_key(void)
 {
 	struct conf c;
@@ -708,6 +810,8 @@ int main(void)
 	test_syntax_variants();
 	test_hosts();
 	test_unknown_key();
+	test_msmtp_syntax();
+	test_account_inheritance();
 	test_errors();
 	test_nul_midfile();
 	test_long_lines();
