@@ -22,7 +22,8 @@ serve_body() {  # serve_body SCRIPT-BODY: the test server, and an account file
 		printf '[account a]\nhost = localhost\nport = %s\n' "$port"
 		printf 'tls_trust_file = %s/ca.pem\nuser = %s\n' "$certs" "$USER_"
 		printf 'password = %s\nfrom = *@example.test\n' "$PASS"
-		printf 'queue_dir = %s\nlogfile = %s\n%s\n' "$Q" "$LOG" "${AUTH_LINE:-}"
+		printf 'queue_dir = %s\nlogfile = %s\nqueued_exit = 75\n%s\n' "$Q" "$LOG" \
+			"${AUTH_LINE:-}"
 	} | write_accounts "$T/acc.ini"
 }
 

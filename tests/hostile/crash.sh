@@ -47,6 +47,7 @@ serve_fault() {  # serve_fault INDEX: a server for one trial, and the account fi
 	{
 		printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\n' "$port"
 		printf 'from = *@a.test\nqueue_dir = %s\ntimeout = 1\nsession_deadline = 2\n' "$Q"
+		printf 'queued_exit = 75\n'
 	} | write_accounts "$T/acc.ini"
 }
 stop_server() {

@@ -13,7 +13,7 @@ LOG=$T/sendas.log
 serve_s() {  # the test server on $T/s.script, and an account file for it
 	serve s
 	printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@a.test\n' "$port" |
-		{ cat; printf 'queue_dir = %s\nlogfile = %s\n' "$Q" "$LOG"; } |
+		{ cat; printf 'queue_dir = %s\nlogfile = %s\nqueued_exit = 75\n' "$Q" "$LOG"; } |
 		write_accounts "$T/acc.ini"
 }
 

@@ -11,6 +11,7 @@ Q=$T/queue
 accounts() {  # accounts PORT-A PORT-B: accounts a and b, no TLS, no login
 	{
 		printf '[defaults]\nhost = 127.0.0.1\ntls = off\nqueue_dir = %s\n' "$Q"
+		printf 'queued_exit = 75\n'
 		printf 'timeout = 5\n'
 		printf '[account a]\nport = %s\nfrom = *@a.test\n' "$1"
 		printf '[account b]\nport = %s\nfrom = *@b.test\n' "$2"

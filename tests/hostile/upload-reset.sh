@@ -37,7 +37,7 @@ for ((i = 0; i < ROUNDS; i++)); do
 	{
 		printf '[account a]\nhost = localhost\nport = %s\ntls_trust_file = %s/ca.pem\n' \
 			"$port" "$certs"
-		printf 'from = *@a.test\nqueue_dir = %s\ntimeout = 5\n' "$Q"
+		printf 'from = *@a.test\nqueue_dir = %s\ntimeout = 5\nqueued_exit = 75\n' "$Q"
 	} | write_accounts "$T/acc.ini"
 	"$SENDAS" -C "$T/acc.ini" -i r@example.net <"$T/m" 2>"$T/err.$i"
 	codes+=("$?")
