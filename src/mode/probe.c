@@ -286,7 +286,8 @@ static void json_row(const struct probe_job *j, const struct probe_row *r)
 {
 	const struct smtp_result *res = &r->res;
 	const struct reply *refusal = res->reply.code >= 400 ? &res->reply : NULL;
-	struct hint hint = classify_hint(r->err.category, res->stage, refusal, res->auth_mech);
+	struct hint hint = classify_hint(&(struct hint_query){ r->err.category, res->stage,
+		refusal, res->auth_mech, j->rc.host, j->open_res.greeting_host });
 	struct buf b;
 	struct json js;
 

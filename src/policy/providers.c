@@ -32,6 +32,8 @@ static const struct provider providers[PROVIDER_COUNT] = {
 };
 
 #define LIMITS N_("the provider limits how much this login may send: wait, then send again")
+#define SEND_AS N_("Microsoft 365: the login needs the Send As permission for this sender; " \
+		   "an administrator grants it in the Exchange admin center")
 
 static const struct provider_fact facts[] = {
 	/* Postfix reject_sender_login_mismatch answers at RCPT
@@ -58,11 +60,12 @@ static const struct provider_fact facts[] = {
 	{ { ANY, 5, NULL, "Reject due to policy restrictions" }, CAT_NONE, PROVIDER_IONOS,
 	  N_("IONOS refuses messages whose header breaks its rules, such as a message "
 	     "without exactly one Date field: check the message's header") },
-	/* Microsoft 365: no Send As permission (after the content); at MAIL
-	 * "530 5.7.57 Client not authenticated". */
-	{ { ANY, 5, "5.7.60", NULL }, CAT_SENDER_REFUSED, PROVIDER_MICROSOFT365,
-	  N_("Microsoft 365: the login needs the Send As permission for this sender; an "
-	     "administrator grants it in the Exchange admin center") },
+	/* Microsoft 365: no Send As permission (after the content), "550
+	 * 5.7.60" or Exchange Online's "554 5.2.252 SendAsDenied; ..." (which
+	 * also names SendAsDeniedException, as Outlook.com does: this row
+	 * comes first); at MAIL "530 5.7.57 Client not authenticated". */
+	{ { ANY, 5, "5.7.60", NULL }, CAT_SENDER_REFUSED, PROVIDER_MICROSOFT365, SEND_AS },
+	{ { ANY, 5, "5.2.252", NULL }, CAT_SENDER_REFUSED, PROVIDER_MICROSOFT365, SEND_AS },
 	{ { ANY, 5, "5.7.57", NULL }, CAT_AUTH_REQUIRED, PROVIDER_MICROSOFT365,
 	  N_("Microsoft 365 takes mail only after a login: give the account a user and a "
 	     "password or an OAuth token") },
@@ -173,13 +176,40 @@ enum provider_id provider_of_host(const char *host)
 	return PROVIDER_NONE;
 }
 
+int provider_serves(enum provider_id id, const char *host)
+{
+	const char *const *d;
+
+	if (id <= PROVIDER_NONE || id >= PROVIDER_COUNT || !host)
+		return 0;
+	for (d = providers[id].domains; d && *d; d++)
+		if (host_in(host, *d))
+			return 1;
+	return 0;
+}
+
+/* A fact names a provider that runs hosts only for a server that is one of
+ * them; facts about server programs and any server always apply. */
+static int fact_applies(const struct provider_fact *f, const char *const *hosts)
+{
+	const struct provider *p = provider_get(f->provider);
+
+	if (!p || !p->domains)
+		return 1;
+	for (; hosts && *hosts; hosts++)
+		if (provider_serves(f->provider, *hosts))
+			return 1;
+	return 0;
+}
+
 static const struct provider_fact *first_fact(enum smtp_state stage, const struct reply *r,
-					      int want_hint)
+					      int want_hint, const char *const *hosts)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof facts / sizeof facts[0]; i++) {
-		if (want_hint ? !facts[i].hint : facts[i].cat == CAT_NONE)
+		if (want_hint ? !facts[i].hint || !fact_applies(&facts[i], hosts)
+		    : facts[i].cat == CAT_NONE)
 			continue;
 		if (reply_match(&facts[i].m, stage, r))
 			return &facts[i];
@@ -190,10 +220,11 @@ static const struct provider_fact *first_fact(enum smtp_state stage, const struc
 const struct provider_fact *provider_category_fact(enum smtp_state stage,
 						   const struct reply *r)
 {
-	return first_fact(stage, r, 0);
+	return first_fact(stage, r, 0, NULL);
 }
 
-const struct provider_fact *provider_hint_fact(enum smtp_state stage, const struct reply *r)
+const struct provider_fact *provider_hint_fact(enum smtp_state stage, const struct reply *r,
+					       const char *const *hosts)
 {
-	return first_fact(stage, r, 1);
+	return first_fact(stage, r, 1, hosts);
 }

@@ -3,7 +3,7 @@
  * Two tables.  The providers: a stable name for --json and the log, and the
  * host domains of the provider's submission servers (a host belongs to a
  * provider when it is one of them or a subdomain), so that a provider is
- * named only for its own hosts (--configure, the doctor).  The facts: a
+ * named only for its own hosts (hints, --configure, the doctor).  The facts: a
  * reply the provider (or a server program, or any server) is known to give
  * at a step, with the category it means when that differs from what its
  * code says (classify.c asks here before its generic rules) and the hint a
@@ -70,7 +70,17 @@ struct provider_fact {
 const struct provider_fact *provider_category_fact(enum smtp_state stage,
 						   const struct reply *r);
 
-/* The first fact that matches the reply at stage and has a hint, or NULL. */
-const struct provider_fact *provider_hint_fact(enum smtp_state stage, const struct reply *r);
+/* Whether host (an A-label, any case) is one of the provider's host
+ * domains or a subdomain of one.  0 for a server program or PROVIDER_NONE. */
+int provider_serves(enum provider_id id, const char *host);
+
+/* The first fact that matches the reply at stage, has a hint, and applies
+ * to the server: a fact that names a provider with host domains applies
+ * only when one of hosts (NULL-terminated: the account's host, the name in
+ * the server's greeting; NULL: none) belongs to that provider, so a local
+ * relay that passes on "Sender address is not allowed" gets the generic
+ * hint, not GMX's.  NULL when none. */
+const struct provider_fact *provider_hint_fact(enum smtp_state stage, const struct reply *r,
+					       const char *const *hosts);
 
 #endif
