@@ -165,7 +165,8 @@ static const char *const category_hints[CAT_COUNT] = {
 			   "the account's timeout"),
 	[CAT_PROTOCOL] = N_("the server does not speak SMTP as it should; sendas -v shows "
 			    "the dialogue to give to its operator"),
-	[CAT_UNAVAILABLE] = N_("the server refused for good; its reply above says why"),
+	[CAT_UNAVAILABLE] = N_("the server refused for good, or lacks a feature the message "
+			       "needs; the text above says why"),
 	[CAT_IO] = N_("check the disk and the temporary directory ($TMPDIR)"),
 	[CAT_INTERNAL] = N_("this is a bug in sendas: please report it with sendas -v "
 			    "output (it shows no secrets)"),

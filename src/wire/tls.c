@@ -41,6 +41,7 @@ struct tls {
 	int seen_valid;
 	int pin_failed;             /* check_pin refused the server */
 	int broken;                 /* timeout or fatal error: no close_notify */
+	int after_starttls;         /* tls_params.after_starttls */
 	struct buf *refused_chain;  /* tls_params.refused_chain */
 };
 
@@ -365,6 +366,10 @@ static int fail_garbled(struct tls *t, int r, struct error *err)
 {
 	int last_in = gnutls_handshake_get_last_in(t->session);   /* -1: none yet */
 
+	if (last_in < (int)GNUTLS_HANDSHAKE_SERVER_HELLO && t->after_starttls)
+		return error_set(err, CAT_TEMPORARY, _("%s accepted STARTTLS but then did not "
+						       "answer with TLS (a fault of the server "
+						       "or of something on the way)"), peer(t));
 	if (last_in < (int)GNUTLS_HANDSHAKE_SERVER_HELLO)
 		return error_set(err, CAT_TLS, _("%s did not answer with TLS; does this "
 						 "port expect STARTTLS rather than TLS "
@@ -601,6 +606,7 @@ struct tls *tls_open(int fd, const struct tls_params *p, struct error *err)
 	t = xcalloc(1, sizeof *t);
 	t->own_priority = p->priority != NULL;
 	t->pinned = p->fingerprint != NULL;
+	t->after_starttls = p->after_starttls;
 	memcpy(t->pin, pin, sizeof pin);
 	t->host = p->host && *p->host ? host_copy(p->host) : NULL;
 	t->refused_chain = p->refused_chain;

@@ -29,6 +29,9 @@ struct tls_params {
 	const char *cert_file;    /* client certificate (PEM), or NULL */
 	const char *key_file;     /* its key (PEM), or NULL */
 	const char *priority;     /* GnuTLS priority string, or NULL for our default */
+	int after_starttls;       /* the server accepted STARTTLS (RFC 3207): bytes
+				   * that are not TLS are then its fault (CAT_TEMPORARY),
+				   * not a port that expects STARTTLS */
 	struct buf *refused_chain;  /* --serverinfo: when not NULL and the
 				   * certificate is refused, what tls_describe()
 				   * would say is appended here, its last line
@@ -40,7 +43,9 @@ struct tls;
 /* Handshake and verify on fd.  NULL and err on failure: CAT_TLS for
  * handshake and verification failures (the text lists every reason that
  * applies: expired, not for this host, not signed by a trusted authority,
- * fingerprint mismatch, ...), CAT_TIMEOUT, CAT_CONNECT when the peer closed,
+ * fingerprint mismatch, ...), CAT_TEMPORARY when a server that accepted
+ * STARTTLS answers with something that is not TLS, CAT_TIMEOUT,
+ * CAT_CONNECT when the peer closed,
  * CAT_CONFIG for unreadable trust/cert/key files or a bad priority string
  * or fingerprint syntax, CAT_INTERNAL without host and fingerprint.
  *
