@@ -64,7 +64,10 @@ void session_params(const struct account *a, int login, smtp_trace_fn *trace,
 
 	s->auth = (struct auth_params){ .user = a->user, .password = s->password,
 					.mechanisms = a->auth, .token = s->token,
-					.host = a->host, .port = a->port };
+					.host = a->host, .port = a->port,
+					/* smtp.c authenticates only over TLS, and
+					 * tls.c only ever verifies */
+					.verified_tls = a->tls != TLS_SETTING_OFF };
 	s->smtp = (struct smtp_params){
 		.host = a->host, .port = a->port, .tls_mode = modes[a->tls],
 		.tls = { .host = a->host, .trust_file = a->tls_trust_file,
