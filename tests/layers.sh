@@ -1,14 +1,18 @@
-#!/bin/sh
+#!/bin/bash
 # tests/layers.sh: the layers of src/ are visible in the #include graph.
 #
 # Each folder of src/ is a layer; a file may include headers of its own
 # layer and of the layers below it, never of one above (the order is LAYERS
 # below and in the README's ARCHITECTURE section).  Within the whole tree
 # the modules (a .c and its .h are one module) include each other without
-# a cycle.  Usage: tests/layers.sh [SRCDIR]; TAP on stdout.
+# a cycle.  The README's Architecture section names every module in its
+# layer, top layer first.  Usage: tests/layers.sh [SRCDIR [README]]; TAP on
+# stdout.
 LAYERS="base message accounts wire engine policy queue mode cli"
 
-src=${1:-${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/src}
+top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+src=${1:-$top/src}
+readme=${2:-$top/README}
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -43,7 +47,7 @@ n=0
 fail() { n=$((n + 1)); echo "not ok $n - $1"; }
 pass() { n=$((n + 1)); echo "ok $n - $1"; }
 
-echo "1..3"
+echo "1..4"
 [ -s "$tmp/edges" ] && [ "$(wc -l <"$tmp/modules")" -gt 20 ] &&
 	pass "the include graph of $(wc -l <"$tmp/modules") modules was read" ||
 	fail "no include graph read from $src"
@@ -67,4 +71,21 @@ if tsort "$tmp/pairs" >/dev/null 2>"$tmp/loops"; then
 	pass "no include cycle among modules"
 else
 	fail "include cycle: $(grep -v 'input contains a loop' "$tmp/loops" | sed 's/.*: //' | tr '\n' ' ')"
+fi
+
+# The README: "layer/ [module module ...]" per layer, from the top down.
+sed -n '/^Architecture$/,/^[A-Z][a-z]*$/p' "$readme" | tr '\n' ' ' |
+	grep -o '[a-z]*/ *\[[^]]*\]' |
+	sed 's|^\([a-z]*\)/ *\[\(.*\)\]$|\1 \2|' >"$tmp/readme"
+want=$(for l in $LAYERS; do
+	printf '%s %s\n' "$l" "$(awk -v l="$l" '$2 == l { print $1 }' "$tmp/modules" | sort | tr '\n' ' ')"
+done | tac)
+got=$(while read -r l mods; do
+	printf '%s %s\n' "$l" "$(printf '%s\n' $mods | sort | tr '\n' ' ')"
+done <"$tmp/readme")
+if [ -n "$got" ] && [ "$want" = "$got" ]; then
+	pass "the README's Architecture section names every module in its layer"
+else
+	fail "the README's Architecture section does not match the tree"
+	diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | sed 's/^/#   /'
 fi

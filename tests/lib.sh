@@ -108,6 +108,52 @@ write_accounts() {
 	( umask 077; cat >"$1" )
 }
 
+# The account a test starts from: the scripted test server's (port and
+# trust file as tests/cases substitute them).  A test may set its own.
+ACCOUNT_DEFAULTS=(
+	"host=localhost" "port=@PORT@" "tls=starttls" "tls_trust_file=@CERTS@/ca.pem"
+	"user=alice@example.test" "password=s3cret pass" "from=*@example.test"
+)
+
+# account_file FILE NAME [KEY=VALUE | -KEY]...: a private account file with
+# one account NAME: ACCOUNT_DEFAULTS, then each KEY=VALUE (spaces around =
+# are fine) sets or adds a key in place and each -KEY removes one.
+# account_add appends a further account the same way.
+account_file() { _account_write "$@" >"$1.new" && write_accounts "$1" <"$1.new"; rm -f "$1.new"; }
+account_add() { _account_write "$@" >>"$1"; }
+_account_write() {
+	local name=$2 spec key i
+	local -a keys=() vals=()
+	shift 2
+	for spec in "${ACCOUNT_DEFAULTS[@]}" "$@"; do
+		[[ $spec =~ ^[[:space:]]*$ ]] && continue
+		if [[ $spec =~ ^-([a-z_0-9]+)$ ]]; then
+			key=${BASH_REMATCH[1]}
+			for i in "${!keys[@]}"; do
+				[ "${keys[i]}" = "$key" ] && unset 'keys[i]' 'vals[i]'
+			done
+			continue
+		fi
+		[[ $spec =~ ^[[:space:]]*([^=[:space:]]+)[[:space:]]*=[[:space:]]?(.*)$ ]] ||
+			{ echo "Bail out! account_file: \"$spec\" is not KEY=VALUE or -KEY"; exit 1; }
+		key=${BASH_REMATCH[1]}
+		for i in "${!keys[@]}"; do
+			[ "${keys[i]}" = "$key" ] && break
+			i=
+		done
+		if [ -n "${i:-}" ] && [ "${keys[i]:-}" = "$key" ]; then
+			vals[i]=${BASH_REMATCH[2]}
+		else
+			keys+=("$key")
+			vals+=("${BASH_REMATCH[2]}")
+		fi
+	done
+	printf '[account %s]\n' "$name"
+	for i in "${!keys[@]}"; do
+		printf '%s = %s\n' "${keys[i]}" "${vals[i]}"
+	done
+}
+
 # secret_forms USER PASSWORD: the forms a leaked password would take, one
 # per line: itself, its base64, AUTH PLAIN's base64 (with and without an
 # authorization identity), and the middle of its base64 at each of the three
@@ -125,6 +171,23 @@ for pad in (b"", b"\0", b"\0\0"):
     forms.add(base64.b64encode(pad + pw.encode()).decode()[4:-4])
 print("\n".join(f for f in forms if len(f) >= 6))
 EOF
+}
+
+# own_processes ROOT PS-FILE: the arguments of ROOT and of every process
+# below it, from PS-FILE (ps -eww -o pid=,ppid=,args=, taken earlier): the
+# processes a test started, not the rest of the machine.
+own_processes() {
+	awk -v root="$1" '
+		{ pid = $1; ppid[pid] = $2; $1 = ""; $2 = ""; args[pid] = substr($0, 3) }
+		END {
+			for (p in args) {
+				q = p
+				for (d = 0; d < 64 && q != "" && q != 0; d++) {
+					if (q == root) { print args[p]; break }
+					q = ppid[q]
+				}
+			}
+		}' "$2"
 }
 
 # wait_for PID TEST-ARGS...: wait until `test TEST-ARGS` holds (a file a

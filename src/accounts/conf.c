@@ -65,6 +65,8 @@ static int set_tls(struct parser *p, void *field, const char *value);
 static int set_port(struct parser *p, void *field, const char *value);
 static int set_timeout(struct parser *p, void *field, const char *value);
 static int set_command_timeout(struct parser *p, void *field, const char *value);
+static int set_final_reply_timeout(struct parser *p, void *field, const char *value);
+static int set_session_deadline(struct parser *p, void *field, const char *value);
 static int set_fingerprint(struct parser *p, void *field, const char *value);
 static int set_patterns(struct parser *p, void *field, const char *value);
 static int set_syslog(struct parser *p, void *field, const char *value);
@@ -91,6 +93,8 @@ static const struct key keys[] = {
 	KEY(rewrite_from, set_patterns, F_STR, KEY_ACCOUNT_ONLY),
 	KEY(domain, set_string, F_STR, 0),
 	KEY(timeout, set_timeout, F_INT, 0),
+	KEY(final_reply_timeout, set_final_reply_timeout, F_INT, 0),
+	KEY(session_deadline, set_session_deadline, F_INT, 0),
 	KEY(queue_dir, set_path, F_STR, 0),
 	KEY(queue, set_string, F_STR, 0),
 	KEY(queue_lifetime, set_string, F_STR, 0),
@@ -572,6 +576,16 @@ static int set_command_timeout(struct parser *p, void *field, const char *value)
 	return set_seconds(p, field, "password_command_timeout", value);
 }
 
+static int set_final_reply_timeout(struct parser *p, void *field, const char *value)
+{
+	return set_seconds(p, field, "final_reply_timeout", value);
+}
+
+static int set_session_deadline(struct parser *p, void *field, const char *value)
+{
+	return set_seconds(p, field, "session_deadline", value);
+}
+
 static int is_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -693,6 +707,10 @@ static int finish_account(struct parser *p, struct account *a)
 		a->port = xstrdup(a->tls == TLS_SETTING_IMPLICIT ? PORT_IMPLICIT : PORT_DEFAULT);
 	if (!a->timeout)
 		a->timeout = CONF_DEFAULT_TIMEOUT;
+	if (!a->final_reply_timeout)
+		a->final_reply_timeout = CONF_DEFAULT_FINAL_REPLY_TIMEOUT;
+	if (!a->session_deadline)
+		a->session_deadline = CONF_DEFAULT_SESSION_DEADLINE;
 	return 0;
 }
 

@@ -25,7 +25,9 @@
  *   key from its value (inih).
  * - tls is starttls (default), implicit or off; port is 1..65535 (default 587,
  *   465 with tls = implicit); timeout is 1..86400 seconds (default 30), and so
- *   is password_command_timeout (default 30, for oauth_token_command too);
+ *   is password_command_timeout (default 30, for oauth_token_command too),
+ *   final_reply_timeout (default 600, RFC 5321 4.5.3.2) and session_deadline
+ *   (default 1800);
  *   tls_fingerprint is "sha256:" and 64 hex digits (colons allowed);
  *   "~/" at the start of a file name (password_file, tls_*_file, queue_dir,
  *   logfile) means $HOME; a host with non-ASCII letters becomes its A-label.
@@ -54,6 +56,12 @@
 #define CONF_FILE_MAX (1024 * 1024)
 #define CONF_DEFAULT_TIMEOUT 30
 #define CONF_TIMEOUT_MAX 86400
+/* RFC 5321 4.5.3.2: ten minutes for the reply to the final dot. */
+#define CONF_DEFAULT_FINAL_REPLY_TIMEOUT 600
+/* For a session's opening and again for each message: longer than the
+ * final reply's ten minutes plus a slow upload, short enough that a server
+ * trickling bytes gives up its hold on a queue flush in half an hour. */
+#define CONF_DEFAULT_SESSION_DEADLINE 1800
 
 enum tls_setting { TLS_SETTING_STARTTLS, TLS_SETTING_IMPLICIT, TLS_SETTING_OFF };
 
@@ -83,6 +91,10 @@ struct account {
 	char *rewrite_from;
 	char *domain;             /* EHLO name */
 	int timeout;              /* seconds; default 30 */
+	int final_reply_timeout;  /* seconds for the reply to the final dot;
+				   * default CONF_DEFAULT_FINAL_REPLY_TIMEOUT */
+	int session_deadline;     /* seconds for a session's opening, and for
+				   * each message; default CONF_DEFAULT_SESSION_DEADLINE */
 	int line;                 /* where the section starts, for messages */
 	/* Stored for later issues, as written (paths with ~/ expanded). */
 	char *queue_dir;

@@ -54,6 +54,7 @@ struct smtp_session {
 	struct error auth_error;  /* ... thus, for every later message */
 	int last;               /* smtp_last_message(): QUIT with the content */
 	int quit_sent;          /* QUIT went and its reply was read */
+	int greeted;            /* the server's 220 came: it speaks SMTP */
 };
 
 static const char *const state_names[SMTP_STATE_COUNT] = {
@@ -196,8 +197,20 @@ static int smtp_cmd(struct smtp_session *s, struct error *err, const char *fmt, 
 	return queue_line(s, line, NULL, err);
 }
 
+/* A reply that cannot be parsed (not a reply line, a line over the limit):
+ * before the greeting the port does not speak SMTP (CAT_PROTOCOL, 76);
+ * once the server greeted, it is a connection gone bad, temporary as a
+ * dropped one is (CAT_CONNECT, 75), wherever it happens, the final dot
+ * included (issue 13). */
+static int garbled(struct smtp_session *s, struct error *err)
+{
+	if (s->greeted && err->category == CAT_PROTOCOL)
+		err->category = CAT_CONNECT;
+	return -1;
+}
+
 /* Read one whole reply into s->reply.  -1 on I/O errors and on lines that
- * are not a reply (CAT_PROTOCOL). */
+ * are not a reply (garbled()). */
 static int read_reply(struct smtp_session *s, struct error *err)
 {
 	enum reply_feed f;
@@ -205,13 +218,15 @@ static int read_reply(struct smtp_session *s, struct error *err)
 	reply_reset(&s->reply);
 	do {
 		if (conn_read_line(s->conn, &s->line, REPLY_LINE_MAX, err) < 0)
-			return -1;
+			return garbled(s, err);
 		trace(s, '<', s->line.data, s->line.len);
 		f = reply_feed(&s->reply, s->line.data, s->line.len);
-		if (f == REPLY_BAD)
-			return error_set(err, CAT_PROTOCOL,
-					 _("%s sent something that is not an SMTP reply: \"%.80s\""),
-					 conn_peer(s->conn), s->line.data);
+		if (f == REPLY_BAD) {
+			error_set(err, CAT_PROTOCOL,
+				  _("%s sent something that is not an SMTP reply: \"%.80s\""),
+				  conn_peer(s->conn), s->line.data);
+			return garbled(s, err);
+		}
 	} while (f == REPLY_MORE);
 	return 0;
 }
@@ -375,6 +390,7 @@ static int smtp_greeting(struct smtp_session *s, struct smtp_result *res,
 				 conn_peer(s->conn), s->reply.code);
 	text = reply_line(&s->reply, 0, &len);
 	res->greeting_host = xstrndup(text, strcspn(text, " \n"));
+	s->greeted = 1;
 	return 0;
 }
 
@@ -563,7 +579,8 @@ static void drop_connection(struct smtp_session *s)
 struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *res,
 			       struct error *err)
 {
-	struct conn_params cp = { .host = p->host, .port = p->port, .timeout = p->timeout };
+	struct conn_params cp = { .host = p->host, .port = p->port, .timeout = p->timeout,
+				  .deadline = p->deadline, .deadline_key = "session_deadline" };
 	struct smtp_session *s = xcalloc(1, sizeof *s);
 
 	s->p = p;
@@ -738,7 +755,15 @@ static int rcpt_reply(struct smtp_session *s, struct txn *t, size_t i, struct er
 static int content_reply(struct smtp_session *s, struct txn *t, int verdict,
 			 struct error *err)
 {
-	if (smtp_reply(s, err) < 0)
+	int r;
+
+	/* RFC 5321 4.5.3.2: the verdict may take ten minutes. */
+	if (verdict && s->p->final_timeout > s->p->timeout)
+		conn_set_timeout(s->conn, s->p->final_timeout);
+	r = smtp_reply(s, err);
+	if (s->conn)
+		conn_set_timeout(s->conn, s->p->timeout);
+	if (r < 0)
 		return -1;
 	t->ended = verdict && !t->failed;
 	if (reply_class(&s->reply) != 2) {
@@ -991,6 +1016,7 @@ int smtp_send(struct smtp_session *s, const struct envelope *env,
 	if (!s->conn)
 		return error_set(err, CAT_CONNECT, _("the connection was closed"));
 	start_result(s, env, res);
+	conn_restart_deadline(s->conn);
 	if (s->auth_failed) {   /* a pipelined AUTH, refused with an earlier message */
 		*err = s->auth_error;
 		res->stage = SMTP_AUTH;

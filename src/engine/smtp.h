@@ -78,7 +78,15 @@ struct smtp_params {
 	enum smtp_tls_mode tls_mode;
 	struct tls_params tls;
 	const char *helo_name;  /* EHLO argument */
-	int timeout;            /* seconds */
+	int timeout;            /* seconds for each read and write */
+	/* RFC 5321 4.5.3.2: the reply to the final dot (and to BDAT LAST) may
+	 * take ten minutes; a client that gives up earlier makes duplicates.
+	 * Seconds; the longer of this and timeout applies.  0: timeout. */
+	int final_timeout;
+	/* Seconds for the whole of smtp_open(), and again for each
+	 * smtp_send(): a server that trickles bytes cannot hold us longer.
+	 * 0: none. */
+	int deadline;
 	const struct auth_params *auth;  /* NULL: do not authenticate */
 	/* Let a one-round-trip AUTH (PLAIN) leave with the first transaction
 	 * when the server pipelines (RFC 4954 section 4): smtp_open() then

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -766,6 +767,53 @@ void auth_add_server_error(const struct auth *a, struct error *err)
 		   "current access token for this user"), a->server_error);
 }
 
+/* The "i=" attribute of a SCRAM server-first message (RFC 5802 5.1:
+ * "r=...,s=...,i=4096[,ext]"): 0 when absent, ULONG_MAX when it does not
+ * fit, else the count. */
+static unsigned long scram_iterations(const char *msg, size_t len)
+{
+	unsigned long n = 0;
+	size_t i, at = 0;
+
+	for (i = 0; i + 1 < len; i++)
+		if ((i == 0 || msg[i - 1] == ',') && msg[i] == 'i' && msg[i + 1] == '=') {
+			at = i + 2;
+			break;
+		}
+	if (!at)
+		return 0;
+	for (i = at; i < len && msg[i] >= '0' && msg[i] <= '9'; i++) {
+		if (n > (ULONG_MAX - 9) / 10)
+			return ULONG_MAX;
+		n = n * 10 + (unsigned long)(msg[i] - '0');
+	}
+	return n;
+}
+
+/* Refuse a SCRAM server-first message that asks for too much work. */
+static int scram_too_costly(const struct auth *a, const char *in, size_t in_len,
+			    struct error *err)
+{
+	unsigned long iter;
+
+	if (strncmp(a->mech->name, "SCRAM-", 6) != 0 || a->round != 1)
+		return 0;
+	iter = scram_iterations(in, in_len);
+	if (iter <= AUTH_SCRAM_ITERATIONS_MAX)
+		return 0;
+	if (iter == ULONG_MAX)
+		error_set(err, CAT_PROTOCOL, _("the server asks for an absurd number of %s "
+					       "iterations; refusing (at most %lu)"),
+			  a->mech->name, AUTH_SCRAM_ITERATIONS_MAX);
+	else
+		error_set(err, CAT_PROTOCOL, _("the server asks for %lu %s iterations, more "
+					       "than the %lu sendas computes; refusing (a "
+					       "server that asks for that many is broken or "
+					       "hostile)"),
+			  iter, a->mech->name, AUTH_SCRAM_ITERATIONS_MAX);
+	return 1;
+}
+
 enum auth_step_result auth_step(struct auth *a, const char *challenge,
 				char **response, struct error *err)
 {
@@ -784,6 +832,11 @@ enum auth_step_result auth_step(struct auth *a, const char *challenge,
 	if (a->mech->own)
 		return own_step(a, challenge, response, err);
 	rc = challenge ? decode_challenge(challenge, &in, &in_len) : GSASL_OK;
+	if (rc == GSASL_OK && scram_too_costly(a, in, in_len, err)) {
+		free_raw(in, in_len);
+		a->round++;
+		return AUTH_STEP_ERROR;
+	}
 	if (rc != GSASL_OK)
 		rc = GSASL_BASE64_ERROR;
 	else

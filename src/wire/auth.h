@@ -92,10 +92,18 @@ enum auth_step_result {
 	AUTH_STEP_MORE = 1,       /* expect another challenge */
 };
 
+/* A SCRAM server names the PBKDF2 iteration count the client must compute
+ * (RFC 5802 5.1 "i="): 4096 is usual, OWASP's advice for stored passwords
+ * is 600,000.  2^31 would take this computer about 25 minutes of CPU, so a
+ * server that asks for more than this is refused before any is spent. */
+#define AUTH_SCRAM_ITERATIONS_MAX 1000000UL
+
 /* One step.  challenge is the base64 text after "334 " (NULL for the initial
  * response); *response becomes the base64 answer to send (possibly ""), which
  * the caller wipes and frees.  Errors: CAT_AUTH_FAILED when the server's
- * challenge is invalid or the server's SCRAM signature does not verify. */
+ * challenge is invalid or the server's SCRAM signature does not verify;
+ * CAT_PROTOCOL when a SCRAM server asks for more than
+ * AUTH_SCRAM_ITERATIONS_MAX iterations. */
 /* If the server says 235 while the last step returned AUTH_STEP_MORE, it
  * skipped a step the mechanism needs (SCRAM: the server's proof that it
  * knows the password), and the caller must treat the login as failed. */

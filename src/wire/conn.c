@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +22,9 @@ struct conn {
 	int fd;
 	struct tls *tls;
 	char *peer;
+	struct io_clock clock;      /* the I/O timeout and the deadline */
+	int deadline;               /* conn_params.deadline, for restarts */
+	const char *deadline_key;
 	char *out;              /* CONN_OUT_SIZE bytes: the group being built */
 	size_t out_len;
 	int out_secret;         /* it holds AUTH data: wipe after writing */
@@ -31,10 +35,7 @@ struct conn {
 
 static long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return io_clock_now_ms();
 }
 
 /* Non-blocking connect bounded by timeout_ms; returns the fd or -1 with
@@ -74,17 +75,39 @@ fail:
 	return -1;
 }
 
-/* Blocking from now on, with per-operation timeouts and no Nagle delay:
- * SMTP is request/response and every group we write is complete. */
-static void tune_socket(int fd, int timeout)
+/* Blocking from now on (each read and write armed with its timeout by
+ * io_clock_arm()), and no Nagle delay: SMTP is request/response and every
+ * group we write is complete. */
+static void tune_socket(int fd)
 {
-	struct timeval tv = { .tv_sec = timeout, .tv_usec = 0 };
 	int one = 1;
 
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+/* A timeout, or the deadline when that is what ran out. */
+static int fail_timeout(struct conn *c, struct error *err, const char *what)
+{
+	if (io_clock_expired(&c->clock))
+		return error_set(err, CAT_TIMEOUT,
+				 _("the session with %s took longer than %s (%d seconds); "
+				   "giving up"), c->peer,
+				 c->deadline_key ? c->deadline_key : _("its deadline"),
+				 c->clock.deadline_s);
+	return error_set(err, CAT_TIMEOUT, "%s", what);
+}
+
+/* After an error from below: a timeout that was the deadline says so. */
+static int recheck_deadline(struct conn *c, struct error *err)
+{
+	if (err->category == CAT_TIMEOUT && io_clock_expired(&c->clock)) {
+		char what[ERROR_TEXT_MAX];
+
+		memcpy(what, err->text, sizeof what);
+		return fail_timeout(c, err, what);
+	}
+	return -1;
 }
 
 static int resolve(const struct conn_params *p, struct addrinfo **res,
@@ -134,9 +157,13 @@ struct conn *conn_open(const struct conn_params *p, struct error *err)
 			  strerror(last_errno ? last_errno : ETIMEDOUT));
 		return NULL;
 	}
-	tune_socket(fd, p->timeout);
+	tune_socket(fd);
 	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
+	c->clock.timeout = p->timeout;
+	c->deadline = p->deadline;
+	c->deadline_key = p->deadline_key;
+	io_clock_start(&c->clock, p->deadline);
 	c->peer = xasprintf("%s:%s", p->host, p->port);
 	c->out = xmalloc(CONN_OUT_SIZE);
 	return c;
@@ -144,8 +171,8 @@ struct conn *conn_open(const struct conn_params *p, struct error *err)
 
 int conn_start_tls(struct conn *c, const struct tls_params *p, struct error *err)
 {
-	c->tls = tls_open(c->fd, p, err);
-	return c->tls ? 0 : -1;
+	c->tls = tls_open(c->fd, p, &c->clock, err);
+	return c->tls ? 0 : recheck_deadline(c, err);
 }
 
 size_t conn_input_pending(const struct conn *c)
@@ -171,17 +198,23 @@ static int write_all(struct conn *c, const char *p, size_t n, struct error *err)
 	ssize_t w;
 
 	if (c->tls && n > CONN_RECORD)
-		return tls_send_corked(c, p, n, err);
+		return tls_send_corked(c, p, n, err) < 0 ? recheck_deadline(c, err) : 0;
 	if (c->tls)
-		return tls_send(c->tls, p, n, err);
+		return tls_send(c->tls, p, n, err) < 0 ? recheck_deadline(c, err) : 0;
 	while (n > 0) {
-		w = send(c->fd, p, n, MSG_NOSIGNAL);
+		w = io_clock_arm(&c->clock, c->fd) < 0 ? -1 : send(c->fd, p, n, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EAGAIN) {
+			char what[ERROR_TEXT_MAX];
+
+			snprintf(what, sizeof what, _("cannot send to %s: %s"), c->peer,
+				 _("timed out"));
+			return fail_timeout(c, err, what);
+		}
 		if (w < 0)
-			return error_set(err, errno == EAGAIN ? CAT_TIMEOUT : CAT_CONNECT,
-					 _("cannot send to %s: %s"), c->peer,
-					 errno == EAGAIN ? _("timed out") : strerror(errno));
+			return error_set(err, CAT_CONNECT, _("cannot send to %s: %s"), c->peer,
+					 strerror(errno));
 		p += w;
 		n -= (size_t)w;
 	}
@@ -266,23 +299,32 @@ static ssize_t fill(struct conn *c, struct error *err)
 		c->in_end -= c->in_start;
 		c->in_start = 0;
 	}
-	if (c->tls)
-		return tls_recv(c->tls, c->in + c->in_end, sizeof c->in - c->in_end, err);
+	if (c->tls) {
+		r = tls_recv(c->tls, c->in + c->in_end, sizeof c->in - c->in_end, err);
+		return r < 0 ? recheck_deadline(c, err) : r;
+	}
 	do
-		r = recv(c->fd, c->in + c->in_end, sizeof c->in - c->in_end, 0);
+		r = io_clock_arm(&c->clock, c->fd) < 0 ? -1
+			: recv(c->fd, c->in + c->in_end, sizeof c->in - c->in_end, 0);
 	while (r < 0 && errno == EINTR);
+	if (r < 0 && errno == EAGAIN) {
+		char what[ERROR_TEXT_MAX];
+
+		snprintf(what, sizeof what, _("cannot read from %s: %s"), c->peer, _("timed out"));
+		return fail_timeout(c, err, what);
+	}
 	if (r < 0)
-		return error_set(err, errno == EAGAIN ? CAT_TIMEOUT : CAT_CONNECT,
-				 _("cannot read from %s: %s"), c->peer,
-				 errno == EAGAIN ? _("timed out") : strerror(errno));
+		return error_set(err, CAT_CONNECT, _("cannot read from %s: %s"), c->peer,
+				 strerror(errno));
 	return r;
 }
 
-/* Move what is buffered up to (not including) the LF into line. */
+/* Move what is buffered up to (not including) the LF into line: at most
+ * max bytes and the CR that may end them. */
 static int take(struct conn *c, struct buf *line, size_t upto, size_t max,
 		struct error *err)
 {
-	if (line->len + (upto - c->in_start) > max ||
+	if (line->len + (upto - c->in_start) > max + 1 ||
 	    buf_add(line, c->in + c->in_start, upto - c->in_start) < 0)
 		return error_set(err, CAT_PROTOCOL,
 				 _("%s sent a line longer than %zu bytes"), c->peer, max);
@@ -299,14 +341,14 @@ int conn_read_line(struct conn *c, struct buf *line, size_t max, struct error *e
 	for (;;) {
 		lf = memchr(c->in + c->in_start, '\n', c->in_end - c->in_start);
 		if (lf) {
-			if (take(c, line, (size_t)(lf - c->in), max + 1, err) < 0)
+			if (take(c, line, (size_t)(lf - c->in), max, err) < 0)
 				return -1;
 			c->in_start++;
 			if (line->len && line->data[line->len - 1] == '\r')
 				line->data[--line->len] = '\0';
 			return 0;
 		}
-		if (take(c, line, c->in_end, max + 1, err) < 0)
+		if (take(c, line, c->in_end, max, err) < 0)
 			return -1;
 		r = fill(c, err);
 		if (r < 0)
@@ -316,6 +358,16 @@ int conn_read_line(struct conn *c, struct buf *line, size_t max, struct error *e
 					 _("%s closed the connection unexpectedly"), c->peer);
 		c->in_end += (size_t)r;
 	}
+}
+
+void conn_set_timeout(struct conn *c, int seconds)
+{
+	c->clock.timeout = seconds;
+}
+
+void conn_restart_deadline(struct conn *c)
+{
+	io_clock_start(&c->clock, c->deadline);
 }
 
 struct tls *conn_tls(struct conn *c)

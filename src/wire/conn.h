@@ -7,15 +7,17 @@
  * in large blocks and handed out line by line.
  *
  * Deadlines: connect tries every address getaddrinfo returns, each within the
- * connect timeout, all within one overall deadline; after that every read and
- * write has the I/O timeout (SO_RCVTIMEO/SO_SNDTIMEO), which surfaces as
- * CAT_TIMEOUT. */
+ * connect timeout, all within twice that; after that every read and write
+ * has the I/O timeout, and all of them together the session deadline
+ * (clock.h); either surfaces as CAT_TIMEOUT, the deadline with a message of
+ * its own that names it. */
 #ifndef SENDAS_CONN_H
 #define SENDAS_CONN_H
 
 #include <stddef.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "error.h"
 #include "tls.h"
 
@@ -32,6 +34,10 @@ struct conn_params {
 	const char *host;         /* name or address literal (A-label) */
 	const char *port;         /* number or service name */
 	int timeout;              /* seconds for connect and for each I/O */
+	int deadline;             /* seconds for everything from connect on
+				   * (conn_restart_deadline() starts it again);
+				   * 0: none */
+	const char *deadline_key; /* its name in messages ("session_deadline") */
 };
 
 struct conn;
@@ -71,6 +77,13 @@ unsigned long conn_write_count(const struct conn *c);
  * err on EOF (CAT_CONNECT: "the server closed the connection"), on a line
  * longer than max (CAT_PROTOCOL), and on I/O errors. */
 int conn_read_line(struct conn *c, struct buf *line, size_t max, struct error *err);
+
+/* The I/O timeout from now on, in seconds (RFC 5321 4.5.3.2: the reply to
+ * the final dot gets longer than the others). */
+void conn_set_timeout(struct conn *c, int seconds);
+/* Start the deadline of conn_params again from now (a queue flush gives
+ * each message the whole of it). */
+void conn_restart_deadline(struct conn *c);
 
 /* The TLS session, or NULL while plain. */
 struct tls *conn_tls(struct conn *c);

@@ -113,18 +113,22 @@ enum reply_feed reply_feed(struct reply *r, const char *line, size_t len)
 	return last ? REPLY_DONE : REPLY_MORE;
 }
 
+/* Lines are '\n'-separated and hold no '\n' of their own (conn.c splits
+ * at LF), but may hold NUL: every scan is bounded by the length. */
 const char *reply_line(const struct reply *r, int i, size_t *len)
 {
-	const char *p = buf_str(&r->text), *end;
+	const char *p = buf_str(&r->text), *end = p + r->text.len, *nl;
 
 	if (i < 0 || i >= r->nlines) {
 		*len = 0;
 		return "";
 	}
-	while (i-- > 0)
-		p = strchr(p, '\n') + 1;
-	end = strchr(p, '\n');
-	*len = end ? (size_t)(end - p) : strlen(p);
+	while (i-- > 0 && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	nl = memchr(p, '\n', (size_t)(end - p));
+	*len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 	if (*len <= 4) {
 		p += *len;
 		*len = 0;
@@ -137,10 +141,10 @@ const char *reply_line(const struct reply *r, int i, size_t *len)
 int reply_contains(const struct reply *r, const char *needle)
 {
 	const char *p = buf_str(&r->text);
-	size_t n = strlen(needle);
+	size_t n = strlen(needle), i;
 
-	for (; *p; p++)
-		if (strncasecmp(p, needle, n) == 0)
+	for (i = 0; i + n <= r->text.len; i++)
+		if (strncasecmp(p + i, needle, n) == 0)
 			return 1;
 	return 0;
 }

@@ -39,14 +39,14 @@ enum reply_feed {
 enum reply_feed reply_feed(struct reply *r, const char *line, size_t len);
 
 /* The text of line i without its "DDD-" prefix; "" when out of range.  The
- * pointer stays valid until the reply changes; the line ends at '\n' or NUL,
- * and *len says how long it is. */
+ * pointer stays valid until the reply changes; *len says how long the line
+ * is (it may hold NUL bytes: a line is bytes with a length). */
 const char *reply_line(const struct reply *r, int i, size_t *len);
 
 /* 2, 3, 4 or 5; 0 when empty. */
 static inline int reply_class(const struct reply *r) { return r->code / 100; }
 
-/* Case-insensitive search for needle in every line of the reply. */
+/* Case-insensitive search for needle in the whole reply, NUL bytes and all. */
 int reply_contains(const struct reply *r, const char *needle);
 
 /* Parse an enhanced status code at the start of s ("5.7.1 "), requiring the

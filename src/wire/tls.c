@@ -42,6 +42,8 @@ struct tls {
 	int pin_failed;             /* check_pin refused the server */
 	int broken;                 /* timeout or fatal error: no close_notify */
 	int after_starttls;         /* tls_params.after_starttls */
+	int fd;
+	const struct io_clock *clock;  /* borrowed from conn.c: timeouts, deadline */
 	struct buf *refused_chain;  /* tls_params.refused_chain */
 };
 
@@ -269,6 +271,35 @@ static int set_priority(struct tls *t, const char *priority, struct error *err)
 	return 0;
 }
 
+/* GnuTLS's transport: one recv() or send() each, the socket armed first
+ * with what is left of the timeout and the deadline (EAGAIN when nothing is,
+ * which timed_out() reads as a timeout). */
+static ssize_t clocked_pull(gnutls_transport_ptr_t ptr, void *data, size_t n)
+{
+	struct tls *t = ptr;
+
+	if (io_clock_arm(t->clock, t->fd) < 0)
+		return -1;
+	return recv(t->fd, data, n, 0);
+}
+
+static ssize_t clocked_push(gnutls_transport_ptr_t ptr, const void *data, size_t n)
+{
+	struct tls *t = ptr;
+
+	if (io_clock_arm(t->clock, t->fd) < 0)
+		return -1;
+	return send(t->fd, data, n, MSG_NOSIGNAL);
+}
+
+/* GnuTLS asks this only with a timeout of its own, which we never set;
+ * "data may be there" lets the blocking pull decide. */
+static int clocked_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+	(void)ptr, (void)ms;
+	return 1;
+}
+
 static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 			 struct error *err)
 {
@@ -297,9 +328,14 @@ static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 		gnutls_session_set_verify_function(t->session, check_pin);
 	else    /* the chain, and the name (an IP literal against IP SANs) */
 		gnutls_session_set_verify_cert(t->session, t->host, 0);
-	/* The socket's own timeouts are the only ones: no second clock in GnuTLS. */
+	/* The socket's own timeouts, armed by our pull and push functions, are
+	 * the only ones: no second clock in GnuTLS. */
 	gnutls_handshake_set_timeout(t->session, 0);
-	gnutls_transport_set_int2(t->session, fd, fd);
+	gnutls_transport_set_ptr(t->session, t);
+	gnutls_transport_set_pull_function(t->session, clocked_pull);
+	gnutls_transport_set_push_function(t->session, clocked_push);
+	gnutls_transport_set_pull_timeout_function(t->session, clocked_pull_timeout);
+	(void)fd;
 	return 0;
 }
 
@@ -342,7 +378,7 @@ static int fail_alert(struct tls *t, enum tls_op op, struct error *err)
 		return error_set(err, CAT_TLS,
 				 _("%s refused the TLS handshake with the alert '%s'"),
 				 peer(t), alert);
-	return error_set(err, CAT_TLS, _("%s ended the TLS session with the alert '%s'"),
+	return error_set(err, CAT_CONNECT, _("%s ended the TLS session with the alert '%s'"),
 			 peer(t), alert);
 }
 
@@ -387,7 +423,10 @@ static int fail_garbled(struct tls *t, int r, struct error *err)
 }
 
 /* Turn a fatal GnuTLS result into err.  Verification failures have their own
- * messages (verify_error, pin_error). */
+ * messages (verify_error, pin_error).  After the handshake, whatever ends the
+ * session (a reset, an EOF inside a record, an alert, a record that does not
+ * decrypt) is the connection dropping: CAT_CONNECT, temporary, because
+ * nothing before the final reply can have been delivered (issue 13). */
 static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 {
 	int saved = errno;
@@ -402,7 +441,7 @@ static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 		return error_set(err, CAT_CONNECT, _("the connection to %s failed: %s"),
 				 peer(t), saved ? strerror(saved) : gnutls_strerror(r));
 	if (op != OP_HANDSHAKE)
-		return error_set(err, CAT_TLS, _("TLS error on the connection to %s: %s"),
+		return error_set(err, CAT_CONNECT, _("TLS error on the connection to %s: %s"),
 				 peer(t), gnutls_strerror(r));
 	if (r == GNUTLS_E_PREMATURE_TERMINATION)
 		return error_set(err, CAT_CONNECT,
@@ -595,7 +634,8 @@ static int check_params(const struct tls_params *p, unsigned char pin[PIN_LEN],
 	return 0;
 }
 
-struct tls *tls_open(int fd, const struct tls_params *p, struct error *err)
+struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *clock,
+		     struct error *err)
 {
 	unsigned char pin[PIN_LEN] = { 0 };
 	struct tls *t;
@@ -610,6 +650,8 @@ struct tls *tls_open(int fd, const struct tls_params *p, struct error *err)
 	memcpy(t->pin, pin, sizeof pin);
 	t->host = p->host && *p->host ? host_copy(p->host) : NULL;
 	t->refused_chain = p->refused_chain;
+	t->fd = fd;
+	t->clock = clock;
 	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
 		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
 			  gnutls_strerror(r));

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "error.h"
 
 struct tls_params {
@@ -49,16 +50,19 @@ struct tls;
  * CAT_CONFIG for unreadable trust/cert/key files or a bad priority string
  * or fingerprint syntax, CAT_INTERNAL without host and fingerprint.
  *
- * The socket timeouts apply to each read and write, not to the handshake as
- * a whole: a server that trickles bytes can stretch it. */
-struct tls *tls_open(int fd, const struct tls_params *p, struct error *err);
+ * clock (borrowed; it must outlive the struct tls) bounds every read and
+ * write on fd, in the handshake and after it: each waits at most its
+ * timeout, all of them together end at its deadline (clock.h). */
+struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *clock,
+		     struct error *err);
 
 /* Send all of n bytes (as few records as GnuTLS allows).  0, or -1 and err:
- * CAT_TIMEOUT, CAT_CONNECT, CAT_TLS (with the server's alert, if it left one). */
+ * CAT_TIMEOUT, CAT_CONNECT (a reset, an EOF inside a record, an alert: after
+ * the handshake every end of the session is the connection dropping). */
 int tls_send(struct tls *t, const void *data, size_t n, struct error *err);
 
 /* Receive up to n bytes: >0 bytes read, 0 the peer closed (EOF, also an
- * unclean close), -1 and err (CAT_TIMEOUT, CAT_CONNECT, CAT_TLS). */
+ * unclean close), -1 and err (CAT_TIMEOUT, CAT_CONNECT). */
 ssize_t tls_recv(struct tls *t, void *data, size_t n, struct error *err);
 
 /* Bytes already decrypted and buffered inside the TLS layer. */

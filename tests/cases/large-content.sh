@@ -56,16 +56,8 @@ send() {
 		sleep 0.05
 	done
 	port=$(cat "$T/$name.port")
-	write_accounts "$T/$name.ini" <<EOF
-[account alice]
-host = localhost
-port = $port
-tls = starttls
-tls_trust_file = $certs/ca.pem
-user = alice@example.test
-password = s3cret pass
-from = alice@example.test
-EOF
+	account_file "$T/$name.ini" alice "port=$port" "tls_trust_file=$certs/ca.pem" \
+		from=alice@example.test
 	${SENDAS_WRAPPER:-} "$SENDAS" -C "$T/$name.ini" -f alice@example.test bob@example.net \
 		<"$T/$name.eml" >"$T/$name.out" 2>"$T/$name.err"
 	RC=$?

@@ -1,12 +1,20 @@
 #!/bin/bash
 # run-cases.sh: transcript tests against our scripted test server, in the
-# spirit of curl's tests/data.  Each tests/cases/*.case file holds sections:
+# spirit of curl's tests/data.  Each tests/cases/*.case file holds sections;
+# a case states only what it is about, the rest comes from defaults:
 #
 #   === args      sendas arguments (one line, split by the shell, after
-#                 substitution); -C is added
-#   === account   the account file (written mode 0600)
-#   === stdin     the message (LF line ends are fine: sendas canonicalises)
-#   === server    the test server's script (tests/server/README)
+#                 substitution); -C is added.  Default: DEFAULT_ARGS below
+#   === account   changes to the default account (ACCOUNT_DEFAULTS in
+#                 tests/lib.sh, named alice): "key = value" sets or adds a
+#                 key, "-key" removes one; a section that starts with "["
+#                 is a whole account file instead.  Written mode 0600
+#   === stdin     the message (LF line ends are fine: sendas canonicalises).
+#                 Default: DEFAULT_STDIN below
+#   === server    the test server's script (tests/server/README); "open"
+#                 plays the greeting, EHLO, STARTTLS, EHLO and AUTH PLAIN of
+#                 the default account, and the settings caps, caps-plain,
+#                 login, greeting and ehlo change what it plays
 #   === server-options  extra test server options (e.g. --implicit-tls)
 #   === exit      the expected exit code
 #   === stderr    extended regexes, each must match a line of stderr
@@ -30,12 +38,44 @@
 . "$(dirname "$0")/../lib.sh"
 
 CASES=${CASES:-$top_srcdir/tests/cases}
+DEFAULT_ARGS="-f bob@example.test carol@example.net"
+DEFAULT_STDIN="From: Bob <bob@example.test>
+To: carol@example.net
+Date: Mon, 23 Nov 2026 10:00:00 +0000
+Message-ID: <case@example.test>
+Subject: test
+
+hello"
 # Messages that fail are queued or kept (keep.h): under $T, not in $HOME.
 export XDG_STATE_HOME=$T/state
 certs=$T/certs
 mkdir -p "$certs"
 sh "$top_srcdir/tests/beds/mkcerts.sh" "$certs" >"$T/mkcerts.log" 2>&1 ||
 	{ echo "Bail out! cannot make test certificates"; exit 1; }
+
+# has_section FILE NAME: whether the case has "=== NAME".
+has_section() {
+	grep -qx -- "=== $2" "$1"
+}
+
+# The case's section NAME, or DEFAULT when it has none.
+section_or() {
+	if has_section "$1" "$2"; then section "$1" "$2"; else printf '%s\n' "$3"; fi
+}
+
+# The account file: the default account changed by the case, or the case's
+# own file when its section starts with "[".
+write_case_accounts() {
+	local -a changes=()
+	section "$case" account >"$dir/account.spec"
+	if grep -q '^\[' "$dir/account.spec"; then
+		subst <"$dir/account.spec" | write_accounts "$dir/accounts.ini"
+		return
+	fi
+	mapfile -t changes <"$dir/account.spec"
+	account_file "$dir/accounts.ini.in" alice "${changes[@]}"
+	subst <"$dir/accounts.ini.in" | write_accounts "$dir/accounts.ini"
+}
 
 # section FILE NAME: the body of "=== NAME" up to the next "=== ".
 section() {
@@ -134,10 +174,9 @@ run_case() {
 	case=$1 name=$(basename "$1" .case) dir=$T/$name
 	mkdir -p "$dir"
 	start_server
-	section "$case" account | subst >"$dir/accounts.ini"
-	chmod 600 "$dir/accounts.ini"
-	section "$case" stdin >"$dir/stdin"
-	args=$(section "$case" args | subst)
+	write_case_accounts
+	section_or "$case" stdin "$DEFAULT_STDIN" >"$dir/stdin"
+	args=$(section_or "$case" args "$DEFAULT_ARGS" | subst)
 	# Each case its own queue: what one case queued must not be sent after
 	# the next one's message (flush.h).
 	# shellcheck disable=SC2086

@@ -14,13 +14,8 @@ mkdir -p "$T/bin"
 for name in sendmail mailq newaliases sendas; do
 	ln -s "$SENDAS" "$T/bin/$name"
 done
-write_accounts "$T/accounts.ini" <<EOF
-[account alice]
-host = 127.0.0.1
-user = alice@example.test
-password_command = false
-from = alice@example.test
-EOF
+account_file "$T/accounts.ini" alice host=127.0.0.1 -port -tls -tls_trust_file -password \
+	password_command=false from=alice@example.test
 passed='password_command "false": exited with status 1'   # every check passed
 export SENDAS_CONFIG=$T/accounts.ini
 

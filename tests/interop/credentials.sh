@@ -31,11 +31,8 @@ message() {  # message FROM SUBJECT
 # account NAME USER SOURCE-LINES...: an account file with one account.
 account() {
 	local name=$1 user=$2; shift 2
-	{
-		printf '[account %s]\nhost = %s\nport = %s\ntls_trust_file = %s\nuser = %s\nfrom = %s\n' \
-			"$name" "$BED_NAME" "$BED_SUBMISSION_PORT" "$BED_CA" "$user" "$user"
-		printf '%s\n' "$@"
-	} | write_accounts "$T/acc.ini"
+	account_file "$T/acc.ini" "$name" "host=$BED_NAME" "port=$BED_SUBMISSION_PORT" -tls \
+		"tls_trust_file=$BED_CA" "user=$user" -password "from=$user" "$@"
 }
 
 mkdir -m 700 "$T/home"
@@ -136,7 +133,7 @@ cat >"$T/pwcmd.sh" <<EOF
 #!/bin/sh
 readlink /proc/self/fd/0 >'$T/child.stdin'
 tr '\\0' '\\n' </proc/self/environ >'$T/child.env'
-ps -eww -o args >'$T/ps.txt'
+ps -eww -o pid=,ppid=,args= >'$T/ps.txt'
 p=\$PPID
 [ "\$(cat /proc/\$p/comm)" = sendas ] || p=\$(cut -d' ' -f4 /proc/\$p/stat)
 cat /proc/\$p/comm >'$T/parent.comm'
@@ -153,6 +150,15 @@ chmod 700 "$T/pwcmd.sh"
 		"$BED_USER2" "$BED_USER2" "$BED_PASS2"
 } | write_accounts "$T/acc.ini"
 message "$BED_USER1" "secret-body-marker" >"$T/msg"
+# An unrelated process that holds the password in its arguments (another
+# user's tool, a second test): not this test's, so not its business.  It
+# leaves this test's process tree (setsid, its parent gone) and is killed
+# by its own process group at the end.
+( setsid sh -c 'echo $$ >"$1"; sleep 60; :' "$BED_PASS1" "$T/decoy.pid" </dev/null \
+	>/dev/null 2>&1 & )
+wait_for $$ -s "$T/decoy.pid"
+decoy=$(cat "$T/decoy.pid")
+cleanups+=("kill -- -$decoy")
 # Core files allowed when sendas starts, so that the check below can fail.
 ( ulimit -c unlimited && run -- -v -C "$T/acc.ini" "$BED_USER3" <"$T/msg" )
 ok $? "password_command with a script: sent"
@@ -160,10 +166,13 @@ sent=$((sent + 1))
 is "$(cat "$T/child.stdin")" /dev/null "the command's stdin is /dev/null, not the message"
 ! grep -qF -e "$BED_PASS1" -e "$BED_PASS2" "$T/child.env"
 ok $? "no password in the command's environment"
-! grep -qF -e "$BED_PASS1" -e "$BED_PASS2" "$T/ps.txt"
-ok $? "no password in any process's arguments while it runs"
-grep -q "sendas .*-C $T/acc.ini" "$T/ps.txt"
+own_processes $$ "$T/ps.txt" >"$T/own-ps.txt"
+! grep -qF -e "$BED_PASS1" -e "$BED_PASS2" "$T/own-ps.txt"
+ok $? "no password in the arguments of any process this test started, while it runs"
+grep -q "sendas .*-C $T/acc.ini" "$T/own-ps.txt"
 ok $? "  (the process list was taken while sendas ran)"
+grep -qF "$BED_PASS1" "$T/ps.txt" && ! grep -qF "$BED_PASS1" "$T/own-ps.txt"
+ok $? "  an unrelated process held the password meanwhile, and was not counted"
 is "$(cat "$T/parent.comm")" sendas "the command's parent (or grandparent) is sendas"
 like "$(cat "$T/parent.limits")" "^Max core file size +0 +0 " \
 	"  which, started with core files allowed, has none by then (secret_protect_process)"

@@ -27,11 +27,8 @@ serve() {
 # accounts PORT [LINE...]: account "a" on 127.0.0.1:PORT, no TLS, no login.
 accounts() {
 	local p=$1; shift
-	{
-		printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\n' "$p"
-		printf 'from = *@example.test\nqueue_dir = %s\n' "$Q"
-		printf '%s\n' "$@"
-	} | write_accounts "$T/acc.ini"
+	account_file "$T/acc.ini" a host=127.0.0.1 "port=$p" tls=off -tls_trust_file -user \
+		-password "queue_dir=$Q" "$@"
 }
 
 greet() {  # greet [CAPABILITY]

@@ -374,6 +374,67 @@ enum io conn_send(struct conn *c, const void *p, size_t n)
 	return conn_queue_quiet(c, p, n);
 }
 
+/* ---- a record cut in half ---------------------------------------------- */
+
+struct capture {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+/* GnuTLS's push function while a record is captured instead of sent. */
+static ssize_t capture_push(gnutls_transport_ptr_t ptr, const void *p, size_t n)
+{
+	struct capture *cap = ptr;
+
+	if (n > cap->cap - cap->len)
+		n = cap->cap - cap->len;
+	memcpy(cap->p + cap->len, p, n);
+	cap->len += n;
+	return (ssize_t)n;
+}
+
+void conn_reset_mid_record(struct conn *c, const void *p, size_t n)
+{
+	struct capture cap = { .cap = n + 1024 };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (c->broken || conn_flush(c) != IO_OK || !(cap.p = malloc(cap.cap)))
+		return;
+	record_bytes(c->rec, 'S', p, n);
+	if (c->tls) {
+		gnutls_transport_set_push_function(c->tls, capture_push);
+		gnutls_transport_set_ptr(c->tls, &cap);
+		gnutls_record_send(c->tls, p, n);
+	} else {
+		memcpy(cap.p, p, n);
+		cap.len = n;
+	}
+	record_note(c->rec, "wrote %zu of a %zu-byte %s, then reset", cap.len / 2,
+		    cap.len, c->tls ? "TLS record" : "write");
+	if (send(c->fd, cap.p, cap.len / 2, MSG_NOSIGNAL) < 0)
+		record_note(c->rec, "write failed: %s", strerror(errno));
+	free(cap.p);
+	usleep(100000);     /* let the half record arrive before the RST */
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(c->fd);
+	c->fd = -1;
+	c->broken = 1;
+}
+
+void conn_alert(struct conn *c)
+{
+	if (c->broken || conn_flush(c) != IO_OK)
+		return;
+	if (c->tls)
+		gnutls_alert_send(c->tls, GNUTLS_AL_FATAL, GNUTLS_A_INTERNAL_ERROR);
+	record_note(c->rec, "sent a fatal TLS alert%s", c->tls ? "" : " (not under TLS: none)");
+	shutdown(c->fd, SHUT_WR);
+	linger(c);
+	close(c->fd);
+	c->fd = -1;
+	c->broken = 1;
+}
+
 /* ---- TLS --------------------------------------------------------------- */
 
 static int tls_session_new(struct conn *c, const struct tls_config *cfg)

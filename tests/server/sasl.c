@@ -271,6 +271,8 @@ enum run sasl_run(struct conn *c, struct record *rec,
 	gsasl_property_set(x.sess, GSASL_SERVICE, "smtp");
 	gsasl_property_set(x.sess, GSASL_HOSTNAME, "localhost");
 	offer_channel_bindings(c, x.sess, p->step->text, p->offer_cb);
+	if (p->scram_iter)
+		gsasl_property_set(x.sess, GSASL_SCRAM_ITER, p->scram_iter);
 	r = run_exchange(&x, ir);
 	if (r == RUN_NEXT)
 		r = conclude(&x);

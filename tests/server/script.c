@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,41 @@ bad:
 	return -1;
 }
 
+/* trickle MS ESCAPED: the bytes of sendraw, one write per byte, MS
+ * milliseconds apart. */
+static int parse_trickle(struct step *st, const char *arg, char *why, size_t wl)
+{
+	const char *sp = arg ? strchr(arg, ' ') : NULL;
+	char num[16];
+
+	if (!sp || sp == arg || (size_t)(sp - arg) >= sizeof num)
+		goto bad;
+	memcpy(num, arg, (size_t)(sp - arg));
+	num[sp - arg] = '\0';
+	if (parse_long(num, 0, TRICKLE_MAX_MS, &st->num) < 0)
+		goto bad;
+	return parse_sendraw(st, sp + 1, why, wl);
+bad:
+	snprintf(why, wl, "takes milliseconds (0 to %d) and the bytes to send",
+		 TRICKLE_MAX_MS);
+	return -1;
+}
+
+/* scram-iter N: the iteration count the next SCRAM `auth` asks for. */
+static int parse_scram_iter(struct step *st, const char *arg, char *why,
+			    size_t wl)
+{
+	long v;
+
+	if (parse_long(arg, 1, LONG_MAX, &v) == 0) {
+		st->text = dup_bytes(arg, strlen(arg));
+		st->len = strlen(arg);
+		return 0;
+	}
+	snprintf(why, wl, "takes an iteration count");
+	return -1;
+}
+
 /* expect [GLOB]: no argument matches an empty line. */
 static int parse_glob(struct step *st, const char *arg, char *why, size_t wl)
 {
@@ -261,6 +297,11 @@ static const struct verb_def verbs[] = {
 	[V_CLOSE] =       { "close",       no_arg,            1 },
 	[V_RESET] =       { "reset",       no_arg,            1 },
 	[V_EOF] =         { "eof",         no_arg,            1 },
+	[V_TRICKLE] =     { "trickle",     parse_trickle,     0 },
+	[V_RESET_MID_RECORD] = { "reset-mid-record", parse_sendraw, 1 },
+	[V_SCRAM_ITER] =  { "scram-iter",  parse_scram_iter,  0 },
+	[V_SEND_ECHO] =   { "send-echo",   parse_send,        0 },
+	[V_ALERT] =       { "alert",       no_arg,            1 },
 };
 _Static_assert(sizeof verbs / sizeof *verbs == N_VERBS,
 	       "a verb without a name");
@@ -316,7 +357,127 @@ static int check_order(const struct script *s, const struct step *st,
 	return 0;
 }
 
-/* One script line (no line terminator): a step, `next`, or nothing. */
+static int parse_line(struct script *s, char *line, unsigned lineno,
+		      char *why, size_t wl);
+
+/* ---- defaults: what most tests need before the part they are about ---- */
+
+static const struct session_defaults session_defaults = {
+	.greeting = "220 mock.test ESMTP test server",
+	.ehlo = "EHLO localhost",
+	.caps_plain = "STARTTLS",
+	.caps = "PIPELINING, ENHANCEDSTATUSCODES, 8BITMIME, AUTH PLAIN",
+	.login = "PLAIN alice@example.test s3cret pass",
+};
+
+/* The settings `open` reads, by verb. */
+static const struct {
+	const char *verb;
+	size_t offset;
+} settings[] = {
+	{ "greeting", offsetof(struct session_defaults, greeting) },
+	{ "ehlo", offsetof(struct session_defaults, ehlo) },
+	{ "caps-plain", offsetof(struct session_defaults, caps_plain) },
+	{ "caps", offsetof(struct session_defaults, caps) },
+	{ "login", offsetof(struct session_defaults, login) },
+};
+
+/* A setting line: 1 taken, 0 not a setting, -1 bad. */
+static int parse_setting(struct script *s, const char *verb, size_t vlen, const char *arg,
+			 char *why, size_t wl)
+{
+	for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) {
+		char *field = (char *)&s->session + settings[i].offset;
+
+		if (strlen(settings[i].verb) != vlen || memcmp(settings[i].verb, verb, vlen))
+			continue;
+		if (arg && strlen(arg) >= SESSION_FIELD_MAX) {
+			snprintf(why, wl, "\"%s\" is longer than %d bytes", settings[i].verb,
+				 SESSION_FIELD_MAX - 1);
+			return -1;
+		}
+		/* "login none" and a bare "caps" or "caps-plain": nothing. */
+		snprintf(field, SESSION_FIELD_MAX, "%s",
+			 !arg || (strcmp(settings[i].verb, "login") == 0 && strcmp(arg, "none") == 0)
+			 ? "" : arg);
+		return 1;
+	}
+	return 0;
+}
+
+/* Play one generated line as if it were in the script at lineno. */
+static int emit(struct script *s, unsigned lineno, char *why, size_t wl, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int emit(struct script *s, unsigned lineno, char *why, size_t wl, const char *fmt, ...)
+{
+	char line[2 * SESSION_FIELD_MAX + 32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	return parse_line(s, line, lineno, why, wl);
+}
+
+/* "250-mock.test", then one line per capability of the comma-separated
+ * list, the last one "250 " (or "250 mock.test" alone for none). */
+static int emit_ehlo(struct script *s, unsigned lineno, const char *caps, char *why,
+		     size_t wl)
+{
+	const char *p = caps + strspn(caps, ", ");
+	int r = emit(s, lineno, why, wl, "expect %s", s->session.ehlo);
+
+	if (r == 0 && !*p)
+		return emit(s, lineno, why, wl, "send 250 mock.test");
+	if (r == 0)
+		r = emit(s, lineno, why, wl, "send 250-mock.test");
+	while (r == 0 && *p) {
+		size_t n = strcspn(p, ",");
+		const char *next = p + n + strspn(p + n, ", ");
+
+		while (n && p[n - 1] == ' ')
+			n--;
+		r = emit(s, lineno, why, wl, "send 250%c%.*s", *next ? '-' : ' ', (int)n, p);
+		p = next;
+	}
+	return r;
+}
+
+/* open [tls|plain]: the greeting, EHLO, STARTTLS and EHLO again (unless the
+ * connection is already secure, "tls", or stays plaintext, "plain"), and
+ * the login, as the settings say. */
+static int parse_open(struct script *s, const char *arg, unsigned lineno, char *why,
+		      size_t wl)
+{
+	const struct session_defaults *d = &s->session;
+	int starttls = !arg, r;
+	char mech[64];
+
+	if (arg && strcmp(arg, "tls") != 0 && strcmp(arg, "plain") != 0) {
+		snprintf(why, wl, "\"open\" takes nothing, \"tls\" or \"plain\"");
+		return -1;
+	}
+	r = emit(s, lineno, why, wl, "send %s", d->greeting);
+	if (r == 0 && starttls)
+		r = emit_ehlo(s, lineno, d->caps_plain, why, wl);
+	if (r == 0 && starttls)
+		r = emit(s, lineno, why, wl, "expect STARTTLS");
+	if (r == 0 && starttls)
+		r = emit(s, lineno, why, wl, "send 220 2.0.0 Ready to start TLS");
+	if (r == 0 && starttls)
+		r = emit(s, lineno, why, wl, "starttls");
+	if (r == 0)
+		r = emit_ehlo(s, lineno, d->caps, why, wl);
+	if (r < 0 || !*d->login)
+		return r;
+	snprintf(mech, sizeof mech, "%.*s", (int)strcspn(d->login, " "), d->login);
+	r = emit(s, lineno, why, wl, "expect AUTH %s *", mech);
+	return r ? r : emit(s, lineno, why, wl, "auth %s", d->login);
+}
+
+/* One script line (no line terminator): a step, `next`, a setting, `open`,
+ * or nothing. */
 static int parse_line(struct script *s, char *line, unsigned lineno,
 		      char *why, size_t wl)
 {
@@ -335,6 +496,10 @@ static int parse_line(struct script *s, char *line, unsigned lineno,
 			add_segment(s);
 		return arg ? -1 : 0;
 	}
+	if ((v = parse_setting(s, verb, vlen, arg, why, wl)) != 0)
+		return v < 0 ? -1 : 0;
+	if (vlen == 4 && memcmp(verb, "open", 4) == 0)
+		return parse_open(s, arg, lineno, why, wl);
 	if ((v = find_verb(verb, vlen)) < 0) {
 		snprintf(why, wl, "unknown verb \"%.*s\"", (int)(vlen > 40 ? 40 : vlen),
 			 verb);
@@ -385,6 +550,7 @@ int script_load(struct script *s, const char *path, char *err, size_t errlen)
 	int rc = 0, more;
 
 	memset(s, 0, sizeof *s);
+	s->session = session_defaults;
 	s->path = dup_bytes(path, strlen(path));
 	add_segment(s);
 	if (!fp) {

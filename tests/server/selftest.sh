@@ -210,6 +210,13 @@ def login(password="s3cret", want=235):
     s.quit()
 
 
+def open_login():
+    s = smtp()
+    s.starttls(context=context())
+    s.login("alice", "s3cret")
+    s.quit()
+
+
 def auth_cancel():
     s = smtp()
     s.ehlo()
@@ -398,6 +405,7 @@ scenarios = {
     "bdat": bdat, "injection": injection, "next": two_connections,
     "close-notify": lambda: tls_close(True),
     "no-close-notify": lambda: tls_close(False),
+    "open-login": open_login,
 }
 scenarios[scenario]()
 PYTHON
@@ -794,6 +802,48 @@ EOF
 run next next
 check "next: two connections, each with its own part of the script" \
 	'passed && has "# connection 2" && has "S: 220 second.test\r\n"'
+
+# ---- defaults: open and its settings --------------------------------------
+
+# smtplib: STARTTLS, then AUTH PLAIN alice s3cret, as `open` plays them.
+write_script open <<EOF
+ehlo ehlo *
+caps-plain PIPELINING, STARTTLS
+caps AUTH PLAIN LOGIN
+login PLAIN alice s3cret
+open
+expect quit
+send 221 bye
+EOF
+run open open-login $tls
+check "open: the default opening with settings, STARTTLS and a login" \
+	'passed && has "S: 220 mock.test ESMTP test server\r\n" &&
+	 has "S: 250-PIPELINING\r\n" && has "S: 250 STARTTLS\r\n" &&
+	 has "S: 250 AUTH PLAIN LOGIN\r\n" && has "# auth PLAIN user=alice ok"'
+
+write_script open-plain <<EOF
+ehlo ehlo *
+caps
+login none
+open plain
+$transaction
+EOF
+run open-plain plain
+check "open plain: a bare 250 for no capabilities, no STARTTLS, no login" \
+	'passed && has "S: 250 mock.test\r\n" && ! grep -q STARTTLS "$dir/open-plain.record"'
+
+printf 'open sesame\n' | write_script bad-script
+"$server" --script "$dir/bad-script.script" --record "$dir/bad-script.record" \
+	--port-file "$dir/bad-script.port" 2>"$dir/bad-script.stderr"
+rc=$?
+check "open takes nothing, tls or plain" \
+	'test $rc = 2 && grep -qF "bad-script.script:1: \"open\" takes nothing" \
+	 "$dir/bad-script.stderr"'
+
+printf 'open\nexpect MAIL*\n' | write_script open-mismatch
+run open-mismatch plain $tls
+check "a mismatch inside open names the line of open" \
+	'test $server_rc = 1 && grep -q "open-mismatch.script:1: expected" "$dir/open-mismatch.stderr"'
 
 # ---- the server's own failures -------------------------------------------
 

@@ -56,6 +56,17 @@
  *                      what was written)
  *   eof                read until the client closes, recording what comes
  *   next               end this connection (cleanly) and wait for the next
+ *   trickle MS ESCAPED the bytes of sendraw, one write each, MS ms apart
+ *   reset-mid-record ESCAPED  the bytes as one TLS record (plain: as is),
+ *                      only its first half written, then RST
+ *   alert              a fatal TLS alert (internal_error), then close
+ *   scram-iter N       the next SCRAM auth asks for N iterations
+ *   send-echo TEXT     like send, each "{}" replaced by the last word of
+ *                      the line the last expect read (an echoed AUTH blob)
+ *   open [tls|plain]   the opening most tests need: greeting, EHLO,
+ *                      STARTTLS, EHLO, AUTH, made of the steps above from
+ *                      the settings caps, caps-plain, login, greeting and
+ *                      ehlo (tests/server/README has the defaults)
  *
  * Queued replies leave in one write when the server next waits (expect,
  * sleep, stall, a handshake...), as a real server answers a pipelined group
@@ -121,6 +132,7 @@ struct session {
 	struct conn *c;
 	char *line;                 /* the last line expect read, NUL ended */
 	int advertised_plus;        /* we sent a 250 AUTH line with a -PLUS */
+	const char *scram_iter;     /* scram-iter: for the next SCRAM auth */
 	enum close_how how;         /* how to close when the steps end */
 	char where[PATH_MAX + 16];  /* "script:LINE" of the running step */
 };
@@ -324,6 +336,7 @@ static enum run step_auth(struct server *srv, struct session *s,
 	struct sasl_params p = {
 		.gsasl = srv->gsasl, .step = st, .auth_line = s->line,
 		.offer_cb = s->advertised_plus, .where = s->where,
+		.scram_iter = s->scram_iter,
 	};
 
 	return sasl_run(s->c, &srv->rec, &p);
@@ -448,6 +461,78 @@ static enum run step_eof(struct server *srv, struct session *s,
 		: run_io_failure(&srv->rec, io, s->where, "the client to close");
 }
 
+static enum run step_trickle(struct server *srv, struct session *s,
+			    const struct step *st)
+{
+	struct timespec ts = { st->num / 1000, st->num % 1000 * 1000000 };
+	enum run r = sent(srv, s, conn_flush(s->c));
+
+	record_bytes(&srv->rec, 'S', st->text, st->len);
+	record_note(&srv->rec, "trickle: %zu bytes, %ld ms apart", st->len, st->num);
+	for (size_t i = 0; r == RUN_NEXT && i < st->len; i++) {
+		struct timespec left = ts;
+
+		if (conn_queue_quiet(s->c, st->text + i, 1) != IO_OK ||
+		    conn_flush(s->c) != IO_OK) {
+			/* A client that gives up on a trickle does right. */
+			record_note(&srv->rec, "trickle: the client left after %zu bytes", i);
+			s->how = CLOSE_RESET;
+			return RUN_END;
+		}
+		while (nanosleep(&left, &left) < 0 && errno == EINTR)
+			;
+	}
+	return r;
+}
+
+static enum run step_reset_mid_record(struct server *srv, struct session *s,
+				      const struct step *st)
+{
+	(void)srv;
+	conn_reset_mid_record(s->c, st->text, st->len);
+	s->how = CLOSE_RESET;
+	return RUN_END;
+}
+
+static enum run step_alert(struct server *srv, struct session *s,
+			  const struct step *st)
+{
+	(void)srv, (void)st;
+	conn_alert(s->c);
+	return RUN_END;
+}
+
+static enum run step_scram_iter(struct server *srv, struct session *s,
+				const struct step *st)
+{
+	(void)srv;
+	s->scram_iter = st->text;
+	return RUN_NEXT;
+}
+
+/* send-echo TEXT: "{}" stands for the last word of the last line read. */
+static enum run step_send_echo(struct server *srv, struct session *s,
+			       const struct step *st)
+{
+	const char *word = strrchr(s->line, ' ') ? strrchr(s->line, ' ') + 1 : s->line;
+	char *out = malloc(st->len * (strlen(word) + 1) + 1), *o = out;
+
+	if (!out)
+		return RUN_ABORT;
+	for (const char *p = st->text; p < st->text + st->len; p++) {
+		if (p[0] == '{' && p[1] == '}') {
+			o = stpcpy(o, word);
+			p++;
+		} else {
+			*o++ = *p;
+		}
+	}
+	enum run r = sent(srv, s, conn_send(s->c, out, (size_t)(o - out)));
+
+	free(out);
+	return r;
+}
+
 static step_fn *const step_handlers[] = {
 	[V_SEND] = step_send,             [V_SENDRAW] = step_send,
 	[V_EXPECT] = step_expect,         [V_EXPECT_DATA] = step_expect_data,
@@ -457,6 +542,9 @@ static step_fn *const step_handlers[] = {
 	[V_SLEEP] = step_sleep,           [V_STALL] = step_stall,
 	[V_HUGELINE] = step_hugeline,     [V_CLOSE] = step_close,
 	[V_RESET] = step_close,           [V_EOF] = step_eof,
+	[V_TRICKLE] = step_trickle,       [V_RESET_MID_RECORD] = step_reset_mid_record,
+	[V_SCRAM_ITER] = step_scram_iter, [V_SEND_ECHO] = step_send_echo,
+	[V_ALERT] = step_alert,
 };
 _Static_assert(sizeof step_handlers / sizeof *step_handlers == N_VERBS,
 	       "a verb without a handler");

@@ -31,6 +31,7 @@ enum {
 	CONNECTIONS_MAX = 1000,
 	TIMEOUT_MAX_S = 3600,
 	LINGER_MS = 2000,                /* wait for the client's close after ours */
+	TRICKLE_MAX_MS = 60000,          /* the longest pause between trickled bytes */
 	NOTE_FIELD_MAX = 512,            /* escaped values quoted in notes */
 };
 
@@ -40,6 +41,7 @@ enum verb {
 	V_SEND, V_SENDRAW, V_EXPECT, V_EXPECT_DATA, V_EXPECT_BDAT, V_AUTH,
 	V_STARTTLS, V_TLS, V_TLS_VERSION, V_FLUSH, V_SLEEP, V_STALL,
 	V_HUGELINE, V_CLOSE, V_RESET, V_EOF,
+	V_TRICKLE, V_RESET_MID_RECORD, V_SCRAM_ITER, V_SEND_ECHO, V_ALERT,
 	N_VERBS
 };
 
@@ -50,15 +52,28 @@ struct step {
 	                     * send); expect/expect-bdat: the glob; auth: the
 	                     * mechanism; hugeline: the prefix */
 	size_t len;         /* bytes in text (sendraw may hold NULs) */
-	long num;           /* sleep ms, stall s, hugeline bytes, tls-version */
+	long num;           /* sleep ms, stall s, hugeline bytes, tls-version,
+	                     * trickle ms between bytes */
 	int expect_fail;    /* starttls/tls: the handshake must fail */
 	char *user;         /* auth */
 	char *pass;         /* auth */
 };
 
+/* What `open` plays; the setting verbs change it for the `open`s after
+ * them (in later connections too).  See script.c for the defaults. */
+enum { SESSION_FIELD_MAX = 512 };
+struct session_defaults {
+	char greeting[SESSION_FIELD_MAX];   /* the 220 line */
+	char ehlo[SESSION_FIELD_MAX];       /* the glob an EHLO line must match */
+	char caps_plain[SESSION_FIELD_MAX]; /* EHLO before STARTTLS, comma-separated */
+	char caps[SESSION_FIELD_MAX];       /* EHLO once secure (or plain) */
+	char login[SESSION_FIELD_MAX];      /* "MECH USER PASS", or "" for none */
+};
+
 /* A script is a list of steps cut into segments by `next`: connection k
  * plays segment k (the last one again when there are more connections). */
 struct script {
+	struct session_defaults session;
 	char *path;
 	struct step *steps;
 	size_t n_steps;
@@ -148,6 +163,13 @@ enum io conn_send(struct conn *c, const void *p, size_t n);
 enum io conn_queue_quiet(struct conn *c, const void *p, size_t n);
 enum io conn_flush(struct conn *c);
 
+/* Write what is queued, then p[0..n) as one TLS record (plain: as is) of
+ * which only the first half reaches the client, then reset the connection
+ * (RST): a connection that dies in the middle of a record. */
+void conn_reset_mid_record(struct conn *c, const void *p, size_t n);
+/* Write what is queued, send a fatal TLS alert (internal_error), close. */
+void conn_alert(struct conn *c);
+
 /* Server side handshake now.  IO_ERROR when it failed (recorded with the
  * reason and the client's alert, if any). */
 enum io conn_handshake(struct conn *c, const struct tls_config *cfg);
@@ -177,6 +199,7 @@ struct sasl_params {
 	int offer_cb;            /* give channel bindings to non-PLUS SCRAM too
 	                          * (a -PLUS mechanism was advertised) */
 	const char *where;       /* "script:LINE" for messages */
+	const char *scram_iter;  /* SCRAM iteration count to ask for, or NULL */
 };
 
 /* Make the GNU SASL context, with our callback.  NULL on failure. */

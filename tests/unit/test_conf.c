@@ -110,6 +110,22 @@ static void test_inheritance(void)
 	   "password_command_timeout: inherited, overridden, emptied to the default (%s)",
 	   err.text);
 	conf_release(&c);
+	/* Issue 13 #3 and #4: the final dot's ten minutes (RFC 5321 4.5.3.2)
+	 * and the session deadline, by default and set. */
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\n", &c, &err) == 0 &&
+	   c.accounts[0].final_reply_timeout == 600 &&
+	   c.accounts[0].session_deadline == CONF_DEFAULT_SESSION_DEADLINE &&
+	   c.accounts[0].session_deadline > 600,
+	   "defaults: the final reply gets 600 s, the session %d s", CONF_DEFAULT_SESSION_DEADLINE);
+	conf_release(&c);
+	ok(load("[defaults]\nsession_deadline = 45\n[account a]\nhost = h\nfrom = a@b.example\n"
+		"final_reply_timeout = 3\n", &c, &err) == 0 &&
+	   c.accounts[0].final_reply_timeout == 3 && c.accounts[0].session_deadline == 45,
+	   "final_reply_timeout and session_deadline set and inherited (%s)", err.text);
+	conf_release(&c);
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\nsession_deadline = 0\n", &c,
+		&err) < 0 && strstr(err.text, "session_deadline"), "session_deadline = 0 refused");
+	conf_release(&c);
 	ok(load("[account a]\nhost = h\nfrom = a@b.example\n", &c, &err) == 0 &&
 	   strcmp(c.accounts[0].port, "587") == 0 && c.accounts[0].timeout == 30 &&
 	   c.accounts[0].tls == TLS_SETTING_STARTTLS, "built-in defaults: 587, 30 s, starttls");

@@ -97,8 +97,36 @@ static void enhanced_codes(void)
 	reply_release(&r);
 }
 
+/* Issue 13 #1: a NUL inside a multi-line reply (an EHLO reply before TLS)
+ * crashed the line split; replies are bytes with a length. */
+static void nul_inside(void)
+{
+	static const char l0[] = "250-mock.test\0hidden", l1[] = "250-PIPE\0LINING",
+			  l2[] = "250 STARTTLS";
+	struct reply r;
+	size_t len;
+	const char *t;
+
+	reply_init(&r);
+	ok(reply_feed(&r, l0, sizeof l0 - 1) == REPLY_MORE, "a line with a NUL is fed");
+	ok(reply_feed(&r, l1, sizeof l1 - 1) == REPLY_MORE, "a second one too");
+	ok(reply_feed(&r, l2, sizeof l2 - 1) == REPLY_DONE, "the last line ends it");
+	t = reply_line(&r, 0, &len);
+	ok(len == sizeof l0 - 1 - 4 && memcmp(t, l0 + 4, len) == 0,
+	   "line 0 keeps its NUL and its tail");
+	t = reply_line(&r, 1, &len);
+	ok(len == sizeof l1 - 1 - 4 && memcmp(t, l1 + 4, len) == 0, "line 1 past a NUL");
+	t = reply_line(&r, 2, &len);
+	ok(len == 8 && memcmp(t, "STARTTLS", 8) == 0, "line 2 after two NULs");
+	ok(reply_contains(&r, "hidden") && reply_contains(&r, "lining"),
+	   "the search looks past a NUL");
+	ok(!reply_contains(&r, "nothere"), "and stops at the end");
+	reply_release(&r);
+}
+
 int main(void)
 {
+	nul_inside();
 	single_line();
 	multi_line_gmx();
 	bad_lines();
