@@ -70,6 +70,8 @@ static int set_session_deadline(struct parser *p, void *field, const char *value
 static int set_fingerprint(struct parser *p, void *field, const char *value);
 static int set_patterns(struct parser *p, void *field, const char *value);
 static int set_syslog(struct parser *p, void *field, const char *value);
+static int set_count(struct parser *p, void *field, const char *value);
+static int set_size(struct parser *p, void *field, const char *value);
 
 #define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
 
@@ -100,6 +102,10 @@ static const struct key keys[] = {
 	KEY(queue_lifetime, set_string, F_STR, 0),
 	KEY(syslog, set_syslog, F_STR, 0),
 	KEY(logfile, set_path, F_STR, 0),
+	KEY(messages_per_hour, set_count, F_INT, 0),
+	KEY(messages_per_day, set_count, F_INT, 0),
+	KEY(max_recipients, set_count, F_INT, 0),
+	KEY(max_size, set_size, F_INT, 0),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -584,6 +590,43 @@ static int set_final_reply_timeout(struct parser *p, void *field, const char *va
 static int set_session_deadline(struct parser *p, void *field, const char *value)
 {
 	return set_seconds(p, field, "session_deadline", value);
+}
+
+/* messages_per_hour, messages_per_day, max_recipients: 1..CONF_COUNT_MAX. */
+static int set_count(struct parser *p, void *field, const char *value)
+{
+	long v = number(value, CONF_COUNT_MAX);
+
+	if (v < 0)
+		return fail_at(p, p->lineno, _("\"%s\" is not a number from 1 to %d"), value,
+			       CONF_COUNT_MAX);
+	*(int *)field = (int)v;
+	return 0;
+}
+
+/* max_size: bytes, or with k or M (1024, 1048576), up to CONF_SIZE_MAX. */
+static int set_size(struct parser *p, void *field, const char *value)
+{
+	static const struct { char suffix; long factor; } units[] = {
+		{ 'k', 1024 }, { 'K', 1024 }, { 'M', 1024 * 1024 },
+	};
+	size_t len = strlen(value), i;
+	long factor = 1, v;
+	char digits[32];
+
+	for (i = 0; len > 1 && i < sizeof units / sizeof units[0]; i++)
+		if (value[len - 1] == units[i].suffix) {
+			factor = units[i].factor;
+			len--;
+		}
+	snprintf(digits, sizeof digits, "%.*s", (int)(len < sizeof digits ? len : 0), value);
+	v = number(digits, CONF_SIZE_MAX / factor);
+	if (v < 0)
+		return fail_at(p, p->lineno, _("max_size = \"%s\" is not a size from 1 byte to "
+					       "%d MB (a number of bytes, or with k or M)"), value,
+			       CONF_SIZE_MAX / (1024 * 1024));
+	*(int *)field = (int)(v * factor);
+	return 0;
 }
 
 static int is_hex(char c)

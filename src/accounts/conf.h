@@ -62,6 +62,8 @@
  * final reply's ten minutes plus a slow upload, short enough that a server
  * trickling bytes gives up its hold on a queue flush in half an hour. */
 #define CONF_DEFAULT_SESSION_DEADLINE 1800
+#define CONF_COUNT_MAX 100000     /* messages_per_hour, messages_per_day, max_recipients */
+#define CONF_SIZE_MAX (1024 * 1024 * 1024)  /* max_size: 1 GB */
 
 enum tls_setting { TLS_SETTING_STARTTLS, TLS_SETTING_IMPLICIT, TLS_SETTING_OFF };
 
@@ -102,6 +104,12 @@ struct account {
 	char *queue_lifetime;
 	char *syslog;             /* "on", "off" or "LOG_MAIL" etc. (conf.c checks), or NULL */
 	char *logfile;
+	/* The provider's limits (limits.h); 0: none.  Counts 1..CONF_COUNT_MAX,
+	 * max_size bytes 1..CONF_SIZE_MAX (written with k or M). */
+	int messages_per_hour;
+	int messages_per_day;
+	int max_recipients;
+	int max_size;
 };
 
 struct conf {
