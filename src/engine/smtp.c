@@ -1,9 +1,16 @@
 /* smtp.c: see smtp.h.
  *
- * Shape: smtp_set_state() is the only place the state changes; each command
- * is queued with smtp_cmd() and its reply read with smtp_reply(); a pipelined
- * group (RFC 2920) is simply several smtp_cmd() calls before the replies are
- * read, and conn.c turns it into one write. */
+ * Shape (as curl's smtp_statemachine and OpenSMTPD's smtp_client_response):
+ * smtp_set_state() is the only place the state changes.  Every command is
+ * queued with what its reply is expected to be (struct pending): a kind,
+ * whose handler in the expects[] table decides what the reply means, and
+ * the step it answers.  next_reply() is the one function that reads
+ * replies: it sends what is queued, reads the reply to the oldest command
+ * still unanswered and dispatches it to that command's handler.  A
+ * pipelined group (RFC 2920) is several commands queued before the replies
+ * are awaited, and conn.c turns it into one write; a pipelined AUTH, BDAT
+ * chunks sent ahead and the QUIT that leaves with the content are simply
+ * expectations further back in the queue. */
 #include "config.h"
 
 #include <errno.h>
@@ -32,6 +39,34 @@
 #define BDAT_FLIGHT_MAX (48 * 1024)
 #define BDAT_CHUNK (4L * 1024 * 1024)  /* the largest BDAT chunk we send */
 #define BDAT_AHEAD 4            /* chunks sent before the oldest reply is read */
+#define AUTH_ROUNDS_MAX 10      /* no mechanism we use needs more */
+
+/* What the reply to a command is expected to be; expects[] holds the
+ * handler of each kind. */
+enum expect {
+	EXPECT_GREETING,        /* 220 */
+	EXPECT_EHLO,            /* 250 and the capabilities */
+	EXPECT_STARTTLS,        /* 220, then the handshake */
+	EXPECT_AUTH,            /* 235, or a 334 challenge to answer */
+	EXPECT_AUTH_LATER,      /* the reply to an AUTH pipelined with MAIL */
+	EXPECT_MAIL,            /* 250 */
+	EXPECT_RCPT,            /* 250/251, or the server's recipient limit */
+	EXPECT_DATA,            /* 354 */
+	EXPECT_CONTENT,         /* a BDAT chunk or the final dot: 250 */
+	EXPECT_ANY,             /* RSET, QUIT, "*": read and let go */
+	EXPECT_COUNT
+};
+
+/* One command whose reply has not been read yet. */
+struct pending {
+	enum expect kind;
+	enum smtp_state state;  /* the step the reply answers; SMTP_STATE_COUNT:
+				 * the step stays (a pipelined AUTH) */
+	size_t rcpt;            /* EXPECT_RCPT: the recipient's index */
+	int verdict;            /* EXPECT_CONTENT: the end of the content */
+};
+
+struct txn;
 
 struct smtp_session {
 	const struct smtp_params *p;
@@ -48,14 +83,44 @@ struct smtp_session {
 	struct smtp_result *res;  /* smtp_send()'s result while it runs, else NULL */
 	struct error cause;     /* the first refusal of this message ... */
 	int have_cause;         /* ... when set: later errors are consequences */
-	int auth_pending;       /* AUTH queued to leave with the first
-				 * transaction; its reply not read yet */
 	int auth_failed;        /* that AUTH was refused ... */
 	struct error auth_error;  /* ... thus, for every later message */
 	int last;               /* smtp_last_message(): QUIT with the content */
-	int quit_sent;          /* QUIT went and its reply was read */
+	int quit_sent;          /* QUIT is queued or gone: the session ends here */
 	int greeted;            /* the server's 220 came: it speaks SMTP */
+	struct pending *pending;  /* replies owed, oldest at [first] */
+	size_t first, npending, cap;
+	struct txn *txn;        /* smtp_send()'s or smtp_probe()'s transaction */
+	struct auth *sasl;      /* the AUTH exchange under way */
+	enum auth_step_result sasl_step;  /* what our last AUTH message left */
+	int auth_rounds;
 };
+
+static int await_replies(struct smtp_session *s, size_t keep, struct error *err);
+
+/* The reply to the command just queued will be p. */
+static void expect_reply(struct smtp_session *s, struct pending p)
+{
+	if (s->npending == 0)
+		s->first = 0;
+	if (s->first + s->npending == s->cap) {
+		memmove(s->pending, s->pending + s->first, s->npending * sizeof *s->pending);
+		s->first = 0;
+	}
+	if (s->npending == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->pending = xrealloc(s->pending, s->cap * sizeof *s->pending);
+	}
+	s->pending[s->first + s->npending++] = p;
+}
+
+static struct pending pop_reply(struct smtp_session *s)
+{
+	s->npending--;
+	return s->pending[s->first++];
+}
+
+#define AWAIT(k, st) ((struct pending){ .kind = (k), .state = (st) })
 
 static const char *const state_names[SMTP_STATE_COUNT] = {
 	[SMTP_CONNECT] = "connect",
@@ -148,9 +213,10 @@ void smtp_result_release(struct smtp_result *r)
 	reply_init(&r->reply);
 }
 
-/* Queue a line: the visible part is traced, the secret part (AUTH data) is
- * sent but traced as "[redacted]".  Either may be empty, not both NULL. */
-static int queue_line(struct smtp_session *s, const char *visible,
+/* Queue a command line whose reply will be p: the visible part is traced,
+ * the secret part (AUTH data) is sent but traced as "[redacted]".  Either
+ * may be empty, not both NULL. */
+static int queue_line(struct smtp_session *s, struct pending p, const char *visible,
 		      const char *secret, struct error *err)
 {
 	struct buf cmd;
@@ -174,15 +240,18 @@ static int queue_line(struct smtp_session *s, const char *visible,
 	}
 	if (r == 0)
 		r = (secret ? conn_queue_secret : conn_queue)(s->conn, cmd.data, cmd.len, err);
+	if (r == 0)
+		expect_reply(s, p);
 	buf_release(&cmd);
 	return r;
 }
 
-/* Queue a command from a format. */
-static int smtp_cmd(struct smtp_session *s, struct error *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Queue a command from a format; its reply will be p. */
+static int smtp_cmd(struct smtp_session *s, struct pending p, struct error *err,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int smtp_cmd(struct smtp_session *s, struct error *err, const char *fmt, ...)
+static int smtp_cmd(struct smtp_session *s, struct pending p, struct error *err,
+		    const char *fmt, ...)
 {
 	char line[SMTP_CMD_MAX];
 	va_list ap;
@@ -194,7 +263,7 @@ static int smtp_cmd(struct smtp_session *s, struct error *err, const char *fmt, 
 	if (n < 0 || (size_t)n >= sizeof line)
 		return error_set(err, CAT_INPUT, _("an SMTP command would exceed %d bytes"),
 				 SMTP_CMD_MAX);
-	return queue_line(s, line, NULL, err);
+	return queue_line(s, p, line, NULL, err);
 }
 
 /* A reply that cannot be parsed (not a reply line, a line over the limit):
@@ -207,28 +276,6 @@ static int garbled(struct smtp_session *s, struct error *err)
 	if (s->greeted && err->category == CAT_PROTOCOL)
 		err->category = CAT_CONNECT;
 	return -1;
-}
-
-/* Read one whole reply into s->reply.  -1 on I/O errors and on lines that
- * are not a reply (garbled()). */
-static int read_reply(struct smtp_session *s, struct error *err)
-{
-	enum reply_feed f;
-
-	reply_reset(&s->reply);
-	do {
-		if (conn_read_line(s->conn, &s->line, REPLY_LINE_MAX, err) < 0)
-			return garbled(s, err);
-		trace(s, '<', s->line.data, s->line.len);
-		f = reply_feed(&s->reply, s->line.data, s->line.len);
-		if (f == REPLY_BAD) {
-			error_set(err, CAT_PROTOCOL,
-				  _("%s sent something that is not an SMTP reply: \"%.80s\""),
-				  conn_peer(s->conn), s->line.data);
-			return garbled(s, err);
-		}
-	} while (f == REPLY_MORE);
-	return 0;
 }
 
 static enum category classify(const struct smtp_session *s, enum smtp_state st)
@@ -272,46 +319,6 @@ static int smtp_fail(struct smtp_session *s, struct smtp_result *res,
 	return fail_at(s, s->state, res, err);
 }
 
-/* The reply to an AUTH that left with the first transaction.  A refusal
- * becomes the cause but is no error here: the replies to the commands
- * pipelined after it still come, and reading them keeps the session in
- * step (and says whether the server opened DATA anyway). */
-static int auth_settle(struct smtp_session *s, struct error *err)
-{
-	s->auth_pending = 0;
-	tracef(s, "the reply to the pipelined AUTH:");
-	if (read_reply(s, err) < 0)
-		return -1;
-	if (s->reply.code == 235)
-		return 0;
-	s->auth_failed = 1;
-	fail_at(s, SMTP_AUTH, s->res, err);
-	s->auth_error = s->cause;
-	return 0;
-}
-
-/* Send what is queued and read the next reply; a pending AUTH reply comes
- * first, whoever reads next. */
-static int smtp_reply(struct smtp_session *s, struct error *err)
-{
-	if (conn_flush(s->conn, err) < 0)
-		return -1;
-	if (s->auth_pending && auth_settle(s, err) < 0)
-		return -1;
-	return read_reply(s, err);
-}
-
-/* Send nothing more; read the reply to what was sent; demand class 2 or 3. */
-static int smtp_expect(struct smtp_session *s, struct smtp_result *res, int code_class,
-		       struct error *err)
-{
-	if (smtp_reply(s, err) < 0)
-		return -1;
-	if (reply_class(&s->reply) != code_class)
-		return smtp_fail(s, res, err);
-	return 0;
-}
-
 static const struct {
 	const char *keyword;
 	enum smtp_cap cap;
@@ -348,23 +355,22 @@ static void parse_capability(struct smtp_session *s, const char *line, size_t le
 	}
 }
 
-/* EHLO, and learn the capabilities afresh (RFC 3207: forget what was
- * learned before TLS). */
-static int smtp_ehlo(struct smtp_session *s, struct smtp_result *res,
-		     struct error *err)
+/* The EHLO reply: the capabilities, learned afresh (RFC 3207: forget
+ * what was learned before TLS). */
+static int on_ehlo(struct smtp_session *s, const struct pending *p, struct error *err)
 {
+	struct smtp_result *res = s->res;
 	const char *line;
 	size_t len;
 	int i;
 
-	smtp_set_state(s, SMTP_EHLO);
+	(void)p;
+	if (reply_class(&s->reply) != 2)
+		return smtp_fail(s, res, err);
 	s->caps = 0;
 	s->size_limit = 0;
 	free(s->auth_offered);
 	s->auth_offered = NULL;
-	if (smtp_cmd(s, err, "EHLO %s", s->p->helo_name) < 0 ||
-	    smtp_expect(s, res, 2, err) < 0)
-		return -1;
 	for (i = 1; i < s->reply.nlines; i++) {
 		line = reply_line(&s->reply, i, &len);
 		parse_capability(s, line, len);
@@ -376,22 +382,38 @@ static int smtp_ehlo(struct smtp_session *s, struct smtp_result *res,
 	return 0;
 }
 
-static int smtp_greeting(struct smtp_session *s, struct smtp_result *res,
-			 struct error *err)
+static int smtp_ehlo(struct smtp_session *s, struct error *err)
+{
+	smtp_set_state(s, SMTP_EHLO);
+	if (smtp_cmd(s, AWAIT(EXPECT_EHLO, SMTP_EHLO), err, "EHLO %s", s->p->helo_name) < 0)
+		return -1;
+	return await_replies(s, 0, err);
+}
+
+static int on_greeting(struct smtp_session *s, const struct pending *p, struct error *err)
 {
 	size_t len;
 	const char *text;
 
-	smtp_set_state(s, SMTP_GREETING);
-	if (smtp_expect(s, res, 2, err) < 0)
-		return -1;
+	(void)p;
+	if (reply_class(&s->reply) != 2)
+		return smtp_fail(s, s->res, err);
 	if (s->reply.code != 220)
 		return error_set(err, CAT_PROTOCOL, _("%s greeted with %d instead of 220"),
 				 conn_peer(s->conn), s->reply.code);
 	text = reply_line(&s->reply, 0, &len);
-	res->greeting_host = xstrndup(text, strcspn(text, " \n"));
+	free(s->res->greeting_host);
+	s->res->greeting_host = xstrndup(text, strcspn(text, " \n"));
 	s->greeted = 1;
 	return 0;
+}
+
+/* The server speaks first: its greeting is the reply to connecting. */
+static int smtp_greeting(struct smtp_session *s, struct error *err)
+{
+	smtp_set_state(s, SMTP_GREETING);
+	expect_reply(s, AWAIT(EXPECT_GREETING, SMTP_GREETING));
+	return await_replies(s, 0, err);
 }
 
 static int smtp_tls_handshake(struct smtp_session *s, struct smtp_result *res,
@@ -418,6 +440,18 @@ static int smtp_tls_handshake(struct smtp_session *s, struct smtp_result *res,
 /* RFC 3207.  Anything the server sent after its 220 was not protected and
  * may have been injected by someone on the path: abort rather than let it
  * be read as a reply inside TLS (Poddebniak et al. 2021). */
+static int on_starttls(struct smtp_session *s, const struct pending *p, struct error *err)
+{
+	(void)p;
+	if (reply_class(&s->reply) != 2)
+		return smtp_fail(s, s->res, err);
+	if (conn_input_pending(s->conn) > 0)
+		return error_set(err, CAT_PROTOCOL,
+				 _("%s sent data after its STARTTLS reply; possible command injection, aborting"),
+				 conn_peer(s->conn));
+	return 0;
+}
+
 static int smtp_starttls(struct smtp_session *s, struct smtp_result *res,
 			 struct error *err)
 {
@@ -426,98 +460,75 @@ static int smtp_starttls(struct smtp_session *s, struct smtp_result *res,
 				 _("%s does not offer STARTTLS; refusing to continue without TLS"),
 				 conn_peer(s->conn));
 	smtp_set_state(s, SMTP_STARTTLS);
-	if (smtp_cmd(s, err, "STARTTLS") < 0 || smtp_expect(s, res, 2, err) < 0)
+	if (smtp_cmd(s, AWAIT(EXPECT_STARTTLS, SMTP_STARTTLS), err, "STARTTLS") < 0 ||
+	    await_replies(s, 0, err) < 0 || smtp_tls_handshake(s, res, err) < 0)
 		return -1;
-	if (conn_input_pending(s->conn) > 0)
-		return error_set(err, CAT_PROTOCOL,
-				 _("%s sent data after its STARTTLS reply; possible command injection, aborting"),
-				 conn_peer(s->conn));
-	if (smtp_tls_handshake(s, res, err) < 0)
-		return -1;
-	return smtp_ehlo(s, res, err);
+	return smtp_ehlo(s, err);
 }
 
-#define AUTH_ROUNDS_MAX 10      /* no mechanism we use needs more */
-
-/* Answer the server's challenges until it says 235 or refuses. */
-/* Answer one 334 challenge; returns the step result.  On a local failure,
- * cancel with "*" (RFC 4954 4); the server's 501 to that is not the cause. */
-static enum auth_step_result auth_answer(struct smtp_session *s, struct auth *a,
-					 struct error *err)
+/* Answer one 334 challenge.  On a local failure, cancel with "*" (RFC 4954
+ * 4); the server's 501 to that is not the cause. */
+static int auth_answer(struct smtp_session *s, struct error *err)
 {
 	struct error ignored;
 	char *challenge, *response;
 	size_t len;
 	const char *text = reply_line(&s->reply, 0, &len);
-	enum auth_step_result step;
 
 	challenge = xstrndup(text, len);
-	step = auth_step(a, challenge, &response, err);
+	s->sasl_step = auth_step(s->sasl, challenge, &response, err);
 	free(challenge);
-	if (step == AUTH_STEP_ERROR) {
-		if (queue_line(s, "*", NULL, &ignored) == 0)
-			smtp_reply(s, &ignored);
-		return AUTH_STEP_ERROR;
+	if (s->sasl_step == AUTH_STEP_ERROR) {
+		if (queue_line(s, AWAIT(EXPECT_ANY, SMTP_AUTH), "*", NULL, &ignored) == 0)
+			await_replies(s, 0, &ignored);
+		return -1;
 	}
-	if (queue_line(s, "", response, err) < 0)
-		step = AUTH_STEP_ERROR;
+	if (queue_line(s, AWAIT(EXPECT_AUTH, SMTP_AUTH), "", response, err) < 0)
+		s->sasl_step = AUTH_STEP_ERROR;
 	free_secret(response);
-	return step;
+	return s->sasl_step == AUTH_STEP_ERROR ? -1 : 0;
 }
 
-/* Answer the server's challenges until it says 235 or refuses.  step is
- * what the initial response left: a 235 before the mechanism is done means
- * the server skipped its proof (SCRAM), which we do not accept. */
-static int auth_exchange(struct smtp_session *s, struct auth *a,
-			 enum auth_step_result step, struct smtp_result *res,
-			 struct error *err)
+/* A reply in the AUTH exchange: 235 ends it (but not before the mechanism
+ * is done: a 235 that skips the server's proof, SCRAM's, is not trusted),
+ * 334 is a challenge to answer, anything else a refusal. */
+static int on_auth(struct smtp_session *s, const struct pending *p, struct error *err)
 {
-	int round;
-
-	for (round = 0; round < AUTH_ROUNDS_MAX; round++) {
-		if (smtp_reply(s, err) < 0)
-			return -1;
-		if (s->reply.code == 235 && step == AUTH_STEP_MORE)
-			return error_set(err, CAT_AUTH_FAILED,
-					 _("%s accepted the login without proving that it knows the password; refusing to trust it"),
-					 conn_peer(s->conn));
-		if (s->reply.code == 235)
-			return 0;
-		if (s->reply.code != 334) {
-			smtp_fail(s, res, err);
-			auth_add_server_error(a, err);  /* OAuth: its JSON reason */
-			return -1;
-		}
-		step = auth_answer(s, a, err);
-		if (step == AUTH_STEP_ERROR)
-			return -1;
+	(void)p;
+	if (s->reply.code == 235 && s->sasl_step == AUTH_STEP_MORE)
+		return error_set(err, CAT_AUTH_FAILED,
+				 _("%s accepted the login without proving that it knows the password; refusing to trust it"),
+				 conn_peer(s->conn));
+	if (s->reply.code == 235)
+		return 0;
+	if (s->reply.code != 334) {
+		smtp_fail(s, s->res, err);
+		auth_add_server_error(s->sasl, err);  /* OAuth: its JSON reason */
+		return -1;
 	}
-	return error_set(err, CAT_PROTOCOL, _("%s asked for more than %d AUTH rounds"),
-			 conn_peer(s->conn), AUTH_ROUNDS_MAX);
+	if (++s->auth_rounds >= AUTH_ROUNDS_MAX)
+		return error_set(err, CAT_PROTOCOL, _("%s asked for more than %d AUTH rounds"),
+				 conn_peer(s->conn), AUTH_ROUNDS_MAX);
+	return auth_answer(s, err);
 }
 
-/* Start the chosen mechanism, with its initial response where it has one
- * (RFC 4954 section 4; "=" stands for an empty one).  Returns the step
- * result: without an initial response, more is to come. */
-static enum auth_step_result auth_begin(struct smtp_session *s, struct auth *a,
-					const char *mech, struct error *err)
+/* The reply to an AUTH that left with the first transaction.  A refusal
+ * becomes the cause but is no error here: the replies to the commands
+ * pipelined after it still come, and reading them keeps the session in
+ * step (and says whether the server opened DATA anyway). */
+static int on_auth_later(struct smtp_session *s, const struct pending *p, struct error *err)
 {
-	char verb[64], *response;
-	enum auth_step_result step;
-
-	snprintf(verb, sizeof verb, "AUTH %s", mech);
-	if (!auth_has_initial_response(a))
-		return queue_line(s, verb, NULL, err) < 0 ? AUTH_STEP_ERROR : AUTH_STEP_MORE;
-	step = auth_step(a, NULL, &response, err);
-	if (step == AUTH_STEP_ERROR)
-		return step;
-	if (queue_line(s, verb, *response ? response : "=", err) < 0)
-		step = AUTH_STEP_ERROR;
-	free_secret(response);
-	return step;
+	(void)p;
+	if (s->reply.code == 235)
+		return 0;
+	s->auth_failed = 1;
+	fail_at(s, SMTP_AUTH, s->res, err);
+	s->auth_error = s->cause;
+	return 0;
 }
 
-/* May the AUTH just queued stay unanswered until the first transaction? */
+/* May the AUTH about to be queued stay unanswered until the first
+ * transaction? */
 static int auth_can_wait(const struct smtp_session *s, const char *mech,
 			 enum auth_step_result step)
 {
@@ -525,14 +536,39 @@ static int auth_can_wait(const struct smtp_session *s, const char *mech,
 	       auth_mech_one_round(mech);
 }
 
+/* Queue the AUTH command of the chosen mechanism, with its initial
+ * response where it has one (RFC 4954 section 4; "=" stands for an empty
+ * one).  s->sasl_step says what is left: without an initial response, more
+ * is to come.  *later: its reply is read with the first transaction's. */
+static int auth_begin(struct smtp_session *s, const char *mech, int *later,
+		      struct error *err)
+{
+	char verb[64], *response = NULL;
+	int r;
+
+	snprintf(verb, sizeof verb, "AUTH %s", mech);
+	s->auth_rounds = 0;
+	s->sasl_step = AUTH_STEP_MORE;
+	if (auth_has_initial_response(s->sasl) &&
+	    (s->sasl_step = auth_step(s->sasl, NULL, &response, err)) == AUTH_STEP_ERROR)
+		return -1;
+	*later = auth_can_wait(s, mech, s->sasl_step);
+	r = queue_line(s, *later ? AWAIT(EXPECT_AUTH_LATER, SMTP_STATE_COUNT)
+		       : AWAIT(EXPECT_AUTH, SMTP_AUTH),
+		       verb, response ? (*response ? response : "=") : NULL, err);
+	free_secret(response);
+	if (r == 0 && *later)
+		tracef(s, "the AUTH reply is read with the first transaction's");
+	return r;
+}
+
 static int smtp_auth(struct smtp_session *s, struct smtp_result *res, struct error *err)
 {
 	struct auth_params ap = *s->p->auth;
 	struct tls *t = conn_tls(s->conn);
-	struct auth *a = NULL;
 	const char *mech;
 	char *cb_exporter, *cb_unique;
-	int r = -1;
+	int r = -1, later = 0;
 
 	/* Never send credentials in the clear, whatever the configuration. */
 	if (!t)
@@ -548,21 +584,16 @@ static int smtp_auth(struct smtp_session *s, struct smtp_result *res, struct err
 	smtp_set_state(s, SMTP_AUTH);
 	mech = auth_choose(s->auth_offered, &ap, err);
 	if (mech)
-		a = auth_start(mech, &ap, err);
-	if (a) {
+		s->sasl = auth_start(mech, &ap, err);
+	if (s->sasl) {
 		res->auth_mech = mech;
 		tracef(s, "authenticating as %s with %s", ap.user, mech);
-		enum auth_step_result step = auth_begin(s, a, mech, err);
-
-		if (step != AUTH_STEP_ERROR && auth_can_wait(s, mech, step)) {
-			tracef(s, "the AUTH reply is read with the first transaction's");
-			s->auth_pending = 1;
-			r = 0;
-		} else if (step != AUTH_STEP_ERROR) {
-			r = auth_exchange(s, a, step, res, err);
-		}
+		r = auth_begin(s, mech, &later, err);
+		if (r == 0 && !later)
+			r = await_replies(s, 0, err);
 	}
-	auth_end(a);
+	auth_end(s->sasl);
+	s->sasl = NULL;
 	free(cb_exporter);
 	free(cb_unique);
 	return r;
@@ -574,6 +605,7 @@ static void drop_connection(struct smtp_session *s)
 {
 	conn_close(s->conn);
 	s->conn = NULL;
+	s->npending = 0;
 }
 
 struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *res,
@@ -584,6 +616,7 @@ struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *
 	struct smtp_session *s = xcalloc(1, sizeof *s);
 
 	s->p = p;
+	s->res = res;
 	buf_init(&s->line, REPLY_LINE_MAX + 2);
 	reply_init(&s->reply);
 	smtp_set_state(s, SMTP_CONNECT);
@@ -593,14 +626,16 @@ struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *
 	tracef(s, "connected to %s", conn_peer(s->conn));
 	if (p->tls_mode == SMTP_TLS_IMPLICIT && smtp_tls_handshake(s, res, err) < 0)
 		goto fail;
-	if (smtp_greeting(s, res, err) < 0 || smtp_ehlo(s, res, err) < 0)
+	if (smtp_greeting(s, err) < 0 || smtp_ehlo(s, err) < 0)
 		goto fail;
 	if (p->tls_mode == SMTP_TLS_STARTTLS && smtp_starttls(s, res, err) < 0)
 		goto fail;
 	if (p->auth && smtp_auth(s, res, err) < 0)
 		goto fail;
+	s->res = NULL;
 	return s;
 fail:
+	s->res = NULL;
 	note_stage(s, res);
 	/* After a refusal the server still speaks SMTP and deserves a QUIT;
 	 * after anything else (TLS, I/O, garbage) the connection is not fit
@@ -612,6 +647,8 @@ fail:
 	return NULL;
 }
 
+/* MAIL FROM, the one way it is written.  c is the content, or NULL for
+ * --probe, which sends no message: then no SIZE and no BODY. */
 static int queue_mail(struct smtp_session *s, const struct envelope *env,
 		      const struct smtp_content *c, struct error *err)
 {
@@ -619,10 +656,10 @@ static int queue_mail(struct smtp_session *s, const struct envelope *env,
 	size_t n = 0;
 	int dsn = !!(s->caps & CAP_DSN);
 
-	if (s->caps & CAP_SIZE)
+	if (c && (s->caps & CAP_SIZE))
 		n += (size_t)snprintf(params + n, sizeof params - n, " SIZE=%lld",
 				      (long long)c->size);
-	if (env->body_8bit && (s->caps & CAP_8BITMIME))
+	if (c && env->body_8bit && (s->caps & CAP_8BITMIME))
 		n += (size_t)snprintf(params + n, sizeof params - n, " BODY=8BITMIME");
 	if (env->smtputf8)
 		n += (size_t)snprintf(params + n, sizeof params - n, " SMTPUTF8");
@@ -630,7 +667,8 @@ static int queue_mail(struct smtp_session *s, const struct envelope *env,
 		n += (size_t)snprintf(params + n, sizeof params - n, " RET=%s", env->dsn_ret);
 	if (dsn && env->envid && n < sizeof params)
 		snprintf(params + n, sizeof params - n, " ENVID=%s", env->envid);
-	return smtp_cmd(s, err, "MAIL FROM:<%s>%s", env->sender, params);
+	return smtp_cmd(s, AWAIT(EXPECT_MAIL, SMTP_MAIL), err, "MAIL FROM:<%s>%s", env->sender,
+			params);
 }
 
 /* RFC 3461 4.2: ORCPT carries the recipient as the sender wrote it, in
@@ -663,14 +701,15 @@ static int xtext(const char *addr, char *out, size_t size)
 static int queue_rcpt(struct smtp_session *s, const struct envelope *env, size_t i,
 		      struct error *err)
 {
+	struct pending p = { .kind = EXPECT_RCPT, .state = SMTP_RCPT, .rcpt = i };
 	char orcpt[SMTP_CMD_MAX / 2];
 
 	if (!(s->caps & CAP_DSN) || !env->dsn_notify)
-		return smtp_cmd(s, err, "RCPT TO:<%s>", env->rcpts[i]);
+		return smtp_cmd(s, p, err, "RCPT TO:<%s>", env->rcpts[i]);
 	if (xtext(env->rcpts[i], orcpt, sizeof orcpt) < 0)
-		return smtp_cmd(s, err, "RCPT TO:<%s> NOTIFY=%s", env->rcpts[i],
+		return smtp_cmd(s, p, err, "RCPT TO:<%s> NOTIFY=%s", env->rcpts[i],
 				env->dsn_notify);
-	return smtp_cmd(s, err, "RCPT TO:<%s> NOTIFY=%s ORCPT=rfc822;%s", env->rcpts[i],
+	return smtp_cmd(s, p, err, "RCPT TO:<%s> NOTIFY=%s ORCPT=rfc822;%s", env->rcpts[i],
 			env->dsn_notify, orcpt);
 }
 
@@ -698,6 +737,8 @@ struct txn {
 				 * closed the transaction, accepted or not */
 	int quit;               /* QUIT leaves with the end of the content */
 	int delivered;          /* the server accepted the content */
+	int probe;              /* --probe: a refused RCPT is a refusal, whatever
+				 * the server's recipient limit */
 };
 
 static int in_txn(const struct txn *t, size_t i)
@@ -713,66 +754,146 @@ static int too_many_recipients(const struct reply *r)
 		(strcmp(r->enhanced, "4.5.3") == 0 || reply_contains(r, "too many recipients"));
 }
 
-/* Read the reply to MAIL or DATA.  A refusal marks the transaction failed
- * (the first one is the cause); only I/O and protocol errors return -1. */
-static int envelope_reply(struct smtp_session *s, struct txn *t, enum smtp_state st,
-			  int want, struct error *err)
+/* A refusal in a transaction marks it failed (the first one is its
+ * cause); only I/O and protocol errors end the reading. */
+static int txn_refused(struct smtp_session *s, struct txn *t, struct error *err)
 {
-	smtp_set_state(s, st);
-	if (smtp_reply(s, err) < 0)
-		return -1;
-	if (s->reply.code != want) {
-		t->failed = 1;
-		smtp_fail(s, t->res, err);
-	}
+	t->failed = 1;
+	smtp_fail(s, t->res, err);
 	return 0;
 }
 
-static int rcpt_reply(struct smtp_session *s, struct txn *t, size_t i, struct error *err)
+static int on_mail(struct smtp_session *s, const struct pending *p, struct error *err)
 {
-	struct smtp_rcpt_result *r = &t->res->rcpts[i];
+	(void)p;
+	return s->reply.code == 250 ? 0 : txn_refused(s, s->txn, err);
+}
 
-	smtp_set_state(s, SMTP_RCPT);
-	if (smtp_reply(s, err) < 0)
-		return -1;
+static int on_data(struct smtp_session *s, const struct pending *p, struct error *err)
+{
+	(void)p;
+	s->txn->data_open = s->reply.code == 354;
+	return s->reply.code == 354 ? 0 : txn_refused(s, s->txn, err);
+}
+
+static int on_rcpt(struct smtp_session *s, const struct pending *p, struct error *err)
+{
+	struct txn *t = s->txn;
+	struct smtp_rcpt_result *r = &t->res->rcpts[p->rcpt];
+
 	reply_copy(&r->reply, &s->reply);
 	if (reply_class(&s->reply) == 2) {
 		r->accepted = 1;
 		t->accepted++;
-	} else if (t->accepted > 0 && too_many_recipients(&s->reply)) {
+	} else if (!t->probe && t->accepted > 0 && too_many_recipients(&s->reply)) {
 		if (!t->too_many)
 			tracef(s, "the server's recipient limit: the rest get another transaction");
 		t->too_many = 1;
 	} else {
-		t->failed = 1;
-		smtp_fail(s, t->res, err);
+		txn_refused(s, t, err);
 	}
 	return 0;
 }
 
-/* Read the reply to a BDAT chunk or to the final dot; the one to the end of
- * the content is the verdict on the message. */
-static int content_reply(struct smtp_session *s, struct txn *t, int verdict,
-			 struct error *err)
+/* The reply to a BDAT chunk or to the final dot; the one to the end of the
+ * content is the verdict on the message. */
+static int on_content(struct smtp_session *s, const struct pending *p, struct error *err)
 {
-	int r;
+	struct txn *t = s->txn;
 
-	/* RFC 5321 4.5.3.2: the verdict may take ten minutes. */
-	if (verdict && s->p->final_timeout > s->p->timeout)
-		conn_set_timeout(s->conn, s->p->final_timeout);
-	r = smtp_reply(s, err);
-	if (s->conn)
-		conn_set_timeout(s->conn, s->p->timeout);
-	if (r < 0)
-		return -1;
-	t->ended = verdict && !t->failed;
-	if (reply_class(&s->reply) != 2) {
-		t->failed = 1;
-		smtp_fail(s, t->res, err);
-	} else if (verdict && !t->failed) {
+	t->ended = p->verdict && !t->failed;
+	if (reply_class(&s->reply) != 2)
+		return txn_refused(s, t, err);
+	if (p->verdict && !t->failed) {
 		t->delivered = 1;
 		reply_copy(&t->res->reply, &s->reply);
 	}
+	return 0;
+}
+
+static int on_any(struct smtp_session *s, const struct pending *p, struct error *err)
+{
+	(void)s, (void)p, (void)err;
+	return 0;
+}
+
+/* What a reply means, by what its command expected. */
+typedef int reply_handler(struct smtp_session *s, const struct pending *p, struct error *err);
+static reply_handler *const expects[EXPECT_COUNT] = {
+	[EXPECT_GREETING] = on_greeting,
+	[EXPECT_EHLO] = on_ehlo,
+	[EXPECT_STARTTLS] = on_starttls,
+	[EXPECT_AUTH] = on_auth,
+	[EXPECT_AUTH_LATER] = on_auth_later,
+	[EXPECT_MAIL] = on_mail,
+	[EXPECT_RCPT] = on_rcpt,
+	[EXPECT_DATA] = on_data,
+	[EXPECT_CONTENT] = on_content,
+	[EXPECT_ANY] = on_any,
+};
+
+/* The one function that reads SMTP replies: send what is queued, read the
+ * reply to the oldest unanswered command line by line, and hand it to that
+ * command's handler.  The reply to the end of the content may take ten
+ * minutes (RFC 5321 4.5.3.2).  -1 on I/O errors, on lines that are not a
+ * reply (garbled()), and when the handler says the session cannot go on;
+ * the replies still owed are then forgotten. */
+static int next_reply(struct smtp_session *s, struct error *err)
+{
+	struct pending p = pop_reply(s);
+	int verdict = p.kind == EXPECT_CONTENT && p.verdict, r = 0;
+	enum reply_feed f = REPLY_MORE;
+
+	if (p.state != SMTP_STATE_COUNT)
+		smtp_set_state(s, p.state);
+	if (verdict && s->p->final_timeout > s->p->timeout)
+		conn_set_timeout(s->conn, s->p->final_timeout);
+	if (conn_flush(s->conn, err) < 0)
+		r = -1;
+	if (r == 0 && p.kind == EXPECT_AUTH_LATER)
+		tracef(s, "the reply to the pipelined AUTH:");
+	reply_reset(&s->reply);
+	while (r == 0 && f == REPLY_MORE) {
+		if (conn_read_line(s->conn, &s->line, REPLY_LINE_MAX, err) < 0) {
+			r = garbled(s, err);
+			break;
+		}
+		trace(s, '<', s->line.data, s->line.len);
+		f = reply_feed(&s->reply, s->line.data, s->line.len);
+		if (f == REPLY_BAD) {
+			error_set(err, CAT_PROTOCOL,
+				  _("%s sent something that is not an SMTP reply: \"%.80s\""),
+				  conn_peer(s->conn), s->line.data);
+			r = garbled(s, err);
+		}
+	}
+	if (verdict)
+		conn_set_timeout(s->conn, s->p->timeout);
+	if (r == 0 && s->p->on_reply)
+		s->p->on_reply(s->p->trace_ctx, s->state, &s->reply);
+	if (r == 0)
+		r = expects[p.kind](s, &p, err);
+	if (r < 0)
+		s->npending = 0;
+	return r;
+}
+
+/* Read replies until no more than keep are owed. */
+static int await_replies(struct smtp_session *s, size_t keep, struct error *err)
+{
+	while (s->npending > keep)
+		if (next_reply(s, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* QUIT with the end of the content: once it is queued the session is
+ * over, whatever the verdict; its reply is read after the verdict's. */
+static int queue_quit(struct smtp_session *s, struct error *err)
+{
+	if (queue_line(s, AWAIT(EXPECT_ANY, SMTP_QUIT), "QUIT", NULL, err) < 0)
+		return -1;
+	s->quit_sent = 1;
 	return 0;
 }
 
@@ -781,11 +902,13 @@ static int content_reply(struct smtp_session *s, struct txn *t, int verdict,
 static int queue_bdat(struct smtp_session *s, struct txn *t, off_t off, off_t n,
 		      int last, struct error *err)
 {
-	if (smtp_cmd(s, err, "BDAT %lld%s", (long long)n, last ? " LAST" : "") < 0 ||
+	struct pending p = { .kind = EXPECT_CONTENT, .state = SMTP_BDAT, .verdict = last };
+
+	if (smtp_cmd(s, p, err, "BDAT %lld%s", (long long)n, last ? " LAST" : "") < 0 ||
 	    content_send(s->conn, t->c, off, n, err) < 0)
 		return -1;
 	trace(s, '>', "[content]", 9);
-	return last && t->quit ? queue_line(s, "QUIT", NULL, err) : 0;
+	return last && t->quit ? queue_quit(s, err) : 0;
 }
 
 /* What ends the envelope group: DATA; or BDAT LAST with the content (and
@@ -793,27 +916,14 @@ static int queue_bdat(struct smtp_session *s, struct txn *t, off_t off, off_t n,
 static int queue_group_end(struct smtp_session *s, struct txn *t, struct error *err)
 {
 	if (t->mode == BODY_DATA)
-		return smtp_cmd(s, err, "DATA");
+		return smtp_cmd(s, AWAIT(EXPECT_DATA, SMTP_DATA), err, "DATA");
 	if (t->mode == BODY_FLIGHT)
 		return queue_bdat(s, t, 0, t->length, 1, err);
 	return 0;
 }
 
-static int read_group_end(struct smtp_session *s, struct txn *t, struct error *err)
-{
-	if (t->mode == BODY_FLIGHT) {
-		smtp_set_state(s, SMTP_BDAT);
-		return content_reply(s, t, 1, err);
-	}
-	if (t->mode == BODY_BDAT)
-		return 0;
-	if (envelope_reply(s, t, SMTP_DATA, 354, err) < 0)
-		return -1;
-	t->data_open = s->reply.code == 354;
-	return 0;
-}
-
-/* The envelope group in one write (RFC 2920), then its replies in order. */
+/* The envelope group in one write (RFC 2920), then its replies in order;
+ * with QUIT behind a flight's BDAT LAST, all but QUIT's. */
 static int envelope_pipelined(struct smtp_session *s, struct txn *t, struct error *err)
 {
 	size_t i, n = t->env->nrcpts;
@@ -823,13 +933,9 @@ static int envelope_pipelined(struct smtp_session *s, struct txn *t, struct erro
 	for (i = 0; i < n; i++)
 		if (in_txn(t, i) && queue_rcpt(s, t->env, i, err) < 0)
 			return -1;
-	if (queue_group_end(s, t, err) < 0 ||
-	    envelope_reply(s, t, SMTP_MAIL, 250, err) < 0)
+	if (queue_group_end(s, t, err) < 0)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (in_txn(t, i) && rcpt_reply(s, t, i, err) < 0)
-			return -1;
-	return read_group_end(s, t, err);
+	return await_replies(s, t->mode == BODY_FLIGHT && t->quit, err);
 }
 
 /* Without PIPELINING: each command waits for its reply.  Every RCPT is
@@ -839,18 +945,17 @@ static int envelope_lockstep(struct smtp_session *s, struct txn *t, struct error
 {
 	size_t i;
 
-	if (queue_mail(s, t->env, t->c, err) < 0 ||
-	    envelope_reply(s, t, SMTP_MAIL, 250, err) < 0)
+	if (queue_mail(s, t->env, t->c, err) < 0 || await_replies(s, 0, err) < 0)
 		return -1;
 	if (t->failed)
 		return 0;
 	for (i = 0; i < t->env->nrcpts && !t->too_many; i++)
 		if (in_txn(t, i) &&
-		    (queue_rcpt(s, t->env, i, err) < 0 || rcpt_reply(s, t, i, err) < 0))
+		    (queue_rcpt(s, t->env, i, err) < 0 || await_replies(s, 0, err) < 0))
 			return -1;
 	if (t->failed)
 		return 0;
-	return queue_group_end(s, t, err) < 0 ? -1 : read_group_end(s, t, err);
+	return queue_group_end(s, t, err) < 0 ? -1 : await_replies(s, 0, err);
 }
 
 /* DATA's content dot-stuffed, the final dot (and QUIT) in the same write,
@@ -861,11 +966,13 @@ static int send_stuffed(struct smtp_session *s, struct txn *t, struct error *err
 	if (content_send_stuffed(s->conn, t->c, err) < 0 ||
 	    conn_queue(s->conn, ".\r\n", 3, err) < 0)
 		return -1;
+	expect_reply(s, (struct pending){ .kind = EXPECT_CONTENT, .state = SMTP_BODY,
+					  .verdict = 1 });
 	t->data_open = 0;
 	trace(s, '>', "[content] .", 11);
-	if (t->quit && queue_line(s, "QUIT", NULL, err) < 0)
+	if (t->quit && queue_quit(s, err) < 0)
 		return -1;
-	return content_reply(s, t, 1, err);
+	return await_replies(s, t->quit, err);
 }
 
 /* BDAT chunks after the envelope.  Pipelined, up to BDAT_AHEAD chunks go
@@ -874,7 +981,7 @@ static int send_stuffed(struct smtp_session *s, struct txn *t, struct error *err
  * more are sent (RFC 3030 4.2); the replies still due are read. */
 static int send_chunks(struct smtp_session *s, struct txn *t, struct error *err)
 {
-	size_t sent = 0, answered = 0, ahead = (s->caps & CAP_PIPELINING) ? BDAT_AHEAD : 1;
+	size_t ahead = (s->caps & CAP_PIPELINING) ? BDAT_AHEAD : 1;
 	off_t off = 0, n;
 	int last = 0;
 
@@ -882,17 +989,12 @@ static int send_chunks(struct smtp_session *s, struct txn *t, struct error *err)
 	while (!last && !t->failed) {
 		n = t->length - off < BDAT_CHUNK ? t->length - off : BDAT_CHUNK;
 		last = off + n == t->length;
-		if (queue_bdat(s, t, off, n, last, err) < 0)
+		if (queue_bdat(s, t, off, n, last, err) < 0 ||
+		    await_replies(s, last ? (size_t)t->quit : ahead - 1, err) < 0)
 			return -1;
 		off += n;
-		sent++;
-		while (answered < sent && (last || t->failed || sent - answered >= ahead)) {
-			answered++;
-			if (content_reply(s, t, last && answered == sent, err) < 0)
-				return -1;
-		}
 	}
-	return 0;
+	return t->failed ? await_replies(s, t->quit && last, err) : 0;
 }
 
 /* DATA without CHUNKING.  With it, one flight when nothing can be
@@ -915,9 +1017,7 @@ static void read_quit(struct smtp_session *s)
 {
 	struct error ignored;
 
-	smtp_set_state(s, SMTP_QUIT);
-	smtp_reply(s, &ignored);
-	s->quit_sent = 1;
+	await_replies(s, 0, &ignored);
 }
 
 /* One transaction.  -1 when the connection is unfit for more (I/O, a
@@ -938,7 +1038,7 @@ static int transaction(struct smtp_session *s, struct txn *t, struct error *err)
 		t->quit = s->last && pipelined && !t->too_many;
 		r = t->mode == BODY_DATA ? send_stuffed(s, t, err) : send_chunks(s, t, err);
 	}
-	if (r == 0 && t->quit)
+	if (r == 0 && s->quit_sent)
 		read_quit(s);
 	for (i = 0; t->delivered && i < t->env->nrcpts; i++)
 		t->res->rcpts[i].delivered |= t->res->rcpts[i].accepted;
@@ -951,8 +1051,8 @@ static void rset(struct smtp_session *s)
 	struct error ignored;
 
 	smtp_set_state(s, SMTP_RSET);
-	if (smtp_cmd(s, &ignored, "RSET") == 0)
-		smtp_reply(s, &ignored);
+	if (smtp_cmd(s, AWAIT(EXPECT_ANY, SMTP_RSET), &ignored, "RSET") == 0)
+		await_replies(s, 0, &ignored);
 }
 
 /* What can be refused before anything is sent: a message larger than the
@@ -1031,9 +1131,11 @@ int smtp_send(struct smtp_session *s, const struct envelope *env,
 		return -1;
 	}
 	/* More than one only after "452 too many recipients". */
+	s->txn = &t;
 	do
 		r = transaction(s, &t, err);
 	while (r == 0 && t.delivered && t.too_many);
+	s->txn = NULL;
 	s->res = NULL;
 	res->writes = s->conn ? conn_write_count(s->conn) : 0;
 	if (r < 0 || !t.delivered)
@@ -1062,60 +1164,47 @@ void smtp_close(struct smtp_session *s)
 		return;
 	if (s->conn && !s->quit_sent) {
 		smtp_set_state(s, SMTP_QUIT);
-		if (smtp_cmd(s, &ignored, "QUIT") == 0)
-			smtp_reply(s, &ignored);
+		if (smtp_cmd(s, AWAIT(EXPECT_ANY, SMTP_QUIT), &ignored, "QUIT") == 0)
+			await_replies(s, 0, &ignored);
 	}
 	conn_close(s->conn);
 	buf_release(&s->line);
 	reply_release(&s->reply);
 	free(s->auth_offered);
+	free(s->pending);
 	free(s);
 }
 
 /* ---- --probe and --serverinfo ------------------------------------------ */
 
-/* One recipient of a probe: RCPT TO and its reply, kept per recipient. */
-static int probe_rcpt(struct smtp_session *s, const struct envelope *env, size_t i,
-		      struct smtp_result *res, struct error *err)
-{
-	smtp_set_state(s, SMTP_RCPT);
-	if (queue_rcpt(s, env, i, err) < 0 || smtp_reply(s, err) < 0)
-		return -1;
-	reply_copy(&res->rcpts[i].reply, &s->reply);
-	res->rcpts[i].accepted = reply_class(&s->reply) == 2;
-	return 0;
-}
-
+/* --probe: a transaction in lockstep that never reaches DATA. */
 int smtp_probe(struct smtp_session *s, const struct envelope *env,
 	       struct smtp_result *res, struct error *err)
 {
+	struct txn t = { .env = env, .res = res, .probe = 1 };
 	size_t i;
-	int failed = 0;
 
 	if (!s->conn)
 		return error_set(err, CAT_CONNECT, _("the connection was closed"));
 	start_result(s, env, res);
+	s->txn = &t;
 	smtp_set_state(s, SMTP_MAIL);
-	if (smtp_cmd(s, err, "MAIL FROM:<%s>%s", env->sender,
-		     env->smtputf8 ? " SMTPUTF8" : "") < 0 || smtp_reply(s, err) < 0)
+	if (queue_mail(s, env, NULL, err) < 0 || await_replies(s, 0, err) < 0)
 		goto broken;
-	if (reply_class(&s->reply) != 2)
-		failed = smtp_fail(s, res, err) < 0;
-	for (i = 0; !failed && i < env->nrcpts; i++) {
-		if (probe_rcpt(s, env, i, res, err) < 0)
+	for (i = 0; !t.failed && i < env->nrcpts; i++)
+		if (queue_rcpt(s, env, i, err) < 0 || await_replies(s, 0, err) < 0)
 			goto broken;
-		if (!res->rcpts[i].accepted)
-			failed = smtp_fail(s, res, err) < 0;
-	}
-	if (!failed) {
+	if (!t.failed) {
 		res->stage = env->nrcpts ? SMTP_RCPT : SMTP_MAIL;
 		reply_copy(&res->reply, &s->reply);
 	}
 	s->res = NULL;
+	s->txn = NULL;
 	rset(s);
-	return failed ? -1 : 0;
+	return t.failed ? -1 : 0;
 broken:
 	s->res = NULL;
+	s->txn = NULL;
 	note_stage(s, res);
 	drop_connection(s);
 	return -1;

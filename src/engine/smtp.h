@@ -4,7 +4,11 @@
  * files or print.  A session is opened (connect, greeting, EHLO, STARTTLS or
  * implicit TLS, EHLO again, AUTH), carries one or more transactions, and is
  * closed with QUIT.  Each step is a named state; smtp_set_state() in smtp.c is
- * the only place that changes it, and it is traced.
+ * the only place that changes it, and it is traced.  Every command is queued
+ * with the reply it expects; one reader (next_reply() in smtp.c) reads the
+ * replies in order and hands each to the handler of what its command
+ * expected, so pipelining, BDAT chunks sent ahead, a pipelined AUTH and the
+ * QUIT that leaves with the content are all one mechanism.
  *
  * Every outcome is written into a struct smtp_result: the stage reached, the
  * reply that decided it (the first failure of a pipelined group, never the
@@ -67,6 +71,11 @@ enum smtp_cap {
  * (client), '<' (server) or '*' (an event).  AUTH data is already redacted. */
 typedef void smtp_trace_fn(void *ctx, char dir, const char *text, size_t len);
 
+/* Each complete reply the engine read (334 challenges included), with the
+ * step it answered; ctx is trace_ctx.  For observers that keep replies:
+ * they get them parsed, from the one reader. */
+typedef void smtp_reply_fn(void *ctx, enum smtp_state step, const struct reply *r);
+
 /* What a refusal at a step means (classify.c's classify_reply(), which sits
  * in the policy layer above the engine and is handed down through here).
  * NULL: 4xx is CAT_TEMPORARY, anything else CAT_UNAVAILABLE. */
@@ -97,6 +106,7 @@ struct smtp_params {
 	int pipeline_auth;
 	smtp_trace_fn *trace;   /* NULL: silent */
 	void *trace_ctx;
+	smtp_reply_fn *on_reply;  /* NULL: none */
 	smtp_classify_fn *classify;
 };
 

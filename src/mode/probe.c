@@ -126,6 +126,7 @@ static int prepare(struct probe_job *j)
 	if (choose_account(j) < 0 || session_credentials(j->account, &j->setup, &j->err) < 0)
 		return -1;
 	session_params(j->account, 1, report_observe, &j->obs, &j->setup);
+	j->setup.smtp.on_reply = report_observe_reply;
 	return 0;
 }
 

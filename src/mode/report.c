@@ -40,7 +40,6 @@ void report_observer_init(struct report_observer *o, FILE *transcript)
 	memset(o, 0, sizeof *o);
 	o->transcript = transcript;
 	o->replies = xcalloc(REPORT_REPLIES_MAX, sizeof *o->replies);
-	reply_init(&o->partial);
 	clock_gettime(CLOCK_MONOTONIC, &o->started);
 	o->since = o->started;
 }
@@ -52,7 +51,6 @@ void report_observer_release(struct report_observer *o)
 	for (i = 0; o->replies && i < o->nreplies; i++)
 		reply_release(&o->replies[i].reply);
 	free(o->replies);
-	reply_release(&o->partial);
 	memset(o, 0, sizeof *o);
 }
 
@@ -106,27 +104,23 @@ static void observe_event(struct report_observer *o, const char *text, size_t le
 	o->seen_state = 1;
 }
 
-/* A server line: complete replies are kept, but not 334 AUTH challenges. */
-static void observe_line(struct report_observer *o, const char *text, size_t len)
+/* A complete reply: kept, but not a 334 AUTH challenge. */
+void report_observe_reply(void *ctx, enum smtp_state step, const struct reply *r)
 {
-	enum reply_feed f = reply_feed(&o->partial, text, len);
+	struct report_observer *o = ctx;
 	struct report_reply *kept;
 
-	if (f == REPLY_MORE)
+	o->last_step = step;
+	if (r->code == 334)
 		return;
-	if (f == REPLY_DONE)
-		o->last_step = o->state;
-	if (f == REPLY_DONE && o->partial.code != 334) {
-		if (o->nreplies < REPORT_REPLIES_MAX) {
-			kept = &o->replies[o->nreplies++];
-			kept->step = o->state;
-			reply_init(&kept->reply);
-			reply_copy(&kept->reply, &o->partial);
-		} else {
-			o->dropped++;
-		}
+	if (o->nreplies < REPORT_REPLIES_MAX) {
+		kept = &o->replies[o->nreplies++];
+		kept->step = step;
+		reply_init(&kept->reply);
+		reply_copy(&kept->reply, r);
+	} else {
+		o->dropped++;
 	}
-	reply_reset(&o->partial);
 }
 
 void report_observe(void *ctx, char dir, const char *text, size_t len)
@@ -137,8 +131,6 @@ void report_observe(void *ctx, char dir, const char *text, size_t len)
 		report_trace(o->transcript, dir, text, len);
 	if (dir == '*')
 		observe_event(o, text, len);
-	else if (dir == '<')
-		observe_line(o, text, len);
 }
 
 /* ---- the failure report ---------------------------------------------- */

@@ -12,8 +12,10 @@
  * to, and keeps every server reply with the step it answered and the time
  * spent in each step, for --json.  It sees only what the engine traces,
  * which is already redacted; it keeps no client line at all, and no 334
- * AUTH challenge.  It learns the step from the engine's "state A -> B"
- * events (smtp.c smtp_set_state()). */
+ * AUTH challenge.  It learns the replies, parsed and with their step, from
+ * the engine's one reader (smtp_params.on_reply = report_observe_reply) and
+ * the time spent in each step from the engine's "state A -> B" events
+ * (smtp.c smtp_set_state()). */
 #ifndef SENDAS_REPORT_H
 #define SENDAS_REPORT_H
 
@@ -54,7 +56,6 @@ struct report_observer {
 	struct report_reply *replies;   /* REPORT_REPLIES_MAX of them */
 	size_t nreplies;
 	size_t dropped;           /* replies beyond REPORT_REPLIES_MAX */
-	struct reply partial;     /* the reply being read */
 	enum smtp_state state;
 	enum smtp_state last_step;  /* the step of the last complete reply, kept or not */
 	int seen_state;           /* an event named the state */
@@ -67,6 +68,8 @@ void report_observer_init(struct report_observer *o, FILE *transcript);
 void report_observer_release(struct report_observer *o);
 /* The smtp_trace_fn; ctx is a struct report_observer. */
 void report_observe(void *ctx, char dir, const char *text, size_t len);
+/* The smtp_reply_fn; ctx is the same struct report_observer. */
+void report_observe_reply(void *ctx, enum smtp_state step, const struct reply *r);
 /* Milliseconds since report_observer_init(). */
 long long report_elapsed_ms(const struct report_observer *o);
 /* Milliseconds spent in step st so far (the current step up to now). */

@@ -173,6 +173,7 @@ static int submit(struct send_job *j)
 	int r, pending;
 
 	session_params(j->sel.account, 1, report_observe, &j->obs, &j->setup);
+	j->setup.smtp.on_reply = report_observe_reply;
 	j->setup.smtp.pipeline_auth = 1;   /* AUTH PLAIN leaves with MAIL, RCPT, DATA */
 	j->have_res = 1;
 	s = smtp_open(&j->setup.smtp, &j->res, &j->err);

@@ -111,6 +111,7 @@ int mode_serverinfo(const struct options *o)
 		printf(_("server: %s:%s (account %s, tls %s)\n"), a->host, a->port, a->name,
 		       tls_setting_name(a->tls));
 		session_params(a, 0, report_observe, &obs, &setup);
+		setup.smtp.on_reply = report_observe_reply;
 		setup.smtp.tls.refused_chain = &tls;
 		s = smtp_open(&setup.smtp, &res, &err);
 	}
