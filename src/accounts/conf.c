@@ -470,19 +470,52 @@ static int set_password(struct parser *p, void *field, const char *value)
 	return set_string(p, field, value);
 }
 
+/* One host name: A-label when it has non-ASCII letters (GnuTLS checks and
+ * sends the A-label).  A new string, or NULL and e. */
+static char *one_host(const char *name, size_t len, struct error *e)
+{
+	char *host = xstrndup(name, len), *alabel;
+	size_t i;
+
+	for (i = 0; i < len && (unsigned char)host[i] < 0x80; i++)
+		;
+	if (i == len)
+		return host;
+	alabel = address_domain_alabel(host, e);
+	free(host);
+	return alabel;
+}
+
+/* One host, or several separated by commas or white space (failover, tried
+ * in order: session.h), kept as "a,b,c"; finish_account() splits off the
+ * first. */
 static int set_host(struct parser *p, void *field, const char *value)
 {
+	static const char separators[] = ", \t";
+	struct buf list;
 	struct error e;
-	const char *s;
+	const char *s = value;
+	size_t n, count = 0;
+	char *host;
 
-	for (s = value; *s && (unsigned char)*s < 0x80; s++)
-		if (*s == ' ' || *s == '\t')
-			return fail_at(p, p->lineno, _("host = \"%s\" holds white space"), value);
-	if (!*s)
-		return set_string(p, field, value);
-	/* Non-ASCII: GnuTLS checks and sends the A-label. */
-	if (!(*(char **)field = address_domain_alabel(value, &e)))
-		return fail_at(p, p->lineno, "host: %s", e.text);
+	buf_init(&list, CONF_LINE_MAX);
+	while (*(s += strspn(s, separators))) {
+		n = strcspn(s, separators);
+		if (!(host = one_host(s, n, &e))) {
+			buf_release(&list);
+			return fail_at(p, p->lineno, "host: %s", e.text);
+		}
+		buf_printf_trunc(&list, "%s%s", count++ ? "," : "", host);
+		free(host);
+		s += n;
+	}
+	if (count > CONF_HOSTS_MAX) {
+		buf_release(&list);
+		return fail_at(p, p->lineno, _("host lists %zu servers; at most %d are tried"),
+			       count, CONF_HOSTS_MAX);
+	}
+	*(char **)field = count ? xstrdup(buf_str(&list)) : NULL;
+	buf_release(&list);
 	return 0;
 }
 
@@ -746,6 +779,10 @@ static int finish_account(struct parser *p, struct account *a)
 						     "an address"), a->name);
 		free(own);
 	}
+	if (strchr(a->host, ',')) {
+		a->hosts = a->host;
+		a->host = xstrndup(a->hosts, strcspn(a->hosts, ","));
+	}
 	if (!a->port)
 		a->port = xstrdup(a->tls == TLS_SETTING_IMPLICIT ? PORT_IMPLICIT : PORT_DEFAULT);
 	if (!a->timeout)
@@ -791,6 +828,7 @@ static void account_release(struct account *a)
 			free(*(char **)(void *)((char *)a + keys[i].offset));
 	}
 	free(a->name);
+	free(a->hosts);
 	memset(a, 0, sizeof *a);
 }
 

@@ -62,6 +62,7 @@
  * final reply's ten minutes plus a slow upload, short enough that a server
  * trickling bytes gives up its hold on a queue flush in half an hour. */
 #define CONF_DEFAULT_SESSION_DEADLINE 1800
+#define CONF_HOSTS_MAX 8           /* servers in one host list */
 #define CONF_COUNT_MAX 100000     /* messages_per_hour, messages_per_day, max_recipients */
 #define CONF_SIZE_MAX (1024 * 1024 * 1024)  /* max_size: 1 GB */
 
@@ -72,7 +73,10 @@ const char *tls_setting_name(enum tls_setting t);
 
 struct account {
 	char *name;
-	char *host;               /* as written; A-label when it had non-ASCII letters */
+	char *host;               /* as written; A-label when it had non-ASCII
+				   * letters; with several, the first */
+	char *hosts;              /* several: all of them, "a,b,c", tried in
+				   * order (session_open()); NULL with one */
 	char *port;               /* digits; default: 587, or 465 with tls = implicit */
 	enum tls_setting tls;     /* default: starttls */
 	char *tls_trust_file;

@@ -196,7 +196,7 @@ static void probe_all(struct probe_job *j, struct smtp_session *s)
 		if (r->smtputf8 && !(j->open_res.caps & CAP_SMTPUTF8)) {
 			error_set(&r->err, CAT_UNAVAILABLE,
 				  _("an address needs SMTPUTF8, which %s does not offer"),
-				  j->account->host);
+				  j->rc.host);
 			continue;
 		}
 		r->tried = 1;
@@ -211,7 +211,8 @@ static int run(struct probe_job *j)
 {
 	struct smtp_session *s;
 
-	s = smtp_open(&j->setup.smtp, &j->open_res, &j->err);
+	s = session_open(&j->setup, j->account, &j->open_res, &j->err);
+	j->rc.host = j->setup.host;
 	j->opened = 1;
 	if (!s)
 		return -1;
@@ -273,7 +274,7 @@ static void print_table(const struct probe_job *j)
 	if (width > SENDER_COLUMN_MAX)
 		width = SENDER_COLUMN_MAX;
 	printf(_("account %s (login %s) at %s:%s, recipient %s%s\n"), j->account->name,
-	       j->account->user ? j->account->user : _("none"), j->account->host,
+	       j->account->user ? j->account->user : _("none"), j->rc.host,
 	       j->account->port, j->rcpt, j->o->probe_data ? _(", with test messages") : "");
 	print_padded(stdout, _("SENDER"), width);
 	printf("  ");

@@ -176,7 +176,8 @@ static int submit(struct send_job *j)
 	j->setup.smtp.on_reply = report_observe_reply;
 	j->setup.smtp.pipeline_auth = 1;   /* AUTH PLAIN leaves with MAIL, RCPT, DATA */
 	j->have_res = 1;
-	s = smtp_open(&j->setup.smtp, &j->res, &j->err);
+	s = session_open(&j->setup, j->sel.account, &j->res, &j->err);
+	j->rc.host = j->setup.host;   /* with several hosts, the one used */
 	if (!s)
 		return -1;
 	/* Only now is it known whether the server takes 8-bit content. */

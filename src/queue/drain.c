@@ -75,7 +75,7 @@ static int open_session(struct flush *f, struct error *err)
 	f->setup.smtp.pipeline_auth = 0;
 	smtp_result_release(&f->res);   /* a result is for one session */
 	smtp_result_init(&f->res);
-	f->s = smtp_open(&f->setup.smtp, &f->res, err);
+	f->s = session_open(&f->setup, f->a, &f->res, err);
 	if (!f->s)
 		return -1;
 	f->caps = f->res.caps;
