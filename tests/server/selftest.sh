@@ -438,6 +438,14 @@ run() {
 	server_rc=$?
 }
 
+# load_bad_script: start the server on $dir/bad-script.script, which it must
+# refuse before listening; sets $rc.
+load_bad_script() {
+	"$server" --script "$dir/bad-script.script" --record "$dir/bad-script.record" \
+		--port-file "$dir/bad-script.port" 2>"$dir/bad-script.stderr"
+	rc=$?
+}
+
 # write_script NAME: the script for test NAME, from stdin.
 write_script() {
 	cat >"$dir/$1.script"
@@ -833,9 +841,7 @@ check "open plain: a bare 250 for no capabilities, no STARTTLS, no login" \
 	'passed && has "S: 250 mock.test\r\n" && ! grep -q STARTTLS "$dir/open-plain.record"'
 
 printf 'open sesame\n' | write_script bad-script
-"$server" --script "$dir/bad-script.script" --record "$dir/bad-script.record" \
-	--port-file "$dir/bad-script.port" 2>"$dir/bad-script.stderr"
-rc=$?
+load_bad_script
 check "open takes nothing, tls or plain" \
 	'test $rc = 2 && grep -qF "bad-script.script:1: \"open\" takes nothing" \
 	 "$dir/bad-script.stderr"'
@@ -859,17 +865,13 @@ check "timeout: exit 1 when no client comes" \
 
 name=bad-script
 printf 'send 220 x\nexpect ehlo *\nfrobnicate now\n' | write_script bad-script
-"$server" --script "$dir/bad-script.script" --record "$dir/bad-script.record" \
-	--port-file "$dir/bad-script.port" 2>"$dir/bad-script.stderr"
-rc=$?
+load_bad_script
 check "a bad script: exit 2 with FILE:LINE, before listening" \
 	'test $rc = 2 && ! test -e "$dir/bad-script.port" &&
 	 grep -qF "bad-script.script:3: unknown verb \"frobnicate\"" "$dir/bad-script.stderr"'
 
 printf 'close\nsend 250 too late\n' | write_script bad-script
-"$server" --script "$dir/bad-script.script" --record "$dir/bad-script.record" \
-	--port-file "$dir/bad-script.port" 2>"$dir/bad-script.stderr"
-rc=$?
+load_bad_script
 check "a step after close is a script error" \
 	'test $rc = 2 && grep -qF "bad-script.script:2: the connection is already over" \
 	 "$dir/bad-script.stderr"'
