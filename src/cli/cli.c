@@ -110,6 +110,9 @@ const struct cli_option cli_options[] = {
 	{ 0, "serverinfo", CLI_ARG_NONE, NULL,
 	  N_("show the server's offers and its certificate"),
 	  CLI_MODE, 0, MODE_SERVERINFO, NULL, NULL },
+	{ 0, "check", CLI_ARG_NONE, NULL,
+	  N_("check each account (arguments: some accounts), step by step"),
+	  CLI_MODE, 0, MODE_CHECK, NULL, NULL },
 	{ 0, "probe", CLI_ARG_NONE, NULL,
 	  N_("test which senders (arguments) the account may use"),
 	  CLI_MODE, 0, MODE_PROBE, NULL, NULL },
@@ -497,6 +500,7 @@ static const char *const mode_names[] = {
 	[MODE_QUEUE_IDS] = "--queue-ids",
 	[MODE_QUEUE_DELETE] = "--queue-delete",
 	[MODE_QUEUE_RETRY] = "--queue-retry",
+	[MODE_CHECK] = "--check",
 };
 
 /* Modes whose arguments are queue IDs. */
@@ -531,7 +535,7 @@ static int take_recipients(char *const argv[], int argc, int first, int dashdash
 	if (takes_ids(o->mode) && o->nrcpts == 0)
 		return error_set(err, CAT_USAGE, _("%s needs queue IDs (see mailq) as arguments"),
 				 mode_names[o->mode]);
-	if (o->nrcpts && o->mode != MODE_SEND && o->mode != MODE_PROBE &&
+	if (o->nrcpts && o->mode != MODE_SEND && o->mode != MODE_PROBE && o->mode != MODE_CHECK &&
 	    !takes_ids(o->mode) && mode_rank(o->mode) == 0)
 		return error_set(err, CAT_USAGE, _("%s takes no recipients"),
 				 mode_names[o->mode]);

@@ -27,6 +27,7 @@ enum mode {
 	MODE_QUEUE_IDS,           /* --queue-ids */
 	MODE_QUEUE_DELETE,        /* --queue-delete ID... */
 	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
+	MODE_CHECK,               /* --check [ACCOUNT...] */
 };
 
 struct options {
@@ -48,8 +49,9 @@ struct options {
 	int probe_data;           /* --probe-data */
 	int probe_max;            /* --probe-max; 0: CLI_PROBE_MAX_DEFAULT */
 	const char *const *rcpts; /* the remaining arguments (point into argv):
-				   * recipients, the senders of --probe, or the
-				   * IDs of --queue-delete and --queue-retry */
+				   * recipients, the senders of --probe, the
+				   * IDs of --queue-delete and --queue-retry, or
+				   * the accounts of --check */
 	size_t nrcpts;
 };
 

@@ -42,6 +42,7 @@ struct tls {
 	int pin_failed;             /* check_pin refused the server */
 	int broken;                 /* timeout or fatal error: no close_notify */
 	int after_starttls;         /* tls_params.after_starttls */
+	struct tls_peer *peer_out;  /* tls_params.peer */
 	int fd;
 	const struct io_clock *clock;  /* borrowed from conn.c: timeouts, deadline */
 	struct buf *refused_chain;  /* tls_params.refused_chain */
@@ -600,6 +601,30 @@ static int pin_error(struct tls *t, struct error *err)
 	return -1;
 }
 
+/* tls_params.peer: the leaf certificate, whether it verifies or not. */
+static void note_peer(struct tls *t)
+{
+	struct tls_peer *p = t->peer_out;
+	unsigned status = gnutls_session_get_verify_cert_status(t->session);
+	unsigned char digest[PIN_LEN];
+	const gnutls_datum_t *certs;
+	gnutls_x509_crt_t crt;
+	unsigned n = 0;
+
+	if (!p || !(certs = gnutls_certificate_get_peers(t->session, &n)) || !n ||
+	    peer_digest(t->session, 0, digest) < 0 || gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0) {
+		p->seen = 1;
+		p->expires = gnutls_x509_crt_get_expiration_time(crt);
+		hex_string(digest, PIN_LEN, p->sha256);
+		p->untrusted = !!(status & GNUTLS_CERT_SIGNER_NOT_FOUND);
+		p->expired = !!(status & GNUTLS_CERT_EXPIRED);
+		p->wrong_name = !!(status & GNUTLS_CERT_UNEXPECTED_OWNER);
+	}
+	gnutls_x509_crt_deinit(crt);
+}
+
 static int handshake(struct tls *t, struct error *err)
 {
 	int r;
@@ -608,6 +633,7 @@ static int handshake(struct tls *t, struct error *err)
 		errno = 0;
 		r = gnutls_handshake(t->session);
 	} while (r < 0 && try_again(r));
+	note_peer(t);
 	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
 		return verify_error(t, err);
 	if (r < 0 && t->pin_failed)
@@ -647,6 +673,7 @@ struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *
 	t->own_priority = p->priority != NULL;
 	t->pinned = p->fingerprint != NULL;
 	t->after_starttls = p->after_starttls;
+	t->peer_out = p->peer;
 	memcpy(t->pin, pin, sizeof pin);
 	t->host = p->host && *p->host ? host_copy(p->host) : NULL;
 	t->refused_chain = p->refused_chain;

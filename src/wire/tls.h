@@ -15,10 +15,22 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
+
+/* The server's own certificate as the handshake saw it, verified or not
+ * (the doctor reports its expiry and the tls_fingerprint line to pin it). */
+struct tls_peer {
+	int seen;                 /* a certificate came; the rest is set */
+	time_t expires;
+	char sha256[65];          /* lowercase hex of the DER's SHA-256 */
+	int untrusted;            /* no trusted authority signed it (or self-signed) */
+	int expired;
+	int wrong_name;           /* not issued for the host */
+};
 
 struct tls_params {
 	const char *host;         /* A-label host name to verify and send as SNI
@@ -30,6 +42,7 @@ struct tls_params {
 	const char *cert_file;    /* client certificate (PEM), or NULL */
 	const char *key_file;     /* its key (PEM), or NULL */
 	const char *priority;     /* GnuTLS priority string, or NULL for our default */
+	struct tls_peer *peer;    /* when not NULL: filled by the handshake */
 	int after_starttls;       /* the server accepted STARTTLS (RFC 3207): bytes
 				   * that are not TLS are then its fault (CAT_TEMPORARY),
 				   * not a port that expects STARTTLS */
