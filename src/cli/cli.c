@@ -111,7 +111,7 @@ const struct cli_option cli_options[] = {
 	  N_("show the server's offers and its certificate"),
 	  CLI_MODE, 0, MODE_SERVERINFO, NULL, NULL },
 	{ 0, "check", CLI_ARG_NONE, NULL,
-	  N_("check each account (arguments: some accounts), step by step"),
+	  N_("check every account, or those named, step by step"),
 	  CLI_MODE, 0, MODE_CHECK, NULL, NULL },
 	{ 0, "probe", CLI_ARG_NONE, NULL,
 	  N_("test which senders (arguments) the account may use"),

@@ -15,7 +15,8 @@ sh "$top_srcdir/tests/beds/mkcerts.sh" "$certs" >"$T/mkcerts.log" 2>&1 ||
 	{ echo "Bail out! cannot make test certificates"; exit 1; }
 export XDG_STATE_HOME=$T/state
 
-# broken MODE PORT: on 127.0.0.2:PORT (0: any), one line per connection in
+# broken MODE PORT: on 127.0.0.2:PORT (0: any, with 127.0.0.1 held dead on
+# the same port), one line per connection in
 # $T/broken.log; MODE untrusted (a handshake with untrusted.pem) or garbage
 # (plain text after "220 go").  Writes the port to $T/broken.port.
 broken() {
@@ -24,6 +25,13 @@ broken() {
 	python3 - "$1" "$2" "$T/broken.port" "$T/broken.log" "$certs" <<'PY' &
 import socket, ssl, sys
 mode, port, port_file, log, certs = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+if port == 0:
+    # 127.0.0.1 must be dead on the same port: hold it, bound but not
+    # listening (a connection is refused), so that no other test's server
+    # can take it.
+    hold = socket.socket()
+    hold.bind(("127.0.0.1", 0))
+    port = hold.getsockname()[1]
 srv = socket.socket()
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("127.0.0.2", port))
