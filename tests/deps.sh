@@ -11,7 +11,7 @@ PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
 libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
 gnutls-bin python3 python3-jsonschema postfix dovecot-core valgrind mandoc strace
 time git git-email libmailtools-perl systemd
-bash-completion zsh fish"
+bash-completion zsh fish iproute2 util-linux"
 
 missing=
 for p in $PACKAGES; do

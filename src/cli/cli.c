@@ -113,6 +113,12 @@ const struct cli_option cli_options[] = {
 	{ 0, "check", CLI_ARG_NONE, NULL,
 	  N_("check every account, or those named, step by step"),
 	  CLI_MODE, 0, MODE_CHECK, NULL, NULL },
+	{ 0, "configure", CLI_ARG_NONE, NULL,
+	  N_("propose and check an account for an address"),
+	  CLI_MODE, 0, MODE_CONFIGURE, NULL, NULL },
+	{ 0, "append", CLI_ARG_NONE, NULL,
+	  N_("with --configure: add the account to the account file"),
+	  CLI_FLAG, FIELD(append), 0, NULL, NULL },
 	{ 0, "probe", CLI_ARG_NONE, NULL,
 	  N_("test which senders (arguments) the account may use"),
 	  CLI_MODE, 0, MODE_PROBE, NULL, NULL },
@@ -501,6 +507,7 @@ static const char *const mode_names[] = {
 	[MODE_QUEUE_DELETE] = "--queue-delete",
 	[MODE_QUEUE_RETRY] = "--queue-retry",
 	[MODE_CHECK] = "--check",
+	[MODE_CONFIGURE] = "--configure",
 };
 
 /* Modes whose arguments are queue IDs. */
@@ -536,6 +543,7 @@ static int take_recipients(char *const argv[], int argc, int first, int dashdash
 		return error_set(err, CAT_USAGE, _("%s needs queue IDs (see mailq) as arguments"),
 				 mode_names[o->mode]);
 	if (o->nrcpts && o->mode != MODE_SEND && o->mode != MODE_PROBE && o->mode != MODE_CHECK &&
+	    o->mode != MODE_CONFIGURE &&
 	    !takes_ids(o->mode) && mode_rank(o->mode) == 0)
 		return error_set(err, CAT_USAGE, _("%s takes no recipients"),
 				 mode_names[o->mode]);

@@ -18,6 +18,7 @@
 #include "secret.h"
 #include "send.h"
 #include "serverinfo.h"
+#include "configure.h"
 #include "doctor.h"
 #include "tls.h"
 #include "which.h"
@@ -70,6 +71,7 @@ static int (*const modes[])(const struct options *o) = {
 	[MODE_SERVERINFO] = mode_serverinfo,
 	[MODE_PROBE] = mode_probe,
 	[MODE_CHECK] = mode_check,
+	[MODE_CONFIGURE] = mode_configure,
 	[MODE_NEWALIASES] = mode_newaliases,
 	[MODE_HELP] = mode_help,
 	[MODE_VERSION] = mode_version,

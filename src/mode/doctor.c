@@ -57,6 +57,7 @@ struct check {
 	struct session_setup setup;
 	struct smtp_result res;
 	struct error err;
+	int no_login;             /* --configure: no credentials yet */
 };
 
 static void row(struct check *c, const char *step, enum verdict v, enum category cat,
@@ -209,12 +210,25 @@ static int wait_greeting(struct check *c)
 	return buf[0] >= '0' && buf[0] <= '9' ? 1 : 2;
 }
 
+/* Leave the peeking connection politely: read what came (a close with
+ * unread input would reset the connection), say QUIT to a greeting. */
+static void leave(struct check *c, int greeted)
+{
+	char buf[512];
+
+	while (recv(c->fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+		;
+	if (greeted && send(c->fd, "QUIT\r\n", 6, MSG_NOSIGNAL) == 6)
+		shutdown(c->fd, SHUT_WR);
+	close(c->fd);
+}
+
 static void check_mode(struct check *c)
 {
 	const char *port = c->a->port;
 	int g = wait_greeting(c);
 
-	close(c->fd);
+	leave(c, g == 1);
 	c->fd = -1;
 	c->plain_greeting = g == 1;
 	if (g < 0)
@@ -278,7 +292,10 @@ static void check_auth(struct check *c, int opened)
 {
 	const char *offered = c->res.auth_offered ? c->res.auth_offered : _("none");
 
-	if (!c->a->user)
+	if (c->no_login)
+		row(c, N_("AUTH"), V_SKIP, CAT_NONE, _("offered: %s; no login without a "
+						       "password source"), offered);
+	else if (!c->a->user)
 		row(c, N_("AUTH"), V_SKIP, CAT_NONE,
 		    _("the account has no user: sendas does not log in"));
 	else if (!opened && c->res.stage < SMTP_AUTH)
@@ -299,6 +316,11 @@ static void check_sender(struct check *c, struct smtp_session *s)
 	struct smtp_result res;
 	struct error err;
 
+	if (c->no_login) {
+		row(c, N_("sender"), V_SKIP, CAT_NONE, _("not without a login"));
+		free(own);
+		return;
+	}
 	if (!s || !own) {
 		row(c, N_("sender"), V_SKIP, CAT_NONE, s ? _("the account has no address of "
 							     "its own to try") : _("not reached"));
@@ -356,7 +378,7 @@ static void check_interception(struct check *c)
 static void check_session(struct check *c)
 {
 	struct smtp_session *s = NULL;
-	int login = c->a->user != NULL;
+	int login = c->a->user != NULL && !c->no_login;
 
 	if (login && session_credentials(c->a, &c->setup, &c->err) < 0) {
 		row(c, N_("AUTH"), V_FAIL, c->err.category, "%s", c->err.text);
@@ -390,9 +412,9 @@ static void print_check(const struct check *c)
 	}
 }
 
-static enum category check_account(const struct options *o, const struct account *a)
+enum category doctor_check(const struct options *o, const struct account *a, int login)
 {
-	struct check c = { .o = o, .a = a, .fd = -1 };
+	struct check c = { .o = o, .a = a, .fd = -1, .no_login = !login };
 	enum category result;
 
 	error_clear(&c.err);
@@ -442,7 +464,7 @@ int mode_check(const struct options *o)
 			;
 		if (o->nrcpts && k == o->nrcpts)
 			continue;
-		r = check_account(o, a);
+		r = doctor_check(o, a, 1);
 		if (first == CAT_NONE)
 			first = r;
 	}

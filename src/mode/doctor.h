@@ -27,11 +27,19 @@
 #ifndef SENDAS_DOCTOR_H
 #define SENDAS_DOCTOR_H
 
+#include "error.h"
 #include "options.h"
 
 #define DOCTOR_GREETING_WAIT_MS 1500
 #define DOCTOR_EXPIRY_WARN_DAYS 14
 
 int mode_check(const struct options *o);
+
+struct account;
+
+/* One account's table on stdout; login 0 (--configure, no credentials
+ * yet): AUTH shows only the offer and the sender probe is skipped.  The
+ * first failed step's category, or CAT_NONE. */
+enum category doctor_check(const struct options *o, const struct account *a, int login);
 
 #endif

@@ -28,6 +28,7 @@ enum mode {
 	MODE_QUEUE_DELETE,        /* --queue-delete ID... */
 	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
 	MODE_CHECK,               /* --check [ACCOUNT...] */
+	MODE_CONFIGURE,           /* --configure ADDRESS */
 };
 
 struct options {
@@ -48,10 +49,12 @@ struct options {
 	const char *probe_rcpt;   /* --probe-rcpt */
 	int probe_data;           /* --probe-data */
 	int probe_max;            /* --probe-max; 0: CLI_PROBE_MAX_DEFAULT */
+	int append;               /* --append: --configure writes the section */
 	const char *const *rcpts; /* the remaining arguments (point into argv):
 				   * recipients, the senders of --probe, the
 				   * IDs of --queue-delete and --queue-retry, or
-				   * the accounts of --check */
+				   * the accounts of --check, the address of
+				   * --configure */
 	size_t nrcpts;
 };
 

@@ -43,12 +43,36 @@ enum provider_id {
 	PROVIDER_YAHOO,
 	PROVIDER_MAILGUN,
 	PROVIDER_GMAIL,
+	PROVIDER_GMX,           /* for --configure: one submission server each */
+	PROVIDER_WEBDE,
+	PROVIDER_TONLINE,
+	PROVIDER_MAILBOXORG,
+	PROVIDER_POSTEO,
+	PROVIDER_STRATO,
+	PROVIDER_SWISSCOM,
+	PROVIDER_ICLOUD,
+	PROVIDER_FASTMAIL,
 	PROVIDER_COUNT
+};
+
+/* How to submit to a provider, for --configure: its server, its rule
+ * about senders, the limits it is known to set (0: none known). */
+struct provider_submission {
+	const char *host;
+	const char *port;
+	int implicit_tls;              /* port 465 style; else STARTTLS */
+	const char *const *mail_domains;  /* addresses it hosts; NULL: custom domains only */
+	const char *const *mx_domains;    /* its MX hosts are in these */
+	const char *sender_rule;       /* N_() */
+	int messages_per_day;
+	int max_recipients;
+	const char *max_size;          /* as max_size takes it ("25M"), or NULL */
 };
 
 struct provider {
 	const char *name;              /* "microsoft365", ...: stable, for --json */
 	const char *const *domains;    /* NULL-terminated; NULL for a server program */
+	const struct provider_submission *submit;  /* NULL: --configure cannot use it */
 };
 
 /* The provider's row; NULL for PROVIDER_NONE or out of range. */
@@ -57,6 +81,11 @@ const struct provider *provider_get(enum provider_id id);
 /* The provider whose host domains hold host (an A-label, any case), or
  * PROVIDER_NONE. */
 enum provider_id provider_of_host(const char *host);
+
+/* --configure: the provider that hosts addresses of domain (any case), or
+ * whose MX hosts include mx_host; PROVIDER_NONE. */
+enum provider_id provider_for_mail_domain(const char *domain);
+enum provider_id provider_for_mx(const char *mx_host);
 
 struct provider_fact {
 	struct reply_match m;
