@@ -103,7 +103,7 @@ static void expect_reply(struct smtp_session *s, struct pending p)
 {
 	if (s->npending == 0)
 		s->first = 0;
-	if (s->first + s->npending == s->cap) {
+	if (s->first > 0 && s->first + s->npending == s->cap) {
 		memmove(s->pending, s->pending + s->first, s->npending * sizeof *s->pending);
 		s->first = 0;
 	}
