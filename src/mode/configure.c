@@ -36,11 +36,13 @@ static int from_srv(struct proposal *p, const char *domain, const char *service,
 	char name[DNS_NAME_MAX + 32];
 	size_t n, i;
 
-	snprintf(name, sizeof name, "%s._tcp.%s", service, domain);
+	if (snprintf(name, sizeof name, "%s._tcp.%s", service, domain) >= (int)sizeof name)
+		return 0;
 	n = dns_srv(name, t, DNS_RECORDS_MAX);
 	for (i = 0; i < n; i++)
 		if (t[i].host[0] && t[i].port) {
-			snprintf(p->host, sizeof p->host, "%s", t[i].host);
+			snprintf(p->host, sizeof p->host, "%.*s", (int)sizeof p->host - 1,
+				 t[i].host);
 			snprintf(p->port, sizeof p->port, "%u", t[i].port);
 			p->implicit = implicit;
 			snprintf(p->source, sizeof p->source, _("the SRV record %s (RFC 6186)"), name);
@@ -81,7 +83,7 @@ static int from_table_or_mx(struct proposal *p, const char *domain)
 			 mx[0].host, p->provider->name);
 		return 1;
 	}
-	snprintf(p->host, sizeof p->host, "%s", mx[0].host);
+	snprintf(p->host, sizeof p->host, "%.*s", (int)sizeof p->host - 1, mx[0].host);
 	snprintf(p->port, sizeof p->port, "587");
 	snprintf(p->source, sizeof p->source, _("a guess: the domain's mail server %s (its "
 						"MX record), port 587"), mx[0].host);
