@@ -204,6 +204,20 @@ wait_for() {
 	test "$@"
 }
 
+# serve NAME [OPTION...]: the scripted test server (tests/server) playing
+# $T/NAME.script, recording to $T/NAME.record, with the options given
+# (--cert and --key for TLS); sets port and server_pid once it listens.
+serve() {
+	local name=$1
+	shift
+	rm -f "$T/$name.port"
+	"$TESTSERVER" --script "$T/$name.script" --record "$T/$name.record" \
+		--port-file "$T/$name.port" --timeout 20 "$@" >"$T/$name.out" 2>&1 &
+	server_pid=$!
+	wait_for "$server_pid" -s "$T/$name.port"
+	port=$(cat "$T/$name.port")
+}
+
 # Run sendas; sets OUT, ERR, RC.
 run_sendas() {
 	local input=$1; shift

@@ -24,15 +24,7 @@ mount --bind "$T/resolv.conf" /etc/resolv.conf &&
 	mount --bind "$certs/ca.pem" /etc/ssl/certs/ca-certificates.crt ||
 	{ echo "Bail out! cannot bind-mount resolv.conf and the trust store"; exit 1; }
 
-serve() {  # serve NAME: the test server on $T/NAME.script; sets port, server_pid
-	rm -f "$T/$1.port"
-	"$TESTSERVER" --script "$T/$1.script" --record "$T/$1.record" --port-file "$T/$1.port" \
-		--cert "$certs/server.pem" --key "$certs/server.key" --timeout 20 \
-		>"$T/$1.out" 2>&1 &
-	server_pid=$!
-	wait_for "$server_pid" -s "$T/$1.port"
-	port=$(cat "$T/$1.port")
-}
+tls_serve() { serve "$1" --cert "$certs/server.pem" --key "$certs/server.key"; }
 dns() {  # dns <ZONE: (re)start the DNS server with these records
 	[ -n "${dns_pid:-}" ] && kill "$dns_pid" 2>/dev/null && wait "$dns_pid" 2>/dev/null
 	cat >"$T/zone"
@@ -53,7 +45,7 @@ configure() {  # configure ARGS...: sets RC, OUT (stdout and stderr)
   printf 'login none\nopen\nexpect QUIT\nsend 221 bye\n'; } >"$T/srv.script"
 
 # 1. SRV: _submissions not offered ("."), _submission on our server.
-serve srv
+tls_serve srv
 dns <<EOF2
 _submissions._tcp.example.test SRV 0 0 0 .
 _submission._tcp.example.test SRV 0 1 $port localhost.
@@ -79,7 +71,7 @@ like "$(cat "$T/which")" "example\.test" "  and sends for the address"
 grep -q "^_submissions._tcp.example.test 33$" "$T/zone.log"
 ok $? "  _submissions was asked first"
 
-serve srv
+tls_serve srv
 dns <<EOF2
 _submission._tcp.example.test SRV 0 1 $port localhost.
 EOF2

@@ -72,17 +72,8 @@ PY
 	port=$(cat "$T/broken.port")
 }
 
-# good NAME PORT-FROM-FILE...: the scripted test server on 127.0.0.1 with
-# $T/NAME.script; sets port, server_pid.
-good() {
-	rm -f "$T/$1.port"
-	"$TESTSERVER" --script "$T/$1.script" --record "$T/$1.record" --port-file "$T/$1.port" \
-		--cert "$certs/server.pem" --key "$certs/server.key" --timeout 20 \
-		>"$T/$1.out" 2>&1 &
-	server_pid=$!
-	wait_for "$server_pid" -s "$T/$1.port"
-	port=$(cat "$T/$1.port")
-}
+# good NAME: the scripted test server on 127.0.0.1 with $T/NAME.script.
+good() { serve "$1" --cert "$certs/server.pem" --key "$certs/server.key"; }
 
 accounts() {  # accounts PORT HOSTS
 	account_file "$T/acc.ini" alice "host=$2" "port=$1" "tls_trust_file=$certs/ca.pem"

@@ -11,14 +11,6 @@
 
 Q=$T/queue
 
-serve() {  # serve NAME: the test server on $T/NAME.script; sets port, server_pid
-	rm -f "$T/$1.port"
-	"$TESTSERVER" --script "$T/$1.script" --record "$T/$1.record" \
-		--port-file "$T/$1.port" --timeout 20 >"$T/$1.out" 2>&1 &
-	server_pid=$!
-	wait_for "$server_pid" -s "$T/$1.port"
-	port=$(cat "$T/$1.port")
-}
 accounts() {  # accounts PORT [LINE...]: account "a", no TLS, no login
 	local p=$1; shift
 	account_file "$T/acc.ini" a host=127.0.0.1 "port=$p" tls=off -tls_trust_file -user \
