@@ -7,11 +7,12 @@ set -e
 # peak memory with GNU time and runs the real git send-email.  systemd:
 # systemd-analyze for tests/queue/units.sh, and systemd.pc for configure.
 # bash-completion, zsh, fish: tests/completions.sh loads each completion.
+# clang-14, libclang-rt-14-dev: the libFuzzer targets (tests/fuzz/run.sh).
 PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
 libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
 gnutls-bin python3 python3-jsonschema postfix dovecot-core valgrind mandoc strace
 time git git-email libmailtools-perl systemd
-bash-completion zsh fish iproute2 util-linux"
+bash-completion zsh fish clang-14 libclang-rt-14-dev iproute2 util-linux"
 
 missing=
 for p in $PACKAGES; do

@@ -205,17 +205,36 @@ wait_for() {
 }
 
 # serve NAME [OPTION...]: the scripted test server (tests/server) playing
-# $T/NAME.script, recording to $T/NAME.record, with the options given
-# (--cert and --key for TLS); sets port and server_pid once it listens.
+# $T/NAME.script, recording to $T/NAME.record, its output in $T/NAME.out,
+# with --timeout 10 unless an OPTION says otherwise; sets port and
+# server_pid once it listens.
 serve() {
-	local name=$1
-	shift
+	local name=$1; shift
 	rm -f "$T/$name.port"
 	"$TESTSERVER" --script "$T/$name.script" --record "$T/$name.record" \
-		--port-file "$T/$name.port" --timeout 20 "$@" >"$T/$name.out" 2>&1 &
+		--port-file "$T/$name.port" --timeout 10 "$@" >"$T/$name.out" 2>&1 &
 	server_pid=$!
 	wait_for "$server_pid" -s "$T/$name.port"
-	port=$(cat "$T/$name.port")
+	port=$(cat "$T/$name.port" 2>/dev/null)
+}
+
+# run_killed MAX_US CMD...: run CMD, SIGKILL it after a random time up to
+# MAX_US microseconds (if it is still running); sets RC.  CMD must be the
+# process to kill (exec in a function), not a shell around it.
+run_killed() {
+	local max=$1 delay pid; shift
+	if ! [ -p "$T/never" ]; then
+		mkfifo "$T/never"
+		exec 9<>"$T/never"
+	fi
+	delay=$(( (RANDOM * 32768 + RANDOM) % (max + 1) ))
+	"$@" &
+	pid=$!
+	# read -t on a FIFO nobody writes: a wait without a process to start.
+	read -r -t "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))" -u 9
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null   # (bash reports the kill on stderr)
+	RC=$?
 }
 
 # Run sendas; sets OUT, ERR, RC.

@@ -2,8 +2,9 @@
 # The whole test suite, from a fresh clone on Debian 12:
 #   bash tests/run.sh
 # installs what is missing, builds twice (plain, and with ASan + UBSan), runs
-# `make check` in each, then `make distcheck`, and ends with the line
-# "N passed, N failed" summed over everything.
+# `make check` in each, then the fuzz targets for a bounded time
+# (tests/fuzz/run.sh, FUZZ_SECONDS each), then `make distcheck`, and ends
+# with the line "N passed, N failed" summed over everything.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -52,6 +53,15 @@ suite() {
 
 suite plain build --enable-sendmail-links
 suite sanitizers build-asan --enable-sanitizers
+
+# The fuzz targets (tests/fuzz/run.sh): their own step, against the plain
+# build's config.h; each TAP line counts.
+echo "=== fuzz: tests/fuzz/run.sh (${FUZZ_SECONDS:-20} s per target)"
+top_srcdir=$top top_builddir=$top/build bash tests/fuzz/run.sh >build/fuzz.out 2>&1
+grep -v '^ok ' build/fuzz.out | head -60
+n=$(grep -c '^ok ' build/fuzz.out); passed=$((passed + n))
+n=$(grep -c '^not ok ' build/fuzz.out); failed=$((failed + n))
+grep -q '^ok ' build/fuzz.out || failed=$((failed + 1))   # it did not even start
 
 echo "=== make distcheck"
 if make -C build distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >build/distcheck.out 2>&1; then

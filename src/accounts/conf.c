@@ -9,6 +9,7 @@
  * itself with their whole name.  The handler (on_key) then only sees keys. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -26,6 +27,7 @@
 #include "address.h"
 #include "buf.h"
 #include "conf.h"
+#include "escape.h"
 #include "i18n.h"
 #include "pattern.h"
 #include "trusted.h"
@@ -72,6 +74,9 @@ static int set_patterns(struct parser *p, void *field, const char *value);
 static int set_syslog(struct parser *p, void *field, const char *value);
 static int set_count(struct parser *p, void *field, const char *value);
 static int set_size(struct parser *p, void *field, const char *value);
+static int set_queue_dir(struct parser *p, void *field, const char *value);
+static int set_queue(struct parser *p, void *field, const char *value);
+static int set_queue_lifetime(struct parser *p, void *field, const char *value);
 
 #define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
 
@@ -97,9 +102,9 @@ static const struct key keys[] = {
 	KEY(timeout, set_timeout, F_INT, 0),
 	KEY(final_reply_timeout, set_final_reply_timeout, F_INT, 0),
 	KEY(session_deadline, set_session_deadline, F_INT, 0),
-	KEY(queue_dir, set_path, F_STR, 0),
-	KEY(queue, set_string, F_STR, 0),
-	KEY(queue_lifetime, set_string, F_STR, 0),
+	KEY(queue_dir, set_queue_dir, F_STR, 0),
+	KEY(queue, set_queue, F_STR, 0),
+	KEY(queue_lifetime, set_queue_lifetime, F_STR, 0),
 	KEY(syslog, set_syslog, F_STR, 0),
 	KEY(logfile, set_path, F_STR, 0),
 	KEY(messages_per_hour, set_count, F_INT, 0),
@@ -130,6 +135,7 @@ struct parser {
 	void *ctx;
 	struct error *err;
 	int error_line;           /* the line of our first error, or -1 without one; 0: none */
+	int warnings;             /* how many warnings were given */
 };
 
 /* ---- errors ---- */
@@ -388,10 +394,13 @@ static size_t distance(const char *a, const char *b)
 	return row[n];
 }
 
+/* A suggestion only when the name is a likely typo of a known key: within
+ * CONF_SUGGEST_DISTANCE edits ("session_deadline" is not "password_file"). */
 static void warn_unknown(struct parser *p, const char *name)
 {
 	size_t i, best = 0, d, bestd = (size_t)-1;
-	char *text;
+	size_t near = CONF_SUGGEST_DISTANCE + (strlen(name) >= CONF_SUGGEST_LONG);
+	char *text, *shown;
 
 	if (!p->warn)
 		return;
@@ -402,10 +411,17 @@ static void warn_unknown(struct parser *p, const char *name)
 			best = i;
 		}
 	}
-	text = xasprintf(_("%s:%d: unknown key \"%s\" ignored; the closest known key is \"%s\""),
-			 p->path, p->lineno, name, keys[best].name);
+	shown = escape_dup(name);
+	if (bestd <= near)
+		text = xasprintf(_("%s:%d: unknown key \"%s\" ignored; did you mean \"%s\"?"),
+				 p->path, p->lineno, shown, keys[best].name);
+	else
+		text = xasprintf(_("%s:%d: unknown key \"%s\" ignored; sendas-accounts(5) lists "
+				   "the keys"), p->path, p->lineno, shown);
 	p->warn(p->ctx, text);
+	free(shown);
 	free(text);
+	p->warnings++;
 }
 
 static int handle_key(struct parser *p, const char *name, const char *value)
@@ -470,53 +486,103 @@ static int set_password(struct parser *p, void *field, const char *value)
 	return set_string(p, field, value);
 }
 
-/* One host name: A-label when it has non-ASCII letters (GnuTLS checks and
- * sends the A-label).  A new string, or NULL and e. */
-static char *one_host(const char *name, size_t len, struct error *e)
+static int bracketed_ipv6(const char *host, size_t n)
 {
-	char *host = xstrndup(name, len), *alabel;
-	size_t i;
+	unsigned char addr[16];
+	char inner[INET6_ADDRSTRLEN];
 
-	for (i = 0; i < len && (unsigned char)host[i] < 0x80; i++)
-		;
-	if (i == len)
-		return host;
-	alabel = address_domain_alabel(host, e);
-	free(host);
-	return alabel;
+	if (n < 3 || host[n - 1] != ']' || n - 2 >= sizeof inner)
+		return 0;
+	memcpy(inner, host + 1, n - 2);
+	inner[n - 2] = '\0';
+	return inet_pton(AF_INET6, inner, addr) == 1;
 }
 
-/* One host, or several separated by commas or white space (failover, tried
- * in order: session.h), kept as "a,b,c"; finish_account() splits off the
- * first. */
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* What is wrong with a host, or NULL: it reaches getaddrinfo(), GnuTLS and
+ * messages, so anything else (white space, "-oProxyCommand=x", 300-byte
+ * names, a bare IPv6 address) is refused here. */
+static const char *host_problem(const char *host, char **alabel)
+{
+	unsigned char addr[4];
+	size_t n = strlen(host);
+	struct error e;
+	char *name;
+
+	*alabel = NULL;
+	if (host[0] == '[')
+		return bracketed_ipv6(host, n) ? NULL : _("not an IPv6 address in brackets, "
+							 "as in [2001:db8::1]");
+	if (strchr(host, ':'))
+		return _("an IPv6 address goes in brackets, as in [2001:db8::1]");
+	if (n > CONF_HOST_MAX + 1 || (n == CONF_HOST_MAX + 1 && host[n - 1] != '.'))
+		return _("a host name has at most 253 bytes");
+	if (strspn(host, "0123456789.") == n)
+		return inet_pton(AF_INET, host, addr) == 1 ? NULL : _("not an IPv4 address");
+	name = xstrndup(host, n && host[n - 1] == '.' ? n - 1 : n);   /* the root dot */
+	*alabel = address_domain_alabel(name, &e);
+	free(name);
+	return *alabel ? NULL : _("a host name has letters, digits and inner hyphens, in "
+				  "dot-separated labels of at most 63 bytes");
+}
+
+/* One host of the list into list (A-label when it has non-ASCII
+ * letters: GnuTLS checks and sends the A-label), or the error. */
+static int add_host(struct parser *p, struct buf *list, const char *s, size_t n, size_t i)
+{
+	char *one = xstrndup(s, n), *alabel, *shown;
+	const char *why = host_problem(one, &alabel);
+	int r = 0;
+
+	if (!why) {
+		buf_printf_trunc(list, "%s%s", i ? "," : "", alabel && !ascii(one) ? alabel : one);
+	} else {
+		shown = escape_dup(one);
+		r = fail_at(p, p->lineno, _("host = \"%s\" is not a host name, an IPv4 address or "
+					    "an IPv6 address in brackets: %s"), shown, why);
+		free(shown);
+	}
+	free(alabel);
+	free(one);
+	return r;
+}
+
+/* One host, or several separated by commas (failover, tried in order:
+ * session.h), kept as "a,b,c"; finish_account() splits off the first.
+ * White space around a comma is fine; inside a host it is an error (a
+ * typo must not become a list). */
 static int set_host(struct parser *p, void *field, const char *value)
 {
-	static const char separators[] = ", \t";
-	struct buf list;
-	struct error e;
+	static const char blanks[] = " \t";
 	const char *s = value;
+	struct buf list;
 	size_t n, count = 0;
-	char *host;
+	int r = 0;
 
 	buf_init(&list, CONF_LINE_MAX);
-	while (*(s += strspn(s, separators))) {
-		n = strcspn(s, separators);
-		if (!(host = one_host(s, n, &e))) {
-			buf_release(&list);
-			return fail_at(p, p->lineno, "host: %s", e.text);
-		}
-		buf_printf_trunc(&list, "%s%s", count++ ? "," : "", host);
-		free(host);
-		s += n;
+	while (r == 0 && *(s += strspn(s, ",")) ) {
+		s += strspn(s, blanks);
+		n = strcspn(s, ",");
+		while (n && strchr(blanks, s[n - 1]))
+			n--;
+		if (n)
+			r = add_host(p, &list, s, n, count++);
+		s += strcspn(s, ",");
 	}
-	if (count > CONF_HOSTS_MAX) {
-		buf_release(&list);
-		return fail_at(p, p->lineno, _("host lists %zu servers; at most %d are tried"),
-			       count, CONF_HOSTS_MAX);
-	}
-	*(char **)field = count ? xstrdup(buf_str(&list)) : NULL;
+	if (r == 0 && count > CONF_HOSTS_MAX)
+		r = fail_at(p, p->lineno, _("host lists %zu servers; at most %d are tried"),
+			    count, CONF_HOSTS_MAX);
+	if (r == 0)
+		*(char **)field = count ? xstrdup(buf_str(&list)) : NULL;
 	buf_release(&list);
-	return 0;
+	return r;
 }
 
 static const char *const tls_names[] = {
@@ -564,6 +630,80 @@ static int set_syslog(struct parser *p, void *field, const char *value)
 		return set_string(p, field, facility);
 	return fail_at(p, p->lineno, _("syslog = \"%s\" is not on, off, or a facility "
 				       "(LOG_USER, LOG_MAIL, LOG_LOCAL0 to LOG_LOCAL7)"), value);
+}
+
+static const struct {
+	const char *word;
+	int on;
+} switches[] = {
+	{ "on", 1 }, { "yes", 1 }, { "true", 1 },
+	{ "off", 0 }, { "no", 0 }, { "false", 0 },
+};
+
+int conf_parse_switch(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof switches / sizeof switches[0]; i++)
+		if (strcasecmp(s, switches[i].word) == 0)
+			return switches[i].on;
+	return -1;
+}
+
+long conf_parse_lifetime(const char *s)
+{
+	static const struct {
+		char unit;
+		long seconds;
+	} units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+	};
+	long v, mult = 86400;
+	char *end;
+	size_t i;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || v <= 0)
+		return -1;
+	if (*end) {
+		for (i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (tolower((unsigned char)*end) == units[i].unit)
+				break;
+		if (i == sizeof units / sizeof units[0] || end[1])
+			return -1;
+		mult = units[i].seconds;
+	}
+	return v > CONF_LIFETIME_MAX / mult ? -1 : v * mult;
+}
+
+static int set_queue(struct parser *p, void *field, const char *value)
+{
+	if (conf_parse_switch(value) < 0)
+		return fail_at(p, p->lineno, _("queue = \"%s\" is not on or off"), value);
+	return set_string(p, field, value);
+}
+
+static int set_queue_lifetime(struct parser *p, void *field, const char *value)
+{
+	if (conf_parse_lifetime(value) < 0)
+		return fail_at(p, p->lineno, _("queue_lifetime = \"%s\" is not a time such as 5d, "
+					       "12h or 30m, at most 365d"), value);
+	return set_string(p, field, value);
+}
+
+/* A relative directory would move with the caller's working directory
+ * (cron, systemd), and the queue with it. */
+static int set_queue_dir(struct parser *p, void *field, const char *value)
+{
+	if (set_path(p, field, value) < 0)
+		return -1;
+	if (**(char **)field != '/')
+		return fail_at(p, p->lineno, _("queue_dir = \"%s\" is not an absolute path (or one "
+					       "starting with ~/)"), value);
+	return 0;
 }
 
 /* A decimal number from 1 to max, or -1. */

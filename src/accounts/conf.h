@@ -30,7 +30,15 @@
  *   (default 1800);
  *   tls_fingerprint is "sha256:" and 64 hex digits (colons allowed);
  *   "~/" at the start of a file name (password_file, tls_*_file, queue_dir,
- *   logfile) means $HOME; a host with non-ASCII letters becomes its A-label.
+ *   logfile) means $HOME; queue_dir must then be absolute; queue is a switch
+ *   (conf_parse_switch), queue_lifetime a time (conf_parse_lifetime); host
+ *   is a host name (letters, digits, inner hyphens, dot-separated labels of
+ *   at most 63 bytes, at most CONF_HOST_MAX in all, a final dot allowed), an
+ *   IPv4 address, or an IPv6 address in brackets; one with non-ASCII letters
+ *   becomes its A-label.  Every value is checked when the file is loaded,
+ *   so a typo shows on the first run, not the day a message is queued.
+ * - An unknown key is a warning, with the closest known key when it is
+ *   close (CONF_SUGGEST_DISTANCE).
  * - File safety (sendas-accounts(5) "SECURITY"), for root too: opened once
  *   with O_NOFOLLOW, checked on that descriptor: a regular file of at most
  *   CONF_FILE_MAX bytes, owned by the user sendas runs as (geteuid), or by
@@ -65,6 +73,12 @@
 #define CONF_HOSTS_MAX 8           /* servers in one host list */
 #define CONF_COUNT_MAX 100000     /* messages_per_hour, messages_per_day, max_recipients */
 #define CONF_SIZE_MAX (1024 * 1024 * 1024)  /* max_size: 1 GB */
+#define CONF_LIFETIME_MAX (365 * 86400)   /* queue_lifetime */
+#define CONF_HOST_MAX 253                 /* a host name (RFC 1035) */
+/* An unknown key gets a suggestion only this close to a known one
+ * (Levenshtein distance); 3 for names of CONF_SUGGEST_LONG bytes or more. */
+#define CONF_SUGGEST_DISTANCE 2
+#define CONF_SUGGEST_LONG 12
 
 enum tls_setting { TLS_SETTING_STARTTLS, TLS_SETTING_IMPLICIT, TLS_SETTING_OFF };
 
@@ -139,6 +153,12 @@ int conf_load(struct conf *c, const char *path,
 	     void (*warn)(void *ctx, const char *text), void *ctx, struct error *err);
 
 void conf_release(struct conf *c);
+
+/* queue: on, yes, true (1) or off, no, false (0), any case; -1 when none. */
+int conf_parse_switch(const char *s);
+/* queue_lifetime: a number with an optional unit s, m, h, d (the default)
+ * or w, 1 s to CONF_LIFETIME_MAX, as seconds; -1 when invalid. */
+long conf_parse_lifetime(const char *s);
 
 /* The account named name, or NULL. */
 const struct account *conf_find(const struct conf *c, const char *name);

@@ -24,6 +24,7 @@
 
 #define CHUNK 4096
 #define WAIT_STEP_MS 10
+#define READ_STEP_MS 20         /* how often a silent command is checked for its exit */
 
 /* ---- files ---- */
 
@@ -155,31 +156,59 @@ static int timeout_error(int timeout_ms, struct error *err)
 	return error_set(err, CAT_CONFIG, _("did not finish within %d s and was stopped"), s);
 }
 
-/* Read the child's output until EOF, the limit or the deadline. */
-static int read_output(int fd, long long deadline, int timeout_ms, struct buf *b,
-		       struct error *err)
+/* One read of what the child printed: >0 bytes kept, 0 EOF, -1 and err. */
+static ssize_t read_some(int fd, struct buf *b, struct error *err)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char chunk[CHUNK];
-	ssize_t n = 1;
-	int r = 0, left;
+	ssize_t n = read(fd, chunk, sizeof chunk);
 
-	while (r == 0 && n != 0) {
-		left = (int)(deadline - now_ms());
-		if (left <= 0) {
-			r = timeout_error(timeout_ms, err);
-			break;
-		}
-		if (poll(&pfd, 1, left) <= 0)
-			continue;       /* EINTR or time is up: the loop decides */
-		n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno != EINTR && errno != EAGAIN)
-			r = error_set(err, CAT_IO, _("cannot read its output: %s"), strerror(errno));
-		else if (n > 0 && buf_add(b, chunk, (size_t)n) < 0)
-			r = error_set(err, CAT_CONFIG, _("printed more than %d bytes"), SECRET_OUTPUT_MAX);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		n = 1;          /* nothing this time: not the end */
+	else if (n < 0)
+		error_set(err, CAT_IO, _("cannot read its output: %s"), strerror(errno));
+	else if (n > 0 && buf_add(b, chunk, (size_t)n) < 0) {
+		error_set(err, CAT_CONFIG, _("printed more than %d bytes"), SECRET_OUTPUT_MAX);
+		n = -1;
 	}
 	wipe(chunk, sizeof chunk);
-	return r;
+	return n;
+}
+
+/* What is already in the pipe once the command has exited. */
+static int drain(int fd, struct buf *b, struct error *err)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n = 1;
+
+	while (n > 0 && poll(&pfd, 1, 0) > 0)
+		n = read_some(fd, b, err);
+	return n < 0 ? -1 : 0;
+}
+
+/* Read the child's output until EOF, the limit or the deadline, or until
+ * the command itself has exited (*status then set, *exited 1): a child it
+ * left in the background (gpg-agent, started by pass) may hold the pipe
+ * open for as long as it lives, and its output is not the command's. */
+static int read_output(int fd, pid_t pid, long long deadline, int timeout_ms, struct buf *b,
+		       int *status, int *exited, struct error *err)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n = 1;
+	int left, ready;
+
+	while (n > 0) {
+		if (waitpid(pid, status, WNOHANG) == pid) {
+			*exited = 1;
+			return drain(fd, b, err);
+		}
+		left = (int)(deadline - now_ms());
+		if (left <= 0)
+			return timeout_error(timeout_ms, err);
+		ready = poll(&pfd, 1, left < READ_STEP_MS ? left : READ_STEP_MS);
+		if (ready > 0)
+			n = read_some(fd, b, err);
+	}
+	return n < 0 ? -1 : 0;
 }
 
 /* Reap the child by the deadline; kill its group when it is late. */
@@ -241,20 +270,21 @@ static pid_t spawn(const char *command, int *out, struct error *err)
 static int run(const char *command, int timeout_ms, struct buf *b, struct error *err)
 {
 	long long deadline = now_ms() + timeout_ms;
-	int fd, status = 0, r;
+	int fd, status = 0, exited = 0, r;
 	pid_t pid = spawn(command, &fd, err);
 
 	if (pid < 0)
 		return -1;
-	r = read_output(fd, deadline, timeout_ms, b, err);
+	r = read_output(fd, pid, deadline, timeout_ms, b, &status, &exited, err);
 	close(fd);
 	if (r < 0) {
+		/* Late or broken: the whole group goes, a background child too. */
 		kill(-pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		while (!exited && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		return -1;
 	}
-	if (wait_child(pid, deadline, timeout_ms, &status, err) < 0)
+	if (!exited && wait_child(pid, deadline, timeout_ms, &status, err) < 0)
 		return -1;
 	return status_error(status, err);
 }
@@ -286,8 +316,10 @@ static int from_command(const struct account *a, const char *key, const char *co
 	int ms = a->password_command_timeout > 0 ? a->password_command_timeout * 1000
 						 : SECRET_COMMAND_TIMEOUT_MS;
 
+	/* The account and the key, never the command: it may hold a secret
+	 * ("echo Pw-...; ..."), and this text reaches stderr and failed/. */
 	if (!(*out = secret_run_command(command, ms, err))) {
-		error_prefix(err, _("account %s: %s \"%s\""), a->name, key, command);
+		error_prefix(err, _("account %s: %s"), a->name, key);
 		return -1;
 	}
 	return 1;

@@ -131,6 +131,9 @@ const struct cli_option cli_options[] = {
 	{ 0, "probe-max", CLI_ARG_REQUIRED, "N",
 	  N_("test at most N senders per run (default 10)"),
 	  CLI_CALL, 0, 0, set_probe_max, NULL },
+	{ 0, "check-config", CLI_ARG_NONE, NULL,
+	  N_("check the account file; exit 0, or 78 for a problem"),
+	  CLI_MODE, 0, MODE_CHECK_CONFIG, NULL, NULL },
 	{ 0, "help", CLI_ARG_NONE, NULL, N_("show this help"),
 	  CLI_MODE, 0, MODE_HELP, NULL, NULL },
 	{ 0, "version", CLI_ARG_NONE, NULL, N_("show the version"),
@@ -508,6 +511,7 @@ static const char *const mode_names[] = {
 	[MODE_QUEUE_RETRY] = "--queue-retry",
 	[MODE_CHECK] = "--check",
 	[MODE_CONFIGURE] = "--configure",
+	[MODE_CHECK_CONFIG] = "--check-config",
 };
 
 /* Modes whose arguments are queue IDs. */

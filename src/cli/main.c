@@ -9,6 +9,7 @@
 #include <idn2.h>
 
 #include "auth.h"
+#include "check.h"
 #include "cli.h"
 #include "conf.h"
 #include "flush.h"
@@ -67,6 +68,7 @@ static int (*const modes[])(const struct options *o) = {
 	[MODE_QUEUE_FLUSH] = mode_queue_flush,
 	[MODE_QUEUE_DELETE] = mode_queue_delete,
 	[MODE_QUEUE_RETRY] = mode_queue_retry,
+	[MODE_CHECK_CONFIG] = mode_check_config,
 	[MODE_WHICH] = mode_which,
 	[MODE_SERVERINFO] = mode_serverinfo,
 	[MODE_PROBE] = mode_probe,

@@ -23,7 +23,9 @@
 
 #include "conn.h"
 #include "content.h"
+#include "escape.h"
 #include "i18n.h"
+#include "redact.h"
 #include "smtp.h"
 #include "xalloc.h"
 
@@ -39,6 +41,7 @@
 #define BDAT_FLIGHT_MAX (48 * 1024)
 #define BDAT_CHUNK (4L * 1024 * 1024)  /* the largest BDAT chunk we send */
 #define BDAT_AHEAD 4            /* chunks sent before the oldest reply is read */
+#define REPLY_SHOWN_MAX 80      /* bytes of a garbled line quoted in the error */
 #define AUTH_ROUNDS_MAX 10      /* no mechanism we use needs more */
 
 /* What the reply to a command is expected to be; expects[] holds the
@@ -94,6 +97,8 @@ struct smtp_session {
 	struct auth *sasl;      /* the AUTH exchange under way */
 	enum auth_step_result sasl_step;  /* what our last AUTH message left */
 	int auth_rounds;
+	struct redact_list sent_secrets;  /* AUTH data sent, the password:
+					   * never to be quoted back */
 };
 
 static int await_replies(struct smtp_session *s, size_t keep, struct error *err);
@@ -233,6 +238,7 @@ static int queue_line(struct smtp_session *s, struct pending p, const char *visi
 	if (r == 0 && secret) {
 		char shown[128];
 
+		redact_add(&s->sent_secrets, secret, strlen(secret));
 		snprintf(shown, sizeof shown, "%s%s[redacted]", visible, *visible ? " " : "");
 		trace(s, '>', shown, strlen(shown));
 	} else if (r == 0) {
@@ -294,12 +300,14 @@ static int fail_at(struct smtp_session *s, enum smtp_state st, struct smtp_resul
 {
 	size_t len;
 	const char *first = reply_line(&s->reply, 0, &len);
+	char shown[ERROR_TEXT_MAX / 2];
 
 	s->refused = 1;
 	if (!s->have_cause) {
+		escape_into(shown, sizeof shown, first, len);
 		error_set(&s->cause, classify(s, st),
-			  _("%s refused %s: %d %.*s"), conn_peer(s->conn),
-			  smtp_state_name(st), s->reply.code, (int)len, first);
+			  _("%s refused %s: %d %s"), conn_peer(s->conn),
+			  smtp_state_name(st), s->reply.code, shown);
 		s->have_cause = 1;
 		if (res && !s->cause_noted)
 			res->stage = st;
@@ -619,6 +627,12 @@ struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *
 	s->res = res;
 	buf_init(&s->line, REPLY_LINE_MAX + 2);
 	reply_init(&s->reply);
+	redact_init(&s->sent_secrets);
+	if (p->auth && p->auth->password)
+		redact_add_secret(&s->sent_secrets, p->auth->password,
+				  strlen(p->auth->password));
+	if (p->auth && p->auth->token)
+		redact_add_secret(&s->sent_secrets, p->auth->token, strlen(p->auth->token));
 	smtp_set_state(s, SMTP_CONNECT);
 	s->conn = conn_open(&cp, err);
 	if (!s->conn)
@@ -832,6 +846,18 @@ static reply_handler *const expects[EXPECT_COUNT] = {
 	[EXPECT_ANY] = on_any,
 };
 
+/* A line that is no reply: named, escaped and cut short in the error. */
+static int not_a_reply(struct smtp_session *s, struct error *err)
+{
+	char shown[REPLY_SHOWN_MAX * 4 + 1];
+
+	escape_into(shown, sizeof shown, s->line.data,
+		    s->line.len < REPLY_SHOWN_MAX ? s->line.len : REPLY_SHOWN_MAX);
+	error_set(err, CAT_PROTOCOL, _("%s sent something that is not an SMTP reply: \"%s\""),
+		  conn_peer(s->conn), shown);
+	return garbled(s, err);
+}
+
 /* The one function that reads SMTP replies: send what is queued, read the
  * reply to the oldest unanswered command line by line, and hand it to that
  * command's handler.  The reply to the end of the content may take ten
@@ -858,14 +884,12 @@ static int next_reply(struct smtp_session *s, struct error *err)
 			r = garbled(s, err);
 			break;
 		}
+		/* Before anyone sees it: a server may quote our AUTH data. */
+		redact_line(&s->sent_secrets, &s->line);
 		trace(s, '<', s->line.data, s->line.len);
 		f = reply_feed(&s->reply, s->line.data, s->line.len);
-		if (f == REPLY_BAD) {
-			error_set(err, CAT_PROTOCOL,
-				  _("%s sent something that is not an SMTP reply: \"%.80s\""),
-				  conn_peer(s->conn), s->line.data);
-			r = garbled(s, err);
-		}
+		if (f == REPLY_BAD)
+			r = not_a_reply(s, err);
 	}
 	if (verdict)
 		conn_set_timeout(s->conn, s->p->timeout);
@@ -1170,6 +1194,7 @@ void smtp_close(struct smtp_session *s)
 	conn_close(s->conn);
 	buf_release(&s->line);
 	reply_release(&s->reply);
+	redact_release(&s->sent_secrets);
 	free(s->auth_offered);
 	free(s->pending);
 	free(s);

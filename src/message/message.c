@@ -577,13 +577,26 @@ char *message_header(const struct message *m, const char *name)
 char *message_from_address(const struct message *m)
 {
 	struct error ignored;
-	char *v = message_header(m, "From"), *a;
+	char *a = NULL;
 
+	return message_from(m, &a, &ignored) > 0 ? a : NULL;
+}
+
+int message_from(const struct message *m, char **addr, struct error *err)
+{
+	char *v = message_header(m, "From");
+	struct error why;
+
+	*addr = NULL;
 	if (!v)
-		return NULL;
-	a = address_first(v, &ignored);
+		return 0;
+	error_clear(&why);
+	*addr = address_first(v, &why);
+	/* address.c's reason quotes the field (escaped, bounded). */
+	if (!*addr && why.category != CAT_NONE)
+		error_set(err, CAT_INPUT, _("the From field is not a valid address: %s"), why.text);
 	free(v);
-	return a;
+	return *addr ? 1 : why.category != CAT_NONE ? -1 : 0;
 }
 
 /* ---- recipients (-t) ------------------------------------------------- */

@@ -124,6 +124,12 @@ char *message_header(const struct message *m, const char *name);
  * when there is none or it is not valid. */
 char *message_from_address(const struct message *m);
 
+/* The same, telling the cases apart: 1 and *addr (a new string) when the
+ * From field has an address; 0 when there is no From field (or it names no
+ * mailbox); -1 and err (CAT_INPUT) when it cannot be parsed, naming the
+ * field and quoting it (as address.c quotes: escaped, bounded). */
+int message_from(const struct message *m, char **addr, struct error *err);
+
 /* -t: add the addresses of To, Cc and Bcc to l; or, when the header has
  * Resent- fields, those of Resent-To, Resent-Cc and Resent-Bcc in the first
  * (topmost, the newest) block of Resent- fields.  Errors: CAT_INPUT naming

@@ -9,6 +9,7 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "escape.h"
 #include "i18n.h"
 #include "mailq.h"
 #include "queue.h"
@@ -41,6 +42,17 @@ static void print_rcpts(const struct queue_entry *e)
 	putchar('\n');
 }
 
+/* A queue file's error text is escaped when stored (queue.c); escaping it
+ * again changes nothing, and protects against an older or edited file.
+ * label is the translated "  reason:     " or "  last error: ". */
+static void print_error(const char *label, const char *text)
+{
+	char *shown = escape_dup(text ? text : "");
+
+	printf("%s%s\n", label, shown);
+	free(shown);
+}
+
 static void print_entry(const struct queue_entry *e, time_t now)
 {
 	char age[32], when[32];
@@ -55,7 +67,7 @@ static void print_entry(const struct queue_entry *e, time_t now)
 		queue_duration(when, sizeof when, (long)(now - e->failed));
 		if (e->failed)   /* 0: a retry that a crash cut short */
 			printf(_("  failed:     %s ago\n"), when);
-		printf(_("  reason:     %s\n"), e->last_error ? e->last_error : "");
+		print_error(_("  reason:     "), e->last_error);
 		return;
 	}
 	queue_duration(when, sizeof when, (long)(e->next_try - now));
@@ -64,7 +76,7 @@ static void print_entry(const struct queue_entry *e, time_t now)
 	else
 		printf(_("  attempts:   %u, next try in %s\n"), e->attempts, when);
 	if (e->last_error)
-		printf(_("  last error: %s\n"), e->last_error);
+		print_error(_("  last error: "), e->last_error);
 }
 
 static void print_heading(const struct queue *q, enum queue_area area)

@@ -29,6 +29,7 @@ enum mode {
 	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
 	MODE_CHECK,               /* --check [ACCOUNT...] */
 	MODE_CONFIGURE,           /* --configure ADDRESS */
+	MODE_CHECK_CONFIG,        /* --check-config */
 };
 
 struct options {

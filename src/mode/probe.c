@@ -12,6 +12,7 @@
 #include "account.h"
 #include "address.h"
 #include "classify.h"
+#include "escape.h"
 #include "i18n.h"
 #include "json.h"
 #include "message.h"
@@ -238,7 +239,9 @@ static void reply_text(struct buf *out, const struct reply *r)
 			line += elen + 1;
 			len -= elen + 1;
 		}
-		buf_printf_trunc(out, "%s%.*s", i ? " / " : "", (int)len, line);
+		buf_adds_trunc(out, i ? " / " : "");
+		if (escape_add(out, line, len) < 0)
+			out->truncated = 1;   /* for display: what fitted stays */
 	}
 }
 

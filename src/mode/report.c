@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "escape.h"
 #include "i18n.h"
 #include "report.h"
 #include "xalloc.h"
@@ -16,15 +17,21 @@ void report_trace(void *ctx, char dir, const char *text, size_t len)
 	FILE *out = ctx;
 	const char *prefix = dir == '>' ? "--> " : dir == '<' ? "<-- " : "*** ";
 	const char *end = text + len, *nl;
+	struct buf shown;
 
-	/* Events may span lines (TLS details); prefix each one. */
+	/* Events may span lines (TLS details); prefix each one.  Server lines
+	 * hold what the server chose, NULs and escape sequences included. */
+	buf_init(&shown, len * 4 + 1);
 	while (text < end) {
 		nl = memchr(text, '\n', (size_t)(end - text));
 		if (!nl)
 			nl = end;
-		fprintf(out, "%s%.*s\n", prefix, (int)(nl - text), text);
+		buf_reset(&shown);
+		escape_add(&shown, text, (size_t)(nl - text));
+		fprintf(out, "%s%s\n", prefix, buf_str(&shown));
 		text = nl + 1;
 	}
+	buf_release(&shown);
 	fflush(out);
 }
 
@@ -232,17 +239,22 @@ void report_what_failed(struct buf *out, const struct error *err,
 		buf_adds_trunc(out, err->text);
 }
 
+/* Every line verbatim but escaped (escape.h), code and all. */
 static void print_reply(FILE *out, const struct reply *r)
 {
-	const char *p = buf_str(&r->text), *nl;
+	struct buf line;
+	const char *text;
+	size_t len;
+	int i;
 
-	while (*p) {
-		nl = strchr(p, '\n');
-		fprintf(out, "    %.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
-		if (!nl)
-			break;
-		p = nl + 1;
+	buf_init(&line, REPLY_LINE_MAX * 4 + 1);
+	for (i = 0; i < r->nlines; i++) {
+		text = reply_raw_line(r, i, &len);
+		buf_reset(&line);
+		escape_add(&line, text, len);
+		fprintf(out, "    %s\n", buf_str(&line));
 	}
+	buf_release(&line);
 }
 
 static void print_refused_recipients(FILE *out, const struct smtp_result *res,
@@ -262,12 +274,16 @@ const char *report_detail(const struct error *err, const struct smtp_result *res
 {
 	size_t len;
 	const char *first, *at;
+	char shown[ERROR_TEXT_MAX];
 
 	if (!res || res->reply.code < 400)
 		return NULL;
 	first = reply_line(&res->reply, 0, &len);
 	if (len == 0)
 		return NULL;
+	/* err->text quotes the line escaped (smtp.c). */
+	len = escape_into(shown, sizeof shown, first, len);
+	first = shown;
 	at = memmem(err->text, strlen(err->text), first, len);
 	if (!at || !at[len])
 		return NULL;
@@ -290,6 +306,15 @@ static void print_where(FILE *out, const struct smtp_result *res,
 		fprintf(out, _("  sender: <%s>\n"), rc->sender);
 }
 
+/* Text that may quote a server, escaped again (escape.h: nothing doubles). */
+static void print_escaped(FILE *out, const char *prefix, const char *text)
+{
+	char *shown = escape_dup(text);
+
+	fprintf(out, "%s%s", prefix, shown);
+	free(shown);
+}
+
 void report_failure(FILE *out, const struct error *err, const struct smtp_result *res,
 		    const struct report_context *rc)
 {
@@ -302,13 +327,16 @@ void report_failure(FILE *out, const struct error *err, const struct smtp_result
 
 	buf_init(&what, ERROR_TEXT_MAX * 2);
 	report_what_failed(&what, err, res, rc);
-	fprintf(out, "sendas: %s (%s)\n", buf_str(&what), category_label(err->category));
+	print_escaped(out, "sendas: ", buf_str(&what));
+	fprintf(out, " (%s)\n", category_label(err->category));
 	buf_release(&what);
 	if (r) {
 		fprintf(out, _("  the server said:\n"));
 		print_reply(out, r);
-		if ((detail = report_detail(err, res)))
-			fprintf(out, "  %s\n", detail);
+		if ((detail = report_detail(err, res))) {
+			print_escaped(out, "  ", detail);
+			fputc('\n', out);
+		}
 	}
 	if (res && err->category == CAT_RECIPIENT)
 		print_refused_recipients(out, res, rc);

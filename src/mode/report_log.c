@@ -1,6 +1,8 @@
 /* report_log.c: one log line per message, to syslog and/or a file (see
- * report.h).  key=value pairs, values quoted when they hold a space, a quote
- * or '='; control characters become '?', so one message is one line. */
+ * report.h).  key=value pairs, values quoted when they hold a space, a quote,
+ * a backslash or '='.  Values are escaped as everywhere else (escape.h), so
+ * one message is one line and server text reads as on stderr; inside quotes
+ * a quote is \x22, in the same style, so a value ends at the next quote. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "classify.h"
+#include "escape.h"
 #include "i18n.h"
 #include "report.h"
 
@@ -19,20 +22,25 @@
 
 static void add_value(struct buf *b, const char *v, size_t n)
 {
-	int quote = n == 0 || strcspn(v, " \"=\\") < n;
-	size_t i;
+	struct buf shown;
+	const char *s;
+	int quote;
 
+	buf_init(&shown, n * 4 + 1);
+	if (escape_add(&shown, v, n) < 0)
+		shown.truncated = 1;    /* cannot happen: four bytes at most per byte */
+	s = buf_str(&shown);
+	quote = shown.len == 0 || strcspn(s, " \"=\\") < shown.len;
 	if (quote)
 		buf_addc_trunc(b, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (quote && (c == '"' || c == '\\'))
-			buf_addc_trunc(b, '\\');
-		buf_addc_trunc(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
-	}
+	for (; *s; s++)
+		if (quote && *s == '"')
+			buf_adds_trunc(b, "\\x22");
+		else
+			buf_addc_trunc(b, *s);
 	if (quote)
 		buf_addc_trunc(b, '"');
+	buf_release(&shown);
 }
 
 static void add_field(struct buf *b, const char *key, const char *v)
@@ -47,14 +55,17 @@ static void add_field(struct buf *b, const char *key, const char *v)
 static void add_reply(struct buf *b, const struct reply *r)
 {
 	struct buf joined;
-	const char *p = buf_str(&r->text);
+	const char *line;
+	size_t len;
+	int i;
 
 	buf_init(&joined, REPLY_TEXT_MAX + REPLY_LINES_MAX * 3);
-	for (; *p; p++)
-		if (*p == '\n')
+	for (i = 0; i < r->nlines; i++) {
+		line = reply_raw_line(r, i, &len);
+		if (i)
 			buf_adds_trunc(&joined, " / ");
-		else
-			buf_addc_trunc(&joined, *p);
+		buf_add_trunc(&joined, line, len);
+	}
 	buf_adds_trunc(b, " reply=");
 	add_value(b, buf_str(&joined), joined.len);
 	buf_release(&joined);

@@ -46,16 +46,26 @@ struct send_job {
 };
 
 /* -f, else the From: header, else $EMAIL (mutt passes no -f by default);
- * validated and with its domain as an A-label. */
+ * validated and with its domain as an A-label.  A From field that cannot be
+ * parsed is the error, quoted: $EMAIL replaces only a missing one, never a
+ * bad one (which would send as someone the message does not name). */
 static char *envelope_sender(struct send_job *j)
 {
 	const char *env = getenv("EMAIL");
 	char *from;
+	int found;
 
 	if (j->o->sender)
 		return address_mailbox(j->o->sender, &j->sender_utf8, &j->err);
-	from = message_from_address(&j->msg);
-	if (from) {
+	found = message_from(&j->msg, &from, &j->err);
+	if (found < 0) {
+		char why[ERROR_TEXT_MAX];
+
+		memcpy(why, j->err.text, sizeof why);
+		error_set(&j->err, CAT_INPUT, _("%s; fix the field, or give -f ADDRESS"), why);
+		return NULL;
+	}
+	if (found) {
 		char *sender = address_mailbox(from, &j->sender_utf8, &j->err);
 
 		free(from);

@@ -6,6 +6,7 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "escape.h"
 #include "i18n.h"
 #include "report.h"
 #include "serverinfo.h"
@@ -47,14 +48,16 @@ static const struct reply *last_reply(const struct report_observer *obs,
 
 static void print_lines(const char *title, const struct reply *r)
 {
-	const char *p = buf_str(&r->text), *nl;
+	char shown[REPLY_LINE_MAX * 4 + 1];
+	const char *line;
+	size_t len;
+	int i;
 
 	printf("%s\n", title);
-	for (; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		printf("  %.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
-		if (!nl)
-			break;
+	for (i = 0; i < r->nlines; i++) {
+		line = reply_raw_line(r, i, &len);
+		escape_into(shown, sizeof shown, line, len);
+		printf("  %s\n", shown);
 	}
 }
 

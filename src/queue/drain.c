@@ -11,6 +11,7 @@
 
 #include "classify.h"
 #include "drain.h"
+#include "escape.h"
 #include "i18n.h"
 #include "message.h"
 #include "queue.h"
@@ -155,14 +156,16 @@ static int send_entry(struct flush *f, const struct queue_entry *e, struct error
 static void defer(struct flush *f, struct queue_entry *e, const char *text)
 {
 	struct error err;
-	char in[32];
+	char in[32], *shown;
 
 	if (queue_defer(f->q, e, text, f->now, &err) < 0) {
 		warn(f->out, &err);
 		return;
 	}
 	queue_duration(in, sizeof in, (long)(e->next_try - f->now));
-	fprintf(stderr, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, text);
+	shown = escape_dup(text);
+	fprintf(stderr, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, shown);
+	free(shown);
 	note_code(f->out, EX_TEMPFAIL);
 }
 
@@ -204,12 +207,15 @@ static int take_slot(struct flush *f, struct queue_entry *e, struct limits_slot 
 static void fail(struct flush *f, struct queue_entry *e, const char *text, enum category cat)
 {
 	struct error err;
+	char *shown;
 
 	if (queue_fail(f->q, e, text, f->now, &err) < 0) {
 		warn(f->out, &err);
 		return;
 	}
-	fprintf(stderr, _("sendas: %s failed, kept in %s/failed: %s\n"), e->id, f->q->dir, text);
+	shown = escape_dup(text);
+	fprintf(stderr, _("sendas: %s failed, kept in %s/failed: %s\n"), e->id, f->q->dir, shown);
+	free(shown);
 	note_code(f->out, category_exit_code(cat));
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "escape.h"
 #include "i18n.h"
 #include "queue.h"
 #include "xalloc.h"
@@ -28,53 +29,9 @@
 
 /* ---- settings and places ---- */
 
-static const struct {
-	const char *word;
-	int on;
-} switches[] = {
-	{ "on", 1 }, { "yes", 1 }, { "true", 1 },
-	{ "off", 0 }, { "no", 0 }, { "false", 0 },
-};
-
-static int parse_switch(const char *s, int *on)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof switches / sizeof switches[0]; i++)
-		if (strcasecmp(s, switches[i].word) == 0) {
-			*on = switches[i].on;
-			return 0;
-		}
-	return -1;
-}
-
 long queue_parse_lifetime(const char *s)
 {
-	static const struct {
-		char unit;
-		long seconds;
-	} units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
-	};
-	long v, mult = 86400;
-	char *end;
-	size_t i;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || v <= 0)
-		return -1;
-	if (*end) {
-		for (i = 0; i < sizeof units / sizeof units[0]; i++)
-			if (tolower((unsigned char)*end) == units[i].unit)
-				break;
-		if (i == sizeof units / sizeof units[0] || end[1])
-			return -1;
-		mult = units[i].seconds;
-	}
-	return v > QUEUE_LIFETIME_MAX / mult ? -1 : v * mult;
+	return conf_parse_lifetime(s);
 }
 
 void queue_duration(char *out, size_t size, long seconds)
@@ -124,7 +81,9 @@ int queue_settings(const struct account *a, const char *conf_path,
 	*s = (struct queue_settings){ .enabled = 1, .lifetime = QUEUE_LIFETIME_DEFAULT };
 	if (!a)
 		return (s->dir = queue_default_dir(err)) ? 0 : -1;
-	if (a->queue && parse_switch(a->queue, &s->enabled) < 0)
+	/* conf.c checked every value when it loaded the file; these stay for
+	 * an account built by other means. */
+	if (a->queue && (s->enabled = conf_parse_switch(a->queue)) < 0)
 		return bad_setting(err, conf_path, a, "queue", a->queue, N_("on or off"));
 	if (a->queue_lifetime && (s->lifetime = queue_parse_lifetime(a->queue_lifetime)) < 0)
 		return bad_setting(err, conf_path, a, "queue_lifetime", a->queue_lifetime,
@@ -360,19 +319,13 @@ static int envelope_text(struct buf *b, const struct queue_message *m, time_t no
 	return r ? -1 : 0;
 }
 
-/* The text of a record: one line of printable text, bounded, cut on a
- * UTF-8 character boundary. */
+/* The text of a record: one line, escaped as everywhere else (escape.h),
+ * bounded, never cut inside an escape or a character. */
 static void record_text(char *out, size_t outsize, const char *text)
 {
-	size_t i, max = outsize - 1 < QUEUE_TEXT_MAX ? outsize - 1 : QUEUE_TEXT_MAX;
+	size_t max = outsize - 1 < QUEUE_TEXT_MAX ? outsize - 1 : QUEUE_TEXT_MAX;
 
-	for (i = 0; text && text[i] && i < max; i++)
-		out[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? ' ' : text[i];
-	/* Cut short inside a character: drop all of it. */
-	if (text && text[i])
-		while (i > 0 && ((unsigned char)text[i] & 0xc0) == 0x80)
-			i--;
-	out[i] = '\0';
+	escape_into(out, max + 1, text ? text : "", text ? strlen(text) : 0);
 }
 
 static void first_record(char *line, size_t size, enum queue_area area,

@@ -71,7 +71,7 @@
 #define QUEUE_BACKOFF_FIRST 60            /* seconds after the first failure */
 #define QUEUE_BACKOFF_MAX 3600            /* doubling up to this */
 #define QUEUE_LIFETIME_DEFAULT (5 * 86400)
-#define QUEUE_LIFETIME_MAX (365 * 86400)
+#define QUEUE_LIFETIME_MAX CONF_LIFETIME_MAX
 
 enum queue_area { QUEUE_ACTIVE, QUEUE_FAILED };
 

@@ -22,6 +22,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "escape.h"
 #include "i18n.h"
 #include "xalloc.h"
 
@@ -338,11 +339,11 @@ static int usable(const struct mechanism *m, const struct auth_params *p)
 	return !m->channel_binding || has_channel_binding(p);
 }
 
-/* The server's list as we quote it: printable ASCII only, bounded. */
+/* The server's list as we quote it: escaped (escape.h), bounded. */
 static void quote_offered(struct buf *out, const char *offered)
 {
 	const char *tok;
-	size_t n, i;
+	size_t n;
 	int first = 1;
 
 	while (offered && (n = next_token(&offered, separators_server, &tok)) > 0) {
@@ -353,8 +354,8 @@ static void quote_offered(struct buf *out, const char *offered)
 		if (!first)
 			buf_addc_trunc(out, ' ');
 		first = 0;
-		for (i = 0; i < n; i++)
-			buf_addc_trunc(out, tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?');
+		if (escape_add(out, tok, n) < 0)
+			out->truncated = 1;
 	}
 }
 
@@ -697,27 +698,26 @@ static int oauthbearer_initial(const struct auth_params *p, struct buf *out)
 	return r < 0 ? -1 : 0;
 }
 
-/* Keep the server's explanation (base64 JSON, RFC 7628 3.2.2) as printable
- * ASCII, bounded: it goes into a message on a terminal or a log. */
+/* Keep the server's explanation (base64 JSON, RFC 7628 3.2.2) escaped
+ * (escape.h) and bounded: it goes into a message on a terminal or a log. */
 static void keep_server_error(struct auth *a, const char *challenge)
 {
 	char *raw = NULL;
 	const char *text = challenge;
-	size_t raw_len = 0, len = strlen(challenge), i, o = 0;
+	size_t raw_len = 0, len = strlen(challenge);
+	struct buf shown;
+	int cut;
 
 	if (decode_challenge(challenge, &raw, &raw_len) == GSASL_OK && raw) {
 		text = raw;
 		len = raw_len;
 	}
-	for (i = 0; i < len && o < SERVER_ERROR_MAX; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '\r' || c == '\n' || c == '\t')
-			c = ' ';
-		a->server_error[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
+	buf_init(&shown, SERVER_ERROR_MAX);
+	cut = escape_add(&shown, text, len) < 0;
 	/* server_error has room for SERVER_ERROR_MAX, "..." and the NUL. */
-	memcpy(a->server_error + o, i < len ? "..." : "", i < len ? 4 : 1);
+	memcpy(a->server_error, buf_str(&shown), shown.len);
+	memcpy(a->server_error + shown.len, cut ? "..." : "", cut ? 4 : 1);
+	buf_release(&shown);
 	free_raw(raw, raw_len);
 }
 

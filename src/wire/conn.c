@@ -114,8 +114,12 @@ static int resolve(const struct conn_params *p, struct addrinfo **res,
 		   struct error *err)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
-	int r = getaddrinfo(p->host, p->port, &hints, res);
+	size_t n = strlen(p->host);
+	char *host = n > 2 && p->host[0] == '[' && p->host[n - 1] == ']'
+		? xstrndup(p->host + 1, n - 2) : xstrdup(p->host);   /* "[::1]" */
+	int r = getaddrinfo(host, p->port, &hints, res);
 
+	free(host);
 	if (r == 0)
 		return 0;
 	if (r == EAI_AGAIN)

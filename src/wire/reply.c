@@ -115,7 +115,7 @@ enum reply_feed reply_feed(struct reply *r, const char *line, size_t len)
 
 /* Lines are '\n'-separated and hold no '\n' of their own (conn.c splits
  * at LF), but may hold NUL: every scan is bounded by the length. */
-const char *reply_line(const struct reply *r, int i, size_t *len)
+const char *reply_raw_line(const struct reply *r, int i, size_t *len)
 {
 	const char *p = buf_str(&r->text), *end = p + r->text.len, *nl;
 
@@ -129,6 +129,13 @@ const char *reply_line(const struct reply *r, int i, size_t *len)
 	}
 	nl = memchr(p, '\n', (size_t)(end - p));
 	*len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	return p;
+}
+
+const char *reply_line(const struct reply *r, int i, size_t *len)
+{
+	const char *p = reply_raw_line(r, i, len);
+
 	if (*len <= 4) {
 		p += *len;
 		*len = 0;

@@ -43,6 +43,9 @@ enum reply_feed reply_feed(struct reply *r, const char *line, size_t len);
  * is (it may hold NUL bytes: a line is bytes with a length). */
 const char *reply_line(const struct reply *r, int i, size_t *len);
 
+/* The same, the whole line with its "DDD-" or "DDD ". */
+const char *reply_raw_line(const struct reply *r, int i, size_t *len);
+
 /* 2, 3, 4 or 5; 0 when empty. */
 static inline int reply_class(const struct reply *r) { return r->code / 100; }
 

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "escape.h"
 #include "i18n.h"
 #include "tls.h"
 #include "xalloc.h"
@@ -501,8 +502,10 @@ static void add_cert_names(gnutls_x509_crt_t crt, struct buf *names)
 		if (type < 0)
 			break;
 		name[size] = '\0';
-		if (type == GNUTLS_SAN_DNSNAME)
-			buf_printf_trunc(names, ", %s", name);
+		if (type == GNUTLS_SAN_DNSNAME) {
+			buf_adds_trunc(names, ", ");
+			escape_add(names, name, size);   /* the server chose it */
+		}
 		else if (type == GNUTLS_SAN_IPADDRESS)
 			buf_printf_trunc(names, ", %s",
 				   inet_ntop(size == 4 ? AF_INET : AF_INET6, name, ip,
@@ -511,8 +514,10 @@ static void add_cert_names(gnutls_x509_crt_t crt, struct buf *names)
 	size = sizeof name;
 	if (names->len == 0 &&
 	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, name,
-					  &size) == 0)
-		buf_printf_trunc(names, ", %s", name);
+					  &size) == 0) {
+		buf_adds_trunc(names, ", ");
+		escape_add(names, name, strlen(name));
+	}
 }
 
 static void owner_reason(struct tls *t, struct buf *out)
@@ -794,7 +799,7 @@ static void add_dn(struct buf *out, gnutls_x509_crt_t crt, int issuer)
 		buf_adds_trunc(out, "?");
 		return;
 	}
-	buf_add_trunc(out, dn.data, dn.size);
+	escape_add(out, (const char *)dn.data, dn.size);   /* the server chose it */
 	gnutls_free(dn.data);
 }
 

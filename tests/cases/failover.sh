@@ -92,7 +92,7 @@ send() {  # send [ARGS]: sets RC; stderr in $T/err
 	RC=$?
 }
 
-three="127.0.0.3, 127.0.0.2 127.0.0.1"
+three="127.0.0.3, 127.0.0.2,127.0.0.1"
 
 # 1. Dead, untrusted TLS, good: sent through the third.
 txn_script >"$T/ok.script"

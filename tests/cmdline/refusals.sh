@@ -16,7 +16,7 @@ for name in sendmail mailq newaliases sendas; do
 done
 account_file "$T/accounts.ini" alice host=127.0.0.1 -port -tls -tls_trust_file -password \
 	password_command=false from=alice@example.test
-passed='password_command "false": exited with status 1'   # every check passed
+passed='password_command: exited with status 1'   # every check passed
 export SENDAS_CONFIG=$T/accounts.ini
 
 # run NAME INPUT ARGS...: run the program called NAME; sets RC, OUT, ERR.

@@ -8,18 +8,6 @@
 
 Q=$T/queue
 
-serve() {  # serve NAME: the test server on $T/NAME.script
-	rm -f "$T/$1.port"
-	"$TESTSERVER" --script "$T/$1.script" --record "$T/$1.record" \
-		--port-file "$T/$1.port" --timeout 10 >"$T/$1.out" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 200); do
-		[ -s "$T/$1.port" ] && break
-		sleep 0.05
-	done
-	port=$(cat "$T/$1.port")
-}
-
 accounts() {  # accounts PORT-A PORT-B: accounts a and b, no TLS, no login
 	{
 		printf '[defaults]\nhost = 127.0.0.1\ntls = off\nqueue_dir = %s\n' "$Q"

@@ -47,22 +47,7 @@ number_of() {  # number_of ID: N of the queued message's Message-ID <crashN@...>
 }
 now_us() { echo $(($(date +%s%N) / 1000)); }
 
-mkfifo "$T/never"
-exec 9<>"$T/never"
-
-# run_killed MAX_US CMD...: run CMD, SIGKILL it after a random time up to
-# MAX_US microseconds (if it is still running); sets RC.
-run_killed() {
-	local max=$1 delay pid; shift
-	delay=$(( (RANDOM * 32768 + RANDOM) % (max + 1) ))
-	"$@" &
-	pid=$!
-	# read -t on a FIFO nobody writes: a wait without a process to start.
-	read -r -t "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))" -u 9
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null   # (bash reports the kill on stderr)
-	RC=$?
-}
+# run_killed: tests/lib.sh.
 
 # How long a run takes here, unkilled (the middle of three): the kills
 # start spread over 1.2 times that (then see adjust).  Calibration messages

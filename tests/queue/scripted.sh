@@ -11,18 +11,7 @@
 
 Q=$T/queue   # queue_dir of every account here
 
-# serve NAME: the test server on $T/NAME.script; sets port and server_pid.
-serve() {
-	rm -f "$T/$1.port"
-	"$TESTSERVER" --script "$T/$1.script" --record "$T/$1.record" \
-		--port-file "$T/$1.port" --timeout 10 >"$T/$1.out" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 200); do
-		[ -s "$T/$1.port" ] && break
-		sleep 0.05
-	done
-	port=$(cat "$T/$1.port")
-}
+# serve NAME: tests/lib.sh.
 
 # accounts PORT [LINE...]: account "a" on 127.0.0.1:PORT, no TLS, no login.
 accounts() {

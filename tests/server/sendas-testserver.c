@@ -62,7 +62,8 @@
  *   alert              a fatal TLS alert (internal_error), then close
  *   scram-iter N       the next SCRAM auth asks for N iterations
  *   send-echo TEXT     like send, each "{}" replaced by the last word of
- *                      the line the last expect read (an echoed AUTH blob)
+ *                      the line the last expect read (an echoed AUTH blob),
+ *                      "{mid}" by that word without 4 characters each end
  *   open [tls|plain]   the opening most tests need: greeting, EHLO,
  *                      STARTTLS, EHLO, AUTH, made of the steps above from
  *                      the settings caps, caps-plain, login, greeting and
@@ -510,12 +511,14 @@ static enum run step_scram_iter(struct server *srv, struct session *s,
 	return RUN_NEXT;
 }
 
-/* send-echo TEXT: "{}" stands for the last word of the last line read. */
+/* send-echo TEXT: "{}" stands for the last word of the last line read,
+ * "{mid}" for that word without its first and last 4 characters. */
 static enum run step_send_echo(struct server *srv, struct session *s,
 			       const struct step *st)
 {
 	const char *word = strrchr(s->line, ' ') ? strrchr(s->line, ' ') + 1 : s->line;
-	char *out = malloc(st->len * (strlen(word) + 1) + 1), *o = out;
+	size_t wl = strlen(word);
+	char *out = malloc(st->len * (wl + 1) + 1), *o = out;
 
 	if (!out)
 		return RUN_ABORT;
@@ -523,6 +526,10 @@ static enum run step_send_echo(struct server *srv, struct session *s,
 		if (p[0] == '{' && p[1] == '}') {
 			o = stpcpy(o, word);
 			p++;
+		} else if (strncmp(p, "{mid}", 5) == 0) {
+			if (wl > 8)
+				o = mempcpy(o, word + 4, wl - 8);
+			p += 4;
 		} else {
 			*o++ = *p;
 		}

@@ -447,7 +447,7 @@ static void test_choose(void)
 	choose(NULL, NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED, "no authentication");
 	choose("", NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED, "no authentication");
 	choose(" PLAIN ", " , ", NULL, NULL, "PLAIN", 0, NULL);
-	choose("X-\xc3\xa4", NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED, "AUTH X-??,");
+	choose("X-\xc3\xa4", NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED, "AUTH X-\xc3\xa4,");
 }
 
 /* The server's list goes into our message; its control characters must
@@ -462,7 +462,7 @@ static void test_choose_quotes_safely(void)
 
 	error_clear(&err);
 	ok(!auth_choose("X-EVIL\x1b[31m\r\n", &p, &err) &&
-	   strstr(err.text, "X-EVIL?[31m") && !strchr(err.text, '\x1b'),
+	   strstr(err.text, "X-EVIL\\x1B[31m") && !strchr(err.text, '\x1b'),
 	   "control characters in the server's list are not quoted");
 	for (i = 0; i + 6 < sizeof offered; i += 6)
 		memcpy(offered + i, "XXXXX ", 6);
@@ -592,7 +592,7 @@ static void test_oauth_refused(void)
 		"\"scope\":\"mail\"", "its JSON error");
 	refused("OAUTHBEARER", c1, "AQ==", "{\"status\":\"invalid_token\"",
 		"its JSON error (RFC 7628 3.2.2)");
-	refused("OAUTHBEARER", c2, "AQ==", "{\"status\":\"?[31mred \"}", "control characters");
+	refused("OAUTHBEARER", c2, "AQ==", "{\"status\":\"\\x1B[31mred\\x0A\"}", "control characters");
 	refused("XOAUTH2", c3, "", "xxxxxxxxxx...;", "a long error, cut");
 	refused("XOAUTH2", "not base64 {!}", "", "explained: not base64 {!}",
 		"a challenge that is not base64, shown as it is");

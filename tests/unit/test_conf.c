@@ -173,6 +173,44 @@ static void test_syntax_variants(void)
 	conf_release(&c);
 }
 
+/* Issue 13 #9: what host takes. */
+static void test_hosts(void)
+{
+	static const struct { const char *value, *stored; } good[] = {
+		{ "smtp.example.org", "smtp.example.org" },
+		{ "SMTP.Example.org.", "SMTP.Example.org." },
+		{ "localhost", "localhost" },
+		{ "127.0.0.1", "127.0.0.1" },
+		{ "[::1]", "[::1]" },
+		{ "[2001:db8::25]", "[2001:db8::25]" },
+		{ "b\xc3\xbc" "cher.example", "xn--bcher-kva.example" },
+	};
+	char text[400], name[300];
+	struct conf c;
+	struct error err;
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(text, sizeof text, "[account a]\nhost = %s\nfrom = a@b.example\n",
+			 good[i].value);
+		ok(load(text, &c, &err) == 0 && strcmp(c.accounts[0].host, good[i].stored) == 0,
+		   "host = %s (%s)", good[i].value, err.text);
+		conf_release(&c);
+	}
+	/* 253 bytes: four labels of 62 and one of 1, dots between. */
+	memset(name, 'a', 253);
+	name[62] = name[125] = name[188] = name[251] = '.';
+	name[253] = '\0';
+	snprintf(text, sizeof text, "[account a]\nhost = %s\nfrom = a@b.example\n", name);
+	ok(load(text, &c, &err) == 0, "a host name of 253 bytes (%s)", err.text);
+	conf_release(&c);
+	memcpy(name + 253, "a", 2);
+	snprintf(text, sizeof text, "[account a]\nhost = %s\nfrom = a@b.example\n", name);
+	ok(load(text, &c, &err) < 0 && strstr(err.text, "at most 253 bytes"),
+	   "254 bytes are refused (%s)", err.text);
+	conf_release(&c);
+}
+
 static void test_unknown_key(void)
 {
 	struct conf c;
@@ -182,10 +220,23 @@ static void test_unknown_key(void)
 	ok(load("[account a]\nhots = smtp.example.org\nhost = h\nfrom = a@b.example\n"
 		"pasword_comand = x\n", &c, &err) == 0, "unknown keys are not fatal");
 	snprintf(want, sizeof want,
-		 "%s:2: unknown key \"hots\" ignored; the closest known key is \"host\"\n"
-		 "%s:5: unknown key \"pasword_comand\" ignored; the closest known key is "
-		 "\"password_command\"\n", path, path);
+		 "%s:2: unknown key \"hots\" ignored; did you mean \"host\"?\n"
+		 "%s:5: unknown key \"pasword_comand\" ignored; did you mean "
+		 "\"password_command\"?\n", path, path);
 	is_str(buf_str(&warnings), want, "warnings name the line and the closest key");
+	conf_release(&c);
+	/* Issue 13 #14: a suggestion only when it is close. */
+	buf_reset(&warnings);
+	ok(load("[account a]\nhost = h\nfrom = a@b.example\nsession_dedline = 5\n"
+		"frobnicate = 1\nsmtp_server_deadline = 9\n", &c, &err) == 0,
+	   "more unknown keys");
+	snprintf(want, sizeof want,
+		 "%s:4: unknown key \"session_dedline\" ignored; did you mean "
+		 "\"session_deadline\"?\n"
+		 "%s:5: unknown key \"frobnicate\" ignored; sendas-accounts(5) lists the keys\n"
+		 "%s:6: unknown key \"smtp_server_deadline\" ignored; sendas-accounts(5) lists "
+		 "the keys\n", path, path, path);
+	is_str(buf_str(&warnings), want, "no suggestion that is not close");
 	conf_release(&c);
 }
 
@@ -235,10 +286,30 @@ static const struct {
 	  "wildcard inside a local part" },
 	{ "[account a]\nfrom = a@ex_ample.org\n", 2, "not a valid domain name",
 	  "domain with an underscore" },
-	{ "[account a]\nhost = a b c d e f g h i\n", 2, "host lists 9 servers; at most 8",
+	{ "[account a]\nhost = a, b, c, d, e, f, g, h, i\n", 2, "host lists 9 servers; at most 8",
 	  "too many hosts" },
-	{ "[account a]\nhost = smtp.example.org, ex_ä.example\n", 2, "host:",
+	{ "[account a]\nhost = smtp.example.org, ex_ä.example\n", 2, "is not a host name",
 	  "a host in a list that is no domain" },
+	/* Issue 13 #8 and #9: every key when the file is loaded. */
+	{ "[account a]\nhost = -oProxyCommand=x\n", 2,
+	  "host = \"-oProxyCommand=x\" is not a host name, an IPv4 address or an IPv6 "
+	  "address in brackets", "host that is an option" },
+	{ "[account a]\nhost = a..b\n", 2, "dot-separated labels", "empty label" },
+	{ "[account a]\nhost = " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  ".example\n", 2, "labels of at most 63 bytes", "label of 64 bytes" },
+	{ "[account a]\nhost = 300.1.2.3\n", 2, "not an IPv4 address", "bad IPv4" },
+	{ "[account a]\nhost = ::1\n", 2, "goes in brackets", "bare IPv6" },
+	{ "[account a]\nhost = [::g]\n", 2, "not an IPv6 address in brackets", "bad IPv6" },
+	{ "[account a]\nhost = [::1\n", 2, "not an IPv6 address in brackets",
+	  "IPv6 without its closing bracket" },
+	{ "[account a]\nhost = smtp\x1b[31m.example\n", 2, "smtp\\x1B[31m.example",
+	  "a host with an escape, quoted escaped" },
+	{ "[account a]\nqueue = maybe\n", 2, "queue = \"maybe\" is not on or off", "queue" },
+	{ "[defaults]\nqueue_lifetime = 5 days\n", 2,
+	  "queue_lifetime = \"5 days\" is not a time such as 5d", "queue_lifetime" },
+	{ "[account a]\nqueue_lifetime = 400d\n", 2, "at most 365d", "queue_lifetime too long" },
+	{ "[account a]\nqueue_dir = var/queue\n", 2,
+	  "queue_dir = \"var/queue\" is not an absolute path", "relative queue_dir" },
 	{ "[defaults]\nport = 25\n\n[account a]\nfrom = *\n", 4,
 	  "[account a] has no host; add: host = SERVER", "no host" },
 	{ "[account a]\nhost = h\n", 1, "[account a] has no from", "no from" },
@@ -266,7 +337,7 @@ static void test_host_list(void)
 	struct error err;
 	int r;
 
-	r = load("[defaults]\nhost = mail1.example.org, mäil2.example.org\tmail3.example.org\n"
+	r = load("[defaults]\nhost = mail1.example.org, mäil2.example.org\t,mail3.example.org ,\n"
 		 "[account a]\nfrom = *\n[account b]\nfrom = *\nhost = one.example.org\n",
 		 &c, &err);
 	ok(r == 0 && c.naccounts == 2, "a host list loads (%s)", r ? err.text : "ok");
@@ -661,6 +732,7 @@ int main(void)
 
 	test_inheritance();
 	test_syntax_variants();
+	test_hosts();
 	test_unknown_key();
 	test_errors();
 	test_host_list();

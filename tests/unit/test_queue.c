@@ -86,7 +86,8 @@ static void test_round_trip(struct queue *q, int fd)
 	ok(e.body_8bit == 1 && e.smtputf8 == 0, "8BITMIME and SMTPUTF8 needs");
 	ok(e.queued == NOW, "queue time");
 	ok(e.attempts == 1 && e.next_try == NOW + QUEUE_BACKOFF_FIRST, "the first attempt");
-	is_str(e.last_error, "451 4.3.0 try later", "the error, on one line");
+	is_str(e.last_error, "451 4.3.0 try\\x0Alater",
+	       "the error, on one line, escaped as everywhere (escape.h)");
 	content = read_content(&e);
 	want = xasprintf("%s%s", prefix, body);
 	is_str(content, want, "the content is byte for byte what was given");
