@@ -115,10 +115,23 @@ ACCOUNT_DEFAULTS=(
 	"user=alice@example.test" "password=s3cret pass" "from=*@example.test"
 )
 
+# bed_account_defaults: after bed_start, ACCOUNT_DEFAULTS for the bed:
+# alice (BED_USER1) on its submission port, her password in $T/alice.pass
+# (which the test writes).
+bed_account_defaults() {
+	ACCOUNT_DEFAULTS=(
+		"host=$BED_NAME" "port=$BED_SUBMISSION_PORT" "tls=starttls"
+		"tls_trust_file=$BED_CA" "user=$BED_USER1" "password_file=$T/alice.pass"
+		"from=$BED_USER1"
+	)
+}
+
 # account_file FILE NAME [KEY=VALUE | -KEY]...: a private account file with
 # one account NAME: ACCOUNT_DEFAULTS, then each KEY=VALUE (spaces around =
 # are fine) sets or adds a key in place and each -KEY removes one.
-# account_add appends a further account the same way.
+# account_add appends a further account the same way; account_text NAME
+# [KEY=VALUE | -KEY]... prints it.
+account_text() { _account_write - "$@"; }
 account_file() { _account_write "$@" >"$1.new" && write_accounts "$1" <"$1.new"; rm -f "$1.new"; }
 account_add() { _account_write "$@" >>"$1"; }
 _account_write() {

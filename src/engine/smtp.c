@@ -76,6 +76,7 @@ struct smtp_session {
 	struct conn *conn;
 	enum smtp_state state;
 	struct buf line;        /* the line being read */
+	struct buf shown;       /* the same, with what we sent in AUTH redacted */
 	struct reply reply;     /* the reply being read */
 	unsigned caps;
 	unsigned long size_limit;
@@ -497,6 +498,17 @@ static int auth_answer(struct smtp_session *s, struct error *err)
 	return s->sasl_step == AUTH_STEP_ERROR ? -1 : 0;
 }
 
+/* An error text that may quote what the server said, decoded. */
+static void redact_error(struct smtp_session *s, struct error *err)
+{
+	struct buf b;
+
+	buf_init(&b, sizeof err->text - 1);
+	if (buf_adds(&b, err->text) == 0 && redact_line(&s->sent_secrets, &b) > 0)
+		snprintf(err->text, sizeof err->text, "%s", buf_str(&b));
+	buf_release(&b);
+}
+
 /* A reply in the AUTH exchange: 235 ends it (but not before the mechanism
  * is done: a 235 that skips the server's proof, SCRAM's, is not trusted),
  * 334 is a challenge to answer, anything else a refusal. */
@@ -512,6 +524,7 @@ static int on_auth(struct smtp_session *s, const struct pending *p, struct error
 	if (s->reply.code != 334) {
 		smtp_fail(s, s->res, err);
 		auth_add_server_error(s->sasl, err);  /* OAuth: its JSON reason */
+		redact_error(s, err);
 		return -1;
 	}
 	if (++s->auth_rounds >= AUTH_ROUNDS_MAX)
@@ -626,6 +639,7 @@ struct smtp_session *smtp_open(const struct smtp_params *p, struct smtp_result *
 	s->p = p;
 	s->res = res;
 	buf_init(&s->line, REPLY_LINE_MAX + 2);
+	buf_init(&s->shown, REPLY_LINE_MAX + 2);
 	reply_init(&s->reply);
 	redact_init(&s->sent_secrets);
 	if (p->auth && p->auth->password)
@@ -846,13 +860,29 @@ static reply_handler *const expects[EXPECT_COUNT] = {
 	[EXPECT_ANY] = on_any,
 };
 
+/* Before anyone sees a line: a server may quote our AUTH data, so it is
+ * traced and parsed with that redacted.  Only a 334 challenge keeps its
+ * bytes, for the mechanism; it is never shown but traced, and traced
+ * redacted (on_auth() redacts what an OAuth server explained in one).
+ * Returns the buffer to parse. */
+static const struct buf *redact_reply_line(struct smtp_session *s)
+{
+	buf_reset(&s->shown);
+	if (buf_add(&s->shown, s->line.data, s->line.len) < 0)
+		buf_reset(&s->shown);   /* the same maximum as line: cannot happen */
+	redact_line(&s->sent_secrets, &s->shown);
+	trace(s, '<', s->shown.data, s->shown.len);
+	return s->state == SMTP_AUTH && s->line.len >= 3 && memcmp(s->line.data, "334", 3) == 0
+	       ? &s->line : &s->shown;
+}
+
 /* A line that is no reply: named, escaped and cut short in the error. */
 static int not_a_reply(struct smtp_session *s, struct error *err)
 {
 	char shown[REPLY_SHOWN_MAX * 4 + 1];
 
-	escape_into(shown, sizeof shown, s->line.data,
-		    s->line.len < REPLY_SHOWN_MAX ? s->line.len : REPLY_SHOWN_MAX);
+	escape_into(shown, sizeof shown, s->shown.data,
+		    s->shown.len < REPLY_SHOWN_MAX ? s->shown.len : REPLY_SHOWN_MAX);
 	error_set(err, CAT_PROTOCOL, _("%s sent something that is not an SMTP reply: \"%s\""),
 		  conn_peer(s->conn), shown);
 	return garbled(s, err);
@@ -869,6 +899,7 @@ static int next_reply(struct smtp_session *s, struct error *err)
 	struct pending p = pop_reply(s);
 	int verdict = p.kind == EXPECT_CONTENT && p.verdict, r = 0;
 	enum reply_feed f = REPLY_MORE;
+	const struct buf *use;
 
 	if (p.state != SMTP_STATE_COUNT)
 		smtp_set_state(s, p.state);
@@ -884,10 +915,8 @@ static int next_reply(struct smtp_session *s, struct error *err)
 			r = garbled(s, err);
 			break;
 		}
-		/* Before anyone sees it: a server may quote our AUTH data. */
-		redact_line(&s->sent_secrets, &s->line);
-		trace(s, '<', s->line.data, s->line.len);
-		f = reply_feed(&s->reply, s->line.data, s->line.len);
+		use = redact_reply_line(s);
+		f = reply_feed(&s->reply, use->data, use->len);
 		if (f == REPLY_BAD)
 			r = not_a_reply(s, err);
 	}
@@ -1193,6 +1222,7 @@ void smtp_close(struct smtp_session *s)
 	}
 	conn_close(s->conn);
 	buf_release(&s->line);
+	buf_release(&s->shown);
 	reply_release(&s->reply);
 	redact_release(&s->sent_secrets);
 	free(s->auth_offered);

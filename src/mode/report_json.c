@@ -12,19 +12,19 @@
 void report_json_reply(struct json *j, const char *key, enum smtp_state step,
 		       const struct reply *r)
 {
-	const char *p = buf_str(&r->text), *nl;
+	const char *line;
+	size_t len;
+	int i;
 
 	json_object_begin(j, key);
 	json_string(j, "step", smtp_state_name(step));
 	json_int(j, "code", r->code);
 	json_string(j, "enhanced", r->enhanced[0] ? r->enhanced : NULL);
 	json_array_begin(j, "lines");
-	while (*p) {
-		nl = strchr(p, '\n');
-		json_string_len(j, NULL, p, nl ? (size_t)(nl - p) : strlen(p));
-		if (!nl)
-			break;
-		p = nl + 1;
+	/* Bytes with a length: a NUL inside a line is JSON's to escape. */
+	for (i = 0; i < r->nlines; i++) {
+		line = reply_raw_line(r, i, &len);
+		json_string_len(j, NULL, line, len);
 	}
 	json_array_end(j);
 	json_object_end(j);

@@ -31,7 +31,8 @@ static void use_reply(const struct reply *r, const struct redact_list *secrets)
 		escape_into(shown, sizeof shown, p, len);
 		enhanced_code_parse(p, len, reply_class(r), code);
 		buf_reset(&line);
-		buf_add(&line, p, len);
+		if (buf_add(&line, p, len) < 0)
+			continue;
 		redact_line(secrets, &line);
 	}
 	reply_contains(r, "too many recipients");

@@ -93,7 +93,7 @@ rm -rf "$Q"
 {
 	printf 'send 220 mock ESMTP\nexpect EHLO *\nsend 250-mock\nsend 250 8BITMIME\n'
 	printf 'expect MAIL FROM:<x@a.test>*\n'
-	printf 'sendraw 550 5.7.1 %s\\r\\n\n' "$nasty"
+	printf 'sendraw 550 5.7.1 %s \\x00tail\\r\\n\n' "$nasty"
 	printf 'expect QUIT\nsend 221 bye\n'
 } >"$T/s.script"
 serve_s
@@ -102,8 +102,8 @@ printf 'From: x@a.test\nTo: r@example.net\nSubject: x\n\nhello\n' |
 wait "$server_pid"
 has_no_controls "$T/json"
 ok $? "--json holds no raw control character"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if "\x1b]8;;http://evil.test" in d["reply"]["lines"][0] else 1)' "$T/json"
-ok $? "--json carries the raw bytes in its own escaping"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); l = d["reply"]["lines"][0]; sys.exit(0 if "\x1b]8;;http://evil.test" in l and l.endswith(" \x00tail") else 1)' "$T/json"
+ok $? "--json carries the raw bytes in its own escaping, past a NUL"
 has_no_controls "$T/err"
 ok $? "stderr with --json holds no control character"
 "$SENDAS" -C "$T/acc.ini" -bp >"$T/mailq" 2>&1

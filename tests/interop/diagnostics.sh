@@ -19,14 +19,9 @@ ALL=$T/everything   # every stdout, stderr and log line, searched for secrets
 # domain, so that bob@ and carol@ go out with alice's login and are refused.
 accounts() {
 	local file=$1 port=$2; shift 2
-	{
-		printf '[account alice]\nhost = %s\nport = %s\ntls = starttls\n' "$BED_NAME" "$port"
-		printf 'tls_trust_file = %s\nuser = %s\npassword_file = %s\n' "$BED_CA" \
-			"$BED_USER1" "$T/alice.pass"
-		printf 'from = *@%s\nlogfile = %s\n' "$BED_DOMAIN" "$LOG"
-		printf '%s\n' "$@"
-	} | write_accounts "$file"
+	account_file "$file" alice "port=$port" "from=*@$BED_DOMAIN" "logfile=$LOG" "$@"
 }
+bed_account_defaults
 accounts "$T/sub.ini" "$BED_SUBMISSION_PORT"
 accounts "$T/early.ini" "$BED_EARLY_PORT"
 accounts "$T/small.ini" "$BED_SMALL_PORT"

@@ -15,17 +15,8 @@ export XDG_STATE_HOME=$T/state   # a refused message is kept in the queue
   printf 'not the password\n' >"$T/wrong.pass" )
 
 account() {  # account PASSWORD-FILE
-	write_accounts "$T/acc.ini" <<EOF
-[account alice]
-host = $BED_NAME
-port = $BED_SUBMISSION_PORT
-tls = starttls
-tls_trust_file = $BED_CA
-user = $BED_USER1
-password_file = $1
-auth = PLAIN
-from = $BED_USER1
-EOF
+	bed_account_defaults
+	account_file "$T/acc.ini" alice "password_file=$1" "auth=PLAIN"
 }
 
 message() {  # message FILE BYTES: lines of 70-75 octets, every 50th with a dot

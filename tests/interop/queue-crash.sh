@@ -25,10 +25,8 @@ diag "seed $SEED, $TRIALS rounds"
 Q=$T/queue
 ( umask 077; printf '%s\n' "$BED_PASS1" >"$T/alice.pass" )
 accounts() {  # accounts PORT
-	printf '[account alice]\nhost = %s\nport = %s\ntls = starttls\ntls_trust_file = %s\n' \
-		"$BED_NAME" "$1" "$BED_CA"
-	printf 'user = %s\npassword_file = %s\nfrom = %s\nqueue_dir = %s\n' \
-		"$BED_USER1" "$T/alice.pass" "$BED_USER1" "$Q"
+	bed_account_defaults
+	account_text alice "port=$1" "queue_dir=$Q"
 }
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 accounts "$closed" | write_accounts "$T/down.ini"

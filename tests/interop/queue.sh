@@ -11,10 +11,8 @@ Q=$T/queue
 ( umask 077; printf '%s\n' "$BED_PASS1" >"$T/alice.pass" )
 # accounts PORT: alice, with her own login, and the queue in $Q.
 accounts() {
-	printf '[account alice]\nhost = %s\nport = %s\ntls = starttls\ntls_trust_file = %s\n' \
-		"$BED_NAME" "$1" "$BED_CA"
-	printf 'user = %s\npassword_file = %s\nfrom = %s\nqueue_dir = %s\n' \
-		"$BED_USER1" "$T/alice.pass" "$BED_USER1" "$Q"
+	bed_account_defaults
+	account_text alice "port=$1" "queue_dir=$Q"
 }
 write_both() {
 	# down.ini: a port nothing listens on, the server is down; up.ini: the bed.

@@ -139,14 +139,8 @@ socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(sys.argv[2].encode(), sy
 # (so bob@ is refused at RCPT), and the logfile.
 accounts() {
 	local file=$1; shift
-	{
-		printf '[account alice]\nhost = %s\nport = %s\ntls = starttls\n' "$BED_NAME" \
-			"$BED_SUBMISSION_PORT"
-		printf 'tls_trust_file = %s\nuser = %s\npassword_file = %s\n' "$BED_CA" \
-			"$BED_USER1" "$T/alice.pass"
-		printf 'from = *@%s\nlogfile = %s\n' "$BED_DOMAIN" "$LOG"
-		printf '%s\n' "$@"
-	} | write_accounts "$file"
+	bed_account_defaults
+	account_file "$file" alice "from=*@$BED_DOMAIN" "logfile=$LOG" "$@"
 }
 
 message() {  # message FROM

@@ -310,6 +310,54 @@ static void test_server_refuses_y(void)
 	ok(rcs[1] == GSASL_NEEDS_MORE, "and goes on after \"n\" (%d)", rcs[1]);
 }
 
+/* Issue 13 #3: the SCRAM iteration count a server may ask for. */
+static void scram_iterations(const char *iter, int refused, const char *what)
+{
+	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL };
+	char first[256], raw[256], *b64 = NULL, *resp = NULL, *nonce;
+	struct error err;
+	struct auth *a = auth_start("SCRAM-SHA-256", &p, &err);
+	size_t n;
+
+	if (!a || auth_step(a, NULL, &resp, &err) != AUTH_STEP_MORE) {
+		ok(0, "%s: SCRAM starts", what);
+		auth_end(a);
+		return;
+	}
+	/* The client nonce from our client-first message, so that only the
+	 * count can be wrong: "n,,n=USER,r=NONCE". */
+	gsasl_base64_from(resp, strlen(resp), &b64, &n);
+	snprintf(first, sizeof first, "%.*s", (int)n, b64);
+	free(b64);
+	free_secret(resp);
+	nonce = strstr(first, ",r=");
+	snprintf(raw, sizeof raw, "r=%sSERVER,s=c2FsdA==,i=%s", nonce ? nonce + 3 : "", iter);
+	b64 = NULL;
+	gsasl_base64_to(raw, strlen(raw), &b64, &n);
+	error_clear(&err);
+	resp = NULL;
+	if (refused)
+		ok(auth_step(a, b64, &resp, &err) == AUTH_STEP_ERROR && !resp &&
+		   err.category == CAT_PROTOCOL && strstr(err.text, "iterations") &&
+		   strstr(err.text, "1000000"), "%s: refused before any is computed: %s", what,
+		   err.text);
+	else
+		ok(auth_step(a, b64, &resp, &err) != AUTH_STEP_ERROR && resp && *resp,
+		   "%s: computed (%s)", what, err.text);
+	free(b64);
+	free_secret(resp);
+	auth_end(a);
+}
+
+static void test_scram_iterations(void)
+{
+	scram_iterations("4096", 0, "4096 iterations");
+	scram_iterations("1000000", 0, "1000000 iterations, the most");
+	scram_iterations("1000001", 1, "1000001 iterations");
+	scram_iterations("2147483648", 1, "2^31 iterations");
+	scram_iterations("99999999999999999999999", 1, "a count that does not fit");
+}
+
 static void test_step_errors(void)
 {
 	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
@@ -707,6 +755,7 @@ int main(void)
 	test_channel_binding();
 	test_server_refuses_y();
 	test_step_errors();
+	test_scram_iterations();
 	test_oauth_encodings();
 	test_oauth_refused();
 	test_oauth_params();
