@@ -313,7 +313,7 @@ static void test_server_refuses_y(void)
 /* Issue 13 #3: the SCRAM iteration count a server may ask for. */
 static void scram_iterations(const char *iter, int refused, const char *what)
 {
-	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
 	char first[256], raw[256], *b64 = NULL, *resp = NULL, *nonce;
 	struct error err;
 	struct auth *a = auth_start("SCRAM-SHA-256", &p, &err);
