@@ -35,7 +35,8 @@ gnutls-bin python3 python3-jsonschema valgrind mandoc groff strace
 time git git-email libmailtools-perl systemd locales
 bash-completion zsh fish msmtp mutt neomutt aerc
 cron at s-nail php-cli sudo
-debhelper devscripts lintian fakeroot debootstrap clang-14 libclang-rt-14-dev"
+debhelper devscripts lintian fakeroot debootstrap clang-14 libclang-rt-14-dev
+iproute2 util-linux"
 # The libraries postfix and dovecot-core link against (apt-cache depends), so
 # that they run from tests/debroot.sh's root.
 BED_LIBS="libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3

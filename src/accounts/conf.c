@@ -80,6 +80,8 @@ static int set_domain(struct parser *p, void *field, const char *value);
 static char *expand_percent(struct parser *p, const char *value, int user);
 static int set_boolean(struct parser *p, void *field, const char *value);
 static int set_queued_exit(struct parser *p, void *field, const char *value);
+static int set_count(struct parser *p, void *field, const char *value);
+static int set_size(struct parser *p, void *field, const char *value);
 static int set_queue_dir(struct parser *p, void *field, const char *value);
 static int set_queue(struct parser *p, void *field, const char *value);
 static int set_queue_lifetime(struct parser *p, void *field, const char *value);
@@ -116,6 +118,10 @@ static const struct key keys[] = {
 	KEY(aliases, set_path, F_STR, 0),
 	KEY(local_senders, set_boolean, F_INT, KEY_ACCOUNT_ONLY),
 	KEY(queued_exit, set_queued_exit, F_INT, 0),
+	KEY(messages_per_hour, set_count, F_INT, 0),
+	KEY(messages_per_day, set_count, F_INT, 0),
+	KEY(max_recipients, set_count, F_INT, 0),
+	KEY(max_size, set_size, F_INT, 0),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -623,25 +629,55 @@ static const char *host_problem(const char *host, char **alabel)
 				  "dot-separated labels of at most 63 bytes");
 }
 
-static int set_host(struct parser *p, void *field, const char *value)
+/* One host of the list into list (A-label when it has non-ASCII
+ * letters: GnuTLS checks and sends the A-label), or the error. */
+static int add_host(struct parser *p, struct buf *list, const char *s, size_t n, size_t i)
 {
-	char *alabel, *shown;
-	const char *why = host_problem(value, &alabel);
-	int r;
+	char *one = xstrndup(s, n), *alabel, *shown;
+	const char *why = host_problem(one, &alabel);
+	int r = 0;
 
 	if (!why) {
-		/* Non-ASCII: GnuTLS checks and sends the A-label. */
-		if (alabel && !ascii(value)) {
-			*(char **)field = alabel;
-			return 0;
-		}
-		free(alabel);
-		return set_string(p, field, value);
+		buf_printf_trunc(list, "%s%s", i ? "," : "", alabel && !ascii(one) ? alabel : one);
+	} else {
+		shown = escape_dup(one);
+		r = fail_at(p, p->lineno, _("host = \"%s\" is not a host name, an IPv4 address or "
+					    "an IPv6 address in brackets: %s"), shown, why);
+		free(shown);
 	}
-	shown = escape_dup(value);
-	r = fail_at(p, p->lineno, _("host = \"%s\" is not a host name, an IPv4 address or an "
-				    "IPv6 address in brackets: %s"), shown, why);
-	free(shown);
+	free(alabel);
+	free(one);
+	return r;
+}
+
+/* One host, or several separated by commas (failover, tried in order:
+ * session.h), kept as "a,b,c"; finish_account() splits off the first.
+ * White space around a comma is fine; inside a host it is an error (a
+ * typo must not become a list). */
+static int set_host(struct parser *p, void *field, const char *value)
+{
+	static const char blanks[] = " \t";
+	const char *s = value;
+	struct buf list;
+	size_t n, count = 0;
+	int r = 0;
+
+	buf_init(&list, CONF_LINE_MAX);
+	while (r == 0 && *(s += strspn(s, ",")) ) {
+		s += strspn(s, blanks);
+		n = strcspn(s, ",");
+		while (n && strchr(blanks, s[n - 1]))
+			n--;
+		if (n)
+			r = add_host(p, &list, s, n, count++);
+		s += strcspn(s, ",");
+	}
+	if (r == 0 && count > CONF_HOSTS_MAX)
+		r = fail_at(p, p->lineno, _("host lists %zu servers; at most %d are tried"),
+			    count, CONF_HOSTS_MAX);
+	if (r == 0)
+		*(char **)field = count ? xstrdup(buf_str(&list)) : NULL;
+	buf_release(&list);
 	return r;
 }
 
@@ -843,6 +879,43 @@ static int set_final_reply_timeout(struct parser *p, void *field, const char *va
 static int set_session_deadline(struct parser *p, void *field, const char *value)
 {
 	return set_seconds(p, field, "session_deadline", value);
+}
+
+/* messages_per_hour, messages_per_day, max_recipients: 1..CONF_COUNT_MAX. */
+static int set_count(struct parser *p, void *field, const char *value)
+{
+	long v = number(value, CONF_COUNT_MAX);
+
+	if (v < 0)
+		return fail_at(p, p->lineno, _("\"%s\" is not a number from 1 to %d"), value,
+			       CONF_COUNT_MAX);
+	*(int *)field = (int)v;
+	return 0;
+}
+
+/* max_size: bytes, or with k or M (1024, 1048576), up to CONF_SIZE_MAX. */
+static int set_size(struct parser *p, void *field, const char *value)
+{
+	static const struct { char suffix; long factor; } units[] = {
+		{ 'k', 1024 }, { 'K', 1024 }, { 'M', 1024 * 1024 },
+	};
+	size_t len = strlen(value), i;
+	long factor = 1, v;
+	char digits[32];
+
+	for (i = 0; len > 1 && i < sizeof units / sizeof units[0]; i++)
+		if (value[len - 1] == units[i].suffix) {
+			factor = units[i].factor;
+			len--;
+		}
+	snprintf(digits, sizeof digits, "%.*s", (int)(len < sizeof digits ? len : 0), value);
+	v = number(digits, CONF_SIZE_MAX / factor);
+	if (v < 0)
+		return fail_at(p, p->lineno, _("max_size = \"%s\" is not a size from 1 byte to "
+					       "%d MB (a number of bytes, or with k or M)"), value,
+			       CONF_SIZE_MAX / (1024 * 1024));
+	*(int *)field = (int)(v * factor);
+	return 0;
 }
 
 static int is_hex(char c)
@@ -1149,6 +1222,10 @@ static int finish_account(struct parser *p, struct account *a)
 		free(a->auth);
 		a->auth = NULL;
 	}
+	if (strchr(a->host, ',')) {
+		a->hosts = a->host;
+		a->host = xstrndup(a->hosts, strcspn(a->hosts, ","));
+	}
 	if (!a->port)
 		a->port = xstrdup(a->tls == TLS_SETTING_IMPLICIT ? PORT_IMPLICIT : PORT_DEFAULT);
 	/* RFC 8314: 465 speaks TLS from the first byte.  Without tls = implicit
@@ -1224,6 +1301,7 @@ static void account_release(struct account *a)
 			free(*(char **)(void *)((char *)a + keys[i].offset));
 	}
 	free(a->name);
+	free(a->hosts);
 	memset(a, 0, sizeof *a);
 }
 

@@ -79,6 +79,9 @@
  * final reply's ten minutes plus a slow upload, short enough that a server
  * trickling bytes gives up its hold on a queue flush in half an hour. */
 #define CONF_DEFAULT_SESSION_DEADLINE 1800
+#define CONF_HOSTS_MAX 8           /* servers in one host list */
+#define CONF_COUNT_MAX 100000     /* messages_per_hour, messages_per_day, max_recipients */
+#define CONF_SIZE_MAX (1024 * 1024 * 1024)  /* max_size: 1 GB */
 #define CONF_LIFETIME_MAX (365 * 86400)   /* queue_lifetime */
 #define CONF_HOST_MAX 253                 /* a host name (RFC 1035) */
 /* An unknown key gets a suggestion only this close to a known one
@@ -93,7 +96,10 @@ const char *tls_setting_name(enum tls_setting t);
 
 struct account {
 	char *name;
-	char *host;               /* as written; A-label when it had non-ASCII letters */
+	char *host;               /* as written; A-label when it had non-ASCII
+				   * letters; with several, the first */
+	char *hosts;              /* several: all of them, "a,b,c", tried in
+				   * order (session_open()); NULL with one */
 	char *port;               /* digits; default: 587, or 465 with tls = implicit */
 	enum tls_setting tls;     /* default: starttls */
 	char *tls_trust_file;
@@ -131,6 +137,12 @@ struct account {
 	int local_senders;        /* 1: sends for local senders no from matches
 				   * (at most one account) */
 	int queued_exit;          /* exit code once queued: 0 (default) or 75 */
+	/* The provider's limits (limits.h); 0: none.  Counts 1..CONF_COUNT_MAX,
+	 * max_size bytes 1..CONF_SIZE_MAX (written with k or M). */
+	int messages_per_hour;
+	int messages_per_day;
+	int max_recipients;
+	int max_size;
 };
 
 struct conf {

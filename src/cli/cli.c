@@ -124,6 +124,15 @@ const struct cli_option cli_options[] = {
 	{ 0, "serverinfo", CLI_ARG_NONE, NULL,
 	  N_("show the server's offers and its certificate"),
 	  CLI_MODE, 0, MODE_SERVERINFO, NULL, NULL },
+	{ 0, "check", CLI_ARG_NONE, NULL,
+	  N_("check every account, or those named, step by step"),
+	  CLI_MODE, 0, MODE_CHECK, NULL, NULL },
+	{ 0, "configure", CLI_ARG_NONE, NULL,
+	  N_("propose and check an account for an address"),
+	  CLI_MODE, 0, MODE_CONFIGURE, NULL, NULL },
+	{ 0, "append", CLI_ARG_NONE, NULL,
+	  N_("with --configure: add the account to the account file"),
+	  CLI_FLAG, FIELD(append), 0, NULL, NULL },
 	{ 0, "probe", CLI_ARG_NONE, NULL,
 	  N_("test which senders (arguments) the account may use"),
 	  CLI_MODE, 0, MODE_PROBE, NULL, NULL },
@@ -636,6 +645,8 @@ static const char *const mode_names[] = {
 	[MODE_QUEUE_RETRY] = "--queue-retry",
 	[MODE_IMPORT_MSMTPRC] = "--import-msmtprc",
 	[MODE_PRETEND] = "--pretend",
+	[MODE_CHECK] = "--check",
+	[MODE_CONFIGURE] = "--configure",
 	[MODE_CHECK_CONFIG] = "--check-config",
 };
 
@@ -674,8 +685,8 @@ static int take_recipients(char *const argv[], int argc, int first, int dashdash
 	if (o->mode == MODE_IMPORT_MSMTPRC && o->nrcpts > 1)
 		return error_set(err, CAT_USAGE, _("--import-msmtprc takes one file"));
 	if (o->nrcpts && o->mode != MODE_SEND && o->mode != MODE_PROBE &&
-	    o->mode != MODE_IMPORT_MSMTPRC && o->mode != MODE_PRETEND && !takes_ids(o->mode) &&
-	    mode_rank(o->mode) == 0)
+	    o->mode != MODE_IMPORT_MSMTPRC && o->mode != MODE_PRETEND && o->mode != MODE_CHECK &&
+	    o->mode != MODE_CONFIGURE && !takes_ids(o->mode) && mode_rank(o->mode) == 0)
 		return error_set(err, CAT_USAGE, _("%s takes no recipients"),
 				 mode_names[o->mode]);
 	return 0;

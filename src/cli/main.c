@@ -24,6 +24,8 @@
 #include "serverinfo.h"
 #include "session.h"
 #include "sysmail.h"
+#include "configure.h"
+#include "doctor.h"
 #include "tls.h"
 #include "which.h"
 
@@ -90,6 +92,8 @@ static int (*const modes[])(const struct options *o) = {
 	[MODE_WHICH] = mode_which,
 	[MODE_SERVERINFO] = mode_serverinfo,
 	[MODE_PROBE] = mode_probe,
+	[MODE_CHECK] = mode_check,
+	[MODE_CONFIGURE] = mode_configure,
 	[MODE_NEWALIASES] = mode_newaliases,
 	[MODE_HELP] = mode_help,
 	[MODE_VERSION] = mode_version,

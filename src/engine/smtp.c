@@ -1143,8 +1143,9 @@ static int check_limits(struct smtp_session *s, const struct envelope *env,
 		return error_set(err, CAT_TOO_LARGE,
 				 _("the message is %lld bytes, but %s accepts at most %lu"),
 				 (long long)c->size, conn_peer(s->conn), s->size_limit);
+	/* The address is valid; the server lacks a feature (RFC 6531 5.6.7). */
 	if (env->smtputf8 && !(s->caps & CAP_SMTPUTF8))
-		return error_set(err, CAT_INPUT,
+		return error_set(err, CAT_UNAVAILABLE,
 				 _("an address needs SMTPUTF8, which %s does not offer"),
 				 conn_peer(s->conn));
 	return 0;

@@ -29,6 +29,8 @@ enum mode {
 	MODE_QUEUE_IDS,           /* --queue-ids */
 	MODE_QUEUE_DELETE,        /* --queue-delete ID... */
 	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
+	MODE_CHECK,               /* --check [ACCOUNT...] */
+	MODE_CONFIGURE,           /* --configure ADDRESS */
 	MODE_CHECK_CONFIG,        /* --check-config */
 	MODE_IMPORT_MSMTPRC,      /* --import-msmtprc [FILE] */
 	MODE_PRETEND,             /* -P, --pretend */
@@ -61,9 +63,12 @@ struct options {
 	const char *logfile;      /* -X, --logfile (msmtp personality only); "" unsets */
 	struct msmtp_settings cmdline; /* --host, --port, --tls...: msmtp's
 					 * configuration-free send */
+	int append;               /* --append: --configure writes the section */
 	const char *const *rcpts; /* the remaining arguments (point into argv):
-				   * recipients, the senders of --probe, or the
-				   * IDs of --queue-delete and --queue-retry */
+				   * recipients, the senders of --probe, the
+				   * IDs of --queue-delete and --queue-retry, or
+				   * the accounts of --check, the address of
+				   * --configure */
 	size_t nrcpts;
 };
 

@@ -20,6 +20,7 @@
 #include "probe.h"
 #include "report.h"
 #include "session.h"
+#include "width.h"
 #include "xalloc.h"
 
 #define SENDER_COLUMN_MAX 40      /* wider senders push the row out */
@@ -192,6 +193,14 @@ static void probe_all(struct probe_job *j, struct smtp_session *s)
 		struct envelope env = { .sender = r->sender, .rcpts = rcpts, .nrcpts = 1,
 					.smtputf8 = r->smtputf8 };
 
+		/* MAIL FROM with SMTPUTF8 to a server that does not offer it is
+		 * a syntax error there, not a refused sender. */
+		if (r->smtputf8 && !(j->open_res.caps & CAP_SMTPUTF8)) {
+			error_set(&r->err, CAT_UNAVAILABLE,
+				  _("an address needs SMTPUTF8, which %s does not offer"),
+				  j->rc.host);
+			continue;
+		}
 		r->tried = 1;
 		if (j->o->probe_data)
 			probe_data(j, s, r, &env);
@@ -204,7 +213,8 @@ static int run(struct probe_job *j)
 {
 	struct smtp_session *s;
 
-	s = smtp_open(&j->setup.smtp, &j->open_res, &j->err);
+	s = session_open(&j->setup, j->account, &j->open_res, &j->err);
+	j->rc.host = j->setup.host;
 	j->opened = 1;
 	if (!s)
 		return -1;
@@ -236,7 +246,7 @@ static void reply_text(struct buf *out, const struct reply *r)
 	}
 }
 
-static void print_row(const struct probe_row *r, int width)
+static void print_row(const struct probe_row *r, size_t width)
 {
 	const struct smtp_result *res = &r->res;
 	struct buf text;
@@ -249,35 +259,60 @@ static void print_row(const struct probe_row *r, int width)
 	} else if (r->err.category != CAT_NONE) {
 		buf_adds_trunc(&text, r->err.text);
 	}
-	printf("%-*s  %-11s  %-4s  %-8s  %-12s  %s\n", width, r->sender,
-	       r->tried ? smtp_state_label(res->stage) : "-", code,
-	       res->reply.enhanced[0] ? res->reply.enhanced : "-",
-	       _(verdicts[row_verdict(r)].label), buf_str(&text));
+	print_padded(stdout, r->sender, width);
+	printf("  ");
+	print_padded(stdout, r->tried ? smtp_state_label(res->stage) : "-", 11);
+	printf("  %-4s  %-8s  ", code, res->reply.enhanced[0] ? res->reply.enhanced : "-");
+	print_padded(stdout, _(verdicts[row_verdict(r)].label), 12);
+	printf("  %s\n", buf_str(&text));
 	buf_release(&text);
 }
 
 static void print_table(const struct probe_job *j)
 {
-	int width = (int)strlen(_("SENDER"));
-	size_t i;
+	size_t i, width = text_columns(_("SENDER"));
 
 	for (i = 0; i < j->nrows; i++)
-		if ((int)strlen(j->rows[i].sender) > width)
-			width = (int)strlen(j->rows[i].sender);
+		if (text_columns(j->rows[i].sender) > width)
+			width = text_columns(j->rows[i].sender);
 	if (width > SENDER_COLUMN_MAX)
 		width = SENDER_COLUMN_MAX;
 	if (j->account->user)
 		printf(_("account %s (login %s) at %s:%s, recipient %s%s\n"), j->account->name,
-		       j->account->user, j->account->host, j->account->port, j->rcpt,
+		       j->account->user, j->rc.host, j->account->port, j->rcpt,
 		       j->o->probe_data ? _(", with test messages") : "");
 	else
 		printf(_("account %s (no login) at %s:%s, recipient %s%s\n"), j->account->name,
-		       j->account->host, j->account->port, j->rcpt,
+		       j->rc.host, j->account->port, j->rcpt,
 		       j->o->probe_data ? _(", with test messages") : "");
-	printf("%-*s  %-11s  %-4s  %-8s  %-12s  %s\n", width, _("SENDER"), _("STEP"),
-	       _("CODE"), _("ENHANCED"), _("VERDICT"), _("TEXT"));
+	print_padded(stdout, _("SENDER"), width);
+	printf("  ");
+	print_padded(stdout, _("STEP"), 11);
+	printf("  ");
+	print_padded(stdout, _("CODE"), 4);
+	printf("  ");
+	print_padded(stdout, _("ENHANCED"), 8);
+	printf("  ");
+	print_padded(stdout, _("VERDICT"), 12);
+	printf("  %s\n", _("TEXT"));
 	for (i = 0; i < j->nrows; i++)
 		print_row(&j->rows[i], width);
+}
+
+/* A plain --probe stops at RCPT: a server that judges the sender only
+ * after the content (Microsoft 365, Outlook.com, Yahoo, SES) accepts it
+ * there and refuses the real message. */
+static void note_not_proven(const struct probe_job *j)
+{
+	size_t i;
+
+	for (i = 0; !j->o->probe_data && i < j->nrows; i++)
+		if (row_verdict(&j->rows[i]) == V_ACCEPTED) {
+			printf(_("note: \"accepted\" means the server took the sender at MAIL and "
+				 "RCPT; some servers refuse a sender only after the content, so "
+				 "only --probe-data (a real test message) proves it\n"));
+			return;
+		}
 }
 
 /* Gmail takes any sender at MAIL and RCPT, then rewrites the ones the login
@@ -296,7 +331,8 @@ static void json_row(const struct probe_job *j, const struct probe_row *r)
 {
 	const struct smtp_result *res = &r->res;
 	const struct reply *refusal = res->reply.code >= 400 ? &res->reply : NULL;
-	struct hint hint = classify_hint(r->err.category, res->stage, refusal, res->auth_mech);
+	struct hint hint = classify_hint(&(struct hint_query){ r->err.category, res->stage,
+		refusal, res->auth_mech, j->rc.host, j->open_res.greeting_host });
 	struct buf b;
 	struct json js;
 
@@ -406,6 +442,7 @@ int mode_probe(const struct options *o)
 	} else {
 		if (!o->json) {
 			print_table(&j);
+			note_not_proven(&j);
 			note_gmail(&j);
 		}
 		code = exit_code(&j);

@@ -334,8 +334,9 @@ void report_failure(FILE *out, const struct error *err, const struct smtp_result
 		    const struct report_context *rc)
 {
 	const struct reply *r = res && res->reply.code >= 400 ? &res->reply : NULL;
-	struct hint hint = classify_hint(err->category, res ? res->stage : SMTP_CONNECT, r,
-					 res ? res->auth_mech : NULL);
+	struct hint hint = classify_hint(&(struct hint_query){ err->category,
+		res ? res->stage : SMTP_CONNECT, r, res ? res->auth_mech : NULL, rc->host,
+		res ? res->greeting_host : NULL });
 	const char *detail;
 	struct buf what;
 

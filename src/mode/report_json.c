@@ -104,8 +104,9 @@ static void json_verdict(struct json *j, const struct report_outcome *o)
 	const struct error *err = o->err;
 	const struct smtp_result *res = o->res;
 	const struct reply *r = res && res->reply.code >= 400 ? &res->reply : NULL;
-	struct hint hint = classify_hint(err->category, res ? res->stage : SMTP_CONNECT, r,
-					 res ? res->auth_mech : NULL);
+	struct hint hint = classify_hint(&(struct hint_query){ err->category,
+		res ? res->stage : SMTP_CONNECT, r, res ? res->auth_mech : NULL, o->rc->host,
+		res ? res->greeting_host : NULL });
 	struct buf what;
 
 	json_string(j, "status", report_status(err));

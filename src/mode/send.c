@@ -17,9 +17,11 @@
 #include "i18n.h"
 #include "keep.h"
 #include "message.h"
+#include "queue.h"
 #include "report.h"
 #include "secret.h"
 #include "send.h"
+#include "send_limits.h"
 #include "session.h"
 #include "smtp.h"
 #include "sysmail.h"
@@ -46,6 +48,8 @@ struct send_job {
 	int read;                     /* the message is read: a local failure keeps it */
 	char *envelope_sender;        /* before account selection, for a local failure */
 	int ready;                    /* the message could be sent: keep it on failure */
+	struct limits_slot slot;      /* taken under the account's send limits */
+	char *queue_dir;              /* where the send limit counter is, when rated */
 	struct kept_message kept;     /* where it went then */
 	int progress_percent;         /* last shown, -1: none shown */
 };
@@ -185,7 +189,39 @@ static int prepare(struct send_job *j)
 	j->message_id = message_id(&j->msg);
 	j->rc.message_id = j->message_id;
 	j->rc.size = message_size(&j->msg);
+	if (limits_check_message(j->sel.account, j->rcpts.n, message_size(&j->msg),
+				 &j->err) < 0)
+		return -1;
 	return session_credentials(j->sel.account, &j->setup, &j->err);
+}
+
+/* A slot under the account's messages_per_hour and messages_per_day
+ * (send_limits.h), before any connection.  None free: the error is
+ * temporary, and keep() queues the message until one is. */
+static int take_slot(struct send_job *j)
+{
+	const struct account *a = j->sel.account;
+	struct queue_settings set;
+
+	if (!limits_rated(a))
+		return 0;
+	if (queue_settings(a, j->conf.path, &set, &j->err) < 0)
+		return -1;
+	j->queue_dir = xstrdup(set.dir);
+	queue_settings_release(&set);
+	return limits_take(j->queue_dir, a, time(NULL), &j->slot, &j->err) == 0 ? 0 : -1;
+}
+
+/* The server did not take the message: its slot is free again.  Not when
+ * some recipients have it (a 452 split): the provider counted it. */
+static void give_back_slot(struct send_job *j)
+{
+	size_t i;
+
+	for (i = 0; j->have_res && i < j->res.nrcpts; i++)
+		if (j->res.rcpts[i].delivered)
+			return;
+	limits_give_back(j->queue_dir, j->sel.account, &j->slot);
 }
 
 static int submit(struct send_job *j)
@@ -204,7 +240,8 @@ static int submit(struct send_job *j)
 	j->setup.smtp.on_reply = report_observe_reply;
 	j->setup.smtp.pipeline_auth = 1;   /* AUTH PLAIN leaves with MAIL, RCPT, DATA */
 	j->have_res = 1;
-	s = smtp_open(&j->setup.smtp, &j->res, &j->err);
+	s = session_open(&j->setup, j->sel.account, &j->res, &j->err);
+	j->rc.host = j->setup.host;   /* with several hosts, the one used */
 	if (!s)
 		return -1;
 	/* Only now is it known whether the server takes 8-bit content. */
@@ -298,7 +335,8 @@ static void keep(struct send_job *j)
 		       .body_8bit = j->msg.has_8bit,
 		       .smtputf8 = j->rcpts.smtputf8 || j->sender_utf8,
 		       .prefix = j->msg.prefix.data, .prefix_len = j->msg.prefix.len,
-		       .fd = j->msg.fd, .size = message_size(&j->msg) },
+		       .fd = j->msg.fd, .size = message_size(&j->msg),
+		       .not_before = j->slot.next },
 	};
 
 	keep_message(&k, &j->err, &j->kept);
@@ -359,7 +397,9 @@ int send_message_fd(const struct options *o, int fd, int keep_local)
 	smtp_result_init(&j.res);
 	session_setup_init(&j.setup);
 	report_observer_init(&j.obs, o->verbose ? stderr : NULL);
-	failed = prepare(&j) < 0 || submit(&j) < 0;
+	failed = prepare(&j) < 0 || take_slot(&j) < 0 || submit(&j) < 0;
+	if (failed && j.slot.at)
+		give_back_slot(&j);
 	if (failed && j.ready)
 		keep(&j);
 	else if (failed && j.read)
@@ -380,6 +420,7 @@ int send_message_fd(const struct options *o, int fd, int keep_local)
 	free(j.message_id);
 	free(j.full_name);
 	free(j.envelope_sender);
+	free(j.queue_dir);
 	smtp_result_release(&j.res);
 	selection_release(&j.sel);
 	address_list_release(&j.rcpts);

@@ -166,7 +166,8 @@ static const char *const category_hints[CAT_COUNT] = {
 			   "the account's timeout"),
 	[CAT_PROTOCOL] = N_("the server does not speak SMTP as it should; sendas -v shows "
 			    "the dialogue to give to its operator"),
-	[CAT_UNAVAILABLE] = N_("the server refused for good; its reply above says why"),
+	[CAT_UNAVAILABLE] = N_("the server refused for good, or lacks a feature the message "
+			       "needs; the text above says why"),
 	[CAT_IO] = N_("check the disk and the temporary directory ($TMPDIR)"),
 	[CAT_INTERNAL] = N_("this is a bug in sendas: please report it with sendas -v "
 			    "output (it shows no secrets)"),
@@ -181,18 +182,20 @@ static int oauth_refused(enum category cat, enum smtp_state stage, const char *m
 	return cat == CAT_AUTH_FAILED && stage == SMTP_AUTH && auth_mech_takes_token(mech);
 }
 
-struct hint classify_hint(enum category cat, enum smtp_state stage, const struct reply *r,
-			  const char *auth_mech)
+struct hint classify_hint(const struct hint_query *q)
 {
-	const struct provider_fact *fact = r && r->code >= 400 ? provider_hint_fact(stage, r) : NULL;
+	const char *hosts[] = { q->host, q->greeting, NULL };
+	const struct reply *r = q->reply;
+	const struct provider_fact *fact = r && r->code >= 400 ?
+		provider_hint_fact(q->stage, r, q->host ? hosts : hosts + 1) : NULL;
 	const struct provider *p = fact ? provider_get(fact->provider) : NULL;
 	struct hint h = { p ? p->name : NULL, fact ? _(fact->hint) : NULL };
 
-	if (oauth_refused(cat, stage, auth_mech))
+	if (oauth_refused(q->cat, q->stage, q->auth_mech))
 		h.text = _("the server refused the OAuth token: check that oauth_token_command "
 			   "prints a fresh access token (not a refresh token) for this user, "
 			   "with the provider's scope for SMTP");
-	else if (!h.text && cat > 0 && cat < CAT_COUNT && category_hints[cat])
-		h.text = _(category_hints[cat]);
+	else if (!h.text && q->cat > 0 && q->cat < CAT_COUNT && category_hints[q->cat])
+		h.text = _(category_hints[q->cat]);
 	return h;
 }

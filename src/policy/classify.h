@@ -37,12 +37,22 @@ struct hint {
 				 * and CAT_USAGE (--help says it all) */
 };
 
-/* The hint for a failure of category cat at stage; r may be NULL (nothing
- * came from a server) and is then not consulted.  auth_mech: the SASL
- * mechanism of the login, or NULL; a refused OAuth login (XOAUTH2,
- * OAUTHBEARER) gets a hint about the token, not the providers' password
- * hints. */
-struct hint classify_hint(enum category cat, enum smtp_state stage, const struct reply *r,
-			  const char *auth_mech);
+/* What a hint is chosen from.  reply may be NULL (nothing came from a
+ * server) and is then not consulted.  auth_mech: the SASL mechanism of the
+ * login, or NULL; a refused OAuth login (XOAUTH2, OAUTHBEARER) gets a hint
+ * about the token, not the providers' password hints.  host and greeting:
+ * the account's host and the first word of the server's greeting (either
+ * may be NULL); a provider is named only when one of them is the
+ * provider's (providers.h), so any other server gets the generic hint. */
+struct hint_query {
+	enum category cat;
+	enum smtp_state stage;
+	const struct reply *reply;
+	const char *auth_mech;
+	const char *host;
+	const char *greeting;
+};
+
+struct hint classify_hint(const struct hint_query *q);
 
 #endif

@@ -13,25 +13,90 @@
 #define AFTER_CONTENT REPLY_AFTER_CONTENT
 #define SAME_AS_HOST(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
+#define DOMAINS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define SUBMIT(...) (&(const struct provider_submission){ __VA_ARGS__ })
+#define OWN_ADDRESS N_("only the login's own address and the aliases set up with the provider")
+
+/* Submission servers, sender rules and limits as the providers document
+ * them (November 2026); a limit only where the provider states it. */
 static const struct provider providers[PROVIDER_COUNT] = {
-	[PROVIDER_POSTFIX] = { "postfix", NULL },
-	[PROVIDER_EXIM] = { "exim", NULL },
-	[PROVIDER_YANDEX] = { "yandex", SAME_AS_HOST("yandex.ru", "yandex.com", "yandex.net") },
+	[PROVIDER_POSTFIX] = { "postfix", NULL, NULL },
+	[PROVIDER_EXIM] = { "exim", NULL, NULL },
+	[PROVIDER_YANDEX] = { "yandex", SAME_AS_HOST("yandex.ru", "yandex.com", "yandex.net"),
+		SUBMIT("smtp.yandex.com", "465", 1, DOMAINS("yandex.ru", "yandex.com"),
+		       DOMAINS("yandex.net", "yandex.ru"), OWN_ADDRESS, 0, 0, NULL) },
 	[PROVIDER_GMX_WEBDE_IONOS] = { "gmx-webde-ionos",
 		SAME_AS_HOST("gmx.net", "gmx.de", "gmx.com", "web.de", "ionos.de", "ionos.com",
-			     "ionos.co.uk") },
-	[PROVIDER_IONOS] = { "ionos", SAME_AS_HOST("ionos.de", "ionos.com", "ionos.co.uk") },
-	[PROVIDER_MICROSOFT365] = { "microsoft365", SAME_AS_HOST("office365.com") },
+			     "ionos.co.uk"), NULL },
+	[PROVIDER_IONOS] = { "ionos", SAME_AS_HOST("ionos.de", "ionos.com", "ionos.co.uk"),
+		SUBMIT("smtp.ionos.de", "587", 0, NULL, DOMAINS("ionos.de", "ionos.com"),
+		       N_("addresses of the login's own domain only (since January 2024)"), 0, 0,
+		       NULL) },
+	[PROVIDER_MICROSOFT365] = { "microsoft365", SAME_AS_HOST("office365.com"),
+		SUBMIT("smtp.office365.com", "587", 0, NULL, DOMAINS("mail.protection.outlook.com"),
+		       N_("the login's own address, or one it has the Send As permission for"),
+		       0, 500, "35M") },
 	[PROVIDER_OUTLOOK] = { "outlook.com", SAME_AS_HOST("outlook.com", "hotmail.com",
-							    "live.com") },
-	[PROVIDER_SES] = { "amazon-ses", SAME_AS_HOST("amazonaws.com") },
-	[PROVIDER_SENDGRID] = { "sendgrid", SAME_AS_HOST("sendgrid.net") },
-	[PROVIDER_YAHOO] = { "yahoo", SAME_AS_HOST("yahoo.com") },
-	[PROVIDER_MAILGUN] = { "mailgun", SAME_AS_HOST("mailgun.org") },
-	[PROVIDER_GMAIL] = { "gmail", SAME_AS_HOST("gmail.com", "googlemail.com") },
+							    "live.com"),
+		SUBMIT("smtp-mail.outlook.com", "587", 0,
+		       DOMAINS("outlook.com", "outlook.de", "hotmail.com", "hotmail.de", "live.com",
+			       "live.de", "msn.com"), DOMAINS("olc.protection.outlook.com"),
+		       OWN_ADDRESS, 0, 0, NULL) },
+	[PROVIDER_SES] = { "amazon-ses", SAME_AS_HOST("amazonaws.com"), NULL },
+	[PROVIDER_SENDGRID] = { "sendgrid", SAME_AS_HOST("sendgrid.net"), NULL },
+	[PROVIDER_YAHOO] = { "yahoo", SAME_AS_HOST("yahoo.com"),
+		SUBMIT("smtp.mail.yahoo.com", "465", 1,
+		       DOMAINS("yahoo.com", "yahoo.de", "ymail.com", "rocketmail.com"),
+		       DOMAINS("yahoodns.net"),
+		       N_("a From field with the login's own address"), 0, 0, NULL) },
+	[PROVIDER_MAILGUN] = { "mailgun", SAME_AS_HOST("mailgun.org"), NULL },
+	[PROVIDER_GMAIL] = { "gmail", SAME_AS_HOST("gmail.com", "googlemail.com"),
+		SUBMIT("smtp.gmail.com", "465", 1, DOMAINS("gmail.com", "googlemail.com"),
+		       DOMAINS("google.com", "googlemail.com"),
+		       N_("any sender is taken, but one that is not the login's address or a "
+			  "verified alias is rewritten to the login's address; with 2-step "
+			  "verification the password is an app password"), 500, 100, "25M") },
+	[PROVIDER_GMX] = { "gmx", SAME_AS_HOST("gmx.net"),
+		SUBMIT("mail.gmx.net", "587", 0,
+		       DOMAINS("gmx.de", "gmx.net", "gmx.at", "gmx.ch", "gmx.com"),
+		       DOMAINS("gmx.net"), OWN_ADDRESS, 0, 0, NULL) },
+	[PROVIDER_WEBDE] = { "web.de", SAME_AS_HOST("web.de"),
+		SUBMIT("smtp.web.de", "587", 0, DOMAINS("web.de"), DOMAINS("web.de"), OWN_ADDRESS,
+		       0, 0, NULL) },
+	[PROVIDER_TONLINE] = { "t-online", SAME_AS_HOST("t-online.de"),
+		SUBMIT("securesmtp.t-online.de", "465", 1, DOMAINS("t-online.de", "magenta.de"),
+		       DOMAINS("t-online.de"),
+		       N_("the login's own addresses; the free relay (mailmx.t-online.de) "
+			  "rewrites other senders"), 0, 0, NULL) },
+	[PROVIDER_MAILBOXORG] = { "mailbox.org", SAME_AS_HOST("mailbox.org"),
+		SUBMIT("smtp.mailbox.org", "465", 1, DOMAINS("mailbox.org"),
+		       DOMAINS("mailbox.org"), OWN_ADDRESS, 0, 0, NULL) },
+	[PROVIDER_POSTEO] = { "posteo", SAME_AS_HOST("posteo.de"),
+		SUBMIT("posteo.de", "587", 0, DOMAINS("posteo.de", "posteo.net"),
+		       DOMAINS("posteo.de"), OWN_ADDRESS, 0, 0, NULL) },
+	[PROVIDER_STRATO] = { "strato", SAME_AS_HOST("strato.de", "rzone.de"),
+		SUBMIT("smtp.strato.de", "465", 1, DOMAINS("strato.de"), DOMAINS("rzone.de"),
+		       N_("addresses of the login's own package"), 0, 0, NULL) },
+	[PROVIDER_SWISSCOM] = { "swisscom", SAME_AS_HOST("bluewin.ch", "swisscom.com"),
+		SUBMIT("smtpauths.bluewin.ch", "465", 1, DOMAINS("bluewin.ch"),
+		       DOMAINS("bluewin.ch"),
+		       N_("the login's own address; port 25 from Swisscom lines is intercepted"),
+		       0, 0, NULL) },
+	[PROVIDER_ICLOUD] = { "icloud", SAME_AS_HOST("mail.me.com", "icloud.com"),
+		SUBMIT("smtp.mail.me.com", "587", 0, DOMAINS("icloud.com", "me.com", "mac.com"),
+		       DOMAINS("icloud.com"),
+		       N_("the login's own address or an alias; the password is an "
+			  "app-specific password"), 0, 0, NULL) },
+	[PROVIDER_FASTMAIL] = { "fastmail", SAME_AS_HOST("fastmail.com", "messagingengine.com"),
+		SUBMIT("smtp.fastmail.com", "465", 1, DOMAINS("fastmail.com", "fastmail.fm"),
+		       DOMAINS("messagingengine.com"),
+		       N_("the account's addresses and aliases; the password is an app "
+			  "password"), 0, 0, NULL) },
 };
 
 #define LIMITS N_("the provider limits how much this login may send: wait, then send again")
+#define SEND_AS N_("Microsoft 365: the login needs the Send As permission for this sender; " \
+		   "an administrator grants it in the Exchange admin center")
 
 static const struct provider_fact facts[] = {
 	/* Postfix reject_sender_login_mismatch answers at RCPT
@@ -58,11 +123,12 @@ static const struct provider_fact facts[] = {
 	{ { ANY, 5, NULL, "Reject due to policy restrictions" }, CAT_NONE, PROVIDER_IONOS,
 	  N_("IONOS refuses messages whose header breaks its rules, such as a message "
 	     "without exactly one Date field: check the message's header") },
-	/* Microsoft 365: no Send As permission (after the content); at MAIL
-	 * "530 5.7.57 Client not authenticated". */
-	{ { ANY, 5, "5.7.60", NULL }, CAT_SENDER_REFUSED, PROVIDER_MICROSOFT365,
-	  N_("Microsoft 365: the login needs the Send As permission for this sender; an "
-	     "administrator grants it in the Exchange admin center") },
+	/* Microsoft 365: no Send As permission (after the content), "550
+	 * 5.7.60" or Exchange Online's "554 5.2.252 SendAsDenied; ..." (which
+	 * also names SendAsDeniedException, as Outlook.com does: this row
+	 * comes first); at MAIL "530 5.7.57 Client not authenticated". */
+	{ { ANY, 5, "5.7.60", NULL }, CAT_SENDER_REFUSED, PROVIDER_MICROSOFT365, SEND_AS },
+	{ { ANY, 5, "5.2.252", NULL }, CAT_SENDER_REFUSED, PROVIDER_MICROSOFT365, SEND_AS },
 	{ { ANY, 5, "5.7.57", NULL }, CAT_AUTH_REQUIRED, PROVIDER_MICROSOFT365,
 	  N_("Microsoft 365 takes mail only after a login: give the account a user and a "
 	     "password or an OAuth token") },
@@ -173,13 +239,66 @@ enum provider_id provider_of_host(const char *host)
 	return PROVIDER_NONE;
 }
 
+int provider_serves(enum provider_id id, const char *host)
+{
+	const char *const *d;
+
+	if (id <= PROVIDER_NONE || id >= PROVIDER_COUNT || !host)
+		return 0;
+	for (d = providers[id].domains; d && *d; d++)
+		if (host_in(host, *d))
+			return 1;
+	return 0;
+}
+
+/* A fact names a provider that runs hosts only for a server that is one of
+ * them; facts about server programs and any server always apply. */
+static int fact_applies(const struct provider_fact *f, const char *const *hosts)
+{
+	const struct provider *p = provider_get(f->provider);
+
+	if (!p || !p->domains)
+		return 1;
+	for (; hosts && *hosts; hosts++)
+		if (provider_serves(f->provider, *hosts))
+			return 1;
+	return 0;
+}
+
+static enum provider_id find_submission(const char *name, int mx)
+{
+	const struct provider_submission *p;
+	const char *const *d;
+	int id;
+
+	for (id = PROVIDER_NONE + 1; name && id < PROVIDER_COUNT; id++) {
+		if (!(p = providers[id].submit))
+			continue;
+		for (d = mx ? p->mx_domains : p->mail_domains; d && *d; d++)
+			if (host_in(name, *d))
+				return (enum provider_id)id;
+	}
+	return PROVIDER_NONE;
+}
+
+enum provider_id provider_for_mail_domain(const char *domain)
+{
+	return find_submission(domain, 0);
+}
+
+enum provider_id provider_for_mx(const char *mx_host)
+{
+	return find_submission(mx_host, 1);
+}
+
 static const struct provider_fact *first_fact(enum smtp_state stage, const struct reply *r,
-					      int want_hint)
+					      int want_hint, const char *const *hosts)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof facts / sizeof facts[0]; i++) {
-		if (want_hint ? !facts[i].hint : facts[i].cat == CAT_NONE)
+		if (want_hint ? !facts[i].hint || !fact_applies(&facts[i], hosts)
+		    : facts[i].cat == CAT_NONE)
 			continue;
 		if (reply_match(&facts[i].m, stage, r))
 			return &facts[i];
@@ -190,10 +309,11 @@ static const struct provider_fact *first_fact(enum smtp_state stage, const struc
 const struct provider_fact *provider_category_fact(enum smtp_state stage,
 						   const struct reply *r)
 {
-	return first_fact(stage, r, 0);
+	return first_fact(stage, r, 0, NULL);
 }
 
-const struct provider_fact *provider_hint_fact(enum smtp_state stage, const struct reply *r)
+const struct provider_fact *provider_hint_fact(enum smtp_state stage, const struct reply *r,
+					       const char *const *hosts)
 {
-	return first_fact(stage, r, 1);
+	return first_fact(stage, r, 1, hosts);
 }

@@ -3,7 +3,7 @@
  * Two tables.  The providers: a stable name for --json and the log, and the
  * host domains of the provider's submission servers (a host belongs to a
  * provider when it is one of them or a subdomain), so that a provider is
- * named only for its own hosts (--configure, the doctor).  The facts: a
+ * named only for its own hosts (hints, --configure, the doctor).  The facts: a
  * reply the provider (or a server program, or any server) is known to give
  * at a step, with the category it means when that differs from what its
  * code says (classify.c asks here before its generic rules) and the hint a
@@ -43,12 +43,36 @@ enum provider_id {
 	PROVIDER_YAHOO,
 	PROVIDER_MAILGUN,
 	PROVIDER_GMAIL,
+	PROVIDER_GMX,           /* for --configure: one submission server each */
+	PROVIDER_WEBDE,
+	PROVIDER_TONLINE,
+	PROVIDER_MAILBOXORG,
+	PROVIDER_POSTEO,
+	PROVIDER_STRATO,
+	PROVIDER_SWISSCOM,
+	PROVIDER_ICLOUD,
+	PROVIDER_FASTMAIL,
 	PROVIDER_COUNT
+};
+
+/* How to submit to a provider, for --configure: its server, its rule
+ * about senders, the limits it is known to set (0: none known). */
+struct provider_submission {
+	const char *host;
+	const char *port;
+	int implicit_tls;              /* port 465 style; else STARTTLS */
+	const char *const *mail_domains;  /* addresses it hosts; NULL: custom domains only */
+	const char *const *mx_domains;    /* its MX hosts are in these */
+	const char *sender_rule;       /* N_() */
+	int messages_per_day;
+	int max_recipients;
+	const char *max_size;          /* as max_size takes it ("25M"), or NULL */
 };
 
 struct provider {
 	const char *name;              /* "microsoft365", ...: stable, for --json */
 	const char *const *domains;    /* NULL-terminated; NULL for a server program */
+	const struct provider_submission *submit;  /* NULL: --configure cannot use it */
 };
 
 /* The provider's row; NULL for PROVIDER_NONE or out of range. */
@@ -57,6 +81,11 @@ const struct provider *provider_get(enum provider_id id);
 /* The provider whose host domains hold host (an A-label, any case), or
  * PROVIDER_NONE. */
 enum provider_id provider_of_host(const char *host);
+
+/* --configure: the provider that hosts addresses of domain (any case), or
+ * whose MX hosts include mx_host; PROVIDER_NONE. */
+enum provider_id provider_for_mail_domain(const char *domain);
+enum provider_id provider_for_mx(const char *mx_host);
 
 struct provider_fact {
 	struct reply_match m;
@@ -70,7 +99,17 @@ struct provider_fact {
 const struct provider_fact *provider_category_fact(enum smtp_state stage,
 						   const struct reply *r);
 
-/* The first fact that matches the reply at stage and has a hint, or NULL. */
-const struct provider_fact *provider_hint_fact(enum smtp_state stage, const struct reply *r);
+/* Whether host (an A-label, any case) is one of the provider's host
+ * domains or a subdomain of one.  0 for a server program or PROVIDER_NONE. */
+int provider_serves(enum provider_id id, const char *host);
+
+/* The first fact that matches the reply at stage, has a hint, and applies
+ * to the server: a fact that names a provider with host domains applies
+ * only when one of hosts (NULL-terminated: the account's host, the name in
+ * the server's greeting; NULL: none) belongs to that provider, so a local
+ * relay that passes on "Sender address is not allowed" gets the generic
+ * hint, not GMX's.  NULL when none. */
+const struct provider_fact *provider_hint_fact(enum smtp_state stage, const struct reply *r,
+					       const char *const *hosts);
 
 #endif

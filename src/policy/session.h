@@ -22,6 +22,7 @@
 struct session_setup {
 	struct smtp_params smtp;
 	struct auth_params auth;
+	char *host;               /* session_open(): the host used, or tried last */
 	char *password;           /* secret */
 	char *token;              /* secret: OAuth access token */
 };
@@ -52,5 +53,16 @@ int session_credentials(const struct account *a, struct session_setup *s,
  * trace goes to trace(trace_ctx, ...) when trace is not NULL. */
 void session_params(const struct account *a, int login, smtp_trace_fn *trace,
 		    void *trace_ctx, struct session_setup *s);
+
+/* After session_params(): open a session to a's host, or, when host lists
+ * several (a->hosts), to each in order until one works.  The next host is
+ * tried when connecting, the greeting, EHLO, STARTTLS or the TLS handshake
+ * failed (a dead server, one that refuses or is busy, a broken or
+ * untrustworthy TLS), never later: a refused login would be refused by
+ * the next server too, and no transaction has started, so nothing can be
+ * sent twice.  s->host (and s->smtp.host) say which host was used, or,
+ * on failure, tried last; res and err are that host's.  As smtp_open(). */
+struct smtp_session *session_open(struct session_setup *s, const struct account *a,
+				  struct smtp_result *res, struct error *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "message.h"
 #include "queue.h"
+#include "send_limits.h"
 #include "session.h"
 #include "xalloc.h"
 
@@ -107,7 +108,7 @@ static int open_session(struct flush *f, struct error *err)
 	f->setup.smtp.pipeline_auth = 0;
 	smtp_result_release(&f->res);   /* a result is for one session */
 	smtp_result_init(&f->res);
-	f->s = smtp_open(&f->setup.smtp, &f->res, err);
+	f->s = session_open(&f->setup, f->a, &f->res, err);
 	if (!f->s)
 		return -1;
 	f->caps = f->res.caps;
@@ -171,21 +172,61 @@ static int send_entry(struct flush *f, const struct queue_entry *e, struct error
 	return r;
 }
 
+/* The line for a message that stays queued, due at next. */
+static void said_deferred(struct flush *f, const struct queue_entry *e, const char *text,
+			  time_t next)
+{
+	char in[32], *shown;
+
+	queue_duration(in, sizeof in, (long)(next - f->now));
+	shown = escape_dup(text);
+	say(f, LOG_WARNING, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, shown);
+	free(shown);
+	note_code(f->out, EX_TEMPFAIL);
+	note_waiting(f->out, next);
+}
+
 static void defer(struct flush *f, struct queue_entry *e, const char *text)
 {
 	struct error err;
-	char in[32], *shown;
 
 	if (queue_defer(f->q, e, text, f->now, &err) < 0) {
 		warn(f->out, &err);
 		return;
 	}
-	queue_duration(in, sizeof in, (long)(e->next_try - f->now));
-	shown = escape_dup(text);
-	say(f, LOG_WARNING, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, shown);
-	free(shown);
-	note_code(f->out, EX_TEMPFAIL);
-	note_waiting(f->out, e->next_try);
+	said_deferred(f, e, text, e->next_try);
+}
+
+/* Over the account's send limits: due again when the window allows. */
+static void defer_limited(struct flush *f, struct queue_entry *e, const char *text,
+			  time_t next)
+{
+	struct error err;
+
+	if (queue_defer_until(f->q, e, text, f->now, next, &err) < 0) {
+		warn(f->out, &err);
+		return;
+	}
+	said_deferred(f, e, text, next);
+}
+
+/* A slot under the account's send limits (send_limits.h): 0 taken (or
+ * none needed), else the message was deferred or the counter failed. */
+static int take_slot(struct flush *f, struct queue_entry *e, struct limits_slot *slot)
+{
+	struct error err;
+	int r;
+
+	slot->at = 0;
+	if (!f->a || !limits_rated(f->a))
+		return 0;
+	error_clear(&err);
+	r = limits_take(f->q->dir, f->a, f->now, slot, &err);
+	if (r == 1)
+		defer_limited(f, e, err.text, slot->next);
+	else if (r < 0)
+		defer(f, e, err.text);
+	return r;
 }
 
 static void fail(struct flush *f, struct queue_entry *e, const char *text, enum category cat)
@@ -257,8 +298,19 @@ static void expire(struct flush *f, struct queue_entry *e)
 
 /* last: no other message of this account follows, so QUIT can leave with
  * the end of this one (smtp_last_message()). */
+static int any_delivered(const struct flush *f, const struct queue_entry *e)
+{
+	size_t i;
+
+	for (i = 0; f->res.nrcpts == e->nrcpts && i < e->nrcpts; i++)
+		if (f->res.rcpts[i].delivered)
+			return 1;
+	return 0;
+}
+
 static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 {
+	struct limits_slot slot;
 	struct error err;
 	int r;
 
@@ -270,11 +322,15 @@ static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 		note_waiting(f->out, e->next_try);
 		return;
 	}
-	if (!f->s && f->may_connect && f->session_err.category == CAT_NONE)
+	if (!f->s && !f->may_connect)
+		return;
+	if (take_slot(f, e, &slot) != 0)
+		return;
+	if (!f->s && f->session_err.category == CAT_NONE)
 		open_session(f, &f->session_err);
 	if (!f->s) {
-		if (f->may_connect)
-			defer(f, e, f->session_err.text);
+		limits_give_back(f->q->dir, f->a, &slot);
+		defer(f, e, f->session_err.text);
 		return;
 	}
 	if (last)
@@ -282,6 +338,8 @@ static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 	error_clear(&err);
 	/* Every recipient done: a crash came after the last "done" record. */
 	r = e->nrcpts ? send_entry(f, e, &err) : 0;
+	if (r != 0 && !any_delivered(f, e))
+		limits_give_back(f->q->dir, f->a, &slot);
 	settle(f, e, r, &err);
 	if (!smtp_usable(f->s))
 		close_session(f);

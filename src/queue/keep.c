@@ -55,6 +55,7 @@ void keep_message(const struct keep *k, const struct error *failure,
 	error_clear(&out->err);
 	out->account = k->a ? k->a->name : k->m.account;
 	out->temporary = category_retryable(failure->category);
+	out->next_try = out->temporary ? k->m.not_before : 0;
 	if (queue_settings(k->a, k->conf_path, &set, &out->err) < 0) {
 		out->how = KEPT_ERROR;
 		return;
@@ -64,13 +65,31 @@ void keep_message(const struct keep *k, const struct error *failure,
 	queue_settings_release(&set);
 }
 
+/* Over a send limit: the queued line says when the window allows it. */
+static void report_limited(const struct kept_message *kept)
+{
+	char at[64] = "?", in[32];
+	struct tm tm;
+
+	if (localtime_r(&kept->next_try, &tm))
+		strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S", &tm);
+	queue_duration(in, sizeof in, (long)(kept->next_try - time(NULL)));
+	fprintf(stderr, _("sendas: queued as %s; the account's send limit allows the next "
+			  "try at %s (in %s)\n"), kept->id, at, in);
+}
+
 void keep_report(const struct kept_message *kept)
 {
 	switch (kept->how) {
 	case KEPT_QUEUED: {
-		/* queue_add made it due after the first backoff. */
+		/* queue_add made it due after the first backoff, unless a send
+		 * limit set the next try (report_limited()). */
 		char when[32];
 
+		if (kept->next_try) {
+			report_limited(kept);
+			break;
+		}
 		queue_duration(when, sizeof when, queue_backoff(1));
 		fprintf(stderr, _("sendas: queued as %s; will retry in %s (sendas -q sends it "
 				  "now)\n"), kept->id, when);

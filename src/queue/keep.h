@@ -26,6 +26,7 @@
 #define SENDAS_KEEP_H
 
 #include <limits.h>
+#include <time.h>
 
 #include "conf.h"
 #include "error.h"
@@ -50,6 +51,7 @@ enum kept {
 struct kept_message {
 	enum kept how;
 	int temporary;            /* the failure was temporary (75) */
+	time_t next_try;          /* k->m.not_before: a send limit's window; 0 */
 	char id[QUEUE_ID_LEN + 1];
 	char dir[PATH_MAX];
 	const char *account;

@@ -347,7 +347,7 @@ static void record_text(char *out, size_t outsize, const char *text)
 }
 
 static void first_record(char *line, size_t size, enum queue_area area,
-			 const char *text, time_t now)
+			 const char *text, time_t now, time_t not_before)
 {
 	char clean[QUEUE_TEXT_MAX + 1];
 
@@ -356,7 +356,7 @@ static void first_record(char *line, size_t size, enum queue_area area,
 		snprintf(line, size, "failed %lld %s\n", (long long)now, clean);
 	else
 		snprintf(line, size, "attempt %lld %lld %s\n", (long long)now,
-			 (long long)(now + queue_backoff(1)), clean);
+			 (long long)(not_before ? not_before : now + queue_backoff(1)), clean);
 }
 
 /* A new file in tmp/, locked.  A cleaner (queue_clean) may have taken the
@@ -446,7 +446,7 @@ int queue_add(struct queue *q, enum queue_area area, const struct queue_message 
 
 	if (fd < 0)
 		return -1;
-	first_record(record, sizeof record, area, text, now);
+	first_record(record, sizeof record, area, text, now, m->not_before);
 	if (write_message(fd, m, record, now) < 0) {
 		error_set(err, CAT_IO, _("cannot write %s: %s"), where(q, "tmp", id).s,
 			  strerror(errno));
@@ -843,8 +843,13 @@ static int append(struct queue *q, struct queue_entry *e, struct error *err,
 int queue_defer(struct queue *q, struct queue_entry *e, const char *text, time_t now,
 		struct error *err)
 {
+	return queue_defer_until(q, e, text, now, now + queue_backoff(e->attempts + 1), err);
+}
+
+int queue_defer_until(struct queue *q, struct queue_entry *e, const char *text, time_t now,
+		      time_t next, struct error *err)
+{
 	char clean[QUEUE_TEXT_MAX + 1];
-	time_t next = now + queue_backoff(e->attempts + 1);
 
 	record_text(clean, sizeof clean, text);
 	if (append(q, e, err, "attempt %lld %lld %s", (long long)now, (long long)next,

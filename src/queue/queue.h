@@ -158,6 +158,8 @@ struct queue_message {
 	size_t prefix_len;
 	int fd;
 	off_t size;
+	time_t not_before;        /* QUEUE_ACTIVE: the first try; 0: after the
+				   * backoff (a send limit's window: send_limits.h) */
 };
 
 /* Store m durably in area with one first record: "attempt" with the
@@ -202,6 +204,9 @@ long queue_backoff(unsigned attempts);
 /* a temporary failure: an "attempt" record, due again after the backoff. */
 int queue_defer(struct queue *q, struct queue_entry *e, const char *text, time_t now,
 		struct error *err);
+/* the same, due again at next (a send limit's window), not the backoff's. */
+int queue_defer_until(struct queue *q, struct queue_entry *e, const char *text, time_t now,
+		      time_t next, struct error *err);
 /* these recipients have it: "done" records. */
 int queue_done(struct queue *q, struct queue_entry *e, const char *const *rcpts,
 	       size_t n, struct error *err);

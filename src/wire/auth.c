@@ -263,6 +263,18 @@ static int is_auto(const char *list)
 	       next_token(&list, separators_user, &tok) == 0;
 }
 
+#define AUTO_RANKS 3
+
+/* "auto": channel binding first; then, over verified TLS, a one-round
+ * mechanism (PLAIN: no round trip of its own, and the certificate already
+ * proves who gets the password); then the table's order. */
+static int auto_rank(const struct mechanism *m, const struct auth_params *p)
+{
+	if (m->channel_binding)
+		return 0;
+	return p->verified_tls && m->one_round ? 1 : 2;
+}
+
 /* The candidates, best first: the automatic entries of the table, or the
  * user's list (checked whole, so that a mistake shows whatever the server
  * offers).  Mechanisms needing channel binding are kept: usable() tells. */
@@ -274,14 +286,17 @@ static int candidates(Gsasl *ctx, const struct auth_params *p,
 	const struct mechanism *m;
 	const char *tok;
 	size_t i, n;
+	int rank;
 
 	*count = 0;
 	if (is_auto(list)) {
-		for (i = 0; i < MECHANISM_COUNT; i++)
-			if (mechanisms[i].automatic &&
-			    takes_token(&mechanisms[i]) == has_token(p) &&
-			    mechanism_available(ctx, &mechanisms[i]))
-				out[(*count)++] = &mechanisms[i];
+		for (rank = 0; rank < AUTO_RANKS; rank++)
+			for (i = 0; i < MECHANISM_COUNT; i++)
+				if (mechanisms[i].automatic &&
+				    auto_rank(&mechanisms[i], p) == rank &&
+				    takes_token(&mechanisms[i]) == has_token(p) &&
+				    mechanism_available(ctx, &mechanisms[i]))
+					out[(*count)++] = &mechanisms[i];
 		return 0;
 	}
 	while ((n = next_token(&list, separators_user, &tok)) > 0) {

@@ -36,11 +36,17 @@
 struct auth_params {
 	const char *user;
 	const char *password;
-	/* NULL or "auto": our preference table among what the server offers:
-	 * SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS (only with channel binding),
-	 * SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, LOGIN.  Otherwise a list of
-	 * mechanisms separated by spaces or commas, case-insensitive, tried in
-	 * the user's order; this is how CRAM-MD5 and others are enabled. */
+	/* NULL or "auto": the cheapest safe mechanism the server offers.
+	 * SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS first (only with channel
+	 * binding: they also prove that no one sits between us and the
+	 * server); then, on a TLS connection whose certificate was verified
+	 * (verified_tls), PLAIN, which costs no round trip of its own (it can
+	 * be pipelined, RFC 4954 section 4) where SCRAM costs three, and is as
+	 * safe there: the password goes only to the server the certificate
+	 * names; then SCRAM-SHA-256, SCRAM-SHA-1, (PLAIN), LOGIN.  Otherwise a
+	 * list of mechanisms separated by spaces or commas, case-insensitive,
+	 * tried in the user's order; this is how CRAM-MD5 and others are
+	 * enabled. */
 	const char *mechanisms;
 	const char *cb_exporter;  /* base64 tls-exporter data, or NULL */
 	const char *cb_unique;    /* base64 tls-unique data, or NULL */
@@ -49,6 +55,10 @@ struct auth_params {
 	const char *token;
 	const char *host;         /* for OAUTHBEARER's host= and port=; NULL: left out */
 	const char *port;
+	/* AUTH runs over TLS with a certificate verified against a trust
+	 * store and the host name, or a pinned fingerprint (tls.h: there is
+	 * no unverified TLS); "auto" then prefers PLAIN to SCRAM. */
+	int verified_tls;
 };
 
 /* Pick the mechanism from the server's AUTH capability (space separated).

@@ -43,6 +43,8 @@ struct tls {
 	int seen_valid;
 	int pin_failed;             /* check_pin refused the server */
 	int broken;                 /* timeout or fatal error: no close_notify */
+	int after_starttls;         /* tls_params.after_starttls */
+	struct tls_peer *peer_out;  /* tls_params.peer */
 	int fd;
 	const struct io_clock *clock;  /* borrowed from conn.c: timeouts, deadline */
 	struct buf *refused_chain;  /* tls_params.refused_chain */
@@ -403,6 +405,10 @@ static int fail_garbled(struct tls *t, int r, struct error *err)
 {
 	int last_in = gnutls_handshake_get_last_in(t->session);   /* -1: none yet */
 
+	if (last_in < (int)GNUTLS_HANDSHAKE_SERVER_HELLO && t->after_starttls)
+		return error_set(err, CAT_TEMPORARY, _("%s accepted STARTTLS but then did not "
+						       "answer with TLS (a fault of the server "
+						       "or of something on the way)"), peer(t));
 	if (last_in < (int)GNUTLS_HANDSHAKE_SERVER_HELLO)
 		return error_set(err, CAT_TLS, _("%s did not answer with TLS; does this "
 						 "port expect STARTTLS rather than TLS "
@@ -636,6 +642,30 @@ static int pin_error(struct tls *t, struct error *err)
 	return -1;
 }
 
+/* tls_params.peer: the leaf certificate, whether it verifies or not. */
+static void note_peer(struct tls *t)
+{
+	struct tls_peer *p = t->peer_out;
+	unsigned status = gnutls_session_get_verify_cert_status(t->session);
+	unsigned char digest[PIN_LEN];
+	const gnutls_datum_t *certs;
+	gnutls_x509_crt_t crt;
+	unsigned n = 0;
+
+	if (!p || !(certs = gnutls_certificate_get_peers(t->session, &n)) || !n ||
+	    peer_digest(t->session, 0, digest) < 0 || gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0) {
+		p->seen = 1;
+		p->expires = gnutls_x509_crt_get_expiration_time(crt);
+		hex_string(digest, PIN_LEN, p->sha256);
+		p->untrusted = !!(status & GNUTLS_CERT_SIGNER_NOT_FOUND);
+		p->expired = !!(status & GNUTLS_CERT_EXPIRED);
+		p->wrong_name = !!(status & GNUTLS_CERT_UNEXPECTED_OWNER);
+	}
+	gnutls_x509_crt_deinit(crt);
+}
+
 static int handshake(struct tls *t, struct error *err)
 {
 	int r;
@@ -644,6 +674,7 @@ static int handshake(struct tls *t, struct error *err)
 		errno = 0;
 		r = gnutls_handshake(t->session);
 	} while (r < 0 && try_again(r));
+	note_peer(t);
 	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
 		return verify_error(t, err);
 	if (r < 0 && t->pin_failed)
@@ -682,6 +713,8 @@ struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *
 	t = xcalloc(1, sizeof *t);
 	t->own_priority = p->priority != NULL;
 	t->pinned = p->fingerprint != NULL;
+	t->after_starttls = p->after_starttls;
+	t->peer_out = p->peer;
 	memcpy(t->pin, pin, sizeof pin);
 	t->host = p->host && *p->host ? host_copy(p->host) : NULL;
 	t->refused_chain = p->refused_chain;

@@ -16,10 +16,22 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "error.h"
+
+/* The server's own certificate as the handshake saw it, verified or not
+ * (the doctor reports its expiry and the tls_fingerprint line to pin it). */
+struct tls_peer {
+	int seen;                 /* a certificate came; the rest is set */
+	time_t expires;
+	char sha256[65];          /* lowercase hex of the DER's SHA-256 */
+	int untrusted;            /* no trusted authority signed it (or self-signed) */
+	int expired;
+	int wrong_name;           /* not issued for the host */
+};
 
 struct tls_params {
 	const char *host;         /* A-label host name to verify and send as SNI
@@ -31,6 +43,10 @@ struct tls_params {
 	const char *cert_file;    /* client certificate (PEM), or NULL */
 	const char *key_file;     /* its key (PEM), or NULL */
 	const char *priority;     /* GnuTLS priority string, or NULL for our default */
+	struct tls_peer *peer;    /* when not NULL: filled by the handshake */
+	int after_starttls;       /* the server accepted STARTTLS (RFC 3207): bytes
+				   * that are not TLS are then its fault (CAT_TEMPORARY),
+				   * not a port that expects STARTTLS */
 	struct buf *refused_chain;  /* --serverinfo: when not NULL and the
 				   * certificate is refused, what tls_describe()
 				   * would say is appended here, its last line
@@ -42,7 +58,9 @@ struct tls;
 /* Handshake and verify on fd.  NULL and err on failure: CAT_TLS for
  * handshake and verification failures (the text lists every reason that
  * applies: expired, not for this host, not signed by a trusted authority,
- * fingerprint mismatch, ...), CAT_TIMEOUT, CAT_CONNECT when the peer closed,
+ * fingerprint mismatch, ...), CAT_TEMPORARY when a server that accepted
+ * STARTTLS answers with something that is not TLS, CAT_TIMEOUT,
+ * CAT_CONNECT when the peer closed,
  * CAT_CONFIG for unreadable trust/cert/key files or a bad priority string
  * or fingerprint syntax, CAT_INTERNAL without host and fingerprint.
  *

@@ -80,7 +80,7 @@ for mech in plain login cram-md5 scram-sha-1 scram-sha-256; do
 done
 message "$BED_USER1" "$BED_USER3" "auto" | "$SENDAS" -v -C "$T/acc.ini" "$BED_USER3" 2>"$T/err"
 ok $? "with auth = auto and no -f (sender from From:) the message is accepted"
-like "$(cat "$T/err")" "with SCRAM-SHA-256$" "auto chooses SCRAM-SHA-256 from PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256"
+like "$(cat "$T/err")" "with PLAIN$" "auto chooses PLAIN (verified TLS, no -PLUS) from PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256"
 
 # 3. Each account sends as itself; the bed would refuse any other login.
 for who in 1 2 3; do

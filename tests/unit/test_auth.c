@@ -219,7 +219,7 @@ static void test_mechanisms(void)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct auth_params p = { USER, PASSWORD, NULL,
 					 cases[i].cb_exporter, cases[i].cb_unique,
-					 NULL, NULL, NULL };
+					 NULL, NULL, NULL, 0 };
 		struct server_conf right = { PASSWORD, cases[i].cb_exporter,
 					     cases[i].cb_unique };
 		struct server_conf wrong = right;
@@ -241,9 +241,9 @@ static void test_mechanisms(void)
 
 static void test_channel_binding(void)
 {
-	struct auth_params both = { USER, PASSWORD, NULL, CB_EXPORTER, CB_UNIQUE, NULL, NULL, NULL };
-	struct auth_params unique = { USER, PASSWORD, NULL, NULL, CB_UNIQUE, NULL, NULL, NULL };
-	struct auth_params none = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct auth_params both = { USER, PASSWORD, NULL, CB_EXPORTER, CB_UNIQUE, NULL, NULL, NULL, 0 };
+	struct auth_params unique = { USER, PASSWORD, NULL, NULL, CB_UNIQUE, NULL, NULL, NULL, 0 };
+	struct auth_params none = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct server_conf other = { PASSWORD, CB_OTHER, CB_OTHER };
 	struct error err;
 	char *first;
@@ -314,7 +314,7 @@ static void test_server_refuses_y(void)
 /* Issue 13 #3: the SCRAM iteration count a server may ask for. */
 static void scram_iterations(const char *iter, int refused, const char *what)
 {
-	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
 	char first[256], raw[256], *b64 = NULL, *resp = NULL, *nonce;
 	struct error err;
 	struct auth *a = auth_start("SCRAM-SHA-256", &p, &err);
@@ -361,7 +361,7 @@ static void test_scram_iterations(void)
 
 static void test_step_errors(void)
 {
-	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct server_conf sc = { PASSWORD, NULL, NULL };
 	struct error err;
 	struct auth *a;
@@ -412,11 +412,12 @@ static void test_step_errors(void)
 	auth_end(NULL);
 }
 
-static void choose(const char *offered, const char *mechs, const char *exporter,
-		   const char *unique, const char *want, enum category want_cat,
-		   const char *want_text)
+static void choose_tls(const char *offered, const char *mechs, const char *exporter,
+		       const char *unique, const char *want, enum category want_cat,
+		       const char *want_text, int verified_tls)
 {
-	struct auth_params p = { USER, PASSWORD, mechs, exporter, unique, NULL, NULL, NULL };
+	struct auth_params p = { USER, PASSWORD, mechs, exporter, unique, NULL, NULL, NULL,
+				 verified_tls };
 	struct error err;
 	const char *got;
 
@@ -433,6 +434,32 @@ static void choose(const char *offered, const char *mechs, const char *exporter,
 		   offered ? offered : "(null)", mechs ? mechs : "auto",
 		   got ? got : "none", category_name(err.category), err.text);
 	}
+}
+
+static void choose(const char *offered, const char *mechs, const char *exporter,
+		   const char *unique, const char *want, enum category want_cat,
+		   const char *want_text)
+{
+	choose_tls(offered, mechs, exporter, unique, want, want_cat, want_text, 0);
+}
+
+/* Over verified TLS "auto" is the cheapest safe mechanism: -PLUS when
+ * channel binding is there, else PLAIN (one round trip, pipelined) before
+ * SCRAM (three); a list the user gives keeps its order. */
+static void test_choose_cheapest(void)
+{
+	static const char dovecot[] = "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256";
+	static const char plus[] = "PLAIN SCRAM-SHA-256 SCRAM-SHA-256-PLUS";
+
+	choose_tls(dovecot, NULL, NULL, NULL, "PLAIN", 0, NULL, 1);
+	choose_tls(dovecot, "auto", CB_EXPORTER, NULL, "PLAIN", 0, NULL, 1);
+	choose_tls(dovecot, NULL, NULL, NULL, "SCRAM-SHA-256", 0, NULL, 0);
+	choose_tls(plus, NULL, CB_EXPORTER, NULL, "SCRAM-SHA-256-PLUS", 0, NULL, 1);
+	choose_tls(plus, NULL, NULL, NULL, "PLAIN", 0, NULL, 1);
+	choose_tls("LOGIN SCRAM-SHA-1", NULL, NULL, NULL, "SCRAM-SHA-1", 0, NULL, 1);
+	choose_tls(dovecot, "scram-sha-256 plain", NULL, NULL, "SCRAM-SHA-256", 0, NULL, 1);
+	choose_tls("CRAM-MD5", NULL, NULL, NULL, NULL, CAT_AUTH_REQUIRED,
+		   "accept only PLAIN SCRAM-SHA-256 SCRAM-SHA-1 LOGIN", 1);
 }
 
 static void test_choose(void)
@@ -476,7 +503,7 @@ static void test_choose(void)
  * not reach a terminal or a log. */
 static void test_choose_quotes_safely(void)
 {
-	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct auth_params p = { USER, PASSWORD, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct error err;
 	char offered[1200];
 	const char *got;
@@ -503,7 +530,7 @@ static void test_choose_quotes_safely(void)
 
 static struct auth_params oauth_params(const char *user, const char *host, const char *port)
 {
-	struct auth_params p = { user, NULL, NULL, NULL, NULL, TOKEN, host, port };
+	struct auth_params p = { user, NULL, NULL, NULL, NULL, TOKEN, host, port, 0 };
 
 	return p;
 }
@@ -657,7 +684,7 @@ static void choose_token(const char *offered, const char *mechs, const char *tok
 			 const char *want, enum category want_cat, const char *want_text)
 {
 	struct auth_params p = { USER, token ? NULL : PASSWORD, mechs, NULL, NULL, token,
-				 NULL, NULL };
+				 NULL, NULL, 0 };
 	struct error err;
 	const char *got;
 
@@ -684,7 +711,7 @@ static void test_oauth_choose(void)
 	choose_token("PLAIN CRAM-MD5", NULL, TOKEN, NULL, CAT_AUTH_REQUIRED,
 		     "AUTH PLAIN CRAM-MD5, but sendas would accept only OAUTHBEARER XOAUTH2");
 	{
-		struct auth_params p = { USER, NULL, NULL, NULL, NULL, TOKEN, NULL, NULL };
+		struct auth_params p = { USER, NULL, NULL, NULL, NULL, TOKEN, NULL, NULL, 0 };
 		struct error err;
 
 		error_clear(&err);
@@ -723,6 +750,7 @@ int main(void)
 
 	ok(v && strcmp(v, "2") > 0, "library version %s", v ? v : "(null)");
 	test_choose();
+	test_choose_cheapest();
 	test_choose_quotes_safely();
 	test_mechanisms();
 	test_channel_binding();

@@ -2,6 +2,7 @@
 /* test_classify.c: reply + stage => category => exit code. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -27,8 +28,27 @@ static enum category cls(enum smtp_state st, const char *text)
 	return c;
 }
 
-/* The hint's provider for a reply at st ("" when none is recognised). */
-static const char *provider(enum category cat, enum smtp_state st, const char *text)
+/* A host of the provider called name: "smtp." and its first host domain;
+ * "mail.example.org" for a server program or none. */
+static const char *host_of(const char *name, char *buf, size_t size)
+{
+	int id;
+
+	for (id = PROVIDER_NONE + 1; id < PROVIDER_COUNT; id++) {
+		const struct provider *p = provider_get((enum provider_id)id);
+
+		if (strcmp(p->name, name) == 0 && p->domains) {
+			snprintf(buf, size, "smtp.%s", p->domains[0]);
+			return buf;
+		}
+	}
+	return "mail.example.org";
+}
+
+/* The hint's provider for a reply at st from host ("" when none is
+ * recognised). */
+static const char *provider(enum category cat, enum smtp_state st, const char *text,
+			    const char *host)
 {
 	struct reply r;
 	const char *p = text, *nl;
@@ -40,7 +60,7 @@ static const char *provider(enum category cat, enum smtp_state st, const char *t
 		reply_feed(&r, p, nl ? (size_t)(nl - p) : strlen(p));
 		p = nl + 1;
 	} while (nl);
-	h = classify_hint(cat, st, &r, NULL);
+	h = classify_hint(&(struct hint_query){ .cat = cat, .stage = st, .reply = &r, .host = host });
 	reply_release(&r);
 	return h.provider ? h.provider : "";
 }
@@ -76,6 +96,8 @@ static const struct {
 	  CAT_AUTH_FAILED, "microsoft365" },
 	{ SMTP_BODY, "554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed",
 	  CAT_SENDER_REFUSED, "outlook.com" },
+	{ SMTP_BODY, "554 5.2.252 SendAsDenied; alice@example.test not allowed to send as bob@example.test; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception",
+	  CAT_SENDER_REFUSED, "microsoft365" },
 	{ SMTP_BODY, "554 Message rejected: Email address is not verified. The following identities failed the check",
 	  CAT_SENDER_REFUSED, "amazon-ses" },
 	{ SMTP_DATA, "550 The from address does not match a verified Sender Identity. Mail cannot be sent",
@@ -122,7 +144,16 @@ static void test_real_texts(void)
 
 		ok(cls(real[i].st, real[i].text) == real[i].cat, "%.*s at %s: category %s",
 		   first, real[i].text, smtp_state_name(real[i].st), category_name(real[i].cat));
-		is_str(provider(real[i].cat, real[i].st, real[i].text), real[i].provider,
+		char host[64];
+		const char *own = host_of(real[i].provider, host, sizeof host);
+		const struct provider *p = provider_get(provider_of_host(own));
+		/* From a host of nobody's, only server programs are named. */
+		const char *stranger = p ? "" : real[i].provider;
+
+		is_str(provider(real[i].cat, real[i].st, real[i].text, "127.0.0.1"), stranger,
+		       "%.*s at %s from 127.0.0.1: provider \"%s\"", first < 40 ? first : 40,
+		       real[i].text, smtp_state_name(real[i].st), stranger);
+		is_str(provider(real[i].cat, real[i].st, real[i].text, own), real[i].provider,
 		       "%.*s at %s: provider", first < 40 ? first : 40, real[i].text,
 		       smtp_state_name(real[i].st));
 	}
@@ -134,10 +165,12 @@ static void test_hints(void)
 	int c, all = 1;
 
 	for (c = CAT_INPUT; c < CAT_COUNT; c++)
-		all &= classify_hint((enum category)c, SMTP_MAIL, NULL, NULL).text != NULL;
+		all &= classify_hint(&(struct hint_query){ .cat = (enum category)c, .stage = SMTP_MAIL })
+			.text != NULL;
 	ok(all, "every category from local-input on has a hint");
-	ok(classify_hint(CAT_NONE, SMTP_DONE, NULL, NULL).text == NULL, "no hint without a failure");
-	ok(classify_hint(CAT_SENDER_REFUSED, SMTP_MAIL, NULL, NULL).provider == NULL,
+	ok(classify_hint(&(struct hint_query){ .cat = CAT_NONE, .stage = SMTP_DONE }).text == NULL,
+	   "no hint without a failure");
+	ok(classify_hint(&(struct hint_query){ .cat = CAT_SENDER_REFUSED, .stage = SMTP_MAIL }).provider == NULL,
 	   "no provider without a reply");
 }
 
@@ -153,10 +186,14 @@ static void test_oauth_hint(void)
 	reply_init(&r);
 	reply_feed(&r, gmail, strcspn(gmail, "\n"));
 	reply_feed(&r, strchr(gmail, '\n') + 1, strlen(strchr(gmail, '\n') + 1));
-	pw = classify_hint(CAT_AUTH_FAILED, SMTP_AUTH, &r, "PLAIN");
-	tok = classify_hint(CAT_AUTH_FAILED, SMTP_AUTH, &r, "XOAUTH2");
-	bearer = classify_hint(CAT_AUTH_FAILED, SMTP_AUTH, NULL, "OAUTHBEARER");
-	later = classify_hint(CAT_SENDER_REFUSED, SMTP_RCPT, NULL, "XOAUTH2");
+	pw = classify_hint(&(struct hint_query){ .cat = CAT_AUTH_FAILED, .stage = SMTP_AUTH,
+		.reply = &r, .auth_mech = "PLAIN", .host = "smtp.gmail.com" });
+	tok = classify_hint(&(struct hint_query){ .cat = CAT_AUTH_FAILED, .stage = SMTP_AUTH,
+		.reply = &r, .auth_mech = "XOAUTH2", .greeting = "smtp.gmail.com" });
+	bearer = classify_hint(&(struct hint_query){ .cat = CAT_AUTH_FAILED, .stage = SMTP_AUTH,
+		.auth_mech = "OAUTHBEARER" });
+	later = classify_hint(&(struct hint_query){ .cat = CAT_SENDER_REFUSED, .stage = SMTP_RCPT,
+		.auth_mech = "XOAUTH2" });
 	ok(strstr(pw.text, "app password") != NULL, "PLAIN refused by Gmail: the app password hint");
 	ok(strstr(tok.text, "oauth_token_command") && !strstr(tok.text, "app password") &&
 	   strcmp(tok.provider, "gmail") == 0,
@@ -211,6 +248,12 @@ static void test_providers(void)
 	   "no host, no provider");
 	ok(provider_get(PROVIDER_POSTFIX) && !provider_get(PROVIDER_POSTFIX)->domains,
 	   "a server program has no host domains");
+	ok(provider_serves(PROVIDER_IONOS, "smtp.ionos.de") &&
+	   provider_serves(PROVIDER_GMX_WEBDE_IONOS, "smtp.ionos.de") &&
+	   !provider_serves(PROVIDER_GMX_WEBDE_IONOS, "127.0.0.1") &&
+	   !provider_serves(PROVIDER_POSTFIX, "mail.example.org") &&
+	   !provider_serves(PROVIDER_GMAIL, NULL),
+	   "provider_serves: every provider that has the host, nobody for a stranger");
 }
 
 int main(void)

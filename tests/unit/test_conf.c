@@ -389,7 +389,10 @@ static const struct {
 	  "wildcard inside a local part" },
 	{ "[account a]\nfrom = a@ex_ample.org\n", 2, "not a valid domain name",
 	  "domain with an underscore" },
-	{ "[account a]\nhost = smtp example\n", 2, "is not a host name", "host with a space" },
+	{ "[account a]\nhost = a, b, c, d, e, f, g, h, i\n", 2, "host lists 9 servers; at most 8",
+	  "too many hosts" },
+	{ "[account a]\nhost = smtp.example.org, ex_ä.example\n", 2, "is not a host name",
+	  "a host in a list that is no domain" },
 	/* Issue 13 #8 and #9: every key when the file is loaded. */
 	{ "[account a]\nhost = -oProxyCommand=x\n", 2,
 	  "host = \"-oProxyCommand=x\" is not a host name, an IPv4 address or an IPv6 "
@@ -433,6 +436,29 @@ static const struct {
 	  "a comment before the bracket" },
 	{ "[account a] junk\n", 1, "unexpected text after", "text after the bracket" },
 };
+
+/* host may list several servers (failover): the first is host, all of
+ * them hosts, as A-labels, comma-separated. */
+static void test_host_list(void)
+{
+	struct conf c;
+	struct error err;
+	int r;
+
+	r = load("[defaults]\nhost = mail1.example.org, mäil2.example.org\t,mail3.example.org ,\n"
+		 "[account a]\nfrom = *\n[account b]\nfrom = *\nhost = one.example.org\n",
+		 &c, &err);
+	ok(r == 0 && c.naccounts == 2, "a host list loads (%s)", r ? err.text : "ok");
+	if (r == 0) {
+		is_str(c.accounts[0].host, "mail1.example.org", "host is the first of the list");
+		is_str(c.accounts[0].hosts,
+		       "mail1.example.org,xn--mil2-loa.example.org,mail3.example.org",
+		       "hosts is the whole list, A-labels, inherited from [defaults]");
+		is_str(c.accounts[1].host, "one.example.org", "one host");
+		ok(c.accounts[1].hosts == NULL, "one host: no list");
+	}
+	conf_release(&c);
+}
 
 static void test_errors(void)
 {
@@ -819,6 +845,7 @@ int main(void)
 	test_msmtp_syntax();
 	test_account_inheritance();
 	test_errors();
+	test_host_list();
 	test_nul_midfile();
 	test_long_lines();
 	test_long_names();
