@@ -37,6 +37,7 @@ enum mode {
 	MODE_QUEUE_IDS,           /* --queue-ids */
 	MODE_QUEUE_DELETE,        /* --queue-delete ID... */
 	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
+	MODE_SMTP,                /* -bs, --smtp: SMTP on stdin/stdout */
 };
 
 struct options {

@@ -9,6 +9,7 @@
 #include <idn2.h>
 
 #include "auth.h"
+#include "bs.h"
 #include "cli.h"
 #include "conf.h"
 #include "flush.h"
@@ -71,6 +72,7 @@ static int (*const modes[])(const struct options *o) = {
 	[MODE_NEWALIASES] = mode_newaliases,
 	[MODE_HELP] = mode_help,
 	[MODE_VERSION] = mode_version,
+	[MODE_SMTP] = mode_bs,
 };
 
 int main(int argc, char *argv[])

@@ -157,7 +157,7 @@ static void test_ignored(void)
 
 static void test_unsupported(void)
 {
-	static const char *const modes[] = { "-bs", "-bd", "-bi", "-bt", "-bv", "-bD", "-bh",
+	static const char *const modes[] = { "-bd", "-bi", "-bt", "-bv", "-bD", "-bh",
 					     "-bH", "-bP", "-ba", "-bl" };
 	size_t i;
 
@@ -267,7 +267,7 @@ static void test_table_and_usage(void)
 	}
 	ok(width, "--help fits 80 columns");
 	ok(strlen(u) > 0 && u[strlen(u) - 1] == '\n', "--help ends in a newline");
-	ok(strstr(u, "-bs") && strstr(u, "-X"), "--help lists what is not supported");
+	ok(strstr(u, "-bd") && strstr(u, "-X"), "--help lists what is not supported");
 	free(u);
 }
 

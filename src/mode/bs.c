@@ -1,0 +1,196 @@
+/* bs.c: see bs.h.  The engine (smtpd.c) speaks SMTP; this file answers its
+ * three questions (MAIL, the final dot, the private verbs) with the
+ * pieces the command line uses. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "bs.h"
+#include "classify.h"
+#include "conf.h"
+#include "i18n.h"
+#include "message.h"
+#include "handoff.h"
+#include "send.h"
+#include "session.h"
+#include "smtpd.h"
+#include "xalloc.h"
+
+struct bs {
+	const struct options *o;
+	struct conf conf;
+	int have_conf;
+	struct error conf_err;    /* why there is no account file */
+	char hostname[SMTPD_HOSTNAME_MAX + 1];
+};
+
+/* A local failure's reply, by category (no server reply decided it). */
+static const struct {
+	int code;
+	const char *enhanced;
+} local_replies[CAT_COUNT] = {
+	[CAT_NONE] = { 250, "2.0.0" },
+	[CAT_USAGE] = { 554, "5.5.4" },
+	[CAT_INPUT] = { 554, "5.6.0" },
+	[CAT_TOO_LARGE] = { 552, "5.3.4" },
+	[CAT_CONFIG] = { 451, "4.3.5" },
+	[CAT_NO_ACCOUNT] = { 550, "5.7.1" },
+	[CAT_SENDER_REFUSED] = { 550, "5.7.1" },
+	[CAT_AUTH_FAILED] = { 554, "5.7.8" },
+	[CAT_AUTH_REQUIRED] = { 554, "5.7.0" },
+	[CAT_TLS] = { 554, "5.7.0" },
+	[CAT_RECIPIENT] = { 550, "5.1.1" },
+	[CAT_POLICY] = { 554, "5.7.1" },
+	[CAT_TEMPORARY] = { 451, "4.4.1" },
+	[CAT_DNS] = { 554, "5.4.4" },
+	[CAT_CONNECT] = { 451, "4.4.1" },
+	[CAT_TIMEOUT] = { 451, "4.4.2" },
+	[CAT_PROTOCOL] = { 554, "5.5.0" },
+	[CAT_UNAVAILABLE] = { 554, "5.0.0" },
+	[CAT_IO] = { 451, "4.3.0" },
+	[CAT_INTERNAL] = { 451, "4.3.0" },
+};
+
+static void reply_for_error(const struct error *err, struct smtpd_reply *r)
+{
+	enum category cat = err->category < CAT_COUNT ? err->category : CAT_INTERNAL;
+
+	smtpd_reply_set(r, local_replies[cat].code, local_replies[cat].enhanced, "%s", err->text);
+	handoff_mark(&r->text, cat, NULL);
+}
+
+/* MAIL: the account the command line would choose, or its explanation;
+ * then who may use it (policy.h), on the local socket. */
+static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
+		    struct smtpd_reply *r)
+{
+	struct bs *b = ctx;
+	struct selection sel;
+	struct error err;
+	char *sender;
+
+	error_clear(&err);
+	if (!b->have_conf) {
+		reply_for_error(&b->conf_err, r);
+		return;
+	}
+	selection_init(&sel);
+	sender = address_mailbox(t->sender, NULL, &err);
+	(void)p;
+	if (sender && account_select(&b->conf, sender, b->o->account, &sel, &err) == 0)
+		smtpd_reply_set(r, 250, "2.1.0", "Sender ok: account %s", sel.account->name);
+	else
+		reply_for_error(&err, r);
+	free(sender);
+	selection_release(&sel);
+}
+
+/* "Received: from uid 1000 (pid 42) by host (sendas) with ESMTP; date" */
+static char *received_field(const struct bs *b, const struct smtpd_peer *p,
+			    const struct smtpd_txn *t)
+{
+	struct buf f;
+
+	buf_init(&f, MESSAGE_ADDED_MAX);
+	buf_printf(&f, "Received: from uid %lu", (unsigned long)p->uid);
+	if (p->have_cred)
+		buf_printf(&f, " (pid %ld)", (long)p->pid);
+	buf_printf(&f, "\r\n\tby %s (sendas %s) with %s;\r\n\t", b->hostname, PACKAGE_VERSION,
+		   t->smtputf8 ? "UTF8SMTP" : "ESMTP");
+	message_date(&f, time(NULL));
+	buf_adds(&f, "\r\n");
+	return buf_detach(&f);
+}
+
+/* The provider's reply, each line without its code, then ours. */
+static void reply_from_provider(const struct send_verdict *v, struct smtpd_reply *r)
+{
+	const char *line;
+	size_t len, skip = strlen(v->reply.enhanced);
+	int i;
+
+	smtpd_reply_set(r, v->reply.code, v->reply.enhanced, "%s", "");
+	for (i = 0; i < v->reply.nlines; i++) {
+		line = reply_line(&v->reply, i, &len);
+		if (skip && len > skip && !strncmp(line, v->reply.enhanced, skip) &&
+		    line[skip] == ' ')
+			line += skip + 1, len -= skip + 1;
+		buf_printf(&r->text, "%.*s\n", (int)len, line);
+	}
+	buf_printf(&r->text, "sendas: account %s: %s", v->account, v->err.text);
+	handoff_mark(&r->text, v->err.category, NULL);
+}
+
+static void verdict_reply(const struct send_verdict *v, struct smtpd_reply *r)
+{
+	if (v->exit_code == 0) {
+		smtpd_reply_set(r, 250, "2.0.0", "Sent through account %s", v->account);
+		if (v->reply.code)
+			buf_printf(&r->text, ": %.*s", (int)strcspn(buf_str(&v->reply.text), "\n"),
+				   buf_str(&v->reply.text));
+	} else if (v->kept == KEPT_QUEUED) {
+		smtpd_reply_set(r, 250, "2.0.0", "Queued as %s (account %s), will retry: %s",
+				v->queue_id, v->account, v->err.text);
+		handoff_mark(&r->text, v->err.category, v->queue_id);
+	} else if (v->reply.code >= 400) {
+		reply_from_provider(v, r);
+	} else {
+		reply_for_error(&v->err, r);
+	}
+}
+
+static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
+		       struct smtpd_reply *r)
+{
+	struct bs *b = ctx;
+	const struct send_envelope env = {
+		.sender = t->sender, .rcpts = (const char *const *)t->rcpts,
+		.nrcpts = t->nrcpts, .dsn_notify = t->dsn_notify, .dsn_ret = t->dsn_ret,
+		.envid = t->dsn_envid,
+	};
+	char *received = received_field(b, p, t);
+	struct send_request rq = { .o = b->o, .conf = &b->conf, .in_fd = t->fd,
+				   .envelope = &env, .trace = received };
+	struct send_verdict v;
+
+	send_verdict_init(&v);
+	send_message(&rq, &v);
+	verdict_reply(&v, r);
+	send_verdict_release(&v);
+	free(received);
+}
+
+/* The session log: on stderr (the journal) for the local socket, where the
+ * peer is another user; a pipe's caller has its own stderr and logs. */
+static void log_stderr(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "sendas[%ld]: %s\n", (long)getpid(), line);
+}
+
+int mode_bs(const struct options *o)
+{
+	struct bs b = { .o = o };
+	struct smtpd_handler h = { .mail = on_mail, .deliver = on_deliver, .ctx = &b };
+	struct smtpd_params sp = { .hostname = b.hostname, .handler = &h };
+	struct smtpd_peer peer;
+	enum smtpd_end end;
+
+	error_clear(&b.conf_err);
+	b.have_conf = session_load_accounts(o->config_file, &b.conf, &b.conf_err) == 0;
+	if (gethostname(b.hostname, sizeof b.hostname - 1) < 0 || !b.hostname[0])
+		snprintf(b.hostname, sizeof b.hostname, "localhost");
+	smtpd_peer_identify(STDIN_FILENO, STDOUT_FILENO, &peer);
+	if (peer.kind == SMTPD_PEER_UNIX)
+		sp.log = log_stderr;
+	end = smtpd_serve(&sp, &peer);
+	conf_release(&b.conf);
+	return end == SMTPD_END_QUIT || end == SMTPD_END_EOF ? EX_OK
+	       : end == SMTPD_END_IO ? EX_IOERR : EX_TEMPFAIL;
+}

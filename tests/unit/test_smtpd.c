@@ -1,0 +1,337 @@
+/* test_smtpd.c: the SMTP server side, driven over pipes with a recording
+ * handler: every reply RFC 5321 prescribes, the limits, dot-unstuffing,
+ * NUL and bare CR/LF, the timeouts, a client gone mid-DATA, and the
+ * command and path parsers. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "smtpd.h"
+#include "tap.h"
+
+/* What the handler saw. */
+struct seen {
+	int mails, rcpts, delivers;
+	char sender[300];
+	size_t nrcpts;
+	char content[4096];
+	size_t content_len;
+	int refuse_rcpt;          /* refuse "no@x" */
+	int deliver_code;
+	char dsn_notify[64], dsn_ret[8];
+	int body_8bit, smtputf8;
+};
+
+static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
+		    struct smtpd_reply *r)
+{
+	struct seen *s = ctx;
+
+	(void)p;
+	s->mails++;
+	snprintf(s->sender, sizeof s->sender, "%s", t->sender);
+	if (!strcmp(t->sender, "nobody@x"))
+		smtpd_reply_set(r, 550, "5.7.1", "no account for nobody@x\nsecond line");
+}
+
+static void on_rcpt(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
+		    const char *rcpt, struct smtpd_reply *r)
+{
+	struct seen *s = ctx;
+
+	(void)p;
+	(void)t;
+	s->rcpts++;
+	if (s->refuse_rcpt && !strcmp(rcpt, "no@x"))
+		smtpd_reply_set(r, 550, "5.1.1", "unknown");
+}
+
+static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
+		       struct smtpd_reply *r)
+{
+	struct seen *s = ctx;
+	ssize_t n;
+
+	(void)p;
+	s->delivers++;
+	s->nrcpts = t->nrcpts;
+	n = read(t->fd, s->content, sizeof s->content - 1);
+	s->content_len = n > 0 ? (size_t)n : 0;
+	s->content[s->content_len] = '\0';
+	snprintf(s->dsn_notify, sizeof s->dsn_notify, "%s", t->dsn_notify ? t->dsn_notify : "");
+	snprintf(s->dsn_ret, sizeof s->dsn_ret, "%s", t->dsn_ret ? t->dsn_ret : "");
+	s->body_8bit = t->body_8bit;
+	s->smtputf8 = t->smtputf8;
+	if (s->deliver_code)
+		smtpd_reply_set(r, s->deliver_code, "", "provider says no");
+}
+
+static int private_verb(void *ctx, const struct smtpd_peer *p, const char *verb,
+			const char *args, struct smtpd_reply *r)
+{
+	(void)ctx;
+	(void)p;
+	if (strcmp(verb, "XQUEUE") != 0)
+		return 0;
+	smtpd_reply_set(r, 250, "2.0.0", "queue of %s", args);
+	return 1;
+}
+
+static struct seen seen;
+static char out[256 * 1024];
+static enum smtpd_end ended;
+
+/* Serve one session on input (len bytes, then EOF unless keep_open), with
+ * the given limits; the replies land in out. */
+static void serve_n(const char *input, size_t len, int keep_open, int idle, long size_max)
+{
+	struct smtpd_handler h = { .mail = on_mail, .rcpt = on_rcpt, .deliver = on_deliver,
+				   .verb = private_verb, .ctx = &seen };
+	struct smtpd_params sp = { .hostname = "test.host", .handler = &h, .idle_timeout = idle,
+				   .size_max = size_max };
+	struct smtpd_peer peer;
+	int in[2], outfd;
+	char tmpl[] = "/tmp/smtpd-out.XXXXXX";
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(in) < 0)
+		abort();
+	outfd = mkstemp(tmpl);
+	unlink(tmpl);
+	pid = fork();
+	if (pid == 0) {           /* the writer: large inputs do not fit a pipe */
+		close(in[0]);
+		if (write(in[1], input, len) < 0)
+			_exit(1);
+		if (keep_open)
+			sleep(5);
+		_exit(0);
+	}
+	close(in[1]);
+	smtpd_peer_identify(in[0], outfd, &peer);
+	ended = smtpd_serve(&sp, &peer);
+	close(in[0]);
+	kill(pid, 9);
+	waitpid(pid, NULL, 0);
+	n = pread(outfd, out, sizeof out - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(outfd);
+}
+
+static void serve(const char *input)
+{
+	serve_n(input, strlen(input), 0, 0, 0);
+}
+
+static void reset(void)
+{
+	memset(&seen, 0, sizeof seen);
+}
+
+/* The reply lines in order, each code plus the first words, as one string. */
+static int has(const char *needle)
+{
+	return strstr(out, needle) != NULL;
+}
+
+static void test_session(void)
+{
+	reset();
+	serve("EHLO c.test\r\nMAIL FROM:<a@x> SIZE=100 BODY=8BITMIME SMTPUTF8 RET=HDRS\r\n"
+	      "RCPT TO:<b@y> NOTIFY=FAILURE ORCPT=rfc822;b@y\r\nRCPT TO:<c@y>\r\nDATA\r\n"
+	      "Subject: t\r\n\r\n..dot\r\n..\r\nend\r\n.\r\nQUIT\r\n");
+	ok(!strncmp(out, "220 test.host ESMTP", 19), "greeting");
+	ok(has("250-PIPELINING\r\n") && has("250-8BITMIME\r\n") && has("250-SMTPUTF8\r\n") &&
+	   has("250-SIZE 52428800\r\n") && has("250-DSN\r\n") &&
+	   has("250-ENHANCEDSTATUSCODES\r\n"), "EHLO offers the extensions");
+	ok(has("250 2.1.0 Sender ok\r\n") && has("250 2.1.5 Recipient ok\r\n"), "MAIL, RCPT");
+	ok(has("354 End data"), "354");
+	ok(seen.delivers == 1 && seen.nrcpts == 2, "delivered once, to two recipients");
+	is_str(seen.content, "Subject: t\r\n\r\n.dot\r\n.\r\nend\r\n", "dot-unstuffed content");
+	ok(seen.body_8bit && seen.smtputf8 && !strcmp(seen.dsn_ret, "HDRS") &&
+	   !strcmp(seen.dsn_notify, "FAILURE"), "parameters reach the handler");
+	ok(has("250 2.0.0 Message accepted\r\n") && has("221 2.0.0"), "verdict, QUIT");
+	ok(ended == SMTPD_END_QUIT, "ended with QUIT");
+}
+
+static void test_order_and_syntax(void)
+{
+	reset();
+	serve("MAIL FROM:<a@x>\r\nEHLO\r\nHELO h\r\nRCPT TO:<b@y>\r\nDATA\r\n"
+	      "MAIL FROM:a@x\r\nMAIL FROM:<a@x> FOO=1\r\nMAIL FROM:<a@x>\r\nMAIL FROM:<a@x>\r\n"
+	      "RCPT TO:<>\r\nRCPT TO:<b@y> BAR\r\nRCPT TO:<b@y>\r\nDATA x\r\nRSET x\r\nNOOP\r\n"
+	      "VRFY\r\nVRFY b\r\nEXPN x\r\nFOO\r\n1234\r\nXQUEUE me\r\nQUIT\r\n");
+	ok(strstr(out, "503 5.5.1 Send EHLO first") != NULL, "MAIL before EHLO: 503");
+	ok(has("501 5.5.4 Syntax: EHLO hostname"), "EHLO without a name: 501");
+	ok(has("503 5.5.1 Need MAIL before RCPT"), "RCPT without MAIL: 503");
+	ok(has("503 5.5.1 Need MAIL and RCPT before DATA"), "DATA without RCPT: 503");
+	ok(has("501 5.5.4 Syntax error in parameters: MAIL FROM:<address>"),
+	   "MAIL without angle brackets: 501");
+	ok(has("555 5.5.4 MAIL parameters need EHLO"), "a parameter after HELO: 555");
+	ok(seen.mails == 1 && has("503 5.5.1 Send EHLO first, and MAIL once"),
+	   "a second MAIL in a transaction: 503");
+	ok(has("501 5.1.3 A recipient cannot be empty"), "RCPT TO:<>: 501");
+	ok(has("555 5.5.4 Unsupported RCPT parameter"), "unknown RCPT parameter: 555");
+	ok(has("501 5.5.4 DATA takes no arguments") && has("501 5.5.4 RSET takes no"),
+	   "DATA x, RSET x: 501");
+	ok(has("250 2.0.0 OK"), "NOOP");
+	ok(has("501 5.5.4 Syntax: VRFY") && has("252 2.5.2"), "VRFY: 501 without, 252 with");
+	ok(has("502 5.5.1 EXPN"), "EXPN: 502");
+	ok(has("500 5.5.2 Command unrecognized") && has("500 5.5.2 Syntax error, command"),
+	   "unknown command, not a command: 500");
+	ok(has("250 2.0.0 queue of me"), "a handler's private verb");
+	ok(seen.delivers == 0, "nothing delivered");
+}
+
+static void test_limits(void)
+{
+	struct buf in;
+	int i;
+
+	buf_init(&in, 1 << 20);
+	buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x>\r\n");
+	for (i = 0; i < SMTPD_RCPTS_MAX + 1; i++)
+		buf_printf(&in, "RCPT TO:<r%d@y>\r\n", i);
+	buf_adds(&in, "MAIL FROM:<a@x> SIZE=99999999999\r\nQUIT\r\n");
+	reset();
+	serve(in.data);
+	ok(seen.rcpts == SMTPD_RCPTS_MAX && has("452 4.5.3 Too many recipients"),
+	   "recipient %d: 452", SMTPD_RCPTS_MAX + 1);
+	buf_reset(&in);
+	buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x> SIZE=2000\r\nNOOP ");
+	for (i = 0; i < SMTPD_COMMAND_LINE_MAX; i++)
+		buf_addc(&in, 'x');
+	buf_adds(&in, "\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+	for (i = 0; i < 30; i++)
+		buf_adds(&in, "0123456789012345678901234567890123456789012345678\r\n");
+	buf_adds(&in, ".\r\nQUIT\r\n");
+	reset();
+	serve_n(in.data, in.len, 0, 0, 1000);
+	ok(has("552 5.3.4 Message too big\r\n500 5.5.2 Line too long"), "SIZE= over the limit: 552 at MAIL");
+	ok(has("500 5.5.2 Line too long: a command is at most 512"), "a long command: 500");
+	buf_reset(&in);
+	buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+	for (i = 0; i < 30; i++)
+		buf_adds(&in, "0123456789012345678901234567890123456789012345678\r\n");
+	buf_adds(&in, ".\r\nRSET\r\nQUIT\r\n");
+	reset();
+	serve_n(in.data, in.len, 0, 0, 1000);
+	ok(has("552 5.3.4 Message too big\r\n250 2.0.0 Reset") && seen.delivers == 0,
+	   "content over the limit: 552 at the dot, nothing delivered, session goes on");
+	buf_reset(&in);
+	buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+	for (i = 0; i < SMTPD_TEXT_LINE_MAX - 1; i++)
+		buf_addc(&in, 'x');
+	buf_adds(&in, "\r\n.\r\nQUIT\r\n");
+	reset();
+	serve_n(in.data, in.len, 0, 0, 0);
+	ok(has("500 5.5.2 Line too long: a text line") && seen.delivers == 0,
+	   "a text line of 1001 octets: 500 at the dot");
+	buf_reset(&in);
+	for (i = 0; i < SMTPD_ERRORS_MAX + 5; i++)
+		buf_adds(&in, "FOO\r\n");
+	reset();
+	serve(in.data);
+	ok(has("421 4.7.0 Too many errors") && ended == SMTPD_END_LIMIT, "too many errors: 421");
+	buf_reset(&in);
+	for (i = 0; i < SMTPD_COMMANDS_MAX + 5; i++)
+		buf_adds(&in, "NOOP\r\n");
+	reset();
+	serve_n(in.data, in.len, 0, 0, 0);
+	ok(has("421 4.7.0 Too many commands") && ended == SMTPD_END_LIMIT,
+	   "too many commands: 421");
+	buf_release(&in);
+}
+
+static void test_bad_bytes(void)
+{
+	static const char nul[] = "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"
+				  "a\0b\r\n.\r\nNO\0OP\r\nQUIT\r\n";
+
+	reset();
+	serve("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nx\n.\nMAIL FROM:<e@vil>\n"
+	      ".\r\nQUIT\r\n");
+	ok(has("550 5.6.0 Bare CR or LF") && seen.delivers == 0 && seen.mails == 1,
+	   "a bare LF: \\n.\\n does not end the data (no smuggling); 550 at the real dot");
+	reset();
+	serve("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nx\ry\r\n.\r\nQUIT\r\n");
+	ok(has("550 5.6.0") && seen.delivers == 0, "a bare CR in the content: 550");
+	reset();
+	serve_n(nul, sizeof nul - 1, 0, 0, 0);
+	ok(has("550 5.6.0") && has("500 5.5.2 Bare CR or LF, or a NUL, in a command") &&
+	   seen.delivers == 0, "NUL in the content: 550; in a command: 500");
+	reset();
+	serve("EHLO c\nQUIT\r\n");
+	ok(has("500 5.5.2 Bare CR or LF") && has("221"), "a command ending in a bare LF: 500");
+}
+
+static void test_endings(void)
+{
+	reset();
+	serve("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nSubject: half\r\n");
+	ok(seen.delivers == 0 && ended == SMTPD_END_EOF, "a client gone mid-DATA: nothing sent");
+	reset();
+	serve_n("EHLO c\r\n", 8, 1, 1, 0);
+	ok(has("421 4.4.2 test.host timeout") && ended == SMTPD_END_TIMEOUT,
+	   "idle timeout: 421");
+	reset();
+	serve("EHLO c\r\nMAIL FROM:<nobody@x>\r\nRCPT TO:<b@y>\r\nMAIL FROM:<a@x>\r\n"
+	      "RCPT TO:<b@y>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
+	ok(has("550-5.7.1 no account for nobody@x\r\n550 5.7.1 second line\r\n"
+	       "503 5.5.1 Need MAIL before RCPT"), "a refusal at MAIL, multi-line; RCPT then 503");
+	ok(seen.delivers == 1, "the next transaction goes through");
+	reset();
+	seen.deliver_code = 554;
+	seen.refuse_rcpt = 1;
+	serve("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<no@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nx\r\n"
+	      ".\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\ny\r\n.\r\nQUIT\r\n");
+	ok(has("550 5.1.1 unknown") && seen.nrcpts == 1, "a refused recipient is left out");
+	ok(has("554 5.0.0 provider says no\r\n250 2.1.0") && seen.delivers == 2,
+	   "two transactions, each answered on its own (enhanced code from the class)");
+}
+
+static void test_parsers(void)
+{
+	const char *args, *params, *reason;
+	char verb[16], *path;
+
+	ok(smtpd_parse_command("mail FROM:<a>", 13, verb, &args) == 0 && !strcmp(verb, "MAIL") &&
+	   !strcmp(args, "FROM:<a>"), "verb uppercased, arguments");
+	ok(smtpd_parse_command("", 0, verb, &args) < 0 &&
+	   smtpd_parse_command(" X", 2, verb, &args) < 0 &&
+	   smtpd_parse_command("ABCDEFGHIJKLMNOPQ", 17, verb, &args) < 0 &&
+	   smtpd_parse_command("A1", 2, verb, &args) < 0, "not commands");
+	ok(smtpd_parse_path("FROM:<>", "FROM", &path, &params, &reason) == 0 && !*path,
+	   "null sender");
+	free(path);
+	ok(smtpd_parse_path("TO:<@r1,@r2:u@d> NOTIFY=NEVER", "TO", &path, &params, &reason) == 0 &&
+	   !strcmp(path, "u@d") && !strcmp(params, "NOTIFY=NEVER"), "source route dropped");
+	free(path);
+	ok(smtpd_parse_path("TO:<\"a b\"@d>", "TO", &path, &params, &reason) == 0 &&
+	   !strcmp(path, "\"a b\"@d"), "quoted local part");
+	free(path);
+	ok(smtpd_parse_path("TO:<a@d>x", "TO", &path, &params, &reason) < 0 &&
+	   smtpd_parse_path("TO:<a@d", "TO", &path, &params, &reason) < 0 &&
+	   smtpd_parse_path("TO:<a b@d>", "TO", &path, &params, &reason) < 0 &&
+	   smtpd_parse_path("FROM:<a@d>", "TO", &path, &params, &reason) < 0,
+	   "bad paths refused");
+}
+
+int main(void)
+{
+	test_session();
+	test_order_and_syntax();
+	test_limits();
+	test_bad_bytes();
+	test_endings();
+	test_parsers();
+	return tap_done();
+}
