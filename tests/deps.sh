@@ -7,11 +7,13 @@ set -e
 # peak memory with GNU time and runs the real git send-email.  systemd:
 # systemd-analyze for tests/queue/units.sh, and systemd.pc for configure.
 # bash-completion, zsh, fish: tests/completions.sh loads each completion.
+# php-cli, php-symfony-mailer: tests/bs/symfony.sh runs Symfony Mailer's
+# sendmail transport (sendmail -bs) and tests/bs/socket.sh PHP's mail().
 PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
 libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
 gnutls-bin python3 python3-jsonschema postfix dovecot-core valgrind mandoc strace
 time git git-email libmailtools-perl systemd
-bash-completion zsh fish"
+bash-completion zsh fish php-cli php-symfony-mailer"
 
 missing=
 for p in $PACKAGES; do
