@@ -26,6 +26,7 @@ struct bs {
 	const struct options *o;
 	struct conf conf;
 	int have_conf;
+	int relay;                /* no account file: relay to the local service */
 	struct error conf_err;    /* why there is no account file */
 	char hostname[SMTPD_HOSTNAME_MAX + 1];
 };
@@ -76,6 +77,8 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 	char *sender;
 
 	error_clear(&err);
+	if (b->relay)
+		return;               /* the service decides, at its MAIL */
 	if (!b->have_conf) {
 		reply_for_error(&b->conf_err, r);
 		return;
@@ -145,6 +148,44 @@ static void verdict_reply(const struct send_verdict *v, struct smtpd_reply *r)
 	}
 }
 
+/* A reply passed on as it came (the service's, with its mark). */
+static void reply_verbatim(const struct reply *in, struct smtpd_reply *r)
+{
+	const char *line;
+	size_t len, skip = strlen(in->enhanced);
+	int i;
+
+	smtpd_reply_set(r, in->code, in->enhanced, "%s", "");
+	for (i = 0; i < in->nlines; i++) {
+		line = reply_line(in, i, &len);
+		if (skip && len > skip && !strncmp(line, in->enhanced, skip) && line[skip] == ' ')
+			line += skip + 1, len -= skip + 1;
+		buf_printf(&r->text, "%s%.*s", i ? "\n" : "", (int)len, line);
+	}
+}
+
+/* No account file here: the transaction goes to the local submission
+ * service, whose verdict is ours. */
+static void relay(const struct smtpd_txn *t, struct smtpd_reply *r)
+{
+	struct handoff_message m = {
+		.sender = t->sender, .rcpts = (const char *const *)t->rcpts,
+		.nrcpts = t->nrcpts, .body_8bit = t->body_8bit, .smtputf8 = t->smtputf8,
+		.dsn_notify = t->dsn_notify, .dsn_ret = t->dsn_ret, .envid = t->dsn_envid,
+		.fd = t->fd, .size = t->size,
+	};
+	struct smtp_result res;
+	struct error err;
+
+	error_clear(&err);
+	smtp_result_init(&res);
+	if (handoff_submit(&m, NULL, NULL, &res, &err) == 0 || res.reply.code >= 400)
+		reply_verbatim(&res.reply, r);
+	else
+		reply_for_error(&err, r);
+	smtp_result_release(&res);
+}
+
 static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
 		       struct smtpd_reply *r)
 {
@@ -154,11 +195,17 @@ static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd
 		.nrcpts = t->nrcpts, .dsn_notify = t->dsn_notify, .dsn_ret = t->dsn_ret,
 		.envid = t->dsn_envid,
 	};
-	char *received = received_field(b, p, t);
 	struct send_request rq = { .o = b->o, .conf = &b->conf, .in_fd = t->fd,
-				   .envelope = &env, .trace = received };
+				   .envelope = &env };
 	struct send_verdict v;
+	char *received;
 
+	if (b->relay) {
+		relay(t, r);
+		return;
+	}
+	received = received_field(b, p, t);
+	rq.trace = received;
 	send_verdict_init(&v);
 	send_message(&rq, &v);
 	verdict_reply(&v, r);
@@ -183,10 +230,12 @@ int mode_bs(const struct options *o)
 	enum smtpd_end end;
 
 	error_clear(&b.conf_err);
-	b.have_conf = session_load_accounts(o->config_file, &b.conf, &b.conf_err) == 0;
+	smtpd_peer_identify(STDIN_FILENO, STDOUT_FILENO, &peer);
+	/* On a socket we are the service: never relay to ourselves. */
+	b.relay = peer.kind == SMTPD_PEER_PIPE && handoff_wanted(o->config_file);
+	b.have_conf = !b.relay && session_load_accounts(o->config_file, &b.conf, &b.conf_err) == 0;
 	if (gethostname(b.hostname, sizeof b.hostname - 1) < 0 || !b.hostname[0])
 		snprintf(b.hostname, sizeof b.hostname, "localhost");
-	smtpd_peer_identify(STDIN_FILENO, STDOUT_FILENO, &peer);
 	if (peer.kind == SMTPD_PEER_UNIX)
 		sp.log = log_stderr;
 	end = smtpd_serve(&sp, &peer);

@@ -1,13 +1,23 @@
 /* handoff.c: see handoff.h. */
 #include "config.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "address.h"
+#include "classify.h"
+#include "conf.h"
 #include "handoff.h"
+#include "i18n.h"
+#include "keep.h"
+#include "message.h"
 #include "queue.h"
+#include "report.h"
+#include "xalloc.h"
 
 #ifndef SENDAS_SOCKET_PATH
 #define SENDAS_SOCKET_PATH "/run/sendas/submit"
@@ -57,4 +67,187 @@ int handoff_read_mark(const struct reply *r, enum category *cat, char *queue_id)
 		return 1;
 	}
 	return 0;
+}
+
+int handoff_wanted(const char *config_file)
+{
+	const char *env = getenv("SENDAS_CONFIG");
+	struct error err;
+	char *path;
+	int unreadable;
+
+	if (config_file || (env && *env) || !handoff_available())
+		return 0;
+	error_clear(&err);
+	path = conf_locate(NULL, &err);
+	unreadable = !path || access(path, R_OK) != 0;
+	free(path);
+	return unreadable;
+}
+
+/* The service's explanation: its "sendas: " line, else every line but
+ * the mark, joined. */
+static void service_text(const struct reply *r, struct error *err)
+{
+	const char *line;
+	size_t len, mark = strlen(HANDOFF_MARK);
+	struct buf text;
+	int i;
+
+	buf_init(&text, ERROR_TEXT_MAX - 1);
+	for (i = 0; i < r->nlines; i++) {
+		line = reply_line(r, i, &len);
+		if (len > 8 && !strncmp(line, "sendas: ", 8)) {
+			buf_reset(&text);
+			buf_add(&text, line + 8, len - 8);
+			break;
+		}
+		if (len < mark || strncmp(line, HANDOFF_MARK, mark) != 0)
+			buf_printf(&text, "%s%.*s", text.len ? " " : "", (int)len, line);
+	}
+	snprintf(err->text, sizeof err->text, "%s", buf_str(&text));
+	buf_release(&text);
+}
+
+int handoff_submit(const struct handoff_message *m, smtp_trace_fn *trace, void *trace_ctx,
+		   struct smtp_result *res, struct error *err)
+{
+	struct smtp_params sp = { .host = handoff_socket_path(), .port = "",
+				  .tls_mode = SMTP_TLS_OFF, .helo_name = "localhost",
+				  .timeout = HANDOFF_TIMEOUT, .trace = trace,
+				  .trace_ctx = trace_ctx };
+	struct envelope env = { .sender = m->sender, .rcpts = m->rcpts, .nrcpts = m->nrcpts,
+				.body_8bit = m->body_8bit, .smtputf8 = m->smtputf8,
+				.dsn_notify = m->dsn_notify, .dsn_ret = m->dsn_ret,
+				.envid = m->envid };
+	struct smtp_content content = { .prefix = m->prefix, .prefix_len = m->prefix_len,
+					.fd = m->fd, .size = m->size };
+	struct smtp_session *s;
+	char id[QUEUE_ID_LEN + 1];
+	enum category cat;
+	int r;
+
+	s = smtp_open(&sp, res, err);
+	if (!s)
+		return -1;
+	smtp_last_message(s);
+	r = smtp_send(s, &env, &content, res, err);
+	smtp_close(s);
+	if (r < 0 && res->reply.code >= 400 && handoff_read_mark(&res->reply, &cat, id)) {
+		err->category = cat;
+		service_text(&res->reply, err);
+	}
+	return r;
+}
+
+/* Everything the command line's handoff holds. */
+struct handoff_job {
+	const struct options *o;
+	struct message msg;
+	struct address_list rcpts;
+	char *sender;
+	int sender_utf8;
+	struct buf content;       /* the header as read and the empty line */
+	struct smtp_result res;
+	struct report_observer obs;
+	struct report_context rc;
+	struct error err;
+};
+
+/* -f, else From:, else $EMAIL, else the login name. */
+static char *handoff_sender(struct handoff_job *j)
+{
+	const char *env = getenv("EMAIL");
+	struct passwd *pw;
+	char *from;
+
+	if (j->o->sender)
+		return address_mailbox(j->o->sender, &j->sender_utf8, &j->err);
+	from = message_from_address(&j->msg);
+	if (from)
+		return from;
+	if (env && *env)
+		return address_mailbox(env, &j->sender_utf8, &j->err);
+	pw = getpwuid(getuid());
+	if (pw)
+		return xstrdup(pw->pw_name);
+	error_set(&j->err, CAT_USAGE,
+		  _("no envelope sender: give -f ADDRESS, a From: header, or set $EMAIL"));
+	return NULL;
+}
+
+static int handoff_prepare(struct handoff_job *j)
+{
+	struct message_options mo = { .ignore_dots = j->o->ignore_dots };
+
+	if (message_read(STDIN_FILENO, &mo, &j->msg, &j->err) < 0 ||
+	    message_envelope_rcpts(&j->msg, j->o->rcpts, j->o->nrcpts, j->o->read_recipients,
+				   &j->rcpts, &j->err) < 0)
+		return -1;
+	j->sender = handoff_sender(j);
+	if (!j->sender)
+		return -1;
+	buf_add(&j->content, j->msg.header.data, j->msg.header.len);
+	buf_add(&j->content, "\r\n", 2);
+	j->rc.sender = j->sender;
+	j->rc.rcpts = (const char *const *)j->rcpts.addrs;
+	j->rc.nrcpts = j->rcpts.n;
+	j->rc.host = handoff_socket_path();
+	j->rc.size = (long long)(j->content.len + (size_t)j->msg.size);
+	return 0;
+}
+
+static int handoff_run(struct handoff_job *j)
+{
+	struct handoff_message m = {
+		.sender = j->sender, .rcpts = j->rc.rcpts, .nrcpts = j->rc.nrcpts,
+		.body_8bit = j->msg.has_8bit, .smtputf8 = j->rcpts.smtputf8 || j->sender_utf8,
+		.dsn_notify = j->o->dsn_notify, .dsn_ret = j->o->dsn_ret, .envid = j->o->envid,
+		.prefix = j->content.data, .prefix_len = j->content.len, .fd = j->msg.fd,
+		.size = (off_t)j->content.len + j->msg.size,
+	};
+
+	return handoff_submit(&m, report_observe, &j->obs, &j->res, &j->err);
+}
+
+/* A 250 that says "queued": the direct send's exit 75 and its lines. */
+static int queued_by_service(struct handoff_job *j)
+{
+	struct kept_message kept = { .how = KEPT_QUEUED, .temporary = 1 };
+	enum category cat;
+
+	if (!handoff_read_mark(&j->res.reply, &cat, kept.id) || !kept.id[0])
+		return 0;
+	j->err.category = cat;
+	service_text(&j->res.reply, &j->err);
+	j->rc.queued = 1;
+	report_failure(stderr, &j->err, NULL, &j->rc);
+	keep_report(&kept);
+	return category_exit_code(cat);
+}
+
+int handoff_mode_send(const struct options *o)
+{
+	struct handoff_job j = { .o = o };
+	int code;
+
+	error_clear(&j.err);
+	message_init(&j.msg);
+	address_list_init(&j.rcpts);
+	buf_init(&j.content, MESSAGE_HEADER_MAX + 2);
+	smtp_result_init(&j.res);
+	report_observer_init(&j.obs, o->verbose ? stderr : NULL);
+	if (handoff_prepare(&j) < 0 || handoff_run(&j) < 0) {
+		report_failure(stderr, &j.err, NULL, &j.rc);
+		code = category_exit_code(j.err.category);
+	} else {
+		code = queued_by_service(&j);
+	}
+	report_observer_release(&j.obs);
+	smtp_result_release(&j.res);
+	buf_release(&j.content);
+	free(j.sender);
+	address_list_release(&j.rcpts);
+	message_release(&j.msg);
+	return code;
 }

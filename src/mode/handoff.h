@@ -19,8 +19,47 @@
 #include "cli.h"
 #include "error.h"
 #include "reply.h"
+#include "smtp.h"
 
 #define HANDOFF_MARK "sendas-verdict: "   /* starts the last reply line */
+
+#define HANDOFF_TIMEOUT 300         /* s: the service may be waiting for a provider */
+
+/* One message for the service: the envelope, and the content as the
+ * engine reads it (struct smtp_content: prefix, then fd from 0). */
+struct handoff_message {
+	const char *sender;
+	const char *const *rcpts;
+	size_t nrcpts;
+	int body_8bit, smtputf8;
+	const char *dsn_notify, *dsn_ret, *envid;   /* or NULL */
+	const char *prefix;
+	size_t prefix_len;
+	int fd;
+	off_t size;
+};
+
+/* Submit m to the service with smtp_open()/smtp_send() over its socket
+ * (no TLS, no AUTH).  0 when the service accepted it (res->reply: its
+ * 250, which may say the message was queued: handoff_read_mark()); -1 and
+ * err otherwise, the category being the service's own (from its mark)
+ * when it gave one, and err->text its explanation.  trace: as smtp.h. */
+int handoff_submit(const struct handoff_message *m, smtp_trace_fn *trace, void *trace_ctx,
+		   struct smtp_result *res, struct error *err);
+
+/* Whether the command line should hand off: no -C and no $SENDAS_CONFIG,
+ * no account file this user can read (conf_locate()), and the socket
+ * there (handoff_available()). */
+int handoff_wanted(const char *config_file);
+
+/* The send mode on the handoff path: the message from stdin, the envelope
+ * as the command line gives it (-f, else From:, else $EMAIL, else the
+ * login name: the service decides what a local name may use), submitted
+ * with handoff_submit(); stderr and the exit code as a direct send's
+ * (a message the service queued: 75 and "queued as ID"). -a and -F are
+ * not passed on: the service chooses the account, and From: is the
+ * message's own. */
+int handoff_mode_send(const struct options *o);
 
 /* The socket path to use. */
 const char *handoff_socket_path(void);

@@ -12,6 +12,7 @@
 #include "classify.h"
 #include "conf.h"
 #include "flush.h"
+#include "handoff.h"
 #include "i18n.h"
 #include "keep.h"
 #include "message.h"
@@ -306,6 +307,8 @@ int mode_send(const struct options *o)
 	struct send_verdict v;
 	int code;
 
+	if (handoff_wanted(o->config_file))
+		return handoff_mode_send(o);
 	send_verdict_init(&v);
 	code = send_message(&rq, &v);
 	send_verdict_release(&v);
