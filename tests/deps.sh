@@ -10,7 +10,7 @@ set -e
 # php-cli, php-symfony-mailer: tests/bs/symfony.sh runs Symfony Mailer's
 # sendmail transport (sendmail -bs) and tests/bs/socket.sh PHP's mail().
 PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
-libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
+libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev libcrypt-dev swaks curl
 gnutls-bin python3 python3-jsonschema postfix dovecot-core valgrind mandoc strace
 time git git-email libmailtools-perl systemd
 bash-completion zsh fish php-cli php-symfony-mailer"

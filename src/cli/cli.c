@@ -92,6 +92,9 @@ const struct cli_option cli_options[] = {
 	{ 0, "smtp", CLI_ARG_NONE, NULL,
 	  N_("speak SMTP on standard input and output (also -bs)"),
 	  CLI_MODE, 0, MODE_SMTP, NULL, NULL },
+	{ 0, "smtpd", CLI_ARG_NONE, NULL,
+	  N_("run the smarthost: accept SMTP from the network (smtpd.ini)"),
+	  CLI_MODE, 0, MODE_SMTPD, NULL, NULL },
 	{ 0, "list-queue", CLI_ARG_NONE, NULL, N_("list the queue (also -bp, mailq)"),
 	  CLI_MODE, 0, MODE_QUEUE_LIST, NULL, NULL },
 	{ 'q', "flush", CLI_ARG_ATTACHED, NULL, N_("send what is in the queue"),
@@ -501,6 +504,7 @@ static const char *const mode_names[] = {
 	[MODE_QUEUE_DELETE] = "--queue-delete",
 	[MODE_QUEUE_RETRY] = "--queue-retry",
 	[MODE_SMTP] = "-bs",
+	[MODE_SMTPD] = "--smtpd",
 };
 
 /* Modes whose arguments are queue IDs. */

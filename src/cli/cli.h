@@ -38,6 +38,7 @@ enum mode {
 	MODE_QUEUE_DELETE,        /* --queue-delete ID... */
 	MODE_QUEUE_RETRY,         /* --queue-retry ID... */
 	MODE_SMTP,                /* -bs, --smtp: SMTP on stdin/stdout */
+	MODE_SMTPD,               /* --smtpd: the smarthost for the network */
 };
 
 struct options {

@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "bs.h"
+#include "smarthost.h"
 #include "cli.h"
 #include "conf.h"
 #include "flush.h"
@@ -73,6 +74,7 @@ static int (*const modes[])(const struct options *o) = {
 	[MODE_HELP] = mode_help,
 	[MODE_VERSION] = mode_version,
 	[MODE_SMTP] = mode_bs,
+	[MODE_SMTPD] = mode_smarthost,
 };
 
 int main(int argc, char *argv[])

@@ -121,4 +121,9 @@ int report_syslog_facility(const char *setting);
 int report_log(const struct report_outcome *o, int facility, const char *logfile,
 	       struct error *err);
 
+/* " key=value" (no space before the first) onto b, the value quoted and
+ * its controls replaced as in the log line; nothing when v is NULL.  For
+ * the smarthost's session and transaction lines. */
+void report_log_field(struct buf *b, const char *key, const char *v);
+
 #endif

@@ -43,6 +43,11 @@ static void add_field(struct buf *b, const char *key, const char *v)
 	add_value(b, v, strlen(v));
 }
 
+void report_log_field(struct buf *b, const char *key, const char *v)
+{
+	add_field(b, key, v);
+}
+
 /* The reply's lines joined with " / ": IONOS puts its reason on line 2. */
 static void add_reply(struct buf *b, const struct reply *r)
 {

@@ -51,6 +51,7 @@ struct session {
 	struct buf out;
 	time_t deadline;          /* the total timeout */
 	unsigned commands, errors;
+	int closing;              /* a handler answered 421: end after this command */
 	enum smtpd_end end;
 	unsigned long transactions;
 };
@@ -135,9 +136,15 @@ static void put_verdict(struct session *s, const struct smtpd_reply *r)
 
 static int flush_out(struct session *s)
 {
+	const struct smtpd_io *io = s->p->io;
 	size_t done = 0;
 	ssize_t w;
 
+	if (io && s->out.len) {
+		w = io->write(io->ctx, s->out.data, s->out.len);
+		buf_reset(&s->out);
+		return w < 0 ? -1 : 0;
+	}
 	while (done < s->out.len) {
 		w = write(s->p->out_fd, s->out.data + done, s->out.len - done);
 		if (w < 0 && errno == EINTR)
@@ -175,6 +182,7 @@ static void log_line(struct session *s, const char *fmt, ...)
 static enum line fill(struct session *s)
 {
 	int idle = s->sp->idle_timeout > 0 ? s->sp->idle_timeout : SMTPD_IDLE_TIMEOUT;
+	const struct smtpd_io *io = s->p->io;
 	time_t now = time(NULL);
 	struct pollfd pfd = { .fd = s->p->in_fd, .events = POLLIN };
 	ssize_t n;
@@ -192,14 +200,15 @@ static enum line fill(struct session *s)
 	if (s->deadline - now < idle)
 		idle = (int)(s->deadline - now);
 	do
-		r = poll(&pfd, 1, idle * 1000);
+		r = io && io->pending(io->ctx) ? 1 : poll(&pfd, 1, idle * 1000);
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return LINE_TIMEOUT;
 	if (r < 0)
 		return LINE_ERROR;
 	do
-		n = read(s->p->in_fd, s->in + s->len, sizeof s->in - s->len);
+		n = io ? io->read(io->ctx, s->in + s->len, sizeof s->in - s->len)
+		       : read(s->p->in_fd, s->in + s->len, sizeof s->in - s->len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == ECONNRESET ? LINE_EOF : LINE_ERROR;
@@ -257,6 +266,8 @@ static enum line next_line(struct session *s, size_t max, const char **line, siz
 			return r;
 	}
 }
+
+static void session_close(struct session *s, enum line r);
 
 /* ---- the transaction -------------------------------------------------- */
 
@@ -400,6 +411,18 @@ static int next_param(const char **list, char *key, size_t ksize, const char **v
 
 /* ---- commands --------------------------------------------------------- */
 
+/* What the handler offers now: STARTTLS before TLS, AUTH when it says. */
+static void ehlo_extensions(struct session *s)
+{
+	const struct smtpd_handler *h = s->sp->handler;
+	const char *mechs = h && h->auth_mechs ? h->auth_mechs(h->ctx, s->p) : NULL;
+
+	if (h && h->starttls && !s->p->tls)
+		buf_adds(&s->out, "250-STARTTLS\r\n");
+	if (mechs && *mechs)
+		buf_printf(&s->out, "250-AUTH %s\r\n", mechs);
+}
+
 static void ehlo_reply(struct session *s, const char *args)
 {
 	long size = s->sp->size_max > 0 ? s->sp->size_max : SMTPD_SIZE_DEFAULT;
@@ -407,6 +430,7 @@ static void ehlo_reply(struct session *s, const char *args)
 	buf_printf(&s->out, "250-%s greets %.64s\r\n", s->sp->hostname, args);
 	buf_adds(&s->out, "250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n");
 	buf_printf(&s->out, "250-SIZE %ld\r\n", size);
+	ehlo_extensions(s);
 	buf_adds(&s->out, "250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n");
 }
 
@@ -467,7 +491,12 @@ static const char *mail_param(struct session *s, const char *key, const char *v,
 		t->size_declared = strtol(v, &end, 10);
 		if (errno || end != v + n || t->size_declared < 0)
 			return "501 5.5.4 SIZE needs a number";
-		return t->size_declared > size_max(s) ? "552 5.3.4 Message too big" : NULL;
+		if (t->size_declared > size_max(s)) {
+			log_line(s, "limit: SIZE=%ld over %ld: 552 5.3.4", t->size_declared,
+				 size_max(s));
+			return "552 5.3.4 Message too big";
+		}
+		return NULL;
 	}
 	if (!strcasecmp(key, "BODY") && v && (n == 4 || n == 8)) {
 		if (!strncasecmp(v, "8BITMIME", n) && n == 8)
@@ -525,6 +554,8 @@ static void handler_verdict(struct session *s, struct smtpd_reply *r)
 	put_verdict(s, r);
 	if (r->code >= 500)
 		s->errors++;
+	if (r->code == 421)
+		s->closing = 1;
 }
 
 static void cmd_mail(struct session *s, const char *args)
@@ -582,6 +613,8 @@ static void cmd_rcpt(struct session *s, const char *args)
 
 	if (s->txn.nrcpts >= max) {
 		reply(s, 452, "4.5.3", "Too many recipients");
+		log_line(s, "limit: more than %zu recipients from=<%s>: 452 4.5.3", max,
+			 s->txn.sender);
 		return;
 	}
 	if (smtpd_parse_path(args, "TO", &path, &params, &reason) < 0) {
@@ -707,7 +740,8 @@ static void deliver(struct session *s, struct content *c)
 		h->deliver(h->ctx, s->p, &s->txn, &r);
 	put_verdict(s, &r);
 	s->transactions++;
-	log_line(s, "transaction %lu from=<%s> rcpts=%zu size=%lld: %d %.*s",
+	if (!s->sp->log_session_only)
+		log_line(s, "transaction %lu from=<%s> rcpts=%zu size=%lld: %d %.*s",
 		 s->transactions, s->txn.sender, s->txn.nrcpts, (long long)c->size, r.code,
 		 (int)strcspn(buf_str(&r.text), "\n"), buf_str(&r.text));
 	buf_release(&r.text);
@@ -748,6 +782,8 @@ static void cmd_data(struct session *s, const char *args)
 		log_line(s, "client gone during DATA: nothing sent");
 	} else if (refusal) {
 		reply_coded(s, refusal);
+		log_line(s, "message refused from=<%s> size>=%lld: %.9s", s->txn.sender,
+			 (long long)c->size, refusal);
 	} else {
 		deliver(s, c);
 	}
@@ -805,6 +841,102 @@ static void cmd_help(struct session *s, const char *args)
 	      "sendas relays each message through the account its sender selects");
 }
 
+/* ---- STARTTLS and AUTH (the smarthost, issue 16) ---------------------- */
+
+static void cmd_starttls(struct session *s, const char *args)
+{
+	const struct smtpd_handler *h = s->sp->handler;
+
+	if (!h || !h->starttls || s->p->tls) {
+		reply(s, h && h->starttls ? 503 : 502, "5.5.1",
+		      h && h->starttls ? "TLS is already active" : "STARTTLS is not offered");
+		return;
+	}
+	if (*args) {
+		reply(s, 501, "5.5.4", "STARTTLS takes no arguments");
+		return;
+	}
+	reply(s, 220, "2.0.0", "Ready to start TLS");
+	s->start = s->len = 0;    /* RFC 3207 5: nothing sent before TLS counts after */
+	if (flush_out(s) < 0 || h->starttls(h->ctx) < 0) {
+		s->end = SMTPD_END_IO;
+		set_state(s, ST_END);
+		return;
+	}
+	s->esmtp = 0;
+	set_state(s, ST_GREETED);
+}
+
+/* The client's next AUTH response; NULL when the session ends. */
+static char *auth_response(struct session *s, const char *challenge)
+{
+	const char *l;
+	size_t n;
+	enum line r;
+
+	buf_printf(&s->out, "334 %s\r\n", challenge);
+	r = next_line(s, SMTPD_AUTH_LINE_MAX, &l, &n);
+	if (r == LINE_OK)
+		return xstrndup(l, n - 2);
+	if (r == LINE_LONG || r == LINE_BAD)
+		return xstrdup("*");  /* refused like a cancel, below */
+	session_close(s, r);
+	return NULL;
+}
+
+/* RFC 4954 4: "AUTH mech [initial-response]", then 334 rounds. */
+static void auth_exchange(struct session *s, const char *mech, const char *initial)
+{
+	const struct smtpd_handler *h = s->sp->handler;
+	struct smtpd_reply r;
+	char *in = initial ? xstrdup(initial) : NULL, *challenge;
+
+	buf_init(&r.text, SMTPD_REPLY_TEXT_MAX);
+	smtpd_reply_set(&r, 535, "5.7.8", "Authentication credentials invalid");
+	while (h->auth(h->ctx, s->p, mech, in && strcmp(in, "=") ? in : in ? "" : NULL,
+		       &challenge, &r) == 1) {
+		free_secret(in);
+		in = auth_response(s, challenge);
+		free(challenge);
+		if (!in)
+			break;
+		if (!strcmp(in, "*")) {
+			smtpd_reply_set(&r, 501, "5.7.0", "Authentication cancelled");
+			break;
+		}
+	}
+	free_secret(in);
+	if (s->state != ST_END)
+		handler_verdict(s, &r);
+	buf_release(&r.text);
+}
+
+static void cmd_auth(struct session *s, const char *args)
+{
+	const struct smtpd_handler *h = s->sp->handler;
+	char mech[32];
+	size_t n = strcspn(args, " ");
+	const char *initial = args + n + strspn(args + n, " ");
+
+	if (!h || !h->auth || !s->esmtp) {
+		reply(s, h && h->auth ? 503 : 502, "5.5.1",
+		      h && h->auth ? "Send EHLO before AUTH" : "AUTH is not offered");
+		return;
+	}
+	if (s->p->auth_user) {
+		reply(s, 503, "5.5.1", "Already authenticated");
+		return;
+	}
+	if (n == 0 || n >= sizeof mech) {
+		reply(s, 501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
+		return;
+	}
+	snprintf(mech, sizeof mech, "%.*s", (int)n, args);
+	for (n = 0; mech[n]; n++)
+		mech[n] = (char)(mech[n] >= 'a' && mech[n] <= 'z' ? mech[n] - 32 : mech[n]);
+	auth_exchange(s, mech, *initial ? initial : NULL);
+}
+
 /* Where a command may come; the refusal when it may not. */
 enum {
 	IN_GREETED = 1 << ST_GREETED,
@@ -831,6 +963,9 @@ static const struct command {
 	{ "VRFY", ANYWHERE, NULL, cmd_vrfy },
 	{ "EXPN", ANYWHERE, NULL, cmd_expn },
 	{ "HELP", ANYWHERE, NULL, cmd_help },
+	{ "STARTTLS", IN_READY, "Send EHLO first; STARTTLS is not allowed in a transaction",
+	  cmd_starttls },
+	{ "AUTH", IN_READY, "Send EHLO first; AUTH is not allowed in a transaction", cmd_auth },
 };
 
 static void unknown(struct session *s, const char *verb, const char *args)
@@ -890,6 +1025,11 @@ static void session_close(struct session *s, enum line r)
 	set_state(s, ST_END);
 }
 
+static unsigned commands_max(const struct session *s)
+{
+	return s->sp->commands_max > 0 ? s->sp->commands_max : SMTPD_COMMANDS_MAX;
+}
+
 /* One command line; 0 to go on. */
 static int step(struct session *s)
 {
@@ -897,8 +1037,9 @@ static int step(struct session *s)
 	size_t n;
 	enum line r = next_line(s, SMTPD_COMMAND_LINE_MAX, &line, &n);
 
-	if (r == LINE_OK && ++s->commands > SMTPD_COMMANDS_MAX) {
+	if (r == LINE_OK && ++s->commands > commands_max(s)) {
 		reply(s, 421, "4.7.0", "Too many commands: closing connection");
+		log_line(s, "limit: more than %u commands: 421 4.7.0", commands_max(s));
 		s->end = SMTPD_END_LIMIT;
 		set_state(s, ST_END);
 	} else if (r == LINE_OK) {
@@ -910,6 +1051,10 @@ static int step(struct session *s)
 		reply(s, 500, "5.5.2", "Bare CR or LF, or a NUL, in a command: lines end in CRLF");
 	} else {
 		session_close(s, r);
+	}
+	if (s->state != ST_END && s->closing) {
+		s->end = SMTPD_END_LIMIT;
+		set_state(s, ST_END);
 	}
 	if (s->state != ST_END && s->errors > SMTPD_ERRORS_MAX) {
 		reply(s, 421, "4.7.0", "Too many errors: closing connection");
@@ -944,14 +1089,17 @@ enum smtpd_end smtpd_serve(const struct smtpd_params *sp, const struct smtpd_pee
 	s->txn = (struct smtpd_txn){ .fd = -1, .size_declared = -1 };
 	s->deadline = time(NULL) + total;
 	buf_init(&s->out, OUT_MAX);
-	log_line(s, "connect from %s", peer_text(p, who, sizeof who));
+	peer_text(p, who, sizeof who);
+	if (!sp->log_session_only)
+		log_line(s, "connect from %s", who);
 	buf_printf(&s->out, "220 %s ESMTP sendas\r\n", sp->hostname);
 	while (!step(s))
 		;
 	flush_out(s);
 	end = s->end;
-	log_line(s, "disconnect from %s: %s, %lu transactions", who, ends[end],
-		 s->transactions);
+	log_line(s, "disconnect from %s%s%s: %s, %lu transactions, %u commands", who,
+		 p->auth_user ? " login=" : "", p->auth_user ? p->auth_user : "", ends[end],
+		 s->transactions, s->commands);
 	set_state(s, ST_END);
 	buf_release(&s->out);
 	free(s);

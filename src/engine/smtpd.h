@@ -54,6 +54,7 @@
 #define SMTPD_TOTAL_TIMEOUT 3600        /* s for a whole session */
 #define SMTPD_REPLY_TEXT_MAX 4096       /* a handler's reply text */
 #define SMTPD_HOSTNAME_MAX 255
+#define SMTPD_AUTH_LINE_MAX 12288       /* RFC 4954 4: an AUTH response line */
 
 /* Who is on the other side.  Filled by smtpd_peer_identify() from the
  * input descriptor; the smarthost (TCP) will add the client address, the
@@ -62,6 +63,18 @@ enum smtpd_peer_kind {
 	SMTPD_PEER_PIPE,          /* a pipe or terminal: the invoking user */
 	SMTPD_PEER_UNIX,          /* an AF_UNIX stream socket: uid from SO_PEERCRED */
 	SMTPD_PEER_TCP,           /* TCP (issue 16) */
+};
+
+/* The transport (issue 16).  NULL in struct smtpd_peer: read() and
+ * write() on in_fd/out_fd.  After STARTTLS the smarthost points it at the
+ * TLS session.  read: >0 octets, 0 at the end, -1 on an error; write: 0
+ * when all n octets went, else -1; pending: octets the transport holds
+ * already decrypted (the engine reads them without waiting in poll()). */
+struct smtpd_io {
+	ssize_t (*read)(void *ctx, void *data, size_t n);
+	int (*write)(void *ctx, const void *data, size_t n);
+	size_t (*pending)(void *ctx);
+	void *ctx;
 };
 
 struct smtpd_peer {
@@ -75,6 +88,7 @@ struct smtpd_peer {
 	char addr[64];            /* TCP: "[address]:port"; else "" */
 	int tls;                  /* TCP: STARTTLS done (issue 16) */
 	const char *auth_user;    /* TCP: the AUTH identity, or NULL (issue 16) */
+	const struct smtpd_io *io;  /* NULL: the descriptors themselves */
 };
 
 /* Fill p for the descriptors in_fd/out_fd: an AF_UNIX socket gives the
@@ -131,6 +145,23 @@ struct smtpd_handler {
 	 * lines may be many. */
 	int (*verb)(void *ctx, const struct smtpd_peer *p, const char *verb,
 		    const char *args, struct smtpd_reply *r);
+	/* STARTTLS (RFC 3207), offered while the peer has no TLS when not
+	 * NULL.  Called after the engine wrote "220" and dropped every octet
+	 * the client sent after the command (no injection across the
+	 * handshake).  It shakes hands and points the peer's io at the TLS
+	 * session (the handler owns the peer); 0, or -1 to end the session.
+	 * The engine then forgets EHLO, as RFC 3207 4.2 demands. */
+	int (*starttls)(void *ctx);
+	/* AUTH (RFC 4954).  auth_mechs: the mechanisms to announce now (for
+	 * example none before STARTTLS), space separated, or NULL for no AUTH
+	 * in the EHLO reply.  auth: one step of an exchange; in is the
+	 * client's base64 response (NULL: none yet, "" for "="); return 1 with
+	 * *challenge (base64, a new string) to send a 334, or 0 with r set:
+	 * 235 (the handler has set the peer's auth_user), 535, 530, 504 or
+	 * 421 (the engine ends the session after a 421 from any handler). */
+	const char *(*auth_mechs)(void *ctx, const struct smtpd_peer *p);
+	int (*auth)(void *ctx, const struct smtpd_peer *p, const char *mech, const char *in,
+		    char **challenge, struct smtpd_reply *r);
 	void *ctx;
 };
 
@@ -140,12 +171,17 @@ struct smtpd_params {
 	size_t rcpts_max;         /* 0: SMTPD_RCPTS_MAX */
 	int idle_timeout;         /* s; 0: SMTPD_IDLE_TIMEOUT */
 	int total_timeout;        /* s; 0: SMTPD_TOTAL_TIMEOUT */
+	unsigned commands_max;    /* 0: SMTPD_COMMANDS_MAX */
 	const char *spool_dir;    /* for the content; NULL: $TMPDIR or /tmp */
 	const struct smtpd_handler *handler;
 	/* A line of the session log (connect, each transaction's verdict,
 	 * disconnect) for syslog or stderr; NULL: none. */
 	void (*log)(void *log_ctx, const char *line);
 	void *log_ctx;
+	/* The smarthost: log only the session's end (one line per session)
+	 * and leave the transactions' lines to the handler, which knows the
+	 * account and the provider's reply. */
+	int log_session_only;
 };
 
 /* How a session ended. */

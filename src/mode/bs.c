@@ -243,3 +243,14 @@ int mode_bs(const struct options *o)
 	return end == SMTPD_END_QUIT || end == SMTPD_END_EOF ? EX_OK
 	       : end == SMTPD_END_IO ? EX_IOERR : EX_TEMPFAIL;
 }
+
+/* The smarthost's replies are -bs's (smarthost_session.c, issue 16). */
+void bs_verdict_reply(const struct send_verdict *v, struct smtpd_reply *r)
+{
+	verdict_reply(v, r);
+}
+
+void bs_error_reply(const struct error *err, struct smtpd_reply *r)
+{
+	reply_for_error(err, r);
+}
