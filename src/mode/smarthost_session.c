@@ -66,19 +66,30 @@ static void log_start(const struct relay *rl, struct buf *b, const char *event)
 	report_log_field(b, "login", rl->login);
 }
 
-/* key="CODE X.Y.Z text / text" */
-static void log_reply(struct buf *b, const char *key, const struct smtpd_reply *r)
+/* key="line|line": a reply's lines in one value. */
+static void log_text(struct buf *b, const char *key, const char *text)
 {
 	struct buf t;
 	size_t i;
 
 	buf_init(&t, LOG_MAX);
-	buf_printf(&t, "%d %s%s%s", r->code, r->enhanced, r->enhanced[0] ? " " : "",
-		   buf_str(&r->text));
+	buf_adds(&t, text);
 	for (i = 0; i < t.len; i++)
 		if (t.data[i] == '\n')
 			t.data[i] = '|';
 	report_log_field(b, key, buf_str(&t));
+	buf_release(&t);
+}
+
+/* key="CODE X.Y.Z text|text" */
+static void log_reply(struct buf *b, const char *key, const struct smtpd_reply *r)
+{
+	struct buf t;
+
+	buf_init(&t, LOG_MAX);
+	buf_printf(&t, "%d %s%s%s", r->code, r->enhanced, r->enhanced[0] ? " " : "",
+		   buf_str(&r->text));
+	log_text(b, key, buf_str(&t));
 	buf_release(&t);
 }
 
@@ -350,13 +361,8 @@ static void log_transaction(const struct relay *rl, const struct smtpd_txn *t,
 	buf_printf(&b, " size=%lld", (long long)t->size);
 	report_log_field(&b, "status", v->exit_code == 0 ? "sent"
 				       : v->kept == KEPT_QUEUED ? "queued" : "refused");
-	if (v->reply.code) {
-		struct smtpd_reply up = { .code = v->reply.code };
-
-		snprintf(up.enhanced, sizeof up.enhanced, "%s", v->reply.enhanced);
-		up.text = v->reply.text;      /* borrowed, for the line only */
-		log_reply(&b, "upstream", &up);
-	}
+	if (v->reply.code)
+		log_text(&b, "upstream", buf_str(&v->reply.text));
 	log_reply(&b, "reply", r);
 	log_end(&b);
 }
