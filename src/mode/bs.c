@@ -111,22 +111,25 @@ static char *received_field(const struct bs *b, const struct smtpd_peer *p,
 	return buf_detach(&f);
 }
 
+/* A reply passed on as it came (the service's, with its mark). */
+static void reply_verbatim(const struct reply *in, struct smtpd_reply *r)
+{
+	const char *line;
+	size_t len;
+	int i;
+
+	smtpd_reply_set(r, in->code, in->enhanced, "%s", "");
+	for (i = 0; i < in->nlines; i++) {
+		line = reply_text_line(in, i, &len);
+		buf_printf(&r->text, "%s%.*s", i ? "\n" : "", (int)len, line);
+	}
+}
+
 /* The provider's reply, each line without its code, then ours. */
 static void reply_from_provider(const struct send_verdict *v, struct smtpd_reply *r)
 {
-	const char *line;
-	size_t len, skip = strlen(v->reply.enhanced);
-	int i;
-
-	smtpd_reply_set(r, v->reply.code, v->reply.enhanced, "%s", "");
-	for (i = 0; i < v->reply.nlines; i++) {
-		line = reply_line(&v->reply, i, &len);
-		if (skip && len > skip && !strncmp(line, v->reply.enhanced, skip) &&
-		    line[skip] == ' ')
-			line += skip + 1, len -= skip + 1;
-		buf_printf(&r->text, "%.*s\n", (int)len, line);
-	}
-	buf_printf(&r->text, "sendas: account %s: %s", v->account, v->err.text);
+	reply_verbatim(&v->reply, r);
+	buf_printf(&r->text, "\nsendas: account %s: %s", v->account, v->err.text);
 	handoff_mark(&r->text, v->err.category, NULL);
 }
 
@@ -145,22 +148,6 @@ static void verdict_reply(const struct send_verdict *v, struct smtpd_reply *r)
 		reply_from_provider(v, r);
 	} else {
 		reply_for_error(&v->err, r);
-	}
-}
-
-/* A reply passed on as it came (the service's, with its mark). */
-static void reply_verbatim(const struct reply *in, struct smtpd_reply *r)
-{
-	const char *line;
-	size_t len, skip = strlen(in->enhanced);
-	int i;
-
-	smtpd_reply_set(r, in->code, in->enhanced, "%s", "");
-	for (i = 0; i < in->nlines; i++) {
-		line = reply_line(in, i, &len);
-		if (skip && len > skip && !strncmp(line, in->enhanced, skip) && line[skip] == ' ')
-			line += skip + 1, len -= skip + 1;
-		buf_printf(&r->text, "%s%.*s", i ? "\n" : "", (int)len, line);
 	}
 }
 

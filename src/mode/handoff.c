@@ -50,7 +50,7 @@ int handoff_read_mark(const struct reply *r, enum category *cat, char *queue_id)
 	size_t len, n, mark = strlen(HANDOFF_MARK);
 	int c;
 
-	line = reply_line(r, r->nlines - 1, &len);
+	line = reply_text_line(r, r->nlines - 1, &len);
 	if (len <= mark || strncmp(line, HANDOFF_MARK, mark) != 0)
 		return 0;
 	name = line + mark;
@@ -96,7 +96,7 @@ static void service_text(const struct reply *r, struct error *err)
 
 	buf_init(&text, ERROR_TEXT_MAX - 1);
 	for (i = 0; i < r->nlines; i++) {
-		line = reply_line(r, i, &len);
+		line = reply_text_line(r, i, &len);
 		if (len > 8 && !strncmp(line, "sendas: ", 8)) {
 			buf_reset(&text);
 			buf_add(&text, line + 8, len - 8);
