@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "i18n.h"
 #include "message.h"
+#include "permit.h"
 #include "handoff.h"
 #include "send.h"
 #include "session.h"
@@ -85,8 +86,9 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 	}
 	selection_init(&sel);
 	sender = address_mailbox(t->sender, NULL, &err);
-	(void)p;
-	if (sender && account_select(&b->conf, sender, b->o->account, &sel, &err) == 0)
+	if (sender && account_select(&b->conf, sender, b->o->account, &sel, &err) == 0 &&
+	    (p->kind == SMTPD_PEER_PIPE ||
+	     permit_sender(&b->conf, &sel, sender, p->uid, &err) == 0))
 		smtpd_reply_set(r, 250, "2.1.0", "Sender ok: account %s", sel.account->name);
 	else
 		reply_for_error(&err, r);

@@ -24,8 +24,8 @@ chmod 755 "$T/run"
 greet() {
 	printf 'send 220 mock ESMTP\nexpect EHLO *\nsend 250-mock\nsend 250 8BITMIME\n'
 }
-txn() {  # txn RCPT DATA-REPLY
-	printf 'expect MAIL FROM:<app@example.test>*\nsend 250 2.1.0 ok\n'
+txn() {  # txn RCPT DATA-REPLY [SENDER]
+	printf 'expect MAIL FROM:<%s>*\nsend 250 2.1.0 ok\n' "${3:-app@example.test}"
 	printf 'expect RCPT TO:<%s>*\nsend 250 2.1.5 ok\n' "$1"
 	printf 'expect DATA\nsend 354 go\nexpect-data\nsend %s\n' "$2"
 }
@@ -36,11 +36,15 @@ bye() { printf 'expect QUIT\nsend 221 bye\n'; }
 	greet; txn three@example.net '451 4.3.0 busy, try later'; bye; echo next
 	greet; txn three@example.net '250 2.0.0 ok'; bye; echo next
 	greet; txn php@example.net '250 2.0.0 ok'; bye; echo next
-	greet; txn sf@example.net '250 2.0.0 ok'; bye
+	greet; txn sf@example.net '250 2.0.0 ok'; bye; echo next
+	greet; txn own@example.net '250 2.0.0 ok' robot@example.test; bye
 } >"$T/up.script"
 testserver_start up
-printf '[account app]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@example.test\n' "$port" |
-	write_accounts "$T/creds/sendas.ini"
+{
+	printf '[defaults]\nhost = 127.0.0.1\nport = %s\ntls = off\n' "$port"
+	printf '[account app]\nfrom = *@example.test\nallow_users = alice, @www-data\n'
+	printf '[account local]\nfrom = robot@example.test\nlocal_senders = yes\n'
+} | write_accounts "$T/creds/sendas.ini"
 
 # The service: as root here (it stands for the dynamic user sendas).
 ( umask 000; exec systemd-socket-activate --accept --inetd -l "$SOCK" \
@@ -108,12 +112,28 @@ chmod 644 "$T/sf.php"
 as_www php "$T/sf.php" "$SENDAS" >"$T/sf.out" 2>&1
 like "$(cat "$T/sf.out")" "^sent$" "Symfony Mailer (-bs) as www-data: relayed to the service"
 
+# Who may send as whom: nobody is not in allow_users.
+as_nobody() {
+	runuser -u nobody -- env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+		XDG_CONFIG_HOME="$T/www-config" SENDAS_SOCKET="$SOCK" "$@"
+}
+message a@example.net nope | as_nobody "$SENDAS" -t -i >"$T/out" 2>"$T/err"
+is "$?" 77 "nobody may not send as app@example.test: 77 (EX_NOPERM), as for no account"
+like "$(cat "$T/err")" "user nobody \(uid $(id -u nobody)\) may not send as app@example\.test through account app: add the user \(or @group\) to allow_users" \
+	"the refusal names the user, the sender, the account and the key"
+printf 'Subject: root\n\nhi\n' | as_nobody "$SENDAS" -f root own@example.net >"$T/out" 2>"$T/err"
+is "$?" 77 "nobody may not pick another local sender (root)"
+printf 'Subject: own\n\nhi\n' | as_nobody "$SENDAS" own@example.net >"$T/out" 2>"$T/err"
+is "$?" 0 "nobody as themselves: through the local_senders account"
+is "$(cat "$T/err")" "" "... quietly"
+
 wait "$server_pid"
 ok $? "the provider saw each message as scripted"
 rec=$(grep -v '^R: ' "$T/up.record")
 is "$(grep -c "C: Received: from uid $WWW_UID" "$T/up.record")" 6 \
 	"every message carries a Received field with www-data's uid ($WWW_UID)"
 like "$rec" 'C: Subject: php mail\\r\\n' "PHP's message reached the provider"
+like "$rec" "C: Received: from uid $(id -u nobody)" "nobody's own message, with nobody's uid"
 like "$(cat "$T/service.log")" "connect from uid $WWW_UID \(pid [0-9]+\)" "the service logs the caller's uid"
 like "$(cat "$T/service.log")" "transaction 1 from=<app@example.test> rcpts=1 size=[0-9]+: 250" \
 	"and each transaction's verdict"
