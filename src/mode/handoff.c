@@ -19,10 +19,6 @@
 #include "report.h"
 #include "xalloc.h"
 
-#ifndef SENDAS_SOCKET_PATH
-#define SENDAS_SOCKET_PATH "/run/sendas/submit"
-#endif
-
 const char *handoff_socket_path(void)
 {
 	const char *env = secure_getenv("SENDAS_SOCKET");
