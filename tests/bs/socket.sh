@@ -83,9 +83,29 @@ like "$(cat "$T/err")" "sendas: queued as [0-9a-f]{16}; will retry" "\"queued as
 id=$(grep -oE '[0-9a-f]{16}' "$T/err" | tail -1)
 [ -n "$id" ] && [ -f "$T/state/$id" ]
 ok $? "the message waits in the service's queue (\$STATE_DIRECTORY)"
+
+# mailq and -q through the socket: each user sees and flushes their own.
+as_www "$SENDAS" -bp >"$T/mailq" 2>&1
+is "$?" 0 "mailq as www-data: exit 0"
+like "$(cat "$T/mailq")" "^$id  [0-9]+ bytes  queued" "mailq as www-data lists its queued message"
+like "$(cat "$T/mailq")" "busy, try later" "... with the last error"
+as_nobody() {
+	runuser -u nobody -- env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+		XDG_CONFIG_HOME="$T/www-config" SENDAS_SOCKET="$SOCK" "$@"
+}
+is "$(as_nobody "$SENDAS" -bp 2>&1)" "The queue is empty." "mailq as nobody: not www-data's message"
+printf 'EHLO x\r\nXQUEUEIDS\r\nQUIT\r\n' | "$SENDAS" -bs -C /dev/null >"$T/pipe.out" 2>&1
+like "$(cat "$T/pipe.out")" "^500 5\.5\.2 Command unrecognized" "the private verbs exist on the socket only"
+ids=$(SENDAS_CONFIG= XDG_CONFIG_HOME=$T/none SENDAS_SOCKET=$SOCK "$SENDAS" --queue-ids 2>&1)
+like "$ids" "^$id$" "root without an account file sees every message (--queue-ids) ..."
+is "$(grep -c . <<<"$ids")" 2 "... www-data's queued one and the refused one in failed/"
 CREDENTIALS_DIRECTORY=$T/creds STATE_DIRECTORY=$T/state "$SENDAS" --queue-retry "$id" >/dev/null 2>&1
-CREDENTIALS_DIRECTORY=$T/creds STATE_DIRECTORY=$T/state "$SENDAS" -q >"$T/flush" 2>&1
-is "$?" 0 "the service's flush (sendas-queue.service) delivers it"
+as_nobody "$SENDAS" -q >"$T/flush" 2>&1
+is "$?" 0 "-q as nobody: nothing of theirs to send"
+[ -f "$T/state/$id" ]
+ok $? "... and www-data's message stays"
+as_www "$SENDAS" -q >"$T/flush" 2>&1
+is "$?" 0 "-q as www-data: the service sends www-data's message"
 [ ! -f "$T/state/$id" ]
 ok $? "and the queue is empty again"
 
@@ -113,10 +133,6 @@ as_www php "$T/sf.php" "$SENDAS" >"$T/sf.out" 2>&1
 like "$(cat "$T/sf.out")" "^sent$" "Symfony Mailer (-bs) as www-data: relayed to the service"
 
 # Who may send as whom: nobody is not in allow_users.
-as_nobody() {
-	runuser -u nobody -- env -i PATH=/usr/bin:/bin HOME=/nonexistent \
-		XDG_CONFIG_HOME="$T/www-config" SENDAS_SOCKET="$SOCK" "$@"
-}
 message a@example.net nope | as_nobody "$SENDAS" -t -i >"$T/out" 2>"$T/err"
 is "$?" 77 "nobody may not send as app@example.test: 77 (EX_NOPERM), as for no account"
 like "$(cat "$T/err")" "user nobody \(uid $(id -u nobody)\) may not send as app@example\.test through account app: add the user \(or @group\) to allow_users" \
