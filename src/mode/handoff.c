@@ -276,8 +276,8 @@ static int command(struct conn *c, const char *cmd, struct reply *r, struct erro
 		return -1;
 	if (reply_class(r) != 2)
 		return error_set(err, CAT_UNAVAILABLE, _("the local submission service refused "
-							 "%s: %d %s"), cmd ? cmd : "us",
-				 r->code, buf_str(&r->text));
+							 "%s: %s"), cmd ? cmd : "us",
+				 buf_str(&r->text));
 	return 0;
 }
 
