@@ -2,10 +2,17 @@
 #include "config.h"
 
 #include <idn2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "account.h"
+
+#ifndef SENDAS_MAILNAME
+#define SENDAS_MAILNAME "/etc/mailname"
+#endif
 #include "i18n.h"
 #include "xalloc.h"
 
@@ -427,6 +434,46 @@ static int pick_best(struct choice *ch)
 	return found;
 }
 
+/* The first line of /etc/mailname (Debian's mail name), lowercased, or "". */
+static void mail_name(char *out, size_t size)
+{
+	FILE *f = fopen(SENDAS_MAILNAME, "re");
+
+	out[0] = '\0';
+	if (f && fgets(out, (int)size, f))
+		out[strcspn(out, " \t\r\n")] = '\0';
+	if (f)
+		fclose(f);
+	lower_ascii(out);
+}
+
+int account_sender_is_local(const char *sender)
+{
+	const char *at = strrchr(sender, '@');
+	char names[2][256];
+
+	if (!at)
+		return *sender != '\0';
+	at++;
+	mail_name(names[0], sizeof names[0]);
+	if (gethostname(names[1], sizeof names[1] - 1) < 0)
+		names[1][0] = '\0';
+	names[1][sizeof names[1] - 1] = '\0';
+	return !strcasecmp(at, "localhost") || (names[0][0] && !strcasecmp(at, names[0])) ||
+	       (names[1][0] && !strcasecmp(at, names[1]));
+}
+
+/* local_senders = yes: a local sender matches the account as rewrite_from
+ * "*" would, named "local_senders" in explanations. */
+static void local_senders_match(struct candidate *k, const struct sender *s)
+{
+	if (!k->a->local_senders || k->rewrite.level != LEVEL_NONE ||
+	    !account_sender_is_local(s->envelope))
+		return;
+	k->rewrite.level = LEVEL_ANY;
+	k->rewrite.pattern = xstrdup("local_senders");
+}
+
 /* Fill ch->cands and pick ch->best: from first, rewrite_from only when no
  * from matches.  1 when nothing matches. */
 static int choose(struct choice *ch, struct error *err)
@@ -441,6 +488,7 @@ static int choose(struct choice *ch, struct error *err)
 			error_prefix(err, _("account %s"), ch->cands[i].a->name);
 			return -1;
 		}
+		local_senders_match(&ch->cands[i], ch->s);
 	}
 	ch->rewrite = 0;
 	if (!pick_best(ch)) {

@@ -1,4 +1,5 @@
-/* account.h: which account sends for an envelope sender.  Pure.
+/* account.h: which account sends for an envelope sender.  Pure, but for
+ * /etc/mailname (account_sender_is_local()).
  *
  * Addresses are compared after normalising: the domain lowercased and
  * turned into its A-label (libidn2; then checked for LDH syntax, which
@@ -53,6 +54,12 @@ void selection_release(struct selection *sel);
  * is not a valid address). */
 int account_select(const struct conf *c, const char *sender, const char *forced,
 		   struct selection *sel, struct error *err);
+
+/* Whether a sender is local: a bare name ("root"), or @localhost, @ the
+ * mail name (/etc/mailname) or @ the host name.  The account with
+ * local_senders = yes takes these when no from and no rewrite_from
+ * matches, and sends them as its own address. */
+int account_sender_is_local(const char *sender);
 
 /* Check a from or rewrite_from list (for conf.c, which adds FILE:LINE).
  * 0, or -1 and err (CAT_CONFIG naming the first bad pattern). */

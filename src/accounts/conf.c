@@ -66,6 +66,8 @@ static int set_command_timeout(struct parser *p, void *field, const char *value)
 static int set_fingerprint(struct parser *p, void *field, const char *value);
 static int set_patterns(struct parser *p, void *field, const char *value);
 static int set_syslog(struct parser *p, void *field, const char *value);
+static int set_users(struct parser *p, void *field, const char *value);
+static int set_bool(struct parser *p, void *field, const char *value);
 
 #define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
 
@@ -94,6 +96,8 @@ static const struct key keys[] = {
 	KEY(queue_lifetime, set_string, F_STR, 0),
 	KEY(syslog, set_syslog, F_STR, 0),
 	KEY(logfile, set_path, F_STR, 0),
+	KEY(allow_users, set_users, F_STR, 0),
+	KEY(local_senders, set_bool, F_INT, 0),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -519,6 +523,41 @@ static int set_syslog(struct parser *p, void *field, const char *value)
 		return set_string(p, field, facility);
 	return fail_at(p, p->lineno, _("syslog = \"%s\" is not on, off, or a facility "
 				       "(LOG_USER, LOG_MAIL, LOG_LOCAL0 to LOG_LOCAL7)"), value);
+}
+
+/* allow_users: user names and @group names (POSIX portable names:
+ * letters, digits, ".", "_", "-"), separated by commas or spaces. */
+static int set_users(struct parser *p, void *field, const char *value)
+{
+	const char *v = value;
+	size_t n;
+
+	while (*(v += strspn(v, ", \t"))) {
+		n = strcspn(v, ", \t");
+		if (*v == '@')
+			v++, n--;
+		if (n == 0 || n > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+						  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") < n)
+			return fail_at(p, p->lineno, _("allow_users = \"%s\": \"%.*s\" is not a user "
+						       "name or @group"), value, (int)n, v);
+		v += n;
+	}
+	return set_string(p, field, value);
+}
+
+/* yes, on, true or no, off, false. */
+static int set_bool(struct parser *p, void *field, const char *value)
+{
+	static const char *const words[] = { "yes", "on", "true", "no", "off", "false" };
+	size_t i;
+
+	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if (strcasecmp(value, words[i]) == 0) {
+			*(int *)field = i < 3;
+			return 0;
+		}
+	}
+	return fail_at(p, p->lineno, _("\"%s\" is not yes or no"), value);
 }
 
 /* A decimal number from 1 to max, or -1. */

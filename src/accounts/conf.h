@@ -90,6 +90,13 @@ struct account {
 	char *queue_lifetime;
 	char *syslog;             /* "on", "off" or "LOG_MAIL" etc. (conf.c checks), or NULL */
 	char *logfile;
+	/* The local submission service: the local users and @groups who may
+	 * use this account for any sender it matches (sendas-accounts(5)). */
+	char *allow_users;
+	/* The account for local senders (a bare name, @localhost, @ the mail
+	 * name or the host name): they are sent as its own address, and any
+	 * local user may send as themselves through it. */
+	int local_senders;
 };
 
 struct conf {

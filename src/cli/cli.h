@@ -59,6 +59,10 @@ struct options {
 	const char *probe_rcpt;   /* --probe-rcpt */
 	int probe_data;           /* --probe-data */
 	int probe_max;            /* --probe-max; 0: CLI_PROBE_MAX_DEFAULT */
+	/* Not an option: the local submission service sets it for mailq and
+	 * -q on behalf of a caller (bs.c): only the messages this owner (a
+	 * uid, queue.h) handed in.  NULL: all. */
+	const char *queue_owner;
 	const char *const *rcpts; /* the remaining arguments (point into argv):
 				   * recipients, the senders of --probe, or the
 				   * IDs of --queue-delete and --queue-retry */

@@ -3,19 +3,24 @@
  * pieces the command line uses. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "account.h"
 #include "bs.h"
 #include "classify.h"
 #include "conf.h"
+#include "flush.h"
 #include "i18n.h"
+#include "mailq.h"
 #include "message.h"
+#include "permit.h"
 #include "handoff.h"
 #include "send.h"
 #include "session.h"
@@ -85,8 +90,9 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 	}
 	selection_init(&sel);
 	sender = address_mailbox(t->sender, NULL, &err);
-	(void)p;
-	if (sender && account_select(&b->conf, sender, b->o->account, &sel, &err) == 0)
+	if (sender && account_select(&b->conf, sender, b->o->account, &sel, &err) == 0 &&
+	    (p->kind == SMTPD_PEER_PIPE ||
+	     permit_sender(&b->conf, &sel, sender, p->uid, &err) == 0))
 		smtpd_reply_set(r, 250, "2.1.0", "Sender ok: account %s", sel.account->name);
 	else
 		reply_for_error(&err, r);
@@ -111,22 +117,25 @@ static char *received_field(const struct bs *b, const struct smtpd_peer *p,
 	return buf_detach(&f);
 }
 
+/* A reply passed on as it came (the service's, with its mark). */
+static void reply_verbatim(const struct reply *in, struct smtpd_reply *r)
+{
+	const char *line;
+	size_t len;
+	int i;
+
+	smtpd_reply_set(r, in->code, in->enhanced, "%s", "");
+	for (i = 0; i < in->nlines; i++) {
+		line = reply_text_line(in, i, &len);
+		buf_printf(&r->text, "%s%.*s", i ? "\n" : "", (int)len, line);
+	}
+}
+
 /* The provider's reply, each line without its code, then ours. */
 static void reply_from_provider(const struct send_verdict *v, struct smtpd_reply *r)
 {
-	const char *line;
-	size_t len, skip = strlen(v->reply.enhanced);
-	int i;
-
-	smtpd_reply_set(r, v->reply.code, v->reply.enhanced, "%s", "");
-	for (i = 0; i < v->reply.nlines; i++) {
-		line = reply_line(&v->reply, i, &len);
-		if (skip && len > skip && !strncmp(line, v->reply.enhanced, skip) &&
-		    line[skip] == ' ')
-			line += skip + 1, len -= skip + 1;
-		buf_printf(&r->text, "%.*s\n", (int)len, line);
-	}
-	buf_printf(&r->text, "sendas: account %s: %s", v->account, v->err.text);
+	reply_verbatim(&v->reply, r);
+	buf_printf(&r->text, "\nsendas: account %s: %s", v->account, v->err.text);
 	handoff_mark(&r->text, v->err.category, NULL);
 }
 
@@ -145,22 +154,6 @@ static void verdict_reply(const struct send_verdict *v, struct smtpd_reply *r)
 		reply_from_provider(v, r);
 	} else {
 		reply_for_error(&v->err, r);
-	}
-}
-
-/* A reply passed on as it came (the service's, with its mark). */
-static void reply_verbatim(const struct reply *in, struct smtpd_reply *r)
-{
-	const char *line;
-	size_t len, skip = strlen(in->enhanced);
-	int i;
-
-	smtpd_reply_set(r, in->code, in->enhanced, "%s", "");
-	for (i = 0; i < in->nlines; i++) {
-		line = reply_line(in, i, &len);
-		if (skip && len > skip && !strncmp(line, in->enhanced, skip) && line[skip] == ' ')
-			line += skip + 1, len -= skip + 1;
-		buf_printf(&r->text, "%s%.*s", i ? "\n" : "", (int)len, line);
 	}
 }
 
@@ -197,6 +190,7 @@ static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd
 	};
 	struct send_request rq = { .o = b->o, .conf = &b->conf, .in_fd = t->fd,
 				   .envelope = &env };
+	char owner[32];
 	struct send_verdict v;
 	char *received;
 
@@ -206,11 +200,91 @@ static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd
 	}
 	received = received_field(b, p, t);
 	rq.trace = received;
+	snprintf(owner, sizeof owner, "%lu", (unsigned long)p->uid);
+	if (p->kind == SMTPD_PEER_UNIX)
+		rq.owner = owner;
 	send_verdict_init(&v);
 	send_message(&rq, &v);
 	verdict_reply(&v, r);
 	send_verdict_release(&v);
 	free(received);
+}
+
+/* ---- mailq and -q for the caller (private verbs, the local socket only) */
+
+#define CAPTURE_MAX (200 * 1024)  /* output of one private verb (engine: 256 KiB) */
+
+static const struct {
+	const char *verb;
+	enum mode mode;
+	int (*run)(const struct options *o);
+} private_verbs[] = {
+	{ HANDOFF_VERB_LIST, MODE_QUEUE_LIST, mode_queue_list },
+	{ HANDOFF_VERB_IDS, MODE_QUEUE_IDS, mode_queue_list },
+	{ HANDOFF_VERB_FLUSH, MODE_QUEUE_FLUSH, mode_queue_flush },
+};
+
+/* Run a mode in a child whose stdout and stderr are a pipe (ours are the
+ * SMTP session); its output into out, its exit code returned. */
+static int run_captured(int (*run)(const struct options *o), const struct options *o,
+			struct buf *out)
+{
+	int fds[2], status = 0;
+	char chunk[4096];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return EX_OSERR;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0 || dup2(fds[1], STDERR_FILENO) < 0)
+			_exit(EX_OSERR);
+		close(STDIN_FILENO);
+		_exit(run(o));
+	}
+	close(fds[1]);
+	while (pid > 0 && (n = read(fds[0], chunk, sizeof chunk)) != 0) {
+		if (n > 0 && out->len + (size_t)n <= CAPTURE_MAX)
+			buf_add(out, chunk, (size_t)n);
+		else if (n < 0 && errno != EINTR)
+			break;
+	}
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return EX_OSERR;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EX_SOFTWARE;
+}
+
+static int on_verb(void *ctx, const struct smtpd_peer *p, const char *verb, const char *args,
+		   struct smtpd_reply *r)
+{
+	struct bs *b = ctx;
+	struct options o = *b->o;
+	char owner[32];
+	struct buf out;
+	size_t i;
+	int code;
+
+	(void)args;
+	for (i = 0; i < sizeof private_verbs / sizeof private_verbs[0]; i++)
+		if (!strcmp(verb, private_verbs[i].verb))
+			break;
+	if (i == sizeof private_verbs / sizeof private_verbs[0] || p->kind != SMTPD_PEER_UNIX)
+		return 0;
+	snprintf(owner, sizeof owner, "%lu", (unsigned long)p->uid);
+	o.mode = private_verbs[i].mode;
+	o.queue_owner = p->uid == 0 ? NULL : owner;   /* root sees all */
+	buf_init(&out, CAPTURE_MAX);
+	code = run_captured(private_verbs[i].run, &o, &out);
+	if (out.len && out.data[out.len - 1] == '\n')
+		out.data[--out.len] = '\0';
+	smtpd_reply_set(r, 250, "2.0.0", "%s%s%s%d", buf_str(&out), out.len ? "\n" : "",
+			HANDOFF_EXIT_MARK, code);
+	buf_release(&out);
+	return 1;
 }
 
 /* The session log: on stderr (the journal) for the local socket, where the
@@ -224,7 +298,8 @@ static void log_stderr(void *ctx, const char *line)
 int mode_bs(const struct options *o)
 {
 	struct bs b = { .o = o };
-	struct smtpd_handler h = { .mail = on_mail, .deliver = on_deliver, .ctx = &b };
+	struct smtpd_handler h = { .mail = on_mail, .deliver = on_deliver, .verb = on_verb,
+				   .ctx = &b };
 	struct smtpd_params sp = { .hostname = b.hostname, .handler = &h };
 	struct smtpd_peer peer;
 	enum smtpd_end end;

@@ -11,6 +11,7 @@
 
 #include "classify.h"
 #include "flush.h"
+#include "handoff.h"
 #include "i18n.h"
 #include "message.h"
 #include "queue.h"
@@ -33,6 +34,7 @@ struct flush {
 	time_t now;
 	int verbose;
 	int may_connect;               /* 0: only the session given */
+	const char *owner;             /* only this owner's messages (queue.h); NULL: all */
 	struct smtp_session *s;
 	unsigned caps;
 	struct smtp_result res;
@@ -301,7 +303,7 @@ static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], char *
 /* The account each message names, NULL for one that is gone (or, with
  * only set, of another account). */
 static char **account_names(struct queue *q, char (*ids)[QUEUE_ID_LEN + 1], size_t n,
-			    const char *only, struct flush_result *out)
+			    const char *only, const char *owner, struct flush_result *out)
 {
 	char **names = xcalloc(n + 1, sizeof *names);
 	struct queue_entry e;
@@ -315,7 +317,7 @@ static char **account_names(struct queue *q, char (*ids)[QUEUE_ID_LEN + 1], size
 			warn(out, &err);
 		if (r != 0)
 			continue;
-		if (!only || strcmp(e.account, only) == 0)
+		if ((!only || strcmp(e.account, only) == 0) && queue_owned_by(&e, owner))
 			names[i] = xstrdup(e.account);
 		queue_entry_release(&e);
 	}
@@ -356,7 +358,8 @@ static void flush_queue(const struct flush *proto, const struct conf *conf)
 	ids = queue_list(proto->q, QUEUE_ACTIVE, &n, &err);
 	if (err.category != CAT_NONE)
 		warn(proto->out, &err);
-	names = account_names(proto->q, ids, n, conf ? NULL : proto->a->name, proto->out);
+	names = account_names(proto->q, ids, n, conf ? NULL : proto->a->name, proto->owner,
+			      proto->out);
 	for (i = 0; i < n; i++) {
 		struct flush f = *proto;
 
@@ -378,7 +381,8 @@ static void flush_dir(const char *dir, const struct conf *conf, const struct opt
 	struct queue q;
 	struct error err;
 	struct flush proto = { .q = &q, .conf_path = conf->path, .now = time(NULL),
-			       .verbose = o->verbose, .may_connect = 1, .out = out };
+			       .verbose = o->verbose, .may_connect = 1, .out = out,
+			       .owner = o->queue_owner };
 	int r;
 
 	error_clear(&err);
@@ -399,6 +403,8 @@ int mode_queue_flush(const struct options *o)
 	char **dirs;
 	size_t n, i;
 
+	if (!o->queue_owner && handoff_wanted(o->config_file))
+		return handoff_queue(o);
 	error_clear(&err);
 	if (session_load_accounts(o->config_file, &conf, &err) < 0) {
 		report_failure(stderr, &err, NULL, &(struct report_context){ .account = NULL });

@@ -10,6 +10,7 @@
 
 #include "address.h"
 #include "classify.h"
+#include "conn.h"
 #include "conf.h"
 #include "handoff.h"
 #include "i18n.h"
@@ -18,10 +19,6 @@
 #include "queue.h"
 #include "report.h"
 #include "xalloc.h"
-
-#ifndef SENDAS_SOCKET_PATH
-#define SENDAS_SOCKET_PATH "/run/sendas/submit"
-#endif
 
 const char *handoff_socket_path(void)
 {
@@ -50,7 +47,7 @@ int handoff_read_mark(const struct reply *r, enum category *cat, char *queue_id)
 	size_t len, n, mark = strlen(HANDOFF_MARK);
 	int c;
 
-	line = reply_line(r, r->nlines - 1, &len);
+	line = reply_text_line(r, r->nlines - 1, &len);
 	if (len <= mark || strncmp(line, HANDOFF_MARK, mark) != 0)
 		return 0;
 	name = line + mark;
@@ -96,7 +93,7 @@ static void service_text(const struct reply *r, struct error *err)
 
 	buf_init(&text, ERROR_TEXT_MAX - 1);
 	for (i = 0; i < r->nlines; i++) {
-		line = reply_line(r, i, &len);
+		line = reply_text_line(r, i, &len);
 		if (len > 8 && !strncmp(line, "sendas: ", 8)) {
 			buf_reset(&text);
 			buf_add(&text, line + 8, len - 8);
@@ -250,4 +247,97 @@ int handoff_mode_send(const struct options *o)
 	address_list_release(&j.rcpts);
 	message_release(&j.msg);
 	return code;
+}
+
+/* Read one whole reply. */
+static int read_reply(struct conn *c, struct reply *r, struct error *err)
+{
+	struct buf line;
+	enum reply_feed f = REPLY_MORE;
+
+	buf_init(&line, CONN_IN_SIZE);
+	reply_reset(r);
+	while (f == REPLY_MORE && conn_read_line(c, &line, CONN_IN_SIZE, err) == 0)
+		f = reply_feed(r, line.data ? line.data : "", line.len);
+	buf_release(&line);
+	if (f == REPLY_BAD)
+		return error_set(err, CAT_PROTOCOL, _("the local submission service sent no "
+						      "valid reply"));
+	return f == REPLY_DONE ? 0 : -1;
+}
+
+/* Send one command and read its reply, wanting class 2 (or 3 for none). */
+static int command(struct conn *c, const char *cmd, struct reply *r, struct error *err)
+{
+	if (cmd && (conn_queue(c, cmd, strlen(cmd), err) < 0 ||
+		    conn_queue(c, "\r\n", 2, err) < 0 || conn_flush(c, err) < 0))
+		return -1;
+	if (read_reply(c, r, err) < 0)
+		return -1;
+	if (reply_class(r) != 2)
+		return error_set(err, CAT_UNAVAILABLE, _("the local submission service refused "
+							 "%s: %s"), cmd ? cmd : "us",
+				 buf_str(&r->text));
+	return 0;
+}
+
+/* Send verb and copy its 250 reply to stdout, a line a line without the
+ * "250-2.0.0 " in front (a long queue is more than struct reply holds),
+ * up to the exit mark; the exit code, or -1 and err. */
+static int stream_output(struct conn *c, const char *verb, struct error *err)
+{
+	static const char prefix[] = "250-2.0.0 ";
+	size_t skip = strlen(prefix), mark = strlen(HANDOFF_EXIT_MARK);
+	struct buf line;
+	int code = -1;
+
+	buf_init(&line, CONN_IN_SIZE);
+	if (conn_queue(c, verb, strlen(verb), err) < 0 || conn_queue(c, "\r\n", 2, err) < 0 ||
+	    conn_flush(c, err) < 0)
+		goto out;
+	while (conn_read_line(c, &line, CONN_IN_SIZE, err) == 0) {
+		const char *text = buf_str(&line);
+
+		if (line.len < skip || strncmp(text, "250", 3) != 0) {
+			error_set(err, CAT_UNAVAILABLE, _("the local submission service refused "
+							  "%s: %s"), verb, text);
+			break;
+		}
+		text += skip;
+		if (line.data[3] == ' ' && !strncmp(text, HANDOFF_EXIT_MARK, mark)) {
+			code = (int)strtol(text + mark, NULL, 10);
+			break;
+		}
+		printf("%s\n", text);
+	}
+out:
+	buf_release(&line);
+	return code;
+}
+
+int handoff_queue(const struct options *o)
+{
+	const char *verb = o->mode == MODE_QUEUE_FLUSH ? HANDOFF_VERB_FLUSH
+			   : o->mode == MODE_QUEUE_IDS ? HANDOFF_VERB_IDS : HANDOFF_VERB_LIST;
+	struct conn_params cp = { .host = handoff_socket_path(), .port = "",
+				  .timeout = HANDOFF_TIMEOUT };
+	struct error err;
+	struct reply r;
+	struct conn *c;
+	int code = -1;
+
+	error_clear(&err);
+	reply_init(&r);
+	c = conn_open(&cp, &err);
+	if (c && command(c, NULL, &r, &err) == 0 && command(c, "EHLO localhost", &r, &err) == 0)
+		code = stream_output(c, verb, &err);
+	if (c && code >= 0)
+		command(c, "QUIT", &r, &err);
+	conn_close(c);
+	reply_release(&r);
+	if (code < 0) {
+		fprintf(stderr, "sendas: %s\n", err.text);
+		return category_exit_code(err.category ? err.category : CAT_CONNECT);
+	}
+	return fflush(stdout) != 0 || ferror(stdout) ? category_exit_code(CAT_IO) : code;
 }

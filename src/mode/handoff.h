@@ -22,6 +22,15 @@
 #include "smtp.h"
 
 #define HANDOFF_MARK "sendas-verdict: "   /* starts the last reply line */
+#define HANDOFF_EXIT_MARK "sendas-exit: "  /* the last line of XQUEUE, XFLUSH */
+
+/* The private verbs of the local socket (bs.c), for mailq and -q of a user
+ * without an account file: the service runs that mode for the caller's
+ * own messages (all of them for root) and answers 250 with its output,
+ * one line a line, and a last line "sendas-exit: N". */
+#define HANDOFF_VERB_LIST "XQUEUE"
+#define HANDOFF_VERB_IDS "XQUEUEIDS"
+#define HANDOFF_VERB_FLUSH "XFLUSH"
 
 #define HANDOFF_TIMEOUT 300         /* s: the service may be waiting for a provider */
 
@@ -60,6 +69,11 @@ int handoff_wanted(const char *config_file);
  * not passed on: the service chooses the account, and From: is the
  * message's own. */
 int handoff_mode_send(const struct options *o);
+
+/* mailq, --queue-ids and -q on the handoff path: the private verb for
+ * o->mode sent over the socket (conn.h, reply.h: no transaction, so not
+ * the engine), its output on stdout, the service's exit code returned. */
+int handoff_queue(const struct options *o);
 
 /* The socket path to use. */
 const char *handoff_socket_path(void);

@@ -232,6 +232,7 @@ static void keep(struct send_job *j)
 		       .notify = j->dsn.dsn_notify, .ret = j->dsn.dsn_ret, .envid = j->dsn.envid,
 		       .body_8bit = j->msg.has_8bit,
 		       .smtputf8 = j->rcpts.smtputf8 || j->sender_utf8,
+		       .owner = j->rq->owner,
 		       .prefix = j->msg.prefix.data, .prefix_len = j->msg.prefix.len,
 		       .fd = j->msg.fd, .size = message_size(&j->msg) },
 	};

@@ -34,6 +34,7 @@ struct send_request {
 		const char *dsn_notify, *dsn_ret, *envid;  /* or NULL */
 	} *envelope;
 	const char *trace;        /* a Received field (CRLF lines) to put first, or NULL */
+	const char *owner;        /* the submitting uid for a queued copy, or NULL */
 	FILE *report;             /* the failure report, warnings and where the message
 				   * was kept; NULL: nowhere (the verdict says it) */
 	int json;                 /* --json on stdout */

@@ -8,6 +8,7 @@
 #include "address.h"
 #include "classify.h"
 #include "conf.h"
+#include "handoff.h"
 #include "i18n.h"
 #include "report.h"
 #include "session.h"
@@ -44,6 +45,13 @@ int mode_which(const struct options *o)
 	struct error err;
 	int code = 0;
 
+	if (handoff_wanted(o->config_file)) {
+		printf(_("no account file you can read: the message for %s would go to the local "
+			 "submission service at %s, which chooses the account (allow_users and "
+			 "local_senders in its account file say what you may use)\n"),
+		       o->which, handoff_socket_path());
+		return 0;
+	}
 	error_clear(&err);
 	selection_init(&sel);
 	if (choose(o, &conf, &sel, &err) < 0) {

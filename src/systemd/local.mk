@@ -6,13 +6,16 @@ systemdsystemunitdir = $(SYSTEMD_SYSTEM_UNIT_DIR)
 systemduserunitdir = $(SYSTEMD_USER_UNIT_DIR)
 systemd_made = src/systemd/system/sendas-queue.service \
 	src/systemd/system/sendas-status@.service \
+	src/systemd/system/sendas@.service \
 	src/systemd/user/sendas-queue.service
 systemdsystemunit_DATA = src/systemd/system/sendas-queue.service \
-	src/systemd/system/sendas-status@.service src/systemd/sendas-queue.timer
+	src/systemd/system/sendas-status@.service src/systemd/sendas-queue.timer \
+	src/systemd/system/sendas@.service src/systemd/sendas.socket
 systemduserunit_DATA = src/systemd/user/sendas-queue.service \
 	src/systemd/sendas-queue.timer
 CLEANFILES = $(systemd_made)
-EXTRA_DIST += src/systemd/sendas-queue.timer \
+EXTRA_DIST += src/systemd/sendas-queue.timer src/systemd/sendas.socket \
+	src/systemd/system/sendas@.service.in \
 	src/systemd/system/sendas-queue.service.in \
 	src/systemd/system/sendas-status@.service.in \
 	src/systemd/user/sendas-queue.service.in
@@ -22,6 +25,8 @@ unit_edit = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
 src/systemd/system/sendas-queue.service: $(srcdir)/src/systemd/system/sendas-queue.service.in Makefile
 	$(unit_edit)
 src/systemd/system/sendas-status@.service: $(srcdir)/src/systemd/system/sendas-status@.service.in Makefile
+	$(unit_edit)
+src/systemd/system/sendas@.service: $(srcdir)/src/systemd/system/sendas@.service.in Makefile
 	$(unit_edit)
 src/systemd/user/sendas-queue.service: $(srcdir)/src/systemd/user/sendas-queue.service.in Makefile
 	$(unit_edit)

@@ -191,6 +191,20 @@ static void test_order_and_syntax(void)
 	ok(seen.delivers == 0, "nothing delivered");
 }
 
+/* text n times onto b. */
+static void repeat(struct buf *b, const char *text, int n)
+{
+	while (n-- > 0)
+		buf_adds(b, text);
+}
+
+/* A transaction up to DATA, then lines lines of 51 octets. */
+static void data_of(struct buf *b, int lines)
+{
+	buf_adds(b, "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+	repeat(b, "0123456789012345678901234567890123456789012345678\r\n", lines);
+}
+
 static void test_limits(void)
 {
 	struct buf in;
@@ -207,43 +221,34 @@ static void test_limits(void)
 	   "recipient %d: 452", SMTPD_RCPTS_MAX + 1);
 	buf_reset(&in);
 	buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x> SIZE=2000\r\nNOOP ");
-	for (i = 0; i < SMTPD_COMMAND_LINE_MAX; i++)
-		buf_addc(&in, 'x');
-	buf_adds(&in, "\r\nRCPT TO:<b@y>\r\nDATA\r\n");
-	for (i = 0; i < 30; i++)
-		buf_adds(&in, "0123456789012345678901234567890123456789012345678\r\n");
-	buf_adds(&in, ".\r\nQUIT\r\n");
+	repeat(&in, "x", SMTPD_COMMAND_LINE_MAX);
+	buf_adds(&in, "\r\nQUIT\r\n");
 	reset();
 	serve_n(in.data, in.len, 0, 0, 1000);
 	ok(has("552 5.3.4 Message too big\r\n500 5.5.2 Line too long"), "SIZE= over the limit: 552 at MAIL");
 	ok(has("500 5.5.2 Line too long: a command is at most 512"), "a long command: 500");
 	buf_reset(&in);
-	buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
-	for (i = 0; i < 30; i++)
-		buf_adds(&in, "0123456789012345678901234567890123456789012345678\r\n");
+	data_of(&in, 30);
 	buf_adds(&in, ".\r\nRSET\r\nQUIT\r\n");
 	reset();
 	serve_n(in.data, in.len, 0, 0, 1000);
 	ok(has("552 5.3.4 Message too big\r\n250 2.0.0 Reset") && seen.delivers == 0,
 	   "content over the limit: 552 at the dot, nothing delivered, session goes on");
 	buf_reset(&in);
-	buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
-	for (i = 0; i < SMTPD_TEXT_LINE_MAX - 1; i++)
-		buf_addc(&in, 'x');
+	data_of(&in, 0);
+	repeat(&in, "x", SMTPD_TEXT_LINE_MAX - 1);
 	buf_adds(&in, "\r\n.\r\nQUIT\r\n");
 	reset();
 	serve_n(in.data, in.len, 0, 0, 0);
 	ok(has("500 5.5.2 Line too long: a text line") && seen.delivers == 0,
 	   "a text line of 1001 octets: 500 at the dot");
 	buf_reset(&in);
-	for (i = 0; i < SMTPD_ERRORS_MAX + 5; i++)
-		buf_adds(&in, "FOO\r\n");
+	repeat(&in, "FOO\r\n", SMTPD_ERRORS_MAX + 5);
 	reset();
 	serve(in.data);
 	ok(has("421 4.7.0 Too many errors") && ended == SMTPD_END_LIMIT, "too many errors: 421");
 	buf_reset(&in);
-	for (i = 0; i < SMTPD_COMMANDS_MAX + 5; i++)
-		buf_adds(&in, "NOOP\r\n");
+	repeat(&in, "NOOP\r\n", SMTPD_COMMANDS_MAX + 5);
 	reset();
 	serve_n(in.data, in.len, 0, 0, 0);
 	ok(has("421 4.7.0 Too many commands") && ended == SMTPD_END_LIMIT,
