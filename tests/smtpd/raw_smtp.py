@@ -4,6 +4,7 @@ foreign network), sends exactly what it is told, and reads replies whole,
 so that refusals are checked at the client as the client sees them."""
 import base64
 import socket
+import ssl
 
 
 class Raw:
@@ -29,6 +30,15 @@ class Raw:
     def cmd(self, text):
         self.s.sendall(text.encode() + b"\r\n")
         return self.reply()
+
+    def starttls(self, cafile):
+        """STARTTLS, the certificate checked against cafile."""
+        r = self.cmd("STARTTLS")
+        if r[0] == 220:
+            ctx = ssl.create_default_context(cafile=cafile)
+            self.s = ctx.wrap_socket(self.s, server_hostname="localhost")
+            self.f = self.s.makefile("rb")
+        return r
 
     def b64(self, text):
         return base64.b64encode(text.encode()).decode()
