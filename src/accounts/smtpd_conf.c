@@ -33,7 +33,7 @@ struct parser {
 	FILE *fp;
 };
 
-enum kind { K_STRING, K_LIST, K_UINT, K_SIZE, K_SECONDS, K_BOOL };
+enum kind { K_STRING, K_PATH, K_LIST, K_UINT, K_SIZE, K_SECONDS, K_BOOL };
 
 struct key {
 	const char *name;
@@ -48,9 +48,9 @@ struct key {
 static const struct key smtpd_keys[] = {
 	{ "listen", K_LIST, C(listen), 0, 0 },
 	{ "hostname", K_STRING, C(hostname), 0, 0 },
-	{ "tls_cert_file", K_STRING, C(tls_cert_file), 0, 0 },
-	{ "tls_key_file", K_STRING, C(tls_key_file), 0, 0 },
-	{ "users_file", K_STRING, C(users_file), 0, 0 },
+	{ "tls_cert_file", K_PATH, C(tls_cert_file), 0, 0 },
+	{ "tls_key_file", K_PATH, C(tls_key_file), 0, 0 },
+	{ "users_file", K_PATH, C(users_file), 0, 0 },
 	{ "max_connections", K_UINT, C(max_connections), 1, 100000 },
 	{ "max_connections_per_client", K_UINT, C(max_connections_per_client), 1, 100000 },
 	{ "max_commands", K_UINT, C(max_commands), 10, 1000000 },
@@ -168,6 +168,22 @@ static int set_list(struct parser *p, struct smtpd_conf *c, const char *v, int l
 	return 1;
 }
 
+/* A file name as written, relative ones to the directory of smtpd.ini
+ * (with LoadCredential=, the certificate next to it). */
+static char *relative_to(const char *ini, const char *v)
+{
+	const char *slash = strrchr(ini, '/');
+	size_t n = slash ? (size_t)(slash - ini) + 1 : 0;
+	char *out;
+
+	if (v[0] == '/' || n == 0)
+		return xstrdup(v);
+	out = xmalloc(n + strlen(v) + 1);
+	memcpy(out, ini, n);
+	memcpy(out + n, v, strlen(v) + 1);
+	return out;
+}
+
 static int set_value(struct parser *p, const struct key *k, void *base, const char *v,
 		     int line)
 {
@@ -177,6 +193,10 @@ static int set_value(struct parser *p, const struct key *k, void *base, const ch
 	case K_STRING:
 		free(*(char **)field);
 		*(char **)field = *v ? xstrdup(v) : NULL;
+		return 1;
+	case K_PATH:
+		free(*(char **)field);
+		*(char **)field = *v ? relative_to(p->path, v) : NULL;
 		return 1;
 	case K_LIST:
 		return set_list(p, base, v, line);

@@ -7,14 +7,17 @@ systemduserunitdir = $(SYSTEMD_USER_UNIT_DIR)
 systemd_made = src/systemd/system/sendas-queue.service \
 	src/systemd/system/sendas-status@.service \
 	src/systemd/system/sendas@.service \
+	src/systemd/system/sendas-smtpd.service \
 	src/systemd/user/sendas-queue.service
 systemdsystemunit_DATA = src/systemd/system/sendas-queue.service \
 	src/systemd/system/sendas-status@.service src/systemd/sendas-queue.timer \
-	src/systemd/system/sendas@.service src/systemd/sendas.socket
+	src/systemd/system/sendas@.service src/systemd/sendas.socket \
+	src/systemd/system/sendas-smtpd.service src/systemd/sendas-smtpd.socket
 systemduserunit_DATA = src/systemd/user/sendas-queue.service \
 	src/systemd/sendas-queue.timer
 CLEANFILES = $(systemd_made)
 EXTRA_DIST += src/systemd/sendas-queue.timer src/systemd/sendas.socket \
+	src/systemd/sendas-smtpd.socket src/systemd/system/sendas-smtpd.service.in \
 	src/systemd/system/sendas@.service.in \
 	src/systemd/system/sendas-queue.service.in \
 	src/systemd/system/sendas-status@.service.in \
@@ -29,4 +32,6 @@ src/systemd/system/sendas-status@.service: $(srcdir)/src/systemd/system/sendas-s
 src/systemd/system/sendas@.service: $(srcdir)/src/systemd/system/sendas@.service.in Makefile
 	$(unit_edit)
 src/systemd/user/sendas-queue.service: $(srcdir)/src/systemd/user/sendas-queue.service.in Makefile
+	$(unit_edit)
+src/systemd/system/sendas-smtpd.service: $(srcdir)/src/systemd/system/sendas-smtpd.service.in Makefile
 	$(unit_edit)
