@@ -45,6 +45,7 @@ complete -c sendas -s a -l account -x -a '(__sendas_accounts)' -d 'send through 
 complete -c sendas -s C -l config -r -F -d 'read accounts from FILE'
 complete -c sendas -l send -d 'send the message on stdin (default)'
 complete -c sendas -l smtp -d 'speak SMTP on stdin and stdout (-bs)'
+complete -c sendas -l smtpd -d 'run the smarthost for the network (smtpd.ini)'
 complete -c sendas -l list-queue -d 'list the queue'
 complete -c sendas -s q -l flush -d 'send what is in the queue'
 complete -c sendas -l queue-ids -d 'print the queued IDs'

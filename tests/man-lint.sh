@@ -1,7 +1,7 @@
 #!/bin/bash
 # The man pages are lint-clean (mandoc -T lint at warning level).
 . "$(dirname "$0")/lib.sh"
-for page in man/sendas.1 man/sendas-accounts.5; do
+for page in man/sendas.1 man/sendas-accounts.5 man/sendas-smtpd.5; do
 	out=$(mandoc -T lint -W warning "$top_srcdir/$page" 2>&1)
 	is "$out" "" "$page is lint-clean"
 done
@@ -23,4 +23,14 @@ for k in $keys; do
 done
 ok "$([ "$(grep -c . <<<"$keys")" -ge 20 ] && echo 0 || echo 1)" "conf.c has at least 20 keys"
 is "$missing" "" "every key of the account file is in sendas-accounts(5)"
+
+# Every key of smtpd.ini (smtpd_conf.c's key tables) is in sendas-smtpd(5).
+keys=$(grep -oE '^\s*\{ "[a-z_]+", K_' "$top_srcdir/src/accounts/smtpd_conf.c" | grep -oE '"[a-z_]+"' |
+	tr -d '"')
+missing=
+for k in $keys; do
+	grep -qE "Cm $k( |$)" "$top_srcdir/man/sendas-smtpd.5" || missing+=" $k"
+done
+ok "$([ "$(grep -c . <<<"$keys")" -ge 15 ] && echo 0 || echo 1)" "smtpd_conf.c has at least 15 keys"
+is "$missing" "" "every key of smtpd.ini is in sendas-smtpd(5)"
 done_testing
