@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +305,9 @@ int mode_bs(const struct options *o)
 	struct smtpd_peer peer;
 	enum smtpd_end end;
 
+	/* A client that goes away is an EOF or EPIPE to the engine, not a
+	 * signal that kills a delivery (secret.c restores it for commands). */
+	signal(SIGPIPE, SIG_IGN);
 	error_clear(&b.conf_err);
 	smtpd_peer_identify(STDIN_FILENO, STDOUT_FILENO, &peer);
 	/* On a socket we are the service: never relay to ourselves. */
