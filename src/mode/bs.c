@@ -101,17 +101,19 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 	selection_release(&sel);
 }
 
-/* "Received: from uid 1000 (pid 42) by host (sendas) with ESMTP; date" */
+/* RFC 5321 4.4, the caller in the comment where TCP would give an address:
+ * "Received: from localhost (uid 1000, pid 42) by host (sendas 0.1) with
+ * ESMTP; date" */
 static char *received_field(const struct bs *b, const struct smtpd_peer *p,
 			    const struct smtpd_txn *t)
 {
 	struct buf f;
 
 	buf_init(&f, MESSAGE_ADDED_MAX);
-	buf_printf(&f, "Received: from uid %lu", (unsigned long)p->uid);
+	buf_printf(&f, "Received: from localhost (uid %lu", (unsigned long)p->uid);
 	if (p->have_cred)
-		buf_printf(&f, " (pid %ld)", (long)p->pid);
-	buf_printf(&f, "\r\n\tby %s (sendas %s) with %s;\r\n\t", b->hostname, PACKAGE_VERSION,
+		buf_printf(&f, ", pid %ld", (long)p->pid);
+	buf_printf(&f, ")\r\n\tby %s (sendas %s) with %s;\r\n\t", b->hostname, PACKAGE_VERSION,
 		   t->smtputf8 ? "UTF8SMTP" : "ESMTP");
 	message_date(&f, time(NULL));
 	buf_adds(&f, "\r\n");

@@ -85,7 +85,7 @@ like "$out" "^exit 0$" "sendas -bs exits 0 after QUIT"
 wait "$server_pid"
 ok $? "the server saw exactly the three transactions (no connection for the refused sender)"
 rec=$(grep -v '^R: ' "$T/s.record")
-like "$rec" 'C: Received: from uid '"$(id -u)"'\\r\\n' "the Received field names the caller's uid"
+like "$rec" 'C: Received: from localhost \(uid '"$(id -u)"'\)\\r\\n' "the Received field names the caller's uid"
 like "$rec" 'C: \\tby .* \(sendas [^)]*\) with ESMTP;\\r\\n' "... and sendas as the receiving side"
 like "$rec" 'C: \.\.dot line\\r\\n' "dot-unstuffed from the client, stuffed again upstream"
 like "$rec" 'C: \.\.\\r\\n' "a lone dot in the content survives"
