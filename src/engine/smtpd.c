@@ -713,6 +713,8 @@ static void deliver(struct session *s, struct content *c)
 	buf_release(&r.text);
 }
 
+static void session_close(struct session *s, enum line r);
+
 static const char *spool_dir(const struct session *s)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -743,8 +745,7 @@ static void cmd_data(struct session *s, const char *args)
 	content_flush(s, c);
 	refusal = content_refusal(c);
 	if (r != LINE_OK) {
-		s->end = r == LINE_TIMEOUT ? SMTPD_END_TIMEOUT : r == LINE_EOF ? SMTPD_END_EOF
-									   : SMTPD_END_IO;
+		session_close(s, r);
 		log_line(s, "client gone during DATA: nothing sent");
 	} else if (refusal) {
 		reply_coded(s, refusal);

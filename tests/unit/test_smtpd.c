@@ -280,6 +280,9 @@ static void test_bad_bytes(void)
 
 static void test_endings(void)
 {
+	static const char half_data[] =
+		"EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nhalf\r\n";
+
 	reset();
 	serve("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nSubject: half\r\n");
 	ok(seen.delivers == 0 && ended == SMTPD_END_EOF, "a client gone mid-DATA: nothing sent");
@@ -287,6 +290,10 @@ static void test_endings(void)
 	serve_n("EHLO c\r\n", 8, 1, 1, 0);
 	ok(has("421 4.4.2 test.host timeout") && ended == SMTPD_END_TIMEOUT,
 	   "idle timeout: 421");
+	reset();
+	serve_n(half_data, strlen(half_data), 1, 1, 0);
+	ok(has("354 ") && has("421 4.4.2") && ended == SMTPD_END_TIMEOUT && seen.delivers == 0,
+	   "idle timeout in DATA: 421, nothing delivered");
 	reset();
 	serve("EHLO c\r\nMAIL FROM:<nobody@x>\r\nRCPT TO:<b@y>\r\nMAIL FROM:<a@x>\r\n"
 	      "RCPT TO:<b@y>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
