@@ -133,13 +133,34 @@ static void put_verdict(struct session *s, const struct smtpd_reply *r)
 	put_reply(s, code, enh, r->text.len ? buf_str(&r->text) : "ok");
 }
 
+static ssize_t peer_send(const struct smtpd_peer *p, const void *buf, size_t n)
+{
+	const struct smtpd_transport *t = p->transport;
+
+	return t ? t->send(t->ctx, buf, n) : write(p->out_fd, buf, n);
+}
+
+static ssize_t peer_recv(const struct smtpd_peer *p, void *buf, size_t n)
+{
+	const struct smtpd_transport *t = p->transport;
+
+	return t ? t->recv(t->ctx, buf, n) : read(p->in_fd, buf, n);
+}
+
+static int peer_pending(const struct smtpd_peer *p)
+{
+	const struct smtpd_transport *t = p->transport;
+
+	return t && t->pending && t->pending(t->ctx) > 0;
+}
+
 static int flush_out(struct session *s)
 {
 	size_t done = 0;
 	ssize_t w;
 
 	while (done < s->out.len) {
-		w = write(s->p->out_fd, s->out.data + done, s->out.len - done);
+		w = peer_send(s->p, s->out.data + done, s->out.len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -191,15 +212,15 @@ static enum line fill(struct session *s)
 		return LINE_TIMEOUT;
 	if (s->deadline - now < idle)
 		idle = (int)(s->deadline - now);
-	do
-		r = poll(&pfd, 1, idle * 1000);
-	while (r < 0 && errno == EINTR);
+	r = 1;
+	while (!peer_pending(s->p) && (r = poll(&pfd, 1, idle * 1000)) < 0 && errno == EINTR)
+		;
 	if (r == 0)
 		return LINE_TIMEOUT;
 	if (r < 0)
 		return LINE_ERROR;
 	do
-		n = read(s->p->in_fd, s->in + s->len, sizeof s->in - s->len);
+		n = peer_recv(s->p, s->in + s->len, sizeof s->in - s->len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == ECONNRESET ? LINE_EOF : LINE_ERROR;

@@ -64,10 +64,24 @@ enum smtpd_peer_kind {
 	SMTPD_PEER_TCP,           /* TCP (issue 16) */
 };
 
+/* How bytes move when not by read(2)/write(2) on the descriptors: the
+ * smarthost puts its TLS session here after STARTTLS (issue 16).  The
+ * descriptors stay, for poll(); pending() says how many bytes the
+ * transport holds already (TLS records read but not handed out), so that
+ * the engine does not wait for the descriptor then.  recv and send return
+ * as read(2) and write(2) do. */
+struct smtpd_transport {
+	ssize_t (*recv)(void *ctx, void *buf, size_t n);
+	ssize_t (*send)(void *ctx, const void *buf, size_t n);
+	size_t (*pending)(void *ctx);
+	void *ctx;
+};
+
 struct smtpd_peer {
 	enum smtpd_peer_kind kind;
 	int in_fd;
 	int out_fd;
+	const struct smtpd_transport *transport;  /* NULL: the descriptors */
 	int have_cred;            /* uid, gid and pid are the peer's (SO_PEERCRED) */
 	uid_t uid;                /* for a pipe: our own real uid */
 	gid_t gid;
