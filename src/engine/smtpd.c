@@ -134,19 +134,34 @@ static void put_verdict(struct session *s, const struct smtpd_reply *r)
 	put_reply(s, code, enh, r->text.len ? buf_str(&r->text) : "ok");
 }
 
+static ssize_t peer_send(const struct smtpd_peer *p, const void *buf, size_t n)
+{
+	const struct smtpd_transport *t = p->transport;
+
+	return t ? t->send(t->ctx, buf, n) : write(p->out_fd, buf, n);
+}
+
+static ssize_t peer_recv(const struct smtpd_peer *p, void *buf, size_t n)
+{
+	const struct smtpd_transport *t = p->transport;
+
+	return t ? t->recv(t->ctx, buf, n) : read(p->in_fd, buf, n);
+}
+
+static int peer_pending(const struct smtpd_peer *p)
+{
+	const struct smtpd_transport *t = p->transport;
+
+	return t && t->pending && t->pending(t->ctx) > 0;
+}
+
 static int flush_out(struct session *s)
 {
-	const struct smtpd_io *io = s->p->io;
 	size_t done = 0;
 	ssize_t w;
 
-	if (io && s->out.len) {
-		w = io->write(io->ctx, s->out.data, s->out.len);
-		buf_reset(&s->out);
-		return w < 0 ? -1 : 0;
-	}
 	while (done < s->out.len) {
-		w = write(s->p->out_fd, s->out.data + done, s->out.len - done);
+		w = peer_send(s->p, s->out.data + done, s->out.len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -182,7 +197,6 @@ static void log_line(struct session *s, const char *fmt, ...)
 static enum line fill(struct session *s)
 {
 	int idle = s->sp->idle_timeout > 0 ? s->sp->idle_timeout : SMTPD_IDLE_TIMEOUT;
-	const struct smtpd_io *io = s->p->io;
 	time_t now = time(NULL);
 	struct pollfd pfd = { .fd = s->p->in_fd, .events = POLLIN };
 	ssize_t n;
@@ -199,16 +213,15 @@ static enum line fill(struct session *s)
 		return LINE_TIMEOUT;
 	if (s->deadline - now < idle)
 		idle = (int)(s->deadline - now);
-	do
-		r = io && io->pending(io->ctx) ? 1 : poll(&pfd, 1, idle * 1000);
-	while (r < 0 && errno == EINTR);
+	r = 1;
+	while (!peer_pending(s->p) && (r = poll(&pfd, 1, idle * 1000)) < 0 && errno == EINTR)
+		;
 	if (r == 0)
 		return LINE_TIMEOUT;
 	if (r < 0)
 		return LINE_ERROR;
 	do
-		n = io ? io->read(io->ctx, s->in + s->len, sizeof s->in - s->len)
-		       : read(s->p->in_fd, s->in + s->len, sizeof s->in - s->len);
+		n = peer_recv(s->p, s->in + s->len, sizeof s->in - s->len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == ECONNRESET ? LINE_EOF : LINE_ERROR;
@@ -747,6 +760,8 @@ static void deliver(struct session *s, struct content *c)
 	buf_release(&r.text);
 }
 
+static void session_close(struct session *s, enum line r);
+
 static const char *spool_dir(const struct session *s)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -777,8 +792,7 @@ static void cmd_data(struct session *s, const char *args)
 	content_flush(s, c);
 	refusal = content_refusal(c);
 	if (r != LINE_OK) {
-		s->end = r == LINE_TIMEOUT ? SMTPD_END_TIMEOUT : r == LINE_EOF ? SMTPD_END_EOF
-									   : SMTPD_END_IO;
+		session_close(s, r);
 		log_line(s, "client gone during DATA: nothing sent");
 	} else if (refusal) {
 		reply_coded(s, refusal);

@@ -65,14 +65,15 @@ enum smtpd_peer_kind {
 	SMTPD_PEER_TCP,           /* TCP (issue 16) */
 };
 
-/* The transport (issue 16).  NULL in struct smtpd_peer: read() and
- * write() on in_fd/out_fd.  After STARTTLS the smarthost points it at the
- * TLS session.  read: >0 octets, 0 at the end, -1 on an error; write: 0
- * when all n octets went, else -1; pending: octets the transport holds
- * already decrypted (the engine reads them without waiting in poll()). */
-struct smtpd_io {
-	ssize_t (*read)(void *ctx, void *data, size_t n);
-	int (*write)(void *ctx, const void *data, size_t n);
+/* How bytes move when not by read(2)/write(2) on the descriptors: the
+ * smarthost puts its TLS session here after STARTTLS (issue 16).  The
+ * descriptors stay, for poll(); pending() says how many bytes the
+ * transport holds already (TLS records read but not handed out), so that
+ * the engine does not wait for the descriptor then.  recv and send return
+ * as read(2) and write(2) do. */
+struct smtpd_transport {
+	ssize_t (*recv)(void *ctx, void *buf, size_t n);
+	ssize_t (*send)(void *ctx, const void *buf, size_t n);
 	size_t (*pending)(void *ctx);
 	void *ctx;
 };
@@ -81,6 +82,7 @@ struct smtpd_peer {
 	enum smtpd_peer_kind kind;
 	int in_fd;
 	int out_fd;
+	const struct smtpd_transport *transport;  /* NULL: the descriptors */
 	int have_cred;            /* uid, gid and pid are the peer's (SO_PEERCRED) */
 	uid_t uid;                /* for a pipe: our own real uid */
 	gid_t gid;
@@ -88,7 +90,6 @@ struct smtpd_peer {
 	char addr[64];            /* TCP: "[address]:port"; else "" */
 	int tls;                  /* TCP: STARTTLS done (issue 16) */
 	const char *auth_user;    /* TCP: the AUTH identity, or NULL (issue 16) */
-	const struct smtpd_io *io;  /* NULL: the descriptors themselves */
 };
 
 /* Fill p for the descriptors in_fd/out_fd: an AF_UNIX socket gives the
@@ -149,7 +150,8 @@ struct smtpd_handler {
 	 * NULL.  Called after the engine wrote "220" and dropped every octet
 	 * the client sent after the command (no injection across the
 	 * handshake).  It shakes hands and points the peer's io at the TLS
-	 * session (the handler owns the peer); 0, or -1 to end the session.
+	 * session (its transport; the handler owns the peer); 0, or -1 to end
+	 * the session.
 	 * The engine then forgets EHLO, as RFC 3207 4.2 demands. */
 	int (*starttls)(void *ctx);
 	/* AUTH (RFC 4954).  auth_mechs: the mechanisms to announce now (for

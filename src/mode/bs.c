@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,32 @@ static void reply_for_error(const struct error *err, struct smtpd_reply *r)
 	handoff_mark(&r->text, cat, NULL);
 }
 
+/* An address the command line would refuse is refused at once: 553 with
+ * the enhanced code of a bad sender (5.1.7) or recipient (5.1.3). */
+static int address_ok(const char *addr, const char *enhanced, struct smtpd_reply *r)
+{
+	struct error err;
+	char *mailbox;
+
+	error_clear(&err);
+	mailbox = address_mailbox(addr, NULL, &err);
+	free(mailbox);
+	if (!mailbox) {
+		smtpd_reply_set(r, 553, enhanced, "%s", err.text);
+		handoff_mark(&r->text, err.category, NULL);
+	}
+	return mailbox != NULL;
+}
+
+static void on_rcpt(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
+		    const char *rcpt, struct smtpd_reply *r)
+{
+	(void)ctx;
+	(void)p;
+	(void)t;
+	address_ok(rcpt, "5.1.3", r);
+}
+
 /* MAIL: the account the command line would choose, or its explanation;
  * then who may use it (policy.h), on the local socket. */
 static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
@@ -82,8 +109,8 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 	char *sender;
 
 	error_clear(&err);
-	if (b->relay)
-		return;               /* the service decides, at its MAIL */
+	if (b->relay || !address_ok(t->sender, "5.1.7", r))
+		return;               /* relayed: the service decides, at its MAIL */
 	if (!b->have_conf) {
 		reply_for_error(&b->conf_err, r);
 		return;
@@ -100,17 +127,19 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 	selection_release(&sel);
 }
 
-/* "Received: from uid 1000 (pid 42) by host (sendas) with ESMTP; date" */
+/* RFC 5321 4.4, the caller in the comment where TCP would give an address:
+ * "Received: from localhost (uid 1000, pid 42) by host (sendas 0.1) with
+ * ESMTP; date" */
 static char *received_field(const struct bs *b, const struct smtpd_peer *p,
 			    const struct smtpd_txn *t)
 {
 	struct buf f;
 
 	buf_init(&f, MESSAGE_ADDED_MAX);
-	buf_printf(&f, "Received: from uid %lu", (unsigned long)p->uid);
+	buf_printf(&f, "Received: from localhost (uid %lu", (unsigned long)p->uid);
 	if (p->have_cred)
-		buf_printf(&f, " (pid %ld)", (long)p->pid);
-	buf_printf(&f, "\r\n\tby %s (sendas %s) with %s;\r\n\t", b->hostname, PACKAGE_VERSION,
+		buf_printf(&f, ", pid %ld", (long)p->pid);
+	buf_printf(&f, ")\r\n\tby %s (sendas %s) with %s;\r\n\t", b->hostname, PACKAGE_VERSION,
 		   t->smtputf8 ? "UTF8SMTP" : "ESMTP");
 	message_date(&f, time(NULL));
 	buf_adds(&f, "\r\n");
@@ -298,12 +327,15 @@ static void log_stderr(void *ctx, const char *line)
 int mode_bs(const struct options *o)
 {
 	struct bs b = { .o = o };
-	struct smtpd_handler h = { .mail = on_mail, .deliver = on_deliver, .verb = on_verb,
-				   .ctx = &b };
+	struct smtpd_handler h = { .mail = on_mail, .rcpt = on_rcpt, .deliver = on_deliver,
+				   .verb = on_verb, .ctx = &b };
 	struct smtpd_params sp = { .hostname = b.hostname, .handler = &h };
 	struct smtpd_peer peer;
 	enum smtpd_end end;
 
+	/* A client that goes away is an EOF or EPIPE to the engine, not a
+	 * signal that kills a delivery (secret.c restores it for commands). */
+	signal(SIGPIPE, SIG_IGN);
 	error_clear(&b.conf_err);
 	smtpd_peer_identify(STDIN_FILENO, STDOUT_FILENO, &peer);
 	/* On a socket we are the service: never relay to ourselves. */

@@ -30,7 +30,7 @@ struct relay {
 	const struct smarthost *h;
 	const struct smtpd_network *net;
 	struct smtpd_peer peer;
-	struct smtpd_io io;
+	struct smtpd_transport io;
 	struct tls *tls;
 	char client[64];          /* "[address]:port" */
 	struct auth_server *auth;
@@ -114,13 +114,17 @@ static ssize_t tls_read(void *ctx, void *data, size_t n)
 	return r;
 }
 
-static int tls_write(void *ctx, const void *data, size_t n)
+static ssize_t tls_write(void *ctx, const void *data, size_t n)
 {
 	struct relay *rl = ctx;
 	struct error err;
 
 	error_clear(&err);
-	return tls_send(rl->tls, data, n, &err);
+	if (tls_send(rl->tls, data, n, &err) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return (ssize_t)n;
 }
 
 static size_t tls_buffered(void *ctx)
@@ -144,9 +148,9 @@ static int on_starttls(void *ctx)
 		log_end(&b);
 		return -1;
 	}
-	rl->io = (struct smtpd_io){ .read = tls_read, .write = tls_write,
-				    .pending = tls_buffered, .ctx = rl };
-	rl->peer.io = &rl->io;
+	rl->io = (struct smtpd_transport){ .recv = tls_read, .send = tls_write,
+					   .pending = tls_buffered, .ctx = rl };
+	rl->peer.transport = &rl->io;
 	rl->peer.tls = 1;
 	return 0;
 }

@@ -52,6 +52,9 @@ try:
 except smtplib.SMTPSenderRefused as e:
     print("norefuse", e.smtp_code, e.smtp_error.decode().replace("\n", " | "))
 s.rset()
+print("badrcpt", s.docmd("MAIL", "FROM:<a@example.test>")[0],
+      " ".join(str(x) for x in s.docmd("RCPT", "TO:<b@exa mple.net>")), s.rset()[0])
+print("badsender", " ".join(str(x) for x in s.docmd("MAIL", "FROM:<a@-bad-.test>")))
 print("sent", s.sendmail("a@example.test", ["b@example.net"], msg), s.noop()[0])
 def transaction(rcpt, subject):
     """The reply to the final dot, which smtplib.sendmail() would raise."""
@@ -75,6 +78,8 @@ like "$out" "^ehlo 250 .*8bitmime.*dsn.*enhancedstatuscodes.*pipelining.*size.*s
 like "$out" "^norefuse 550 5\.7\.1 .*nobody@elsewhere\.test" \
 	"no account for the sender: 550 5.7.1 at MAIL, naming the sender"
 like "$out" "^norefuse .*acc\.ini" "... with the account file's explanation"
+like "$out" "^badrcpt 250 501 " "a recipient with a space: 501 (syntax)"
+like "$out" "^badsender 553 b.5\.1\.7 .*-bad-\.test" "an invalid sender domain: 553 5.1.7 at MAIL"
 like "$out" "^sent \{\} 250$" "a delivered message: 250 to the dot"
 like "$out" "^refused 550 5\.7\.1 Message refused: spam score 99 \| 5\.7\.1 sendas: account a: " \
 	"a provider's refusal reaches the client: its code, enhanced code and text, then sendas's account"
@@ -85,7 +90,7 @@ like "$out" "^exit 0$" "sendas -bs exits 0 after QUIT"
 wait "$server_pid"
 ok $? "the server saw exactly the three transactions (no connection for the refused sender)"
 rec=$(grep -v '^R: ' "$T/s.record")
-like "$rec" 'C: Received: from uid '"$(id -u)"'\\r\\n' "the Received field names the caller's uid"
+like "$rec" 'C: Received: from localhost \(uid '"$(id -u)"'\)\\r\\n' "the Received field names the caller's uid"
 like "$rec" 'C: \\tby .* \(sendas [^)]*\) with ESMTP;\\r\\n' "... and sendas as the receiving side"
 like "$rec" 'C: \.\.dot line\\r\\n' "dot-unstuffed from the client, stuffed again upstream"
 like "$rec" 'C: \.\.\\r\\n' "a lone dot in the content survives"

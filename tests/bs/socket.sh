@@ -146,10 +146,10 @@ is "$(cat "$T/err")" "" "... quietly"
 wait "$server_pid"
 ok $? "the provider saw each message as scripted"
 rec=$(grep -v '^R: ' "$T/up.record")
-is "$(grep -c "C: Received: from uid $WWW_UID" "$T/up.record")" 6 \
+is "$(grep -c "C: Received: from localhost (uid $WWW_UID, pid " "$T/up.record")" 6 \
 	"every message carries a Received field with www-data's uid ($WWW_UID)"
 like "$rec" 'C: Subject: php mail\\r\\n' "PHP's message reached the provider"
-like "$rec" "C: Received: from uid $(id -u nobody)" "nobody's own message, with nobody's uid"
+like "$rec" "C: Received: from localhost \(uid $(id -u nobody), pid " "nobody's own message, with nobody's uid"
 like "$(cat "$T/service.log")" "connect from uid $WWW_UID \(pid [0-9]+\)" "the service logs the caller's uid"
 like "$(cat "$T/service.log")" "transaction 1 from=<app@example.test> rcpts=1 size=[0-9]+: 250" \
 	"and each transaction's verdict"

@@ -56,6 +56,6 @@ ok $? "the server saw both transactions as scripted"
 rec=$(grep -v '^R: ' "$T/sf.record")
 like "$rec" 'C: Subject: symfony first\\r\\n' "the first message reached the server"
 like "$rec" 'C: \.\.\\r\\n' "its lone dot line, stuffed once more upstream"
-like "$rec" 'C: Received: from uid [0-9]+\\r\\n' "with a Received field"
+like "$rec" 'C: Received: from localhost \(uid [0-9]+\)\\r\\n' "with a Received field"
 
 done_testing

@@ -280,6 +280,9 @@ static void test_bad_bytes(void)
 
 static void test_endings(void)
 {
+	static const char half_data[] =
+		"EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nhalf\r\n";
+
 	reset();
 	serve("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nSubject: half\r\n");
 	ok(seen.delivers == 0 && ended == SMTPD_END_EOF, "a client gone mid-DATA: nothing sent");
@@ -287,6 +290,10 @@ static void test_endings(void)
 	serve_n("EHLO c\r\n", 8, 1, 1, 0);
 	ok(has("421 4.4.2 test.host timeout") && ended == SMTPD_END_TIMEOUT,
 	   "idle timeout: 421");
+	reset();
+	serve_n(half_data, strlen(half_data), 1, 1, 0);
+	ok(has("354 ") && has("421 4.4.2") && ended == SMTPD_END_TIMEOUT && seen.delivers == 0,
+	   "idle timeout in DATA: 421, nothing delivered");
 	reset();
 	serve("EHLO c\r\nMAIL FROM:<nobody@x>\r\nRCPT TO:<b@y>\r\nMAIL FROM:<a@x>\r\n"
 	      "RCPT TO:<b@y>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
@@ -301,6 +308,58 @@ static void test_endings(void)
 	ok(has("550 5.1.1 unknown") && seen.nrcpts == 1, "a refused recipient is left out");
 	ok(has("554 5.0.0 provider says no\r\n250 2.1.0") && seen.delivers == 2,
 	   "two transactions, each answered on its own (enhanced code from the class)");
+}
+
+/* A transport of our own (as TLS will be): bytes from a string, replies
+ * into a buffer, no descriptor read or written. */
+struct memio {
+	const char *in;
+	size_t pos, len;
+	struct buf out;
+};
+
+static ssize_t mem_recv(void *ctx, void *buf, size_t n)
+{
+	struct memio *m = ctx;
+
+	n = n < m->len - m->pos ? n : m->len - m->pos;
+	n = n < 7 ? n : 7;        /* small pieces: lines cross reads */
+	memcpy(buf, m->in + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
+}
+
+static ssize_t mem_send(void *ctx, const void *buf, size_t n)
+{
+	struct memio *m = ctx;
+
+	return buf_add(&m->out, buf, n) < 0 ? -1 : (ssize_t)n;
+}
+
+static size_t mem_pending(void *ctx)
+{
+	(void)ctx;
+	return 1;                 /* always worth a recv: 0 from it is the end */
+}
+
+static void test_transport(void)
+{
+	static const char session[] = "EHLO t\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"
+				      "via transport\r\n.\r\nQUIT\r\n";
+	struct memio m = { .in = session, .len = sizeof session - 1 };
+	struct smtpd_transport t = { .recv = mem_recv, .send = mem_send,
+				     .pending = mem_pending, .ctx = &m };
+	struct smtpd_handler h = { .deliver = on_deliver, .ctx = &seen };
+	struct smtpd_params sp = { .hostname = "t.host", .handler = &h };
+	struct smtpd_peer peer = { .kind = SMTPD_PEER_TCP, .in_fd = -1, .out_fd = -1,
+				   .transport = &t };
+
+	reset();
+	buf_init(&m.out, 1 << 16);
+	ok(smtpd_serve(&sp, &peer) == SMTPD_END_QUIT, "a session over a transport hook");
+	ok(strstr(buf_str(&m.out), "250 2.0.0 Message accepted") &&
+	   !strcmp(seen.content, "via transport\r\n"), "... delivers through it");
+	buf_release(&m.out);
 }
 
 static void test_parsers(void)
@@ -338,5 +397,6 @@ int main(void)
 	test_bad_bytes();
 	test_endings();
 	test_parsers();
+	test_transport();
 	return tap_done();
 }
