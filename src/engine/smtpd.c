@@ -904,11 +904,13 @@ static void auth_exchange(struct session *s, const char *mech, const char *initi
 	const struct smtpd_handler *h = s->sp->handler;
 	struct smtpd_reply r;
 	char *in = initial ? xstrdup(initial) : NULL, *challenge;
+	int first = 1;
 
 	buf_init(&r.text, SMTPD_REPLY_TEXT_MAX);
 	smtpd_reply_set(&r, 535, "5.7.8", "Authentication credentials invalid");
-	while (h->auth(h->ctx, s->p, mech, in && strcmp(in, "=") ? in : in ? "" : NULL,
+	while (h->auth(h->ctx, s->p, mech, first, in && strcmp(in, "=") ? in : in ? "" : NULL,
 		       &challenge, &r) == 1) {
+		first = 0;
 		free_secret(in);
 		in = auth_response(s, challenge);
 		free(challenge);

@@ -156,14 +156,16 @@ struct smtpd_handler {
 	int (*starttls)(void *ctx);
 	/* AUTH (RFC 4954).  auth_mechs: the mechanisms to announce now (for
 	 * example none before STARTTLS), space separated, or NULL for no AUTH
-	 * in the EHLO reply.  auth: one step of an exchange; in is the
-	 * client's base64 response (NULL: none yet, "" for "="); return 1 with
+	 * in the EHLO reply.  auth: one step of an exchange (first: the
+	 * AUTH command itself, a new exchange; a cancelled one is never
+	 * continued); in is the client's base64 response (NULL: none yet,
+	 * "" for "="); return 1 with
 	 * *challenge (base64, a new string) to send a 334, or 0 with r set:
 	 * 235 (the handler has set the peer's auth_user), 535, 530, 504 or
 	 * 421 (the engine ends the session after a 421 from any handler). */
 	const char *(*auth_mechs)(void *ctx, const struct smtpd_peer *p);
-	int (*auth)(void *ctx, const struct smtpd_peer *p, const char *mech, const char *in,
-		    char **challenge, struct smtpd_reply *r);
+	int (*auth)(void *ctx, const struct smtpd_peer *p, const char *mech, int first,
+		    const char *in, char **challenge, struct smtpd_reply *r);
 	void *ctx;
 };
 

@@ -244,8 +244,8 @@ static int auth_refuse(struct relay *rl, struct smtpd_reply *r, int code, const 
 	return 0;
 }
 
-static int on_auth(void *ctx, const struct smtpd_peer *p, const char *mech, const char *in,
-		   char **challenge, struct smtpd_reply *r)
+static int on_auth(void *ctx, const struct smtpd_peer *p, const char *mech, int first,
+		   const char *in, char **challenge, struct smtpd_reply *r)
 {
 	struct relay *rl = ctx;
 	enum auth_step_result st;
@@ -253,6 +253,10 @@ static int on_auth(void *ctx, const struct smtpd_peer *p, const char *mech, cons
 
 	(void)p;
 	error_clear(&err);
+	if (first) {              /* a new exchange: a cancelled one is over */
+		auth_server_end(rl->auth);
+		rl->auth = NULL;
+	}
 	if (!rl->h->conf.users_file)
 		return auth_refuse(rl, r, 502, "5.5.1", "AUTH is not offered here");
 	if (!plaintext_ok(rl))

@@ -105,9 +105,11 @@ show("ehlo", c.cmd("EHLO printer.test"))
 show("auth", c.cmd("AUTH LOGIN"))
 show("user", c.cmd(c.b64("printer")))
 show("pass", c.cmd(c.b64("printer-secret-2")))
+show("again", c.cmd("AUTH PLAIN " + c.b64("\0printer\0printer-secret-2")))
 show("wrongacct", c.cmd("MAIL FROM:<a@example.test>"))
 show("mail", c.cmd("MAIL FROM:<scan@scan.test>"))
 show("rcpt", c.cmd("RCPT TO:<b4@example.net>"))
+show("midauth", c.cmd("AUTH LOGIN"))
 show("data", c.cmd("DATA"))
 show("dot", c.cmd("From: scan@scan.test\r\nSubject: via printer\r\n\r\nscan.pdf\r\n."))
 show("quit", c.cmd("QUIT"))
@@ -117,6 +119,8 @@ like "$out" "^ehlo 250 .*250-AUTH PLAIN LOGIN" "printer network: AUTH offered wi
 like "$out" "^auth 334 334 VXNlciBOYW1l" "AUTH LOGIN asks for the user name (GNU SASL's \"User Name\")"
 like "$out" "^user 334 334 UGFzc3dvcmQ=" "... then for the password"
 like "$out" "^pass 235 " "the printer logs in without TLS"
+like "$out" "^again 503 503 5\.5\.1 Already authenticated" "a second AUTH: 503 5.5.1"
+like "$out" "^midauth 503 503 5\.5\.1 " "AUTH inside a transaction: 503 5.5.1"
 like "$out" "^wrongacct 550 550 5\.7\.1 Sender <a@example\.test>: the account a may not be used" \
 	"the printer may not use another account (550 5.7.1)"
 like "$out" "^mail 250 250 2\.1\.0 Sender ok: account scanner" "the printer's own account"

@@ -73,6 +73,9 @@ c.reply()
 c.cmd("EHLO guess.test")
 show("starttls", c.starttls(ca))
 c.cmd("EHLO guess.test")
+show("unknown-mech", c.cmd("AUTH CRAM-MD5"))
+show("login", c.cmd("AUTH LOGIN"))
+show("cancel", c.cmd("*"))
 show("wrong1", c.cmd("AUTH PLAIN " + c.b64("\0app\0guess-1")))
 show("wrong2", c.cmd("AUTH PLAIN " + c.b64("\0app\0guess-2")))
 print("wrong2-closed", c.closed())
@@ -141,6 +144,9 @@ unlike "$out" "^ehlo .*AUTH" "no AUTH offered before STARTTLS"
 like "$out" "^early-auth 538 538 5\.7\.11 Encryption required" "AUTH before STARTTLS: 538 5.7.11"
 like "$out" "^noauth-mail 530 530 5\.7\.0 Authentication required" \
 	"require_auth network: MAIL without AUTH is 530 5.7.0"
+like "$out" "^unknown-mech 504 504 5\.5\.4 " "a mechanism not offered: 504 5.5.4"
+like "$out" "^cancel 501 501 5\.7\.0 Authentication cancelled" \
+	"AUTH cancelled with *: 501 5.7.0, not counted as a failed login"
 like "$out" "^wrong1 535 535 5\.7\.8 " "a wrong password: 535 5.7.8"
 like "$out" "^wrong2 421 421 4\.7\.0 Too many failed logins" \
 	"max_auth_failures reached: 421 4.7.0"
