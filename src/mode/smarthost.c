@@ -373,6 +373,11 @@ static void accept_all(struct listener *l, int lfd)
 	for (;;) {
 		len = sizeof ss;
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			       errno == ENOMEM)) {
+			log_event("accept", NULL, "error", strerror(errno));
+			usleep(100 * 1000);   /* let sessions end rather than spin */
+		}
 		if (fd < 0)
 			return;           /* EAGAIN, or a client that went away */
 		serve(l, fd, (struct sockaddr *)&ss);

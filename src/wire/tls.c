@@ -557,7 +557,8 @@ static int pin_error(struct tls *t, struct error *err)
 	return -1;
 }
 
-static int handshake(struct tls *t, struct error *err)
+/* gnutls_handshake() until it is done or fails for good. */
+static int handshake_steps(struct tls *t)
 {
 	int r;
 
@@ -565,6 +566,13 @@ static int handshake(struct tls *t, struct error *err)
 		errno = 0;
 		r = gnutls_handshake(t->session);
 	} while (r < 0 && try_again(r));
+	return r;
+}
+
+static int handshake(struct tls *t, struct error *err)
+{
+	int r = handshake_steps(t);
+
 	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
 		return verify_error(t, err);
 	if (r < 0 && t->pin_failed)
@@ -883,11 +891,7 @@ struct tls *tls_accept(int fd, const struct tls_server *srv, const char *client,
 	gnutls_certificate_server_set_request(t->session, GNUTLS_CERT_IGNORE);
 	gnutls_handshake_set_timeout(t->session, 0);
 	gnutls_transport_set_int2(t->session, fd, fd);
-	do {
-		errno = 0;
-		r = gnutls_handshake(t->session);
-	} while (r < 0 && try_again(r));
-	if (r < 0) {
+	if ((r = handshake_steps(t)) < 0) {
 		fail(t, r, OP_HANDSHAKE, err);
 		goto fail;
 	}

@@ -15,6 +15,24 @@ upstream_accepting() {
 	done
 }
 
+# make_certs: the test PKI (tests/beds/mkcerts.sh) in $certs.
+make_certs() {
+	certs=$T/certs
+	sh "$top_srcdir/tests/beds/mkcerts.sh" "$certs" >"$T/mkcerts.log" 2>&1 ||
+		{ echo "Bail out! cannot make the test certificates"; exit 1; }
+}
+
+# smtpd_setup N: the test PKI in $certs, the test server taking N messages
+# (port, server_pid), and $T/acc.ini with the account "a" (*@example.test)
+# sending through it.
+smtpd_setup() {
+	make_certs
+	upstream_accepting "$1" >"$T/up.script"
+	testserver_start up
+	printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@example.test\n' \
+		"$port" | write_accounts "$T/acc.ini"
+}
+
 # mkhash PASSWORD PREFIX: a crypt(3) hash ("$y$" yescrypt, "$6$" sha512crypt)
 # from libcrypt itself, the library sendas checks with.
 mkhash() {

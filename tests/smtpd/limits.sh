@@ -14,15 +14,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-smtpd.sh"
 
-certs=$T/certs
-sh "$top_srcdir/tests/beds/mkcerts.sh" "$certs" >"$T/mkcerts.log" 2>&1 ||
-	{ echo "Bail out! cannot make the test certificates"; exit 1; }
-
-upstream_accepting 1 >"$T/up.script"
-testserver_start up
-printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@example.test\n' "$port" \
-	>"$T/acc.ini"
-chmod 600 "$T/acc.ini"
+smtpd_setup 1
 printf 'app:%s\n' "$(mkhash app-secret-1 '$y$')" >"$T/users"
 chmod 600 "$T/users"
 cat >"$T/smtpd.ini" <<INI

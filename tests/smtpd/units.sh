@@ -37,9 +37,7 @@ grep -q '^ListenStream=127.0.0.1:25$' "$T/system/sendas-smtpd.socket" &&
 ok $? "port 25 on loopback, one long-running sendas --smtpd, reload by SIGHUP"
 
 # Socket activation, and SIGHUP.
-certs=$T/certs
-sh "$top_srcdir/tests/beds/mkcerts.sh" "$certs" >"$T/mkcerts.log" 2>&1 ||
-	{ echo "Bail out! cannot make the test certificates"; exit 1; }
+make_certs
 mkdir "$T/etc"
 cp "$certs/server.pem" "$T/etc/relay.pem"
 cp "$certs/server.key" "$T/etc/relay.key"
