@@ -90,16 +90,34 @@ static void put_line(struct session *s, int code, char sep, const char *enh,
 	buf_add(&s->out, "\r\n", 2);
 }
 
-/* A reply of one or more '\n'-separated lines. */
+/* Where to cut a text line of n octets so that the first part fits a
+ * reply line: at the last space within REPLY_LINE_MAX, else hard. */
+static size_t cut_at(const char *text, size_t n)
+{
+	size_t i = REPLY_LINE_MAX;
+
+	if (n <= REPLY_LINE_MAX)
+		return n;
+	while (i > REPLY_LINE_MAX / 2 && text[i] != ' ')
+		i--;
+	return text[i] == ' ' ? i : REPLY_LINE_MAX;
+}
+
+/* A reply of one or more '\n'-separated lines; a line too long for a
+ * reply line (RFC 5321 4.5.3.1.5) is folded at a space. */
 static void put_reply(struct session *s, int code, const char *enh, const char *text)
 {
-	const char *lf;
+	size_t n = strcspn(text, "\n"), k;
 
-	while ((lf = strchr(text, '\n')) != NULL && lf[1]) {
-		put_line(s, code, '-', enh, text, (size_t)(lf - text));
-		text = lf + 1;
+	for (;;) {
+		k = cut_at(text, n);
+		if (k == n && (!text[n] || !text[n + 1]))
+			break;    /* the last line */
+		put_line(s, code, '-', enh, text, k);
+		text += k < n ? k + (text[k] == ' ') : n + 1;
+		n = strcspn(text, "\n");
 	}
-	put_line(s, code, ' ', enh, text, strcspn(text, "\n"));
+	put_line(s, code, ' ', enh, text, n);
 }
 
 static void reply(struct session *s, int code, const char *enh, const char *fmt, ...)

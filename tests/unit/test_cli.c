@@ -131,6 +131,11 @@ static void test_flags(void)
 	ok(run("s", "-bm", "a@b", NULL) == 0 && o.mode == MODE_SEND, "-bm");
 	ok(run("s", "-b", "p", NULL) == 0 && o.mode == MODE_QUEUE_LIST, "-b p");
 	ok(run("s", "-bp", NULL) == 0 && o.mode == MODE_QUEUE_LIST, "-bp");
+	ok(run("sendmail", "-bs", "-i", NULL) == 0 && o.mode == MODE_SMTP && o.ignore_dots,
+	   "-bs -i (Laravel's sendmail transport)");
+	ok(run("s", "--smtp", NULL) == 0 && o.mode == MODE_SMTP, "--smtp");
+	ok(run("sendmail", "-bs", "a@b", NULL) < 0 && strstr(err.text, "-bs takes no recipients"),
+	   "-bs takes no recipients");
 	ok(run("s", "-q", NULL) == 0 && o.mode == MODE_QUEUE_FLUSH, "-q");
 	refused(run("s", "-q1h", NULL), "'-q1h' is not supported", "-q1h");
 	refused(run("s", "-q", "a@b", NULL), "takes no recipients", "-q with a recipient");

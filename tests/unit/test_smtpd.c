@@ -33,12 +33,19 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 		    struct smtpd_reply *r)
 {
 	struct seen *s = ctx;
+	int i;
 
 	(void)p;
 	s->mails++;
 	snprintf(s->sender, sizeof s->sender, "%s", t->sender);
 	if (!strcmp(t->sender, "nobody@x"))
 		smtpd_reply_set(r, 550, "5.7.1", "no account for nobody@x\nsecond line");
+	if (!strcmp(t->sender, "long@x")) {     /* 150 words of 7 octets: folded */
+		smtpd_reply_set(r, 550, "5.7.1", "%s", "start");
+		for (i = 0; i < 150; i++)
+			buf_adds(&r->text, " word.x");
+		buf_adds(&r->text, "\nlast");
+	}
 }
 
 static void on_rcpt(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
@@ -362,6 +369,28 @@ static void test_transport(void)
 	buf_release(&m.out);
 }
 
+/* Every reply line within RFC 5321's 512 octets; the long text folded at
+ * spaces into 550- lines, nothing lost. */
+static void test_long_reply(void)
+{
+	const char *l, *next;
+	size_t words = 0, longest = 0;
+
+	reset();
+	serve("EHLO c\r\nMAIL FROM:<long@x>\r\nQUIT\r\n");
+	for (l = out; (next = strstr(l, "\r\n")) != NULL; l = next + 2) {
+		const char *w;
+
+		if ((size_t)(next - l + 2) > longest)
+			longest = (size_t)(next - l + 2);
+		for (w = l; (w = strstr(w, "word.x")) && w < next; w++)
+			words++;
+	}
+	ok(longest <= 512, "every reply line fits 512 octets (longest %zu)", longest);
+	ok(words == 150 && has("550-5.7.1 start word.x") && has("550 5.7.1 last\r\n"),
+	   "a long text is folded, every word kept (%zu)", words);
+}
+
 static void test_parsers(void)
 {
 	const char *args, *params, *reason;
@@ -398,5 +427,6 @@ int main(void)
 	test_endings();
 	test_parsers();
 	test_transport();
+	test_long_reply();
 	return tap_done();
 }
