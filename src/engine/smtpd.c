@@ -908,8 +908,12 @@ static char *auth_response(struct session *s, const char *challenge)
 
 	buf_printf(&s->out, "334 %s\r\n", challenge);
 	r = next_line(s, SMTPD_AUTH_LINE_MAX, &l, &n);
-	if (r == LINE_OK)
-		return xstrndup(l, n - 2);
+	if (r == LINE_OK) {
+		char *copy = xstrndup(l, n - 2);
+
+		wipe(s->in + (l - s->in), n);   /* credentials, in base64 */
+		return copy;
+	}
 	if (r == LINE_LONG || r == LINE_BAD)
 		return xstrdup("*");  /* refused like a cancel, below */
 	session_close(s, r);
@@ -1020,18 +1024,10 @@ static void unknown(struct session *s, const char *verb, const char *args)
 		reply(s, 500, "5.5.2", "Command unrecognized");
 }
 
-static void dispatch(struct session *s, const char *line, size_t n)
+static void run_command(struct session *s, const char *verb, const char *args)
 {
-	char cmd[SMTPD_COMMAND_LINE_MAX + 1], verb[16];
-	const char *args;
 	size_t i;
 
-	memcpy(cmd, line, n);     /* n < SMTPD_COMMAND_LINE_MAX: the reader says */
-	cmd[n] = '\0';
-	if (smtpd_parse_command(cmd, n, verb, &args) < 0) {
-		reply(s, 500, "5.5.2", "Syntax error, command unrecognized");
-		return;
-	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(commands[i].verb, verb) != 0)
 			continue;
@@ -1042,6 +1038,25 @@ static void dispatch(struct session *s, const char *line, size_t n)
 		return;
 	}
 	unknown(s, verb, args);
+}
+
+/* line is the command in the input buffer, which is wiped once copied:
+ * AUTH's initial response is a credential (so are the lines of its
+ * exchange, auth_response()). */
+static void dispatch(struct session *s, char *line, size_t n)
+{
+	char cmd[SMTPD_COMMAND_LINE_MAX + 1], verb[16];
+	const char *args;
+
+	memcpy(cmd, line, n);     /* n < SMTPD_COMMAND_LINE_MAX: the reader says */
+	cmd[n] = '\0';
+	if (n > 4 && !strncasecmp(line, "AUTH", 4))
+		wipe(line, n);
+	if (smtpd_parse_command(cmd, n, verb, &args) < 0)
+		reply(s, 500, "5.5.2", "Syntax error, command unrecognized");
+	else
+		run_command(s, verb, args);
+	wipe(cmd, sizeof cmd);
 }
 
 /* ---- the session ------------------------------------------------------ */
@@ -1077,7 +1092,7 @@ static int step(struct session *s)
 		s->end = SMTPD_END_LIMIT;
 		set_state(s, ST_END);
 	} else if (r == LINE_OK) {
-		dispatch(s, line, n - 2);
+		dispatch(s, s->in + (line - s->in), n - 2);
 	} else if (r == LINE_LONG) {
 		reply(s, 500, "5.5.2", "Line too long: a command is at most %d octets with CRLF",
 		      SMTPD_COMMAND_LINE_MAX);
