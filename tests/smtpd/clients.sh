@@ -156,4 +156,5 @@ for f in $(secret_forms app app-secret-1; secret_forms printer printer-secret-2)
 	grep -qF -- "$f" "$T/smtpd.log" && leaked=1
 done
 is "$leaked" 0 "no password, in any encoding, in the log"
+is "$(grep -c 'Sanitizer\|runtime error' "$T/smtpd.log")" 0 "no sanitizer report from any process"
 done_testing

@@ -193,4 +193,5 @@ for f in $(secret_forms app guess-1; secret_forms app guess-2); do
 	grep -qF -- "$f" "$T/smtpd.log" && leaked=1
 done
 is "$leaked" 0 "no tried password, in any encoding, in the log"
+is "$(grep -c 'Sanitizer\|runtime error' "$T/smtpd.log")" 0 "no sanitizer report from any process"
 done_testing

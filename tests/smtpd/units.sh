@@ -94,4 +94,5 @@ like "$(cat "$T/smtpd.log")" "event=reload error=.*relay\.pem" "... and the log 
 kill -TERM "$smtpd_pid"
 wait "$smtpd_pid"
 is "$?" 0 "SIGTERM: exit 0"
+is "$(grep -c 'Sanitizer\|runtime error' "$T/smtpd.log")" 0 "no sanitizer report from any process"
 done_testing
