@@ -93,7 +93,7 @@ const struct cli_option cli_options[] = {
 	  N_("speak SMTP on standard input and output (also -bs)"),
 	  CLI_MODE, 0, MODE_SMTP, NULL, NULL },
 	{ 0, "smtpd", CLI_ARG_NONE, NULL,
-	  N_("run the smarthost: accept SMTP from the network (smtpd.ini)"),
+	  N_("serve SMTP from the network as a smarthost (smtpd.ini)"),
 	  CLI_MODE, 0, MODE_SMTPD, NULL, NULL },
 	{ 0, "list-queue", CLI_ARG_NONE, NULL, N_("list the queue (also -bp, mailq)"),
 	  CLI_MODE, 0, MODE_QUEUE_LIST, NULL, NULL },
