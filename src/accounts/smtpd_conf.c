@@ -51,6 +51,8 @@ static const struct key smtpd_keys[] = {
 	{ "tls_cert_file", K_PATH, C(tls_cert_file), 0, 0 },
 	{ "tls_key_file", K_PATH, C(tls_key_file), 0, 0 },
 	{ "users_file", K_PATH, C(users_file), 0, 0 },
+	{ "syslog", K_STRING, C(syslog), 0, 0 },
+	{ "logfile", K_PATH, C(logfile), 0, 0 },
 	{ "max_connections", K_UINT, C(max_connections), 1, 100000 },
 	{ "max_connections_per_client", K_UINT, C(max_connections_per_client), 1, 100000 },
 	{ "max_commands", K_UINT, C(max_commands), 10, 1000000 },
@@ -327,6 +329,8 @@ void smtpd_conf_release(struct smtpd_conf *c)
 	free(c->tls_cert_file);
 	free(c->tls_key_file);
 	free(c->users_file);
+	free(c->syslog);
+	free(c->logfile);
 	memset(c, 0, sizeof *c);
 }
 

@@ -49,6 +49,9 @@ struct smtpd_conf {
 	char *hostname;           /* NULL: gethostname() */
 	char *tls_cert_file, *tls_key_file;   /* both or neither: STARTTLS */
 	char *users_file;         /* NULL: no AUTH */
+	char *syslog;             /* the log lines to syslog too: "on" (LOG_MAIL),
+				   * "LOG_MAIL", "LOG_LOCAL0".., "off"; or NULL */
+	char *logfile;            /* ... and appended to this file, or NULL */
 	unsigned max_connections;             /* default 100 */
 	unsigned max_connections_per_client;  /* default 10 */
 	unsigned max_commands;                /* per session, default 1000 */

@@ -54,8 +54,8 @@ struct listener {
 
 /* ---- log lines ------------------------------------------------------------ */
 
-static void log_event(const char *event, const char *client, const char *key,
-		      const char *value)
+static void log_event(const struct smarthost *h, const char *event, const char *client,
+		      const char *key, const char *value)
 {
 	struct buf b;
 
@@ -63,7 +63,7 @@ static void log_event(const char *event, const char *client, const char *key,
 	report_log_field(&b, "event", event);
 	report_log_field(&b, "client", client);
 	report_log_field(&b, key, value);
-	smarthost_log(&b);
+	smarthost_log(h, &b);
 	buf_release(&b);
 }
 
@@ -90,6 +90,10 @@ static int load_all(struct smarthost *h, struct error *err)
 	if (r < 0 || session_load_accounts(h->o->config_file, &h->accounts, err) < 0 ||
 	    load_tls(h, err) < 0)
 		return -1;
+	h->facility = report_syslog_facility(h->conf.syslog);
+	if (h->conf.syslog && h->facility < 0 && strcmp(h->conf.syslog, "off"))
+		return error_set(err, CAT_CONFIG, _("%s: syslog is on, off or a facility such as "
+						    "LOG_MAIL"), h->conf.path);
 	if (h->conf.hostname)
 		snprintf(h->hostname, sizeof h->hostname, "%s", h->conf.hostname);
 	else if (gethostname(h->hostname, sizeof h->hostname - 1) < 0 || !h->hostname[0])
@@ -106,16 +110,16 @@ static void reload(struct smarthost *h)
 
 	error_clear(&err);
 	if (load_tls(h, &err) < 0) {
-		log_event("reload", NULL, "error", err.text);
+		log_event(h, "reload", NULL, "error", err.text);
 		return;
 	}
 	if (session_load_accounts(h->o->config_file, &fresh, &err) < 0) {
-		log_event("reload", NULL, "error", err.text);
+		log_event(h, "reload", NULL, "error", err.text);
 		return;
 	}
 	conf_release(&h->accounts);
 	h->accounts = fresh;
-	log_event("reload", NULL, "status", "ok");
+	log_event(h, "reload", NULL, "status", "ok");
 }
 
 /* ---- sockets ---------------------------------------------------------------- */
@@ -191,7 +195,7 @@ static size_t systemd_sockets(struct listener *l)
 }
 
 /* The address as bound: with port 0 (tests), the kernel's choice. */
-static void log_listening(int fd)
+static void log_listening(const struct smarthost *h, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -200,7 +204,7 @@ static void log_listening(int fd)
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return;
 	cidr_peer_text((struct sockaddr *)&ss, text, sizeof text, NULL, 0);
-	log_event("listen", NULL, "address", text);
+	log_event(h, "listen", NULL, "address", text);
 }
 
 static int open_listeners(struct listener *l, struct error *err)
@@ -214,7 +218,7 @@ static int open_listeners(struct listener *l, struct error *err)
 		if ((fd = open_listener(l->h.conf.listen[i], err)) < 0)
 			return -1;
 		l->fds[l->nfds++] = fd;
-		log_listening(fd);
+		log_listening(&l->h, fd);
 	}
 	return 0;
 }
@@ -267,7 +271,7 @@ static void child_ended(struct listener *l, pid_t pid, int status)
 			f->last = time(NULL);
 		}
 		if (WIFSIGNALED(status))
-			log_event("session", l->children[i].addr, "error", strsignal(WTERMSIG(status)));
+			log_event(&l->h, "session", l->children[i].addr, "error", strsignal(WTERMSIG(status)));
 		l->children[i].pid = 0;
 		l->nchildren--;
 		return;
@@ -287,11 +291,12 @@ static void reap(struct listener *l)
 
 /* A refusal before SMTP: the reply (the socket's buffer is empty, so it
  * does not block), a log line, and the connection closed. */
-static void refuse(int fd, const char *client, const char *reply, const char *why)
+static void refuse(const struct listener *l, int fd, const char *client, const char *reply,
+		   const char *why)
 {
 	/* A client already gone still gets its log line. */
 	(void)!send(fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL);
-	log_event("refused", client, "reason", why);
+	log_event(&l->h, "refused", client, "reason", why);
 	close(fd);
 }
 
@@ -343,7 +348,7 @@ static void serve(struct listener *l, int fd, const struct sockaddr *sa)
 
 	cidr_peer_text(sa, client, sizeof client, addr, sizeof addr);
 	if ((why = admission(l, addr, net, &reply)) != NULL) {
-		refuse(fd, client, reply, why);
+		refuse(l, fd, client, reply, why);
 		return;
 	}
 	f = failure_slot(l, addr, 0);
@@ -352,7 +357,7 @@ static void serve(struct listener *l, int fd, const struct sockaddr *sa)
 	if (pid == 0)
 		run_child(l, fd, sa, net, f ? f->count : 0);
 	if (pid < 0) {
-		refuse(fd, client, "421 4.3.2 System resources exhausted; try again later\r\n",
+		refuse(l, fd, client, "421 4.3.2 System resources exhausted; try again later\r\n",
 		       strerror(errno));
 		return;
 	}
@@ -375,7 +380,7 @@ static void accept_all(struct listener *l, int lfd)
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			       errno == ENOMEM)) {
-			log_event("accept", NULL, "error", strerror(errno));
+			log_event(&l->h, "accept", NULL, "error", strerror(errno));
 			usleep(100 * 1000);   /* let sessions end rather than spin */
 		}
 		if (fd < 0)
@@ -436,7 +441,7 @@ static void stop(struct listener *l)
 	for (i = 0; i < l->h.conf.max_connections; i++)
 		if (l->children[i].pid)
 			kill(l->children[i].pid, SIGTERM);
-	log_event("stop", NULL, "sessions_cut", l->nchildren ? "yes" : "no");
+	log_event(&l->h, "stop", NULL, "sessions_cut", l->nchildren ? "yes" : "no");
 }
 
 static int block_signals(struct listener *l)
@@ -467,7 +472,7 @@ static void release(struct listener *l)
 
 int mode_smarthost(const struct options *o)
 {
-	struct listener l = { .h = { .o = o }, .sfd = -1 };
+	struct listener l = { .h = { .o = o, .facility = -1 }, .sfd = -1 };
 	struct error err;
 	int code = 0;
 
@@ -483,7 +488,7 @@ int mode_smarthost(const struct options *o)
 		fprintf(stderr, "sendas: %s\n", err.text[0] ? err.text : strerror(errno));
 		code = EX_OSERR;
 	} else {
-		log_event("start", NULL, "hostname", l.h.hostname);
+		log_event(&l.h, "start", NULL, "hostname", l.h.hostname);
 		loop(&l);
 		stop(&l);
 	}

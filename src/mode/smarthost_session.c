@@ -44,9 +44,10 @@ struct relay {
 
 /* ---- log lines ---------------------------------------------------------- */
 
-void smarthost_log(const struct buf *text)
+void smarthost_log(const struct smarthost *h, const struct buf *text)
 {
 	struct buf line;
+	struct error err;
 	size_t n;
 
 	buf_init(&line, LOG_MAX + 64);
@@ -54,6 +55,14 @@ void smarthost_log(const struct buf *text)
 	n = line.len < LOG_MAX ? line.len : LOG_MAX;
 	line.data[n] = '\n';
 	(void)!write(STDERR_FILENO, line.data, n + 1);   /* nowhere left to say it */
+	error_clear(&err);
+	/* Without the "sendas[PID]: " that syslog and the log file add. */
+	n = strcspn(line.data, " ") + 1;
+	if (report_log_write(line.data + n, strcspn(line.data + n, "\n"),
+			     strstr(buf_str(text), "=refused") || strstr(buf_str(text), "=failed"),
+			     h->facility,
+			     h->conf.logfile, &err) < 0)
+		fprintf(stderr, "sendas: %s\n", err.text);
 	buf_release(&line);
 }
 
@@ -93,9 +102,9 @@ static void log_reply(struct buf *b, const char *key, const struct smtpd_reply *
 	buf_release(&t);
 }
 
-static void log_end(struct buf *b)
+static void log_end(const struct relay *rl, struct buf *b)
 {
-	smarthost_log(b);
+	smarthost_log(rl->h, b);
 	buf_release(b);
 }
 
@@ -145,7 +154,7 @@ static int on_starttls(void *ctx)
 	if (!rl->tls) {
 		log_start(rl, &b, "tls-failed");
 		report_log_field(&b, "error", err.text);
-		log_end(&b);
+		log_end(rl, &b);
 		return -1;
 	}
 	rl->io = (struct smtpd_transport){ .recv = tls_read, .send = tls_write,
@@ -189,7 +198,7 @@ static int check_password(void *ctx, const char *user, const char *password)
 		rl->users_broken = 1;
 		log_start(rl, &b, "users-file");
 		report_log_field(&b, "error", err.text);
-		log_end(&b);
+		log_end(rl, &b);
 	}
 	return r == 1 ? 0 : -1;
 }
@@ -205,7 +214,7 @@ static void auth_done(struct relay *rl, struct smtpd_reply *r)
 	smtpd_reply_set(r, 235, "2.7.0", "Authentication successful");
 	log_start(rl, &b, "auth");
 	report_log_field(&b, "status", "ok");
-	log_end(&b);
+	log_end(rl, &b);
 }
 
 static void auth_failed(struct relay *rl, const struct error *err, struct smtpd_reply *r)
@@ -227,7 +236,7 @@ static void auth_failed(struct relay *rl, const struct error *err, struct smtpd_
 	report_log_field(&b, "status", "failed");
 	buf_printf(&b, " failures=%u", rl->failures + rl->failures_before);
 	log_reply(&b, "reply", r);
-	log_end(&b);
+	log_end(rl, &b);
 }
 
 /* A refusal before any exchange: its reply and a log line. */
@@ -240,7 +249,7 @@ static int auth_refuse(struct relay *rl, struct smtpd_reply *r, int code, const 
 	log_start(rl, &b, "auth");
 	report_log_field(&b, "status", "refused");
 	log_reply(&b, "reply", r);
-	log_end(&b);
+	log_end(rl, &b);
 	return 0;
 }
 
@@ -294,7 +303,7 @@ static void log_refused_mail(const struct relay *rl, const struct smtpd_txn *t,
 	report_log_field(&b, "account", rl->account[0] ? rl->account : NULL);
 	report_log_field(&b, "status", "refused");
 	log_reply(&b, "reply", r);
-	log_end(&b);
+	log_end(rl, &b);
 }
 
 static void allow_account(struct relay *rl, const struct smtpd_txn *t, struct smtpd_reply *r)
@@ -372,7 +381,7 @@ static void log_transaction(const struct relay *rl, const struct smtpd_txn *t,
 	if (v->reply.code)
 		log_text(&b, "upstream", buf_str(&v->reply.text));
 	log_reply(&b, "reply", r);
-	log_end(&b);
+	log_end(rl, &b);
 }
 
 static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
@@ -408,7 +417,7 @@ static void engine_log(void *ctx, const char *line)
 
 	log_start(rl, &b, "session");
 	report_log_field(&b, "detail", line);
-	log_end(&b);
+	log_end(rl, &b);
 }
 
 static void socket_timeouts(int fd, int seconds)

@@ -29,6 +29,7 @@ struct smarthost {
 	struct conf accounts;
 	struct tls_server *tls;   /* NULL: no STARTTLS */
 	char hostname[SMTPD_HOSTNAME_MAX + 1];
+	int facility;             /* smtpd.ini syslog: the facility, or -1 */
 };
 
 /* Serve the connection fd from the client sa of network net.  failures
@@ -38,7 +39,9 @@ struct smarthost {
 unsigned smarthost_session(const struct smarthost *h, int fd, const struct sockaddr *sa,
 			   const struct smtpd_network *net, unsigned failures);
 
-/* A log line "sendas[PID]: smtpd " + text + "\n" on stderr, one write. */
-void smarthost_log(const struct buf *text);
+/* A log line "sendas[PID]: smtpd " + text + "\n" on stderr, one write;
+ * and "smtpd " + text to syslog and the log file when smtpd.ini says so
+ * (the account file's format, report_log_write()). */
+void smarthost_log(const struct smarthost *h, const struct buf *text);
 
 #endif

@@ -17,7 +17,8 @@
 smtpd_setup 1
 printf 'app:%s\n' "$(mkhash app-secret-1 '$y$')" >"$T/users"
 chmod 600 "$T/users"
-cat >"$T/smtpd.ini" <<INI
+mkdir "$T/etc"
+cat >"$T/etc/smtpd.ini" <<INI
 [smtpd]
 listen = 127.0.0.1:0
 tls_cert_file = $certs/server.pem
@@ -30,13 +31,14 @@ max_message_size = 2k
 max_commands = 30
 idle_timeout = 2
 max_auth_failures = 2
+logfile = relay.log
 
 [network 127.0.0.1/32]
 [network 127.0.0.5/32]
 [network 127.0.0.6/32]
 require_auth = yes
 INI
-smarthost_start "$T/smtpd.ini" "$T/acc.ini"
+smarthost_start "$T/etc/smtpd.ini" "$T/acc.ini"
 ok $? "sendas --smtpd listens (port $smtpd_port)"
 
 python3 - "$smtpd_port" "$certs/ca.pem" >"$T/py.out" 2>&1 <<'PY'
@@ -193,5 +195,13 @@ for f in $(secret_forms app guess-1; secret_forms app guess-2); do
 	grep -qF -- "$f" "$T/smtpd.log" && leaked=1
 done
 is "$leaked" 0 "no tried password, in any encoding, in the log"
+# The log file (logfile = relay.log, next to smtpd.ini): the same lines in
+# the account file's log format, with a UTC time stamp.
+is "$(grep -c 'smtpd event=' "$T/etc/relay.log")" "$(grep -c 'smtpd event=' "$T/smtpd.log")" \
+	"logfile: every line of stderr"
+like "$(cat "$T/etc/relay.log")" \
+	'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z sendas\[[0-9]+\]: smtpd event=refused client=\[127\.0\.0\.2\]' \
+	"logfile: time stamp, sendas[PID], the line"
+is "$(stat -c %a "$T/etc/relay.log")" 600 "logfile: mode 0600"
 is "$(grep -c 'Sanitizer\|runtime error' "$T/smtpd.log")" 0 "no sanitizer report from any process"
 done_testing
