@@ -99,7 +99,13 @@ ok $? "the 4xx message is in the queue"
 [ "$(ls "$Q/failed" | grep -cE '^[0-9a-f]{16}$')" -eq 1 ]
 ok $? "the refused one is kept in failed/, as after a direct send"
 
-# 3: a client gone in the middle of DATA: nothing reaches the server.
+# 3: no account file (and no local submission service): MAIL says why.
+printf 'EHLO c\r\nMAIL FROM:<a@example.test>\r\nQUIT\r\n' |
+	SENDAS_SOCKET=$T/no-such-socket "$SENDAS" -bs -C "$T/missing.ini" >"$T/nofile.out" 2>&1
+like "$(cat "$T/nofile.out")" "^451-4\.3\.5 .*missing\.ini" \
+	"no account file: MAIL is answered 451 4.3.5, naming the file"
+
+# 4: a client gone in the middle of DATA: nothing reaches the server.
 greet >"$T/gone.script"
 testserver_start gone
 printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@example.test\nqueue_dir = %s\n' \
