@@ -27,6 +27,7 @@ enum state {
 	ST_READY,                 /* EHLO done, no transaction */
 	ST_MAIL,                  /* MAIL accepted, no recipient yet */
 	ST_RCPT,                  /* at least one recipient */
+	ST_BDAT,                  /* BDAT chunks came, not yet the LAST one */
 	ST_END,
 };
 
@@ -54,6 +55,7 @@ struct session {
 	int closing;              /* a handler answered 421: end after this command */
 	enum smtpd_end end;
 	unsigned long transactions;
+	struct content *bdat;     /* the chunks so far (RFC 3030), or NULL */
 };
 
 /* ---- replies ---------------------------------------------------------- */
@@ -320,8 +322,11 @@ static void txn_reset(struct smtpd_txn *t)
 
 static void set_state(struct session *s, enum state st)
 {
-	if (st == ST_READY || st == ST_END)
+	if (st == ST_READY || st == ST_END) {
 		txn_reset(&s->txn);
+		free(s->bdat);
+		s->bdat = NULL;
+	}
 	s->state = st;
 }
 
@@ -462,7 +467,7 @@ static void ehlo_reply(struct session *s, const char *args)
 	buf_adds(&s->out, "250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n");
 	buf_printf(&s->out, "250-SIZE %ld\r\n", size);
 	ehlo_extensions(s);
-	buf_adds(&s->out, "250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n");
+	buf_adds(&s->out, "250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250 HELP\r\n");
 }
 
 static int helo_arg_ok(const char *args)
@@ -780,6 +785,14 @@ static void deliver(struct session *s, struct content *c)
 
 static void session_close(struct session *s, enum line r);
 
+/* The reply for content that cannot go (content_refusal()), logged. */
+static void refuse_content(struct session *s, const struct content *c, const char *refusal)
+{
+	reply_coded(s, refusal);
+	log_line(s, "message refused from=<%s> size>=%lld: %.9s", s->txn.sender,
+		 (long long)c->size, refusal);
+}
+
 static const char *spool_dir(const struct session *s)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -813,9 +826,7 @@ static void cmd_data(struct session *s, const char *args)
 		session_close(s, r);
 		log_line(s, "client gone during DATA: nothing sent");
 	} else if (refusal) {
-		reply_coded(s, refusal);
-		log_line(s, "message refused from=<%s> size>=%lld: %.9s", s->txn.sender,
-			 (long long)c->size, refusal);
+		refuse_content(s, c, refusal);
 	} else {
 		deliver(s, c);
 	}
@@ -824,6 +835,97 @@ static void cmd_data(struct session *s, const char *args)
 		set_state(s, ST_END);
 	else
 		set_state(s, ST_READY);
+}
+
+/* ---- BDAT (RFC 3030) --------------------------------------------------- */
+
+/* "SIZE" or "SIZE LAST"; -1 when neither. */
+static int parse_bdat(const char *args, off_t *size, int *last)
+{
+	long long v;
+	char *end;
+
+	if (*args < '0' || *args > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(args, &end, 10);
+	if (errno || v < 0)
+		return -1;
+	*size = (off_t)v;
+	end += strspn(end, " ");
+	*last = strcasecmp(end, "LAST") == 0;
+	return *last || !*end ? 0 : -1;
+}
+
+/* Consume a chunk of n octets, into c (NULL: dropped).  The bytes are
+ * the message as they are: no dot-unstuffing, no line rules (the send
+ * path makes the content canonical, as for the command line). */
+static enum line read_chunk(struct session *s, struct content *c, off_t n)
+{
+	size_t take;
+	enum line r;
+
+	while (n > 0) {
+		if (s->start == s->len && (r = fill(s)) != LINE_OK)
+			return r;
+		take = s->len - s->start;
+		if ((off_t)take > n)
+			take = (size_t)n;
+		if (take > sizeof c->buf)
+			take = sizeof c->buf;
+		if (c)
+			content_add(s, c, s->in + s->start, take);
+		s->start += take;
+		n -= (off_t)take;
+	}
+	return LINE_OK;
+}
+
+/* The chunk's end: 250 for more, the verdict after LAST. */
+static void chunk_done(struct session *s, off_t n, int last)
+{
+	const char *refusal;
+
+	if (!last) {
+		reply(s, 250, "2.0.0", "%lld octets received", (long long)n);
+		set_state(s, ST_BDAT);
+		return;
+	}
+	content_flush(s, s->bdat);
+	refusal = content_refusal(s->bdat);
+	if (refusal)
+		refuse_content(s, s->bdat, refusal);
+	else
+		deliver(s, s->bdat);
+	set_state(s, ST_READY);
+}
+
+static void cmd_bdat(struct session *s, const char *args)
+{
+	struct error err;
+	enum line r;
+	off_t n;
+	int last, in_txn = s->state == ST_RCPT || s->state == ST_BDAT;
+
+	if (parse_bdat(args, &n, &last) < 0) {
+		reply(s, 501, "5.5.4", "Syntax: BDAT octets [LAST]");
+		return;
+	}
+	error_clear(&err);
+	if (in_txn && !s->bdat && (s->txn.fd = spool_open(spool_dir(s), &err)) >= 0)
+		s->bdat = xcalloc(1, sizeof *s->bdat);
+	r = read_chunk(s, in_txn ? s->bdat : NULL, n);   /* read, whatever follows */
+	if (r != LINE_OK) {
+		session_close(s, r);
+		log_line(s, "client gone during BDAT: nothing sent");
+	} else if (!in_txn) {
+		reply(s, 503, "5.5.1", "Need MAIL and RCPT before BDAT");
+	} else if (!s->bdat) {
+		reply(s, 451, "4.3.0", "Cannot spool the message: %s", err.text);
+		set_state(s, ST_READY);
+	} else {
+		chunk_done(s, n, last);
+	}
 }
 
 static void cmd_rset(struct session *s, const char *args)
@@ -869,7 +971,7 @@ static void cmd_help(struct session *s, const char *args)
 {
 	(void)args;
 	reply(s, 214, "2.0.0",
-	      "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP\n"
+	      "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP\n"
 	      "sendas relays each message through the account its sender selects");
 }
 
@@ -981,7 +1083,8 @@ enum {
 	IN_READY = 1 << ST_READY,
 	IN_MAIL = 1 << ST_MAIL,
 	IN_RCPT = 1 << ST_RCPT,
-	ANYWHERE = IN_GREETED | IN_READY | IN_MAIL | IN_RCPT,
+	IN_BDAT = 1 << ST_BDAT,
+	ANYWHERE = IN_GREETED | IN_READY | IN_MAIL | IN_RCPT | IN_BDAT,
 };
 
 static const struct command {
@@ -994,7 +1097,8 @@ static const struct command {
 	{ "HELO", ANYWHERE, NULL, cmd_helo },
 	{ "MAIL", IN_READY, "Send EHLO first, and MAIL once per transaction", cmd_mail },
 	{ "RCPT", IN_MAIL | IN_RCPT, "Need MAIL before RCPT", cmd_rcpt },
-	{ "DATA", IN_RCPT, "Need MAIL and RCPT before DATA", cmd_data },
+	{ "DATA", IN_RCPT, "Need MAIL and RCPT before DATA (and no DATA after BDAT)", cmd_data },
+	{ "BDAT", ANYWHERE, NULL, cmd_bdat },   /* checks the order itself, after the chunk */
 	{ "RSET", ANYWHERE, NULL, cmd_rset },
 	{ "NOOP", ANYWHERE, NULL, cmd_noop },
 	{ "QUIT", ANYWHERE, NULL, cmd_quit },

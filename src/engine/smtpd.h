@@ -1,5 +1,6 @@
 /* smtpd.h: the SMTP server side (RFC 5321; PIPELINING 2920, SIZE 1870,
- * 8BITMIME 6152, SMTPUTF8 6531, ENHANCEDSTATUSCODES 2034, DSN 3461).
+ * 8BITMIME 6152, SMTPUTF8 6531, ENHANCEDSTATUSCODES 2034, DSN 3461,
+ * CHUNKING 3030).
  *
  * One engine for every way in: `sendas -bs` (a pipe), the local submission
  * socket (AF_UNIX, the caller's uid from SO_PEERCRED) and, later, TCP with
@@ -26,7 +27,11 @@
  *     bare CR, or a NUL makes the engine read on to the final dot and refuse
  *     the message there (500 5.5.2 for a long line, 550 5.6.0 otherwise), so
  *     a "\n.\n" can never end the data early (SMTP smuggling, 2023);
- *   - a line starting with "." loses that first dot (RFC 5321 4.5.2).
+ *   - a line starting with "." loses that first dot (RFC 5321 4.5.2);
+ *   - BDAT chunks are taken as they are (no unstuffing, no line rules: the
+ *     send path makes the content canonical, CRLF only, as for the command
+ *     line); a chunk is always read to its end before its BDAT is judged,
+ *     so its bytes never pass for commands; DATA after BDAT is 503.
  *
  * A client that goes away (EOF, a read error, a timeout) mid-DATA gets
  * nothing delivered: the handler's deliver() is called only after the final

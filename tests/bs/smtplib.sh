@@ -99,7 +99,34 @@ ok $? "the 4xx message is in the queue"
 [ "$(ls "$Q/failed" | grep -cE '^[0-9a-f]{16}$')" -eq 1 ]
 ok $? "the refused one is kept in failed/, as after a direct send"
 
-# 3: a client gone in the middle of DATA: nothing reaches the server.
+# 3: no account file (and no local submission service): MAIL says why.
+printf 'EHLO c\r\nMAIL FROM:<a@example.test>\r\nQUIT\r\n' |
+	SENDAS_SOCKET=$T/no-such-socket "$SENDAS" -bs -C "$T/missing.ini" >"$T/nofile.out" 2>&1
+like "$(cat "$T/nofile.out")" "^451-4\.3\.5 .*missing\.ini" \
+	"no account file: MAIL is answered 451 4.3.5, naming the file"
+
+# 4: BDAT (RFC 3030): two chunks, relayed as one message.
+{ greet; mail_rcpt a@example.test e@example.net; printf 'expect-data\nsend 250 2.0.0 ok\n'; bye; } \
+	>"$T/bdat.script"
+testserver_start bdat
+printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@example.test\nqueue_dir = %s\n' \
+	"$port" "$Q" | write_accounts "$T/acc.ini"
+part1=$'From: a@example.test\r\nSubject: chunked\r\nMessage-ID: <c@example.test>\r\n\r\nfirst '
+part2=$'half\r\n.dot line\r\n'
+{
+	printf 'EHLO c\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<e@example.net>\r\n'
+	printf 'BDAT %d\r\n%s' "${#part1}" "$part1"
+	printf 'BDAT %d LAST\r\n%s' "${#part2}" "$part2"
+	printf 'QUIT\r\n'
+} | "$SENDAS" -bs -C "$T/acc.ini" >"$T/bdat.out" 2>&1
+like "$(cat "$T/bdat.out")" "^250 2\.0\.0 ${#part1} octets received" "BDAT: a chunk is acknowledged"
+like "$(cat "$T/bdat.out")" "^250 2\.0\.0 Sent through account a" "the LAST one gets the verdict"
+wait "$server_pid"
+ok $? "the server got the message"
+like "$(grep -v '^R: ' "$T/bdat.record")" 'C: first half\\r\\n' "the chunks joined into one message"
+like "$(grep -v '^R: ' "$T/bdat.record")" 'C: \.\.dot line\\r\\n' "a dot line stuffed upstream as any other"
+
+# 5: a client gone in the middle of DATA: nothing reaches the server.
 greet >"$T/gone.script"
 testserver_start gone
 printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@example.test\nqueue_dir = %s\n' \

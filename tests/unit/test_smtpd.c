@@ -317,6 +317,41 @@ static void test_endings(void)
 	   "two transactions, each answered on its own (enhanced code from the class)");
 }
 
+/* RFC 3030: chunks taken as they are, the order checked after each chunk
+ * is read (so its bytes never pass for commands), the limits as for DATA. */
+static void test_bdat(void)
+{
+	static const char chunks[] = "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"
+				     "BDAT 9\r\n.dot\nbareBDAT 0 LAST\r\nQUIT\r\n";
+	static const char big[] = "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 40 LAST\r\n"
+				  "0123456789012345678901234567890123456789QUIT\r\n";
+	static const char gone[] = "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"
+				   "BDAT 100 LAST\r\nonly part";
+
+	reset();
+	serve(chunks);
+	ok(has("250-CHUNKING\r\n"), "EHLO offers CHUNKING");
+	ok(has("250 2.0.0 9 octets received\r\n250 2.0.0 Message accepted") &&
+	   seen.delivers == 1 && !strcmp(seen.content, ".dot\nbare"),
+	   "two chunks, the last empty: the bytes as they came (no unstuffing, bare LF kept)");
+	reset();
+	serve("EHLO c\r\nBDAT 6 LAST\r\nQUIT\r\nNOOP\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"
+	      "BDAT 2\r\nabDATA\r\nRSET\r\nBDAT x\r\nQUIT\r\n");
+	ok(has("503 5.5.1 Need MAIL and RCPT before BDAT\r\n250 2.0.0 OK"),
+	   "BDAT out of order: its chunk (\"QUIT\\r\\n\") is read and dropped, then 503");
+	ok(has("250 2.0.0 2 octets received\r\n503 5.5.1 Need MAIL and RCPT before DATA"),
+	   "DATA after BDAT: 503");
+	ok(has("250 2.0.0 Reset\r\n501 5.5.4 Syntax: BDAT") && seen.delivers == 0,
+	   "RSET drops the chunks; a bad BDAT: 501");
+	reset();
+	serve_n(big, strlen(big), 0, 0, 30);
+	ok(has("552 5.3.4 Message too big\r\n221") && seen.delivers == 0,
+	   "a chunk over the size limit: 552 after LAST");
+	reset();
+	serve(gone);
+	ok(seen.delivers == 0 && ended == SMTPD_END_EOF, "a client gone mid-chunk: nothing sent");
+}
+
 /* A transport of our own (as TLS will be): bytes from a string, replies
  * into a buffer, no descriptor read or written. */
 struct memio {
@@ -428,5 +463,6 @@ int main(void)
 	test_parsers();
 	test_transport();
 	test_long_reply();
+	test_bdat();
 	return tap_done();
 }
