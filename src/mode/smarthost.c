@@ -332,6 +332,10 @@ static void run_child(struct listener *l, int fd, const struct sockaddr *sa,
 	close(l->sfd);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* A backstop for what the engine's clock does not see (a TLS
+	 * handshake trickled a byte per idle_timeout): SIGALRM ends the
+	 * process well after session_timeout. */
+	alarm((unsigned)l->h.conf.session_timeout + SMARTHOST_ALARM_GRACE);
 	n = smarthost_session(&l->h, fd, sa, net, failures);
 	close(fd);
 	_exit(n > 255 ? 255 : (int)n);

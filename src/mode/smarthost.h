@@ -27,6 +27,8 @@
 #define SMARTHOST_LISTEN_BACKLOG 128
 #define SMARTHOST_FAILURE_SLOTS 4096   /* addresses whose failed logins are kept */
 #define SMARTHOST_STOP_WAIT 30         /* s to wait for sessions at SIGTERM */
+#define SMARTHOST_ALARM_GRACE 300      /* s past session_timeout before SIGALRM
+					* ends a session process, whatever it does */
 
 int mode_smarthost(const struct options *o);
 

@@ -10,7 +10,8 @@
 #     connection closed, and the address refused at connect (421 4.7.0);
 #   - max_connections_per_client and max_connections: 421 4.7.0 at connect;
 #   - max_recipients: 452 4.5.3; SIZE= over max_message_size and content
-#     over it: 552 5.3.4; max_commands: 421 4.7.0; idle_timeout: 421 4.4.2.
+#     over it: 552 5.3.4; max_commands: 421 4.7.0; idle_timeout and
+#     session_timeout: 421 4.4.2.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-smtpd.sh"
 
@@ -30,6 +31,7 @@ max_recipients = 2
 max_message_size = 2k
 max_commands = 30
 idle_timeout = 2
+session_timeout = 4
 max_auth_failures = 2
 logfile = relay.log
 
@@ -120,6 +122,17 @@ print("idle-after", round(time.time() - t0))
 
 c = Raw(port)
 c.reply()
+t0 = time.time()
+for i in range(10):
+    r = c.cmd("NOOP")
+    if r[0] != 250:
+        break
+    time.sleep(1.5)
+show("total", r)
+print("total-after", round(time.time() - t0))
+
+c = Raw(port)
+c.reply()
 c.cmd("EHLO good.test")
 c.cmd("MAIL FROM:<a@example.test>")
 c.cmd("RCPT TO:<good@example.net>")
@@ -158,6 +171,9 @@ like "$out" "^commands 421 421 4\.7\.0 Too many commands" "max_commands: 421 4.7
 like "$out" "^commands-closed True" "... and the connection closed"
 like "$out" "^idle 421 421 4\.4\.2 .*timeout" "idle_timeout: 421 4.4.2"
 like "$out" "^idle-after [23]$" "... after about idle_timeout seconds"
+like "$out" "^total 421 421 4\.4\.2 .*timeout" \
+	"session_timeout: a client that is never idle long enough still gets 421 4.4.2"
+like "$out" "^total-after [45]$" "... after about session_timeout seconds"
 like "$out" "^good 250 250 2\.0\.0 Sent through account a" "a good message still goes through"
 
 smarthost_stop
