@@ -33,7 +33,7 @@ struct parser {
 	FILE *fp;
 };
 
-enum kind { K_STRING, K_PATH, K_LIST, K_UINT, K_SIZE, K_SECONDS, K_BOOL };
+enum kind { K_STRING, K_PATH, K_LIST, K_UINT, K_SIZE, K_SECONDS, K_BOOL, K_NOT };
 
 struct key {
 	const char *name;
@@ -68,6 +68,7 @@ static const struct key network_keys[] = {
 	{ "accounts", K_STRING, N(accounts), 0, 0 },
 	{ "plaintext_auth", K_BOOL, N(plaintext_auth), 0, 1 },
 	{ "require_auth", K_BOOL, N(require_auth), 0, 1 },
+	{ "starttls", K_NOT, N(no_starttls), 0, 1 },
 };
 
 static const struct smtpd_conf defaults = {
@@ -203,8 +204,9 @@ static int set_value(struct parser *p, const struct key *k, void *base, const ch
 	case K_LIST:
 		return set_list(p, base, v, line);
 	case K_BOOL:
+	case K_NOT:               /* stored the other way round: default yes */
 		if (!strcasecmp(v, "yes") || !strcasecmp(v, "no")) {
-			*(int *)field = !strcasecmp(v, "yes");
+			*(int *)field = !strcasecmp(v, k->kind == K_BOOL ? "yes" : "no");
 			return 1;
 		}
 		return fail(p, line, _("%s is yes or no"), k->name);

@@ -39,6 +39,8 @@ struct smtpd_network {
 	char *accounts;           /* "a,b" (spaces or commas), or NULL: every account */
 	int plaintext_auth;       /* AUTH without TLS (old printers) */
 	int require_auth;         /* MAIL only after AUTH */
+	int no_starttls;          /* starttls = no: not offered (devices whose
+				   * TLS is too old to succeed) */
 	int line;
 };
 

@@ -434,7 +434,7 @@ unsigned smarthost_session(const struct smarthost *h, int fd, const struct socka
 	struct relay rl = { .h = h, .net = net, .failures_before = failures };
 	struct smtpd_handler hd = {
 		.mail = on_mail, .deliver = on_deliver, .auth = on_auth,
-		.auth_mechs = on_auth_mechs, .starttls = h->tls ? on_starttls : NULL, .ctx = &rl,
+		.auth_mechs = on_auth_mechs, .starttls = h->tls && !net->no_starttls ? on_starttls : NULL, .ctx = &rl,
 	};
 	const struct smtpd_conf *c = &h->conf;
 	struct smtpd_params sp = {

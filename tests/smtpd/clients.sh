@@ -7,7 +7,7 @@
 #   - curl smtp:// with --ssl-reqd and AUTH as a sha512crypt user;
 #   - a scripted "printer" on a network marked plaintext_auth (127.0.0.3):
 #     AUTH LOGIN without TLS, restricted to the account "scanner".
-# Each is relayed once, through the account its sender selects, with a
+# (starttls = no there: its TLS is too old).  Each is relayed once, through the account its sender selects, with a
 # Received field that says how it came (ESMTP, ESMTPSA, ESMTPA), and the
 # provider's reply reaches the client; each session and transaction is one
 # log line with client, login, sender, account, recipients and the
@@ -34,6 +34,7 @@ users_file = $T/users
 
 [network 127.0.0.3/32]
 plaintext_auth = yes
+starttls = no
 accounts = scanner
 
 [network 127.0.0.1/32]
@@ -109,6 +110,7 @@ show("quit", c.cmd("QUIT"))
 PY
 out=$(cat "$T/printer.out")
 like "$out" "^ehlo 250 .*250-AUTH PLAIN LOGIN" "printer network: AUTH offered without TLS"
+unlike "$out" "^ehlo .*STARTTLS" "printer network (starttls = no): no STARTTLS offered"
 like "$out" "^auth 334 334 VXNlciBOYW1l" "AUTH LOGIN asks for the user name (GNU SASL's \"User Name\")"
 like "$out" "^user 334 334 UGFzc3dvcmQ=" "... then for the password"
 like "$out" "^pass 235 " "the printer logs in without TLS"

@@ -75,3 +75,8 @@ smarthost_stop() {
 log_count() {
 	grep -cE "$1" "$T/smtpd.log"
 }
+
+# unlike TEXT REGEX DESCRIPTION: no line of TEXT matches.
+unlike() {
+	if printf '%s\n' "$1" | grep -qE "$2"; then ok 1 "$3"; else ok 0 "$3"; fi
+}

@@ -134,6 +134,7 @@ static void test_file(void)
 		"max_recipients = 7\nidle_timeout = 30\ntls_cert_file = c.pem\n"
 		"tls_key_file = /k.pem\nusers_file = users\n\n"
 		"[network 192.168.1.30/32]\naccounts = scanner\nplaintext_auth = yes\n"
+		"starttls = no\n"
 		"[network 192.168.1.0/24]\nrequire_auth = yes\n", &c, &err) == 0,
 	   "a full file loads (%s)", err.text);
 	ok(c.nlisten == 2 && !strcmp(c.listen[1], "[::1]:2525"), "two listen addresses");
@@ -142,10 +143,11 @@ static void test_file(void)
 	ok(c.tls_cert_file && !strcmp(c.tls_cert_file + strlen(dir), "/c.pem") &&
 	   !strcmp(c.tls_key_file, "/k.pem"), "relative file names are next to smtpd.ini");
 	n = smtpd_conf_network(&c, (struct sockaddr *)&p);
-	ok(n && n->plaintext_auth && !n->require_auth && !strcmp(n->accounts, "scanner"),
-	   "the first matching network applies (the printer)");
+	ok(n && n->plaintext_auth && !n->require_auth && !strcmp(n->accounts, "scanner") &&
+	   n->no_starttls, "the first matching network applies (the printer)");
 	n = smtpd_conf_network(&c, (struct sockaddr *)&o);
-	ok(n && n->require_auth && !n->plaintext_auth && !n->accounts, "the /24 for the rest");
+	ok(n && n->require_auth && !n->plaintext_auth && !n->accounts && !n->no_starttls,
+	   "the /24 for the rest (starttls by default)");
 	ok(!smtpd_conf_network(&c, (struct sockaddr *)&lo),
 	   "with [network] sections, loopback is not allowed unless listed");
 	smtpd_conf_release(&c);
