@@ -24,7 +24,9 @@
 
 #include "cli.h"
 
-#define SMARTHOST_LISTEN_BACKLOG 128
+#define SMARTHOST_LISTEN_BACKLOG 1024   /* a burst of clients must not overflow the
+					 * accept queue: SMTP clients wait for the
+					 * greeting and never notice a dropped ACK */
 #define SMARTHOST_FAILURE_SLOTS 4096   /* addresses whose failed logins are kept */
 #define SMARTHOST_STOP_WAIT 30         /* s to wait for sessions at SIGTERM */
 #define SMARTHOST_ALARM_GRACE 300      /* s past session_timeout before SIGALRM
