@@ -599,6 +599,14 @@ static int check_params(const struct tls_params *p, unsigned char pin[PIN_LEN],
 	return 0;
 }
 
+/* A session that failed: no close_notify, freed; NULL for the caller. */
+static struct tls *give_up(struct tls *t)
+{
+	t->broken = 1;
+	tls_close(t);
+	return NULL;
+}
+
 struct tls *tls_open(int fd, const struct tls_params *p, struct error *err)
 {
 	unsigned char pin[PIN_LEN] = { 0 };
@@ -616,16 +624,14 @@ struct tls *tls_open(int fd, const struct tls_params *p, struct error *err)
 	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
 		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
 			  gnutls_strerror(r));
-		goto fail;
+		return give_up(t);
 	}
 	if (load_trust(t, p, err) < 0 || load_client_cert(t, p, err) < 0 ||
 	    setup_session(t, fd, p, err) < 0 || handshake(t, err) < 0)
 		goto fail;
 	return t;
 fail:
-	t->broken = 1;
-	tls_close(t);
-	return NULL;
+	return give_up(t);
 }
 
 int tls_send(struct tls *t, const void *data, size_t n, struct error *err)
@@ -886,20 +892,16 @@ struct tls *tls_accept(int fd, const struct tls_server *srv, const char *client,
 	    (r = gnutls_priority_set(t->session, srv->priority)) < 0) {
 		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
 			  gnutls_strerror(r));
-		goto fail;
+		return give_up(t);
 	}
 	gnutls_certificate_server_set_request(t->session, GNUTLS_CERT_IGNORE);
 	gnutls_handshake_set_timeout(t->session, 0);
 	gnutls_transport_set_int2(t->session, fd, fd);
 	if ((r = handshake_steps(t)) < 0) {
 		fail(t, r, OP_HANDSHAKE, err);
-		goto fail;
+		return give_up(t);
 	}
 	return t;
-fail:
-	t->broken = 1;
-	tls_close(t);
-	return NULL;
 }
 
 const char *tls_library_version(void)
