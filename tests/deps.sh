@@ -29,12 +29,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 # the call lines of their documentation.
 # cron, at, s-nail, php-cli, sudo: tests/callers/ drive the machine's own
 # callers (bsd-mailx depends on an MTA: tests/debroot.sh unpacks it).
+# php-symfony-mailer: tests/bs/symfony.sh runs Symfony Mailer's sendmail
+# transport (sendmail -bs).  libcrypt-dev: the smarthost's users file
+# (crypt_r); swaks, curl: tests/smtpd/clients.sh.
 PACKAGES="build-essential autoconf automake autopoint gettext pkg-config
-libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev
+libgnutls28-dev libgsasl-dev libidn2-dev libinih-dev libcrypt-dev swaks curl
 gnutls-bin python3 python3-jsonschema valgrind mandoc groff strace
 time git git-email libmailtools-perl systemd locales
 bash-completion zsh fish msmtp mutt neomutt aerc
-cron at s-nail php-cli sudo
+cron at s-nail php-cli sudo php-symfony-mailer
 debhelper devscripts lintian fakeroot debootstrap clang-14 libclang-rt-14-dev
 iproute2 util-linux"
 # The libraries postfix and dovecot-core link against (apt-cache depends), so

@@ -286,6 +286,18 @@ run_killed() {
 	RC=$?
 }
 
+# testserver_start NAME: the test server on $T/NAME.script, recording to
+# $T/NAME.record; sets port and server_pid.
+testserver_start() {
+	rm -f "$T/$1.port"
+	"$TESTSERVER" --script "$T/$1.script" --record "$T/$1.record" \
+		--port-file "$T/$1.port" --timeout 10 >"$T/$1.out" 2>&1 &
+	server_pid=$!
+	cleanups+=("kill $server_pid")
+	wait_for "$server_pid" -s "$T/$1.port"
+	port=$(cat "$T/$1.port")
+}
+
 # Run sendas; sets OUT, ERR, RC.
 run_sendas() {
 	local input=$1; shift

@@ -4,7 +4,7 @@
 # -ww) and render without the broken bits they once had.
 . "$(dirname "$0")/lib.sh"
 command -v groff >/dev/null || { echo "Bail out! groff is missing (tests/deps.sh)"; exit 1; }
-for page in man/sendas.1 man/sendas-accounts.5; do
+for page in man/sendas.1 man/sendas-accounts.5 man/sendas-smtpd.5; do
 	# What depends on the machine, not the page: whether the pages an Xr
 	# names are installed, and the state of mandoc's database.
 	out=$(mandoc -T lint -W style "$top_srcdir/$page" 2>&1 |
@@ -28,12 +28,17 @@ done
 ok "$([ "$(grep -c . <<<"$codes")" -ge 10 ] && echo 0 || echo 1)" "--help lists the exit codes"
 is "$missing" "" "every exit code of --help is in sendas(1)"
 
-# Every key of the account file (conf.c's key table) is in sendas-accounts(5).
-keys=$(grep -oE '^\s*KEY\([a-z_]+,' "$top_srcdir/src/accounts/conf.c" | grep -oE '[a-z_]+,' | tr -d ,)
-missing=
-for k in $keys; do
-	grep -qE "^\.It Cm $k( |$)|Cm $k( |$)" "$top_srcdir/man/sendas-accounts.5" || missing+=" $k"
-done
-ok "$([ "$(grep -c . <<<"$keys")" -ge 20 ] && echo 0 || echo 1)" "conf.c has at least 20 keys"
-is "$missing" "" "every key of the account file is in sendas-accounts(5)"
+# keys_documented KEYS PAGE MIN WHAT: every key is in the man page.
+keys_documented() {
+	local k missing=
+	for k in $1; do
+		grep -qE "Cm $k( |$)" "$top_srcdir/$2" || missing+=" $k"
+	done
+	ok "$([ "$(grep -c . <<<"$1")" -ge "$3" ] && echo 0 || echo 1)" "$4 has at least $3 keys"
+	is "$missing" "" "every key of $4 is in $2"
+}
+keys_documented "$(grep -oE '^\s*KEY\([a-z_]+,' "$top_srcdir/src/accounts/conf.c" |
+	grep -oE '[a-z_]+,' | tr -d ,)" man/sendas-accounts.5 20 "the account file (conf.c)"
+keys_documented "$(grep -oE '^\s*\{ "[a-z_]+", K_' "$top_srcdir/src/accounts/smtpd_conf.c" |
+	grep -oE '"[a-z_]+"' | tr -d '"')" man/sendas-smtpd.5 15 "smtpd.ini (smtpd_conf.c)"
 done_testing

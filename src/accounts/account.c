@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "i18n.h"
@@ -91,6 +93,13 @@ static int pick_best(struct choice *ch)
 		found = 1;
 	}
 	return found;
+}
+
+/* The one test of locality (mailname.h), for the local submission
+ * service's permit.c. */
+int account_sender_is_local(const char *sender)
+{
+	return address_is_local(sender, NULL);
 }
 
 /* Fill ch->cands and pick ch->best: from first, rewrite_from only when no

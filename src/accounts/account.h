@@ -62,6 +62,12 @@ void selection_release(struct selection *sel);
 int account_select(const struct conf *c, const char *sender, const char *forced,
 		   struct selection *sel, struct error *err);
 
+/* Whether a sender is local: a bare name ("root"), or @localhost, @ the
+ * mail name (/etc/mailname) or @ the host name.  The account with
+ * local_senders = yes takes these when no from and no rewrite_from
+ * matches, and sends them as its own address. */
+int account_sender_is_local(const char *sender);
+
 /* The address an account sends rewritten senders as: its from when that is
  * one exact address, else user when user is an address.  A new string
  * (domain as A-label), or NULL when there is none. */

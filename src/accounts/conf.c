@@ -85,6 +85,7 @@ static int set_size(struct parser *p, void *field, const char *value);
 static int set_queue_dir(struct parser *p, void *field, const char *value);
 static int set_queue(struct parser *p, void *field, const char *value);
 static int set_queue_lifetime(struct parser *p, void *field, const char *value);
+static int set_users(struct parser *p, void *field, const char *value);
 
 #define KEY(name, set, field, flags) { #name, offsetof(struct account, name), field, set, flags }
 
@@ -122,6 +123,7 @@ static const struct key keys[] = {
 	KEY(messages_per_day, set_count, F_INT, 0),
 	KEY(max_recipients, set_count, F_INT, 0),
 	KEY(max_size, set_size, F_INT, 0),
+	KEY(allow_users, set_users, F_STR, 0),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -820,6 +822,26 @@ static int set_queue_dir(struct parser *p, void *field, const char *value)
 		return fail_at(p, p->lineno, _("queue_dir = \"%s\" is not an absolute path (or one "
 					       "starting with ~/)"), value);
 	return 0;
+}
+
+/* allow_users: user names and @group names (POSIX portable names:
+ * letters, digits, ".", "_", "-"), separated by commas or spaces. */
+static int set_users(struct parser *p, void *field, const char *value)
+{
+	const char *v = value;
+	size_t n;
+
+	while (*(v += strspn(v, ", \t"))) {
+		n = strcspn(v, ", \t");
+		if (*v == '@')
+			v++, n--;
+		if (n == 0 || n > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+						  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") < n)
+			return fail_at(p, p->lineno, _("allow_users = \"%s\": \"%.*s\" is not a user "
+						       "name or @group"), value, (int)n, v);
+		v += n;
+	}
+	return set_string(p, field, value);
 }
 
 /* A decimal number from 1 to max, or -1. */

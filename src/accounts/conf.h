@@ -143,6 +143,9 @@ struct account {
 	int messages_per_day;
 	int max_recipients;
 	int max_size;
+	/* The local submission service: the local users and @groups who may
+	 * use this account for any sender it matches (sendas-accounts(5)). */
+	char *allow_users;
 };
 
 struct conf {

@@ -168,15 +168,21 @@ void buf_addc_trunc(struct buf *b, char c)
 
 void buf_printf_trunc(struct buf *b, const char *fmt, ...)
 {
-	struct buf tmp;
 	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf_trunc(b, fmt, ap);
+	va_end(ap);
+}
+
+void buf_vprintf_trunc(struct buf *b, const char *fmt, va_list ap)
+{
+	struct buf tmp;
 	int r;
 
 	buf_init(&tmp, SIZE_MAX / 2);   /* as long as the text is; cut below */
 	tmp.secret = b->secret;
-	va_start(ap, fmt);
 	r = buf_vprintf(&tmp, fmt, ap);
-	va_end(ap);
 	if (r < 0)
 		b->truncated = 1;   /* a bad format: nothing to show */
 	else

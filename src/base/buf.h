@@ -53,6 +53,7 @@ void buf_adds_trunc(struct buf *b, const char *s);
 void buf_addc_trunc(struct buf *b, char c);
 void buf_printf_trunc(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void buf_vprintf_trunc(struct buf *b, const char *fmt, va_list ap);
 /* Drop the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
 /* Give the storage to the caller (NUL-terminated, never NULL); b is reset. */

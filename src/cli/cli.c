@@ -100,6 +100,12 @@ const struct cli_option cli_options[] = {
 	{ 0, "send", CLI_ARG_NONE, NULL,
 	  N_("send the message on standard input (default; -bm)"),
 	  CLI_MODE, 0, MODE_SEND, NULL, NULL },
+	{ 0, "smtp", CLI_ARG_NONE, NULL,
+	  N_("speak SMTP on standard input and output (also -bs)"),
+	  CLI_MODE, 0, MODE_SMTP, NULL, NULL },
+	{ 0, "smtpd", CLI_ARG_NONE, NULL,
+	  N_("serve SMTP from the network as a smarthost (smtpd.ini)"),
+	  CLI_MODE, 0, MODE_SMTPD, NULL, NULL },
 	{ 0, "list-queue", CLI_ARG_NONE, NULL, N_("list the queue (also -bp, mailq)"),
 	  CLI_MODE, 0, MODE_QUEUE_LIST, NULL, NULL },
 	{ 'q', "flush", CLI_ARG_ATTACHED, NULL, N_("send what is in the queue"),
@@ -224,7 +230,7 @@ static const struct {
 } b_modes[] = {
 	{ 'm', MODE_SEND, NULL },
 	{ 'p', MODE_QUEUE_LIST, NULL },
-	{ 's', 0, N_("sendas speaks no SMTP on standard input; give it the message") },
+	{ 's', MODE_SMTP, NULL },
 	{ 'd', 0, N_("sendas runs no daemon") },
 	{ 'D', 0, N_("sendas runs no daemon") },
 	{ 'l', 0, N_("sendas runs no daemon") },
@@ -648,6 +654,8 @@ static const char *const mode_names[] = {
 	[MODE_CHECK] = "--check",
 	[MODE_CONFIGURE] = "--configure",
 	[MODE_CHECK_CONFIG] = "--check-config",
+	[MODE_SMTP] = "-bs",
+	[MODE_SMTPD] = "--smtpd",
 };
 
 /* Modes whose arguments are queue IDs. */

@@ -11,6 +11,8 @@
 
 #include "auth.h"
 #include "check.h"
+#include "bs.h"
+#include "smarthost.h"
 #include "cli.h"
 #include "conf.h"
 #include "flush.h"
@@ -99,6 +101,8 @@ static int (*const modes[])(const struct options *o) = {
 	[MODE_VERSION] = mode_version,
 	[MODE_IMPORT_MSMTPRC] = mode_import_msmtprc,
 	[MODE_PRETEND] = mode_pretend,
+	[MODE_SMTP] = mode_bs,
+	[MODE_SMTPD] = mode_smarthost,
 };
 
 int main(int argc, char *argv[])

@@ -462,6 +462,7 @@ void message_init(struct message *m)
 	m->fd = -1;
 	buf_init(&m->header, MESSAGE_HEADER_MAX);
 	buf_init(&m->added, MESSAGE_ADDED_MAX);
+	buf_init(&m->trace, MESSAGE_ADDED_MAX);
 	buf_init(&m->prefix, MESSAGE_PREFIX_MAX);
 }
 
@@ -472,6 +473,7 @@ void message_release(struct message *m)
 	free(m->spool_dir);
 	buf_release(&m->header);
 	buf_release(&m->added);
+	buf_release(&m->trace);
 	buf_release(&m->prefix);
 	message_init(m);
 }
@@ -684,6 +686,11 @@ int message_envelope_rcpts(const struct message *m, const char *const *args,
 /* RFC 5322 3.3, with English names whatever the locale. */
 static int add_date(struct buf *b, time_t now)
 {
+	return buf_adds(b, "Date: ") | message_date(b, now) | buf_adds(b, "\r\n");
+}
+
+int message_date(struct buf *b, time_t now)
+{
 	static const char days[][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char months[][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
@@ -692,10 +699,9 @@ static int add_date(struct buf *b, time_t now)
 
 	localtime_r(&now, &tm);
 	off = tm.tm_gmtoff / 60;
-	return buf_printf(b, "Date: %s, %d %s %d %02d:%02d:%02d %c%02ld%02ld\r\n",
-			  days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-			  tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60,
-			  labs(off) % 60);
+	return buf_printf(b, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
+			  tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+			  tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 }
 
 static int base64(struct buf *b, const unsigned char *s, size_t n)
@@ -1048,6 +1054,8 @@ static int build_prefix(struct message *m, struct error *err)
 	int r;
 
 	buf_reset(&m->prefix);
+	if (buf_add(&m->prefix, buf_str(&m->trace), m->trace.len) < 0)
+		return prefix_too_long(err);
 	while (next_field(&m->header, &pos, &f)) {
 		name = new_name(m, &f);
 		for (p = f.start; p < f.end; p = (size_t)(lf - h) + 1, lineno++) {
@@ -1224,6 +1232,9 @@ int message_prepare(struct message *m, const struct message_prepare *p, struct e
 	const char *problem;
 
 	m->drop |= MESSAGE_DROP_BCC;
+	buf_reset(&m->trace);
+	if (p->trace && buf_adds(&m->trace, p->trace) < 0)
+		return error_set(err, CAT_INTERNAL, _("the trace field is too long"));
 	if (!has_field(m, "Date") && add_date(&m->added, p->now) < 0)
 		return added_too_long(err);
 	if (!has_field(m, "Message-ID") && add_message_id(m, p, err) < 0)

@@ -44,7 +44,7 @@
 
 #define MESSAGE_HEADER_MAX (1024 * 1024)  /* the header section we keep */
 #define MESSAGE_ADDED_MAX 4096            /* the fields sendas adds */
-#define MESSAGE_PREFIX_MAX (2 * MESSAGE_HEADER_MAX + MESSAGE_ADDED_MAX)  /* folded */
+#define MESSAGE_PREFIX_MAX (2 * MESSAGE_HEADER_MAX + 2 * MESSAGE_ADDED_MAX)  /* folded, traced */
 #define MESSAGE_LINE_MAX 998              /* RFC 5322 2.1.1, octets without CRLF */
 #define MESSAGE_FOLD_WIDTH 78             /* RFC 5322 2.1.1: where a fold should be */
 #define MESSAGE_QP_LINE_MAX 76            /* RFC 2045 6.7 (5), with the soft break */
@@ -76,6 +76,8 @@ struct message {
 	int reencoded;            /* the body was re-encoded quoted-printable */
 	char *spool_dir;          /* where the spool lives (for a re-encoded one) */
 	struct buf added;         /* header fields sendas adds (CRLF lines) */
+	struct buf trace;         /* trace fields put first (a Received field of
+				   * the server side), CRLF lines */
 	unsigned drop;            /* MESSAGE_DROP_* bits: fields left out */
 	struct buf prefix;        /* what to send before the spool: message_prepare() */
 };
@@ -109,6 +111,10 @@ struct message_prepare {
 	 * names the original sender also when both are local (mailname.h)
 	 * with the same local part: "root" and "root@host". */
 	int keep_display_name;
+	/* A trace field (CRLF-terminated lines, at most MESSAGE_ADDED_MAX) to
+	 * put above every other field, as RFC 5321 4.4 wants a Received field;
+	 * NULL: none. */
+	const char *trace;
 };
 
 void message_init(struct message *m);
@@ -168,6 +174,10 @@ int message_prepare(struct message *m, const struct message_prepare *p,
  * a 7-bit message.  Errors: CAT_INPUT (8-bit header, or a body that cannot be
  * re-encoded), CAT_IO. */
 int message_make_7bit(struct message *m, struct error *err);
+
+/* Append now as an RFC 5322 date-time in local time, "Thu, 4 Dec 2026
+ * 14:28:25 +0000" (English names whatever the locale); -1 when b is full. */
+int message_date(struct buf *b, time_t now) BUF_CHECKED;
 
 /* What goes on the wire before dot-stuffing: the prefix and the spool. */
 off_t message_size(const struct message *m);

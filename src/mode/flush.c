@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "drain.h"
 #include "flush.h"
+#include "handoff.h"
 #include "i18n.h"
 #include "queue.h"
 #include "report.h"
@@ -41,6 +42,8 @@ int mode_queue_flush(const struct options *o)
 	char **dirs;
 	size_t n, i;
 
+	if (!o->queue_owner && handoff_wanted(o->config_file))
+		return handoff_queue(o);
 	error_clear(&err);
 	if (session_load_accounts(o->config_file, &conf, &err) < 0) {
 		report_failure(stderr, &err, NULL, &(struct report_context){ .account = NULL });
@@ -49,7 +52,7 @@ int mode_queue_flush(const struct options *o)
 	}
 	dirs = queue_all_dirs(&conf, &n);
 	for (i = 0; i < n; i++)
-		drain_dir(dirs[i], &conf, !o->due_only, o->verbose,
+		drain_dir(dirs[i], &conf, !o->due_only, o->queue_owner, o->verbose,
 			  o->verbose ? report_trace : NULL, &out);
 	queue_free_dirs(dirs, n);
 	conf_release(&conf);

@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "escape.h"
 #include "i18n.h"
+#include "handoff.h"
 #include "mailq.h"
 #include "queue.h"
 #include "send.h"
@@ -100,7 +101,7 @@ static void warn(const struct error *err, int *code)
 /* One area of one queue (only the IDs with ids_only); the number of
  * messages shown. */
 static size_t list_area(struct queue *q, enum queue_area area, time_t now, int ids_only,
-			int *code)
+			const char *owner, int *code)
 {
 	char (*ids)[QUEUE_ID_LEN + 1];
 	struct queue_entry e;
@@ -114,7 +115,7 @@ static size_t list_area(struct queue *q, enum queue_area area, time_t now, int i
 	for (i = 0; i < n; i++) {
 		int r;
 
-		if (ids_only) {
+		if (ids_only && !owner) {
 			printf("%s\n", ids[i]);
 			continue;
 		}
@@ -123,16 +124,32 @@ static size_t list_area(struct queue *q, enum queue_area area, time_t now, int i
 			warn(&err, code);
 		if (r != 0)
 			continue;
+		if (!queue_owned_by(&e, owner)) {
+			queue_entry_release(&e);
+			continue;
+		}
 		if (shown++ == 0)
 			print_heading(q, area);
-		print_entry(&e, now);
+		if (ids_only)
+			printf("%s\n", ids[i]);
+		else
+			print_entry(&e, now);
 		queue_entry_release(&e);
 	}
 	free(ids);
 	return shown;
 }
 
+static int list_queues(const struct options *o);
+
 int mode_queue_list(const struct options *o)
+{
+	if (!o->queue_owner && handoff_wanted(o->config_file))
+		return handoff_queue(o);
+	return list_queues(o);
+}
+
+static int list_queues(const struct options *o)
 {
 	size_t n, i, shown = 0;
 	char **dirs = queue_dirs(o, &n);
@@ -148,8 +165,8 @@ int mode_queue_list(const struct options *o)
 			warn(&err, &code);
 		if (r != 0)
 			continue;
-		shown += list_area(&q, QUEUE_ACTIVE, now, ids_only, &code);
-		shown += list_area(&q, QUEUE_FAILED, now, ids_only, &code);
+		shown += list_area(&q, QUEUE_ACTIVE, now, ids_only, o->queue_owner, &code);
+		shown += list_area(&q, QUEUE_FAILED, now, ids_only, o->queue_owner, &code);
 		queue_close(&q);
 	}
 	if (shown == 0 && code == EX_OK && !ids_only)

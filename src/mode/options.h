@@ -34,6 +34,8 @@ enum mode {
 	MODE_CHECK_CONFIG,        /* --check-config */
 	MODE_IMPORT_MSMTPRC,      /* --import-msmtprc [FILE] */
 	MODE_PRETEND,             /* -P, --pretend */
+	MODE_SMTP,                /* -bs, --smtp: SMTP on stdin/stdout */
+	MODE_SMTPD,               /* --smtpd: the smarthost for the network */
 };
 
 struct options {
@@ -64,6 +66,10 @@ struct options {
 	struct msmtp_settings cmdline; /* --host, --port, --tls...: msmtp's
 					 * configuration-free send */
 	int append;               /* --append: --configure writes the section */
+	/* Not an option: the local submission service sets it for mailq and
+	 * -q on behalf of a caller (bs.c): only the messages this owner (a
+	 * uid, queue.h) handed in.  NULL: all. */
+	const char *queue_owner;
 	const char *const *rcpts; /* the remaining arguments (point into argv):
 				   * recipients, the senders of --probe, the
 				   * IDs of --queue-delete and --queue-retry, or

@@ -126,4 +126,15 @@ int report_syslog_facility(const char *setting);
 int report_log(const struct report_outcome *o, int facility, const char *logfile,
 	       struct error *err);
 
+/* A finished line (len octets) to syslog with facility (none when -1; at
+ * LOG_WARNING when warning, else LOG_INFO) and appended to logfile as
+ * report_log() does; -1 and err as there. */
+int report_log_write(const char *line, size_t len, int warning, int facility,
+		     const char *logfile, struct error *err);
+
+/* " key=value" (no space before the first) onto b, the value quoted and
+ * its controls replaced as in the log line; nothing when v is NULL.  For
+ * the smarthost's session and transaction lines. */
+void report_log_field(struct buf *b, const char *key, const char *v);
+
 #endif

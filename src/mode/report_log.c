@@ -52,6 +52,11 @@ static void add_field(struct buf *b, const char *key, const char *v)
 	add_value(b, v, strlen(v));
 }
 
+void report_log_field(struct buf *b, const char *key, const char *v)
+{
+	add_field(b, key, v);
+}
+
 /* The reply's lines joined with " / ": IONOS puts its reason on line 2. */
 static void add_reply(struct buf *b, const struct reply *r)
 {
@@ -171,7 +176,7 @@ int report_log(const struct report_outcome *o, int facility, const char *logfile
 {
 	struct buf b;
 	size_t len;
-	int r = 0;
+	int r;
 
 	if (facility < 0 && !logfile)
 		return 0;
@@ -182,14 +187,19 @@ int report_log(const struct report_outcome *o, int facility, const char *logfile
 		len = REPORT_LOG_LINE_MAX;
 		memcpy(b.data + len - 3, "...", 3);
 	}
-	if (facility >= 0) {
-		openlog("sendas", LOG_PID, facility);
-		syslog(o->err->category == CAT_NONE ? LOG_INFO : LOG_WARNING, "%.*s", (int)len,
-		       buf_str(&b));
-		closelog();
-	}
-	if (logfile)
-		r = append_file(logfile, buf_str(&b), len, err);
+	r = report_log_write(buf_str(&b), len, o->err->category != CAT_NONE, facility, logfile,
+			     err);
 	buf_release(&b);
 	return r;
+}
+
+int report_log_write(const char *line, size_t len, int warning, int facility,
+		     const char *logfile, struct error *err)
+{
+	if (facility >= 0) {
+		openlog("sendas", LOG_PID, facility);
+		syslog(warning ? LOG_WARNING : LOG_INFO, "%.*s", (int)len, line);
+		closelog();
+	}
+	return logfile ? append_file(logfile, line, len, err) : 0;
 }

@@ -14,6 +14,7 @@
 #include "classify.h"
 #include "conf.h"
 #include "drain.h"
+#include "handoff.h"
 #include "i18n.h"
 #include "keep.h"
 #include "message.h"
@@ -29,10 +30,12 @@
 
 /* Everything one send holds, released in one place. */
 struct send_job {
+	const struct send_request *rq;
 	const struct options *o;
-	int in_fd;                    /* the message: stdin, or a queued copy */
-	int keep_local;               /* a local failure keeps a copy in failed/ */
-	struct conf conf;
+	const struct send_envelope *env;  /* from an SMTP client, or NULL */
+	const struct conf *conf;      /* rq->conf, or own_conf */
+	struct conf own_conf;
+	int loaded;                   /* own_conf was loaded */
 	struct message msg;
 	struct selection sel;
 	struct address_list rcpts;
@@ -52,6 +55,7 @@ struct send_job {
 	char *queue_dir;              /* where the send limit counter is, when rated */
 	struct kept_message kept;     /* where it went then */
 	int progress_percent;         /* last shown, -1: none shown */
+	struct send_envelope dsn;     /* the DSN parameters (the rest unused) */
 };
 
 /* A message this large shows a progress line when stderr is a terminal. */
@@ -79,14 +83,16 @@ static void show_progress(void *ctx, off_t done, off_t size)
 static void want_progress(struct send_job *j, struct smtp_content *c)
 {
 	j->progress_percent = -1;
-	if (c->size < PROGRESS_MIN || j->o->verbose || j->o->json || !isatty(STDERR_FILENO))
+	if (c->size < PROGRESS_MIN || j->o->verbose || j->rq->json || j->rq->report != stderr ||
+	    !isatty(STDERR_FILENO))
 		return;
 	c->progress = show_progress;
 	c->progress_ctx = j;
 }
 
-/* -f, else the From: header, else $EMAIL (mutt passes no -f by default);
- * validated and with its domain as an A-label.  A From field that cannot be
+/* MAIL FROM of an SMTP client; else -f, else the From: header, else
+ * $EMAIL (mutt passes no -f by default); validated and with its domain as
+ * an A-label.  A From field that cannot be
  * parsed is the error, quoted: $EMAIL replaces only a missing one, never a
  * bad one (which would send as someone the message does not name). */
 static char *envelope_sender(struct send_job *j)
@@ -95,6 +101,8 @@ static char *envelope_sender(struct send_job *j)
 	char *from;
 	int found;
 
+	if (j->env)
+		return address_mailbox(j->env->sender, &j->sender_utf8, &j->err);
 	if (j->o->sender && !j->o->read_envelope_from)
 		return address_mailbox(j->o->sender, &j->sender_utf8, &j->err);
 	found = message_from(&j->msg, &from, &j->err);
@@ -136,8 +144,8 @@ static void note_account(struct send_job *j)
 	j->rc.host = a->host;
 	j->rc.port = a->port;
 	j->rc.user = a->user;
-	if (j->sel.warning)
-		fprintf(stderr, "%s: %s\n", j->o->prog, j->sel.warning);
+	if (j->sel.warning && j->rq->report)
+		fprintf(j->rq->report, "%s: %s\n", j->o->prog, j->sel.warning);
 }
 
 /* The Message-ID as sent: the message's own, else the one sendas added. */
@@ -149,28 +157,52 @@ static char *message_id(const struct message *m)
 	return id ? id : message_header(&added, "Message-ID");
 }
 
+/* The account file: the caller's (an SMTP session loads it once), or
+ * loaded here, msmtp's command-line account included. */
+static int load_accounts(struct send_job *j)
+{
+	if (j->rq->conf) {
+		j->conf = j->rq->conf;
+		return 0;
+	}
+	j->conf = &j->own_conf;
+	j->loaded = 1;
+	return session_load_conf(j->o->config_file, &j->o->cmdline, j->o->prog, &j->own_conf,
+				 &j->err);
+}
+
+/* The message and its recipients: an SMTP client's envelope (its content
+ * already unstuffed), or the command line's. */
+static int read_message(struct send_job *j)
+{
+	struct message_options mo = { .ignore_dots = j->env ? 1 : j->o->ignore_dots };
+
+	if (message_read(j->rq->in_fd, &mo, &j->msg, &j->err) < 0)
+		return -1;
+	if (j->env)
+		return message_envelope_rcpts(&j->msg, j->env->rcpts, j->env->nrcpts, 0,
+					      &j->rcpts, &j->err);
+	return message_envelope_rcpts(&j->msg, j->o->rcpts, j->o->nrcpts,
+				      j->o->read_recipients, &j->rcpts, &j->err);
+}
+
 /* Everything local, before any connection: the message, the account
  * file, the envelope, the account, the aliases, the credentials.  The
  * message comes first, so that a local failure can keep it (failed/). */
 static int prepare(struct send_job *j)
 {
-	struct message_options mo = { .ignore_dots = j->o->ignore_dots };
 	const char *sender;
 	int r;
 
-	if (message_read(j->in_fd, &mo, &j->msg, &j->err) < 0 ||
-	    message_envelope_rcpts(&j->msg, j->o->rcpts, j->o->nrcpts,
-				   j->o->read_recipients, &j->rcpts, &j->err) < 0)
+	if (read_message(j) < 0)
 		return -1;
 	j->read = 1;
 	j->rc.rcpts = (const char *const *)j->rcpts.addrs;
 	j->rc.nrcpts = j->rcpts.n;
-	if (!(j->envelope_sender = envelope_sender(j)) ||
-	    session_load_conf(j->o->config_file, &j->o->cmdline, j->o->prog, &j->conf,
-			      &j->err) < 0)
+	if (!(j->envelope_sender = envelope_sender(j)) || load_accounts(j) < 0)
 		return -1;
 	sender = j->envelope_sender;
-	r = account_select(&j->conf, sender, j->o->account, &j->sel, &j->err);
+	r = account_select(j->conf, sender, j->o->account, &j->sel, &j->err);
 	j->rc.sender = j->sel.sender ? j->sel.sender : NULL;
 	if (r == 0)
 		r = expand_aliases(j);
@@ -180,7 +212,8 @@ static int prepare(struct send_job *j)
 		r = message_prepare(&j->msg, &(struct message_prepare){ .sender = j->sel.sender,
 				    .full_name = j->o->full_name ? j->o->full_name : j->full_name,
 				    .keep_display_name = !j->o->full_name, .now = time(NULL),
-				    .original_sender = j->sel.rewritten ? sender : NULL },
+				    .original_sender = j->sel.rewritten ? sender : NULL,
+				    .trace = j->rq->trace },
 				    &j->err);
 	}
 	if (r < 0)
@@ -205,7 +238,7 @@ static int take_slot(struct send_job *j)
 
 	if (!limits_rated(a))
 		return 0;
-	if (queue_settings(a, j->conf.path, &set, &j->err) < 0)
+	if (queue_settings(a, j->conf->path, &set, &j->err) < 0)
 		return -1;
 	j->queue_dir = xstrdup(set.dir);
 	queue_settings_release(&set);
@@ -230,8 +263,8 @@ static int submit(struct send_job *j)
 	struct envelope env = {
 		.sender = j->sel.sender, .rcpts = j->rc.rcpts, .nrcpts = j->rc.nrcpts,
 		.smtputf8 = j->rcpts.smtputf8 || j->sender_utf8,
-		.dsn_notify = j->o->dsn_notify, .dsn_ret = j->o->dsn_ret,
-		.envid = j->o->envid,
+		.dsn_notify = j->dsn.dsn_notify, .dsn_ret = j->dsn.dsn_ret,
+		.envid = j->dsn.envid,
 	};
 	struct smtp_content content;
 	int r, pending;
@@ -256,14 +289,14 @@ static int submit(struct send_job *j)
 		j->rc.size = content.size;
 		/* QUIT leaves with the end of the content, unless the queue has
 		 * messages of this account to send over this session. */
-		pending = drain_pending(j->sel.account, j->conf.path, time(NULL));
+		pending = drain_pending(j->sel.account, j->conf->path, time(NULL));
 		if (!pending)
 			smtp_last_message(s);
 		r = smtp_send(s, &env, &content, &j->res, &j->err);
 		if (j->progress_percent >= 0 && j->progress_percent < 100)
 			fputc('\n', stderr);    /* a failure's report starts on its own line */
 		if (r == 0 && pending)
-			drain_after_send(s, j->res.caps, j->sel.account, j->conf.path,
+			drain_after_send(s, j->res.caps, j->sel.account, j->conf->path,
 					 j->o->verbose,
 					 report_syslog_facility(j->sel.account->syslog));
 	}
@@ -289,36 +322,40 @@ static int queued_ok(const struct send_job *j)
 }
 
 /* The one line for a queued message: that, why, and when the next try is. */
-static void report_queued(const struct send_job *j)
+static void report_queued(const struct send_job *j, FILE *f)
 {
 	char in[32];
 
 	queue_duration(in, sizeof in, queue_backoff(1));
-	fprintf(stderr, _("sendas: queued as %s, not sent yet: %s; next try in %s (sendas -q "
+	fprintf(f, _("sendas: queued as %s, not sent yet: %s; next try in %s (sendas -q "
 			  "sends it now)\n"), j->kept.id, j->err.text, in);
 }
 
-/* The outcome, wherever the user wants it: the failure report on stderr,
- * --json on stdout, the account's syslog and logfile.  A log that cannot be
- * written is said on stderr; it does not change the exit code. */
+/* The outcome, wherever the user wants it: the failure report on
+ * rq->report (stderr for the command line; none for an SMTP client, whose
+ * reply is the verdict), --json on stdout, the account's syslog and
+ * logfile.  A log that cannot be written is said on the report; it does not
+ * change the exit code. */
 static int report_outcome(struct send_job *j, int failed)
 {
 	const struct account *a = j->sel.account;
 	struct report_outcome out = { .rc = &j->rc, .res = j->have_res ? &j->res : NULL,
 				      .err = &j->err, .obs = &j->obs };
 	struct error log_err;
+	FILE *f = j->rq->report;
 
-	if (failed && queued_ok(j))
-		report_queued(j);
-	else if (failed)
-		report_failure(stderr, &j->err, out.res, &j->rc);
-	else
+	if (failed && queued_ok(j) && f)
+		report_queued(j, f);
+	else if (failed && f)
+		report_failure(f, &j->err, out.res, &j->rc);
+	else if (!failed)
 		error_clear(&j->err);
-	if (j->o->json && report_json(stdout, &out) < 0)
-		fprintf(stderr, _("sendas: the JSON result would exceed %d bytes; not printed\n"),
+	if (j->rq->json && report_json(stdout, &out) < 0 && f)
+		fprintf(f, _("sendas: the JSON result would exceed %d bytes; not printed\n"),
 			REPORT_JSON_MAX);
-	if (a && report_log(&out, report_syslog_facility(a->syslog), log_file(j), &log_err) < 0)
-		fprintf(stderr, "%s: %s\n", j->o->prog, log_err.text);
+	if (a && report_log(&out, report_syslog_facility(a->syslog), log_file(j), &log_err) < 0 &&
+	    f)
+		fprintf(f, "%s: %s\n", j->o->prog, log_err.text);
 	return failed && !queued_ok(j) ? category_exit_code(j->err.category) : 0;
 }
 
@@ -327,13 +364,14 @@ static int report_outcome(struct send_job *j, int failed)
 static void keep(struct send_job *j)
 {
 	struct keep k = {
-		.a = j->sel.account, .conf_path = j->conf.path,
+		.a = j->sel.account, .conf_path = j->conf->path,
 		.res = j->have_res ? &j->res : NULL,
 		.m = { .account = j->sel.account->name, .sender = j->sel.sender,
 		       .rcpts = j->rc.rcpts, .nrcpts = j->rc.nrcpts,
-		       .notify = j->o->dsn_notify, .ret = j->o->dsn_ret, .envid = j->o->envid,
+		       .notify = j->dsn.dsn_notify, .ret = j->dsn.dsn_ret, .envid = j->dsn.envid,
 		       .body_8bit = j->msg.has_8bit,
 		       .smtputf8 = j->rcpts.smtputf8 || j->sender_utf8,
+		       .owner = j->rq->owner,
 		       .prefix = j->msg.prefix.data, .prefix_len = j->msg.prefix.len,
 		       .fd = j->msg.fd, .size = message_size(&j->msg),
 		       .not_before = j->slot.next },
@@ -360,7 +398,8 @@ static void keep_local_failure(struct send_job *j)
 
 	for (i = 0; i < sizeof local / sizeof local[0]; i++)
 		is_local |= j->err.category == local[i];
-	if (!is_local || !j->keep_local || !j->rcpts.n || isatty(STDERR_FILENO))
+	if (!is_local || !j->rq->keep_local || !j->rcpts.n || !j->rq->report ||
+	    isatty(fileno(j->rq->report)))
 		return;
 	buf_init(&raw, MESSAGE_PREFIX_MAX);
 	if ((buf_add(&raw, j->msg.header.data ? j->msg.header.data : "", j->msg.header.len) |
@@ -369,34 +408,80 @@ static void keep_local_failure(struct send_job *j)
 		return;
 	}
 	keep_message(&(struct keep){
-		.a = j->sel.account, .conf_path = j->conf.path,
+		.a = j->sel.account, .conf_path = j->conf->path,
 		.m = { .account = QUEUE_NO_ACCOUNT,
 		       .sender = j->envelope_sender ? j->envelope_sender : "",
 		       .rcpts = (const char *const *)j->rcpts.addrs, .nrcpts = j->rcpts.n,
-		       .body_8bit = j->msg.has_8bit,
+		       .body_8bit = j->msg.has_8bit, .owner = j->rq->owner,
 		       .prefix = raw.data, .prefix_len = raw.len,
 		       .fd = j->msg.fd, .size = (off_t)raw.len + j->msg.size } },
 		&j->err, &j->kept);
 	buf_release(&raw);
 }
 
-int mode_send(const struct options *o)
+void send_verdict_init(struct send_verdict *v)
 {
-	return send_message_fd(o, STDIN_FILENO, 1);
+	memset(v, 0, sizeof *v);
+	error_clear(&v->err);
+	reply_init(&v->reply);
 }
 
-int send_message_fd(const struct options *o, int fd, int keep_local)
+void send_verdict_release(struct send_verdict *v)
 {
-	struct send_job j = { .o = o, .in_fd = fd, .keep_local = keep_local };
+	reply_release(&v->reply);
+}
+
+static void fill_verdict(const struct send_job *j, int failed, int code, struct send_verdict *v)
+{
+	v->exit_code = code;
+	v->err = j->err;
+	if (!failed)
+		error_clear(&v->err);
+	if (j->have_res && j->res.reply.code) {
+		reply_copy(&v->reply, &j->res.reply);
+		v->stage = j->res.stage;
+	}
+	if (j->sel.account)
+		snprintf(v->account, sizeof v->account, "%s", j->sel.account->name);
+	v->kept = failed ? j->kept.how : KEPT_NOT;
+	if (v->kept == KEPT_QUEUED || v->kept == KEPT_FAILED)
+		snprintf(v->queue_id, sizeof v->queue_id, "%s", j->kept.id);
+}
+
+/* What became of a message not sent, on the report: kept, or neither sent
+ * nor stored (then 75 whatever the failure: the caller must keep it). */
+static int report_kept(struct send_job *j, int failed, int code)
+{
+	FILE *f = j->rq->report;
+
+	if (failed && j->kept.how == KEPT_ERROR) {
+		if (f)
+			fprintf(f, _("sendas: not sent and not kept: %s\n"), j->kept.err.text);
+		return EX_TEMPFAIL;
+	}
+	if (f && failed && (j->ready || j->kept.how != KEPT_NOT) && !queued_ok(j)) {
+		keep_report(&j->kept);
+		if (!j->ready && j->kept.how == KEPT_FAILED)
+			fprintf(f, _("sendas: once the configuration is fixed, sendas "
+				     "--queue-retry %s sends it\n"), j->kept.id);
+	}
+	return code;
+}
+
+int send_message(const struct send_request *rq, struct send_verdict *v)
+{
+	struct send_job j = { .rq = rq, .o = rq->o, .env = rq->envelope };
 	int code, failed;
 
+	j.dsn = j.env ? *j.env : (struct send_envelope){ .dsn_notify = j.o->dsn_notify,
+		.dsn_ret = j.o->dsn_ret, .envid = j.o->envid };
 	error_clear(&j.err);
 	message_init(&j.msg);
 	selection_init(&j.sel);
 	address_list_init(&j.rcpts);
 	smtp_result_init(&j.res);
 	session_setup_init(&j.setup);
-	report_observer_init(&j.obs, o->verbose ? stderr : NULL);
+	report_observer_init(&j.obs, j.o->verbose ? stderr : NULL);
 	failed = prepare(&j) < 0 || take_slot(&j) < 0 || submit(&j) < 0;
 	if (failed && j.slot.at)
 		give_back_slot(&j);
@@ -404,17 +489,8 @@ int send_message_fd(const struct options *o, int fd, int keep_local)
 		keep(&j);
 	else if (failed && j.read)
 		keep_local_failure(&j);
-	code = report_outcome(&j, failed);
-	if (failed && j.kept.how == KEPT_ERROR) {
-		/* Neither sent nor stored: the caller must keep it (75). */
-		fprintf(stderr, _("sendas: not sent and not kept: %s\n"), j.kept.err.text);
-		code = EX_TEMPFAIL;
-	} else if (failed && (j.ready || j.kept.how != KEPT_NOT) && !queued_ok(&j)) {
-		keep_report(&j.kept);
-		if (!j.ready && j.kept.how == KEPT_FAILED)
-			fprintf(stderr, _("sendas: once the configuration is fixed, sendas "
-					  "--queue-retry %s sends it\n"), j.kept.id);
-	}
+	code = report_kept(&j, failed, report_outcome(&j, failed));
+	fill_verdict(&j, failed, code, v);
 	session_setup_release(&j.setup);
 	report_observer_release(&j.obs);
 	free(j.message_id);
@@ -425,6 +501,27 @@ int send_message_fd(const struct options *o, int fd, int keep_local)
 	selection_release(&j.sel);
 	address_list_release(&j.rcpts);
 	message_release(&j.msg);
-	conf_release(&j.conf);
+	if (j.loaded)
+		conf_release(&j.own_conf);
+	return v->exit_code;
+}
+
+int send_message_fd(const struct options *o, int fd, int keep_local)
+{
+	struct send_request rq = { .o = o, .in_fd = fd, .report = stderr, .json = o->json,
+				   .keep_local = keep_local };
+	struct send_verdict v;
+	int code;
+
+	send_verdict_init(&v);
+	code = send_message(&rq, &v);
+	send_verdict_release(&v);
 	return code;
+}
+
+int mode_send(const struct options *o)
+{
+	if (handoff_wanted(o->config_file))
+		return handoff_mode_send(o);
+	return send_message_fd(o, STDIN_FILENO, 1);
 }

@@ -9,6 +9,7 @@
 #include "address.h"
 #include "classify.h"
 #include "conf.h"
+#include "handoff.h"
 #include "i18n.h"
 #include "report.h"
 #include "session.h"
@@ -52,6 +53,13 @@ int which_run(const struct options *o, which_choose_fn *chooser, which_print_fn 
 	struct error err;
 	int code = 0;
 
+	if (handoff_wanted(o->config_file)) {
+		printf(_("no account file you can read: the message for %s would go to the local "
+			 "submission service at %s, which chooses the account (allow_users and "
+			 "local_senders in its account file say what you may use)\n"),
+		       o->which, handoff_socket_path());
+		return 0;
+	}
 	error_clear(&err);
 	selection_init(&sel);
 	if (chooser(o, &conf, &sel, &err) < 0) {

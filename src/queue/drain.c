@@ -32,6 +32,7 @@ struct flush {
 	int verbose;
 	int may_connect;               /* 0: only the session given */
 	int all;                       /* -q: every message now; --due: the due ones */
+	const char *owner;             /* only this owner's messages (queue.h); NULL: all */
 	int log_facility;              /* after a send: >= 0, lines go to syslog only; -1 */
 	smtp_trace_fn *trace;          /* for the sessions it opens; NULL: silent */
 	struct smtp_session *s;
@@ -383,7 +384,7 @@ static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], char *
 /* The account each message names, NULL for one that is gone (or, with
  * only set, of another account). */
 static char **account_names(struct queue *q, char (*ids)[QUEUE_ID_LEN + 1], size_t n,
-			    const char *only, struct drain_result *out)
+			    const char *only, const char *owner, struct drain_result *out)
 {
 	char **names = xcalloc(n + 1, sizeof *names);
 	struct queue_entry e;
@@ -397,7 +398,7 @@ static char **account_names(struct queue *q, char (*ids)[QUEUE_ID_LEN + 1], size
 			warn(out, &err);
 		if (r != 0)
 			continue;
-		if (!only || strcmp(e.account, only) == 0)
+		if ((!only || strcmp(e.account, only) == 0) && queue_owned_by(&e, owner))
 			names[i] = xstrdup(e.account);
 		queue_entry_release(&e);
 	}
@@ -438,7 +439,8 @@ static void flush_queue(const struct flush *proto, const struct conf *conf)
 	ids = queue_list(proto->q, QUEUE_ACTIVE, &n, &err);
 	if (err.category != CAT_NONE)
 		warn(proto->out, &err);
-	names = account_names(proto->q, ids, n, conf ? NULL : proto->a->name, proto->out);
+	names = account_names(proto->q, ids, n, conf ? NULL : proto->a->name, proto->owner,
+			      proto->out);
 	for (i = 0; i < n; i++) {
 		struct flush f = *proto;
 
@@ -454,13 +456,13 @@ static void flush_queue(const struct flush *proto, const struct conf *conf)
 	free(ids);
 }
 
-void drain_dir(const char *dir, const struct conf *conf, int all, int verbose,
-	       smtp_trace_fn *trace, struct drain_result *out)
+void drain_dir(const char *dir, const struct conf *conf, int all, const char *owner,
+	       int verbose, smtp_trace_fn *trace, struct drain_result *out)
 {
 	struct queue q;
 	struct error err;
 	struct flush proto = { .q = &q, .conf_path = conf->path, .now = time(NULL),
-			       .verbose = verbose, .may_connect = 1, .all = all,
+			       .verbose = verbose, .may_connect = 1, .all = all, .owner = owner,
 			       .log_facility = -1, .trace = trace, .out = out };
 	int r;
 

@@ -44,11 +44,12 @@ struct drain_result {
 };
 
 /* Every message (all) or every due message of every account (of conf) in
- * queue directory dir, over one session per account; trace (NULL: silent)
- * gets the sessions' transcript on stderr, verbose also names each
- * message. */
-void drain_dir(const char *dir, const struct conf *conf, int all, int verbose,
-	       smtp_trace_fn *trace, struct drain_result *out);
+ * queue directory dir, of owner (a uid as the local submission service
+ * records it, queue.h; NULL: every owner), over one session per account;
+ * trace (NULL: silent) gets the sessions' transcript on stderr, verbose
+ * also names each message. */
+void drain_dir(const char *dir, const struct conf *conf, int all, const char *owner,
+	       int verbose, smtp_trace_fn *trace, struct drain_result *out);
 
 /* Whether account a (of conf_path) has due messages, so that the send mode
  * keeps its session open after its own message. */

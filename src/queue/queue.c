@@ -333,6 +333,7 @@ static int envelope_text(struct buf *b, const struct queue_message *m, time_t no
 	r |= put(b, "envid", m->envid);
 	r |= put(b, "8bitmime", m->body_8bit ? "yes" : "no");
 	r |= put(b, "smtputf8", m->smtputf8 ? "yes" : "no");
+	r |= put(b, "owner", m->owner);
 	r |= buf_printf(b, "queued %lld\nsize %lld\n\n", (long long)now, (long long)m->size);
 	return r ? -1 : 0;
 }
@@ -494,6 +495,7 @@ void queue_entry_release(struct queue_entry *e)
 	free(e->notify);
 	free(e->ret);
 	free(e->envid);
+	free(e->owner);
 	free(e->last_error);
 	memset(e, 0, sizeof *e);
 	e->fd = -1;
@@ -514,6 +516,7 @@ static const struct {
 	{ "envid", K_STRING, offsetof(struct queue_entry, envid) },
 	{ "8bitmime", K_YESNO, offsetof(struct queue_entry, body_8bit) },
 	{ "smtputf8", K_YESNO, offsetof(struct queue_entry, smtputf8) },
+	{ "owner", K_STRING, offsetof(struct queue_entry, owner) },
 	{ "queued", K_TIME, offsetof(struct queue_entry, queued) },
 	{ "size", K_SIZE, offsetof(struct queue_entry, size) },
 };
@@ -999,4 +1002,9 @@ int queue_content_copy(struct queue *q, const struct queue_entry *e, struct erro
 		return -1;
 	}
 	return fd;
+}
+
+int queue_owned_by(const struct queue_entry *e, const char *owner)
+{
+	return !owner || (e->owner && strcmp(e->owner, owner) == 0);
 }

@@ -29,6 +29,8 @@
  *   envid ID                }
  *   8bitmime yes|no         BODY=8BITMIME needed
  *   smtputf8 yes|no         SMTPUTF8 needed
+ *   owner UID               who handed it to the local submission service
+ *                           (sendas(1) LOCAL SUBMISSION); only then
  *   queued UNIXTIME
  *   size N
  *   (an empty line)
@@ -113,6 +115,7 @@ struct queue_entry {
 	char *notify, *ret, *envid;   /* NULL when not given */
 	int body_8bit;
 	int smtputf8;
+	char *owner;              /* the submitting uid (decimal), or NULL */
 	time_t queued;
 	off_t offset;             /* where the content starts in fd */
 	off_t size;               /* content bytes */
@@ -154,6 +157,7 @@ struct queue_message {
 	const char *notify, *ret, *envid;
 	int body_8bit;
 	int smtputf8;
+	const char *owner;        /* the submitting uid, or NULL */
 	const char *prefix;
 	size_t prefix_len;
 	int fd;
@@ -192,6 +196,9 @@ int queue_take(struct queue *q, enum queue_area area, const char *id,
  * queue_take() (on any other return there is nothing to release).  Harmless
  * twice. */
 void queue_entry_release(struct queue_entry *e);
+
+/* Whether e was handed in by owner (NULL: anyone's message will do). */
+int queue_owned_by(const struct queue_entry *e, const char *owner);
 
 /* Whether e is due at now. */
 int queue_due(const struct queue_entry *e, time_t now);

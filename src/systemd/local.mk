@@ -7,13 +7,19 @@ systemdsystemunitdir = $(SYSTEMD_SYSTEM_UNIT_DIR)
 systemduserunitdir = $(SYSTEMD_USER_UNIT_DIR)
 systemd_made = src/systemd/system/sendas-queue.service \
 	src/systemd/system/sendas-status@.service \
+	src/systemd/system/sendas@.service \
+	src/systemd/system/sendas-smtpd.service \
 	src/systemd/user/sendas-queue.service
 systemdsystemunit_DATA = src/systemd/system/sendas-queue.service \
-	src/systemd/system/sendas-status@.service src/systemd/sendas-queue.timer
+	src/systemd/system/sendas-status@.service src/systemd/sendas-queue.timer \
+	src/systemd/system/sendas@.service src/systemd/sendas.socket \
+	src/systemd/system/sendas-smtpd.service src/systemd/sendas-smtpd.socket
 systemduserunit_DATA = src/systemd/user/sendas-queue.service \
 	src/systemd/sendas-queue.timer
 CLEANFILES = $(systemd_made)
-EXTRA_DIST += src/systemd/sendas-queue.timer \
+EXTRA_DIST += src/systemd/sendas-queue.timer src/systemd/sendas.socket \
+	src/systemd/sendas-smtpd.socket src/systemd/system/sendas-smtpd.service.in \
+	src/systemd/system/sendas@.service.in \
 	src/systemd/system/sendas-queue.service.in \
 	src/systemd/system/sendas-status@.service.in \
 	src/systemd/user/sendas-queue.service.in
@@ -25,5 +31,9 @@ src/systemd/system/sendas-queue.service: $(srcdir)/src/systemd/system/sendas-que
 	$(unit_edit)
 src/systemd/system/sendas-status@.service: $(srcdir)/src/systemd/system/sendas-status@.service.in Makefile
 	$(unit_edit)
+src/systemd/system/sendas@.service: $(srcdir)/src/systemd/system/sendas@.service.in Makefile
+	$(unit_edit)
 src/systemd/user/sendas-queue.service: $(srcdir)/src/systemd/user/sendas-queue.service.in Makefile
+	$(unit_edit)
+src/systemd/system/sendas-smtpd.service: $(srcdir)/src/systemd/system/sendas-smtpd.service.in Makefile
 	$(unit_edit)

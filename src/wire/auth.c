@@ -880,3 +880,101 @@ const char *auth_library_version(void)
 {
 	return gsasl_check_version(NULL);
 }
+
+/* ---- the server side -------------------------------------------------- */
+
+struct auth_server {
+	Gsasl *ctx;
+	Gsasl_session *session;
+	int (*check)(void *ctx, const char *user, const char *password);
+	void *check_ctx;
+	char *user;               /* accepted by check() */
+};
+
+static int server_callback(Gsasl *ctx, Gsasl_session *sctx, Gsasl_property prop)
+{
+	struct auth_server *s = gsasl_callback_hook_get(ctx);
+	const char *user, *authzid, *password;
+
+	if (prop != GSASL_VALIDATE_SIMPLE)
+		return GSASL_NO_CALLBACK;
+	user = gsasl_property_fast(sctx, GSASL_AUTHID);
+	authzid = gsasl_property_fast(sctx, GSASL_AUTHZID);
+	password = gsasl_property_fast(sctx, GSASL_PASSWORD);
+	if (!user || !password || (authzid && *authzid && strcmp(authzid, user)) ||
+	    s->check(s->check_ctx, user, password) != 0)
+		return GSASL_AUTHENTICATION_ERROR;
+	free(s->user);
+	s->user = xstrdup(user);
+	return GSASL_OK;
+}
+
+struct auth_server *auth_server_start(const char *mech,
+				      int (*check)(void *ctx, const char *user,
+						   const char *password),
+				      void *ctx, struct error *err)
+{
+	struct auth_server *s;
+	int rc;
+
+	if (strcmp(mech, "PLAIN") && strcmp(mech, "LOGIN")) {
+		error_set(err, CAT_USAGE, _("the mechanism %s is not offered"), mech);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->check = check;
+	s->check_ctx = ctx;
+	if ((rc = gsasl_init(&s->ctx)) != GSASL_OK) {
+		error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"), gsasl_strerror(rc));
+		free(s);
+		return NULL;
+	}
+	gsasl_callback_set(s->ctx, server_callback);
+	gsasl_callback_hook_set(s->ctx, s);
+	if ((rc = gsasl_server_start(s->ctx, mech, &s->session)) != GSASL_OK) {
+		error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"), gsasl_strerror(rc));
+		auth_server_end(s);
+		return NULL;
+	}
+	return s;
+}
+
+enum auth_step_result auth_server_step(struct auth_server *s, const char *in,
+				       char **challenge, struct error *err)
+{
+	char *out = NULL;
+	int rc = gsasl_step64(s->session, in, &out);
+
+	*challenge = NULL;
+	if (rc == GSASL_NEEDS_MORE) {
+		*challenge = xstrdup(out ? out : "");
+		gsasl_free(out);
+		return AUTH_STEP_MORE;
+	}
+	gsasl_free(out);
+	if (rc == GSASL_OK && s->user)
+		return AUTH_STEP_DONE;
+	if (rc == GSASL_AUTHENTICATION_ERROR || rc == GSASL_OK)
+		error_set(err, CAT_AUTH_FAILED, _("wrong user name or password"));
+	else
+		error_set(err, CAT_PROTOCOL, _("the AUTH response is not valid: %s"),
+			  gsasl_strerror(rc));
+	return AUTH_STEP_ERROR;
+}
+
+const char *auth_server_user(const struct auth_server *s)
+{
+	return s->user;
+}
+
+void auth_server_end(struct auth_server *s)
+{
+	if (!s)
+		return;
+	if (s->session)
+		gsasl_finish(s->session);
+	if (s->ctx)
+		gsasl_done(s->ctx);
+	free(s->user);
+	free(s);
+}

@@ -120,6 +120,34 @@ void auth_add_server_error(const struct auth *a, struct error *err);
 /* Wipe and free.  NULL is fine. */
 void auth_end(struct auth *a);
 
+/* ---- the server side (the smarthost, issue 16) ----
+ * PLAIN (RFC 4616) and LOGIN, through GNU SASL's server mechanisms; the
+ * password check is the caller's check(ctx, user, password), 0 when the
+ * password is right.  A PLAIN authorization identity other than the user
+ * is refused.  The password is seen only inside check(). */
+#define AUTH_SERVER_MECHS "PLAIN LOGIN"
+
+struct auth_server;
+
+/* NULL and err (CAT_USAGE: a mechanism we do not serve; CAT_INTERNAL). */
+struct auth_server *auth_server_start(const char *mech,
+				      int (*check)(void *ctx, const char *user,
+						   const char *password),
+				      void *ctx, struct error *err);
+
+/* One step: in is the client's base64 response ("" for none yet).
+ * AUTH_STEP_MORE and *challenge (base64, the caller frees it) to send in a
+ * 334; AUTH_STEP_DONE when check() accepted; AUTH_STEP_ERROR and err:
+ * CAT_AUTH_FAILED (wrong user or password), CAT_PROTOCOL (not base64, not
+ * the mechanism's form). */
+enum auth_step_result auth_server_step(struct auth_server *s, const char *in,
+				       char **challenge, struct error *err);
+
+/* The user check() accepted (valid until auth_server_end()), or NULL. */
+const char *auth_server_user(const struct auth_server *s);
+
+void auth_server_end(struct auth_server *s);
+
 /* The library version string, for --version. */
 const char *auth_library_version(void);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,13 +134,51 @@ static int resolve(const struct conn_params *p, struct addrinfo **res,
 			 gai_strerror(r));
 }
 
+/* A local stream socket (AF_UNIX): the local submission service. */
+static int connect_local(const struct conn_params *p, struct error *err)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct addrinfo ai = { .ai_family = AF_UNIX, .ai_socktype = SOCK_STREAM,
+			       .ai_addr = (struct sockaddr *)&sun, .ai_addrlen = sizeof sun };
+	int fd;
+
+	if (strlen(p->host) >= sizeof sun.sun_path)
+		return error_set(err, CAT_CONFIG, _("the socket path %s is too long"), p->host);
+	memcpy(sun.sun_path, p->host, strlen(p->host) + 1);
+	fd = connect_one(&ai, 1000L * p->timeout);
+	if (fd < 0)
+		return error_set(err, errno == ETIMEDOUT ? CAT_TIMEOUT : CAT_CONNECT,
+				 _("cannot connect to the socket %s: %s"), p->host,
+				 strerror(errno));
+	return fd;
+}
+
+static struct conn *conn_new(int fd, const struct conn_params *p)
+{
+	struct conn *c;
+
+	tune_socket(fd);
+	c = xcalloc(1, sizeof *c);
+	c->fd = fd;
+	c->clock.timeout = p->timeout;
+	c->deadline = p->deadline;
+	c->deadline_key = p->deadline_key;
+	io_clock_start(&c->clock, p->deadline);
+	c->peer = p->host[0] == '/' ? xstrdup(p->host) : xasprintf("%s:%s", p->host, p->port);
+	c->out = xmalloc(CONN_OUT_SIZE);
+	return c;
+}
+
 struct conn *conn_open(const struct conn_params *p, struct error *err)
 {
 	struct addrinfo *res, *ai;
 	long deadline, left;
 	int fd = -1, last_errno = 0;
-	struct conn *c;
 
+	if (p->host[0] == '/') {
+		fd = connect_local(p, err);
+		return fd < 0 ? NULL : conn_new(fd, p);
+	}
 	if (resolve(p, &res, err) < 0)
 		return NULL;
 	/* Each address gets the whole connect timeout, but all of them
@@ -162,16 +201,7 @@ struct conn *conn_open(const struct conn_params *p, struct error *err)
 			  strerror(last_errno ? last_errno : ETIMEDOUT));
 		return NULL;
 	}
-	tune_socket(fd);
-	c = xcalloc(1, sizeof *c);
-	c->fd = fd;
-	c->clock.timeout = p->timeout;
-	c->deadline = p->deadline;
-	c->deadline_key = p->deadline_key;
-	io_clock_start(&c->clock, p->deadline);
-	c->peer = xasprintf("%s:%s", p->host, p->port);
-	c->out = xmalloc(CONN_OUT_SIZE);
-	return c;
+	return conn_new(fd, p);
 }
 
 int conn_start_tls(struct conn *c, const struct tls_params *p, struct error *err)

@@ -32,7 +32,9 @@
 #define CONN_IN_SIZE (16 * 1024)
 
 struct conn_params {
-	const char *host;         /* name or address literal (A-label) */
+	const char *host;         /* name or address literal (A-label); an
+				   * absolute path is a local (AF_UNIX) stream
+				   * socket, and port is then not used */
 	const char *port;         /* number or service name */
 	int timeout;              /* seconds for connect and for each I/O */
 	int deadline;             /* seconds for everything from connect on

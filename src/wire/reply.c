@@ -156,3 +156,15 @@ int reply_contains(const struct reply *r, const char *needle)
 			return 1;
 	return 0;
 }
+
+const char *reply_text_line(const struct reply *r, int i, size_t *len)
+{
+	const char *line = reply_line(r, i, len);
+	size_t skip = strlen(r->enhanced);
+
+	if (skip && *len > skip && !strncmp(line, r->enhanced, skip) && line[skip] == ' ') {
+		line += skip + 1;
+		*len -= skip + 1;
+	}
+	return line;
+}

@@ -46,6 +46,9 @@ const char *reply_line(const struct reply *r, int i, size_t *len);
 
 /* The same, the whole line with its "DDD-" or "DDD ". */
 const char *reply_raw_line(const struct reply *r, int i, size_t *len);
+/* The same without the enhanced code that starts the line when it is the
+ * reply's (RFC 2034 puts it on every line). */
+const char *reply_text_line(const struct reply *r, int i, size_t *len);
 
 /* 2, 3, 4 or 5; 0 when empty. */
 static inline int reply_class(const struct reply *r) { return r->code / 100; }

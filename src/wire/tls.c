@@ -47,6 +47,7 @@ struct tls {
 	struct tls_peer *peer_out;  /* tls_params.peer */
 	int fd;
 	const struct io_clock *clock;  /* borrowed from conn.c: timeouts, deadline */
+	int server;                 /* tls_accept(): cred belongs to a tls_server */
 	struct buf *refused_chain;  /* tls_params.refused_chain */
 };
 
@@ -666,7 +667,8 @@ static void note_peer(struct tls *t)
 	gnutls_x509_crt_deinit(crt);
 }
 
-static int handshake(struct tls *t, struct error *err)
+/* gnutls_handshake() until it is done or fails for good. */
+static int handshake_steps(struct tls *t)
 {
 	int r;
 
@@ -674,6 +676,13 @@ static int handshake(struct tls *t, struct error *err)
 		errno = 0;
 		r = gnutls_handshake(t->session);
 	} while (r < 0 && try_again(r));
+	return r;
+}
+
+static int handshake(struct tls *t, struct error *err)
+{
+	int r = handshake_steps(t);
+
 	note_peer(t);
 	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
 		return verify_error(t, err);
@@ -701,6 +710,14 @@ static int check_params(const struct tls_params *p, unsigned char pin[PIN_LEN],
 	return 0;
 }
 
+/* A session that failed: no close_notify, freed; NULL for the caller. */
+static struct tls *give_up(struct tls *t)
+{
+	t->broken = 1;
+	tls_close(t);
+	return NULL;
+}
+
 struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *clock,
 		     struct error *err)
 {
@@ -723,16 +740,14 @@ struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *
 	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
 		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
 			  gnutls_strerror(r));
-		goto fail;
+		return give_up(t);
 	}
 	if (load_trust(t, p, err) < 0 || load_client_cert(t, p, err) < 0 ||
 	    setup_session(t, fd, p, err) < 0 || handshake(t, err) < 0)
 		goto fail;
 	return t;
 fail:
-	t->broken = 1;
-	tls_close(t);
-	return NULL;
+	return give_up(t);
 }
 
 int tls_send(struct tls *t, const void *data, size_t n, struct error *err)
@@ -911,10 +926,98 @@ void tls_close(struct tls *t)
 			gnutls_bye(t->session, GNUTLS_SHUT_WR);
 		gnutls_deinit(t->session);
 	}
-	if (t->cred)
+	if (t->cred && !t->server)
 		gnutls_certificate_free_credentials(t->cred);
 	free(t->host);
 	free(t);
+}
+
+/* ---- the server side (the smarthost) ---------------------------------- */
+
+struct tls_server {
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t priority;
+};
+
+void tls_server_free(struct tls_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->cred)
+		gnutls_certificate_free_credentials(srv->cred);
+	if (srv->priority)
+		gnutls_priority_deinit(srv->priority);
+	free(srv);
+}
+
+static int server_key_pair(struct tls_server *srv, const char *cert_file,
+			   const char *key_file, struct error *err)
+{
+	gnutls_datum_t cert, key;
+	int r;
+
+	if (load_file(cert_file, &cert, err) < 0)
+		return -1;
+	if (load_file(key_file, &key, err) < 0) {
+		gnutls_free(cert.data);
+		return -1;
+	}
+	r = gnutls_certificate_set_x509_key_mem2(srv->cred, &cert, &key,
+						 GNUTLS_X509_FMT_PEM, NULL, 0);
+	gnutls_memset(key.data, 0, key.size);
+	gnutls_free(key.data);
+	gnutls_free(cert.data);
+	if (r < 0)
+		return error_set(err, CAT_CONFIG, _("cannot use the server certificate "
+						    "'%s' with the key '%s': %s"),
+				 cert_file, key_file, gnutls_strerror(r));
+	return 0;
+}
+
+struct tls_server *tls_server_load(const char *cert_file, const char *key_file,
+				   struct error *err)
+{
+	struct tls_server *srv = xcalloc(1, sizeof *srv);
+	int r;
+
+	if ((r = gnutls_certificate_allocate_credentials(&srv->cred)) < 0 ||
+	    (r = gnutls_priority_init2(&srv->priority, DEFAULT_PRIORITY, NULL, 0)) < 0) {
+		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
+			  gnutls_strerror(r));
+		tls_server_free(srv);
+		return NULL;
+	}
+	if (server_key_pair(srv, cert_file, key_file, err) < 0) {
+		tls_server_free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+struct tls *tls_accept(int fd, const struct tls_server *srv, const char *client,
+		       struct error *err)
+{
+	struct tls *t = xcalloc(1, sizeof *t);
+	int r;
+
+	t->server = 1;
+	t->cred = srv->cred;
+	t->host = xstrdup(client);
+	if ((r = gnutls_init(&t->session, GNUTLS_SERVER | GNUTLS_NO_SIGNAL)) < 0 ||
+	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0 ||
+	    (r = gnutls_priority_set(t->session, srv->priority)) < 0) {
+		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
+			  gnutls_strerror(r));
+		return give_up(t);
+	}
+	gnutls_certificate_server_set_request(t->session, GNUTLS_CERT_IGNORE);
+	gnutls_handshake_set_timeout(t->session, 0);
+	gnutls_transport_set_int2(t->session, fd, fd);
+	if ((r = handshake_steps(t)) < 0) {
+		fail(t, r, OP_HANDSHAKE, err);
+		return give_up(t);
+	}
+	return t;
 }
 
 const char *tls_library_version(void)

@@ -105,6 +105,24 @@ const char *tls_version_name(struct tls *t);
  * Does not close the fd. */
 void tls_close(struct tls *t);
 
+/* The server side (the smarthost's STARTTLS).  A struct tls_server holds
+ * the certificate chain and key from two PEM files (read once; load a new
+ * one to reload) and is shared by the sessions tls_accept() makes, which
+ * must be closed before it is freed.  Errors: CAT_CONFIG for files that
+ * cannot be read or do not fit, CAT_INTERNAL.  TLS 1.2 and newer only; no
+ * client certificates are asked for. */
+struct tls_server;
+struct tls_server *tls_server_load(const char *cert_file, const char *key_file,
+				   struct error *err);
+void tls_server_free(struct tls_server *srv);
+
+/* The server's handshake on fd (blocking, with the caller's SO_RCVTIMEO).
+ * client names the peer in messages ("[192.0.2.1]:1234").  Then
+ * tls_send(), tls_recv(), tls_pending() and tls_close() as for a client.
+ * NULL and err as for tls_open(). */
+struct tls *tls_accept(int fd, const struct tls_server *srv, const char *client,
+		       struct error *err);
+
 /* The library version string, for --version. */
 const char *tls_library_version(void);
 

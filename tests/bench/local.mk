@@ -18,3 +18,12 @@ bench: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT)
 .PHONY: bench
 
 EXTRA_DIST += tests/bench/README tests/bench/run tests/bench/delayline.py
+
+# The smarthost under load (issue 16): 500 concurrent clients, 5,000
+# messages, each delivered once; no root needed (loopback only).
+bench-smtpd: src/sendas$(EXEEXT)
+	python3 $(srcdir)/tests/bench/smtpd-load --sendas $(abs_top_builddir)/src/sendas$(EXEEXT) \
+		$(BENCH_SMTPD_FLAGS)
+.PHONY: bench-smtpd
+BENCH_SMTPD_FLAGS =
+EXTRA_DIST += tests/bench/smtpd-load

@@ -63,13 +63,13 @@ refused 78 "$passed" "sendmail -bm bob: the send mode (up to the credentials)"
 # Modes a daemon or an MTA has, refused rather than half done (dma
 # treats -bs like -D, ssmtp exits 0).
 for name in sendmail sendas; do
-	for flag in -bs -bd -bD -bl -bi -bt -bv -bh -bH -bP -ba -I; do
+	for flag in -bd -bD -bl -bi -bt -bv -bh -bH -bP -ba -I; do
 		run "$name" "$msg" "$flag"
 		refused 64 "option '$flag' is not supported: " "$name $flag"
 	done
 done
-run sendmail 'HELO x\r\n' -bs -t
-like "$(cat "$T/err")" "^Try 'sendas --help'\.$" "sendmail -bs: points to --help"
+run sendmail 'HELO x\r\n' -bd -t
+like "$(cat "$T/err")" "^Try 'sendas --help'\.$" "sendmail -bd: points to --help"
 run sendmail "$msg" -X "$T/x.log" bob@example.test
 refused 64 "option '-X' is not supported: .*CVE-2016-10033" "sendmail -X FILE"
 [ ! -e "$T/x.log" ]

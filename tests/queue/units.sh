@@ -19,8 +19,11 @@ make_unit "$src/system/sendas-status@.service.in" "$T/system/sendas-status@.serv
 make_unit "$src/user/sendas-queue.service.in" "$T/user/sendas-queue.service"
 cp "$src/sendas-queue.timer" "$T/system/"
 cp "$src/sendas-queue.timer" "$T/user/"
+make_unit "$src/system/sendas@.service.in" "$T/system/sendas@.service"
+cp "$src/sendas.socket" "$T/system/"
 # A template is verified through an instance of it.
 ln -s sendas-status@.service "$T/system/sendas-status@check.service"
+ln -s sendas@.service "$T/system/sendas@check.service"
 
 # verify ARGS...: exit code 0 and not a word on stdout or stderr.
 verify() {
@@ -35,6 +38,22 @@ sed 's/^/#   /' "$T/verify.out"
 verify verify --man=no "$T/system/sendas-status@check.service"
 ok $? "sendas-status@.service verifies cleanly"
 sed 's/^/#   /' "$T/verify.out"
+verify verify --man=no "$T/system/sendas.socket" "$T/system/sendas@check.service"
+ok $? "the local submission units sendas.socket and sendas@.service verify cleanly"
+sed 's/^/#   /' "$T/verify.out"
+exposure=$(systemd-analyze security --offline=true "$T/system/sendas@check.service" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for [^ ]*: \([0-9.]*\).*/\1/p')
+diag "sendas@.service exposure: $exposure"
+awk -v e="$exposure" 'BEGIN { exit !(e != "" && e + 0 <= 2.0) }'
+ok $? "sendas@.service: systemd-analyze security exposure $exposure, at most 2.0"
+tr "\n" " " <"$top_srcdir/README" | grep -q "exposure level is $exposure"
+ok $? "the README states that figure"
+grep -q '^Accept=yes$' "$T/system/sendas.socket" &&
+	grep -q '^ListenStream=/run/sendas/submit$' "$T/system/sendas.socket" &&
+	grep -q '^StandardInput=socket$' "$T/system/sendas@.service" &&
+	grep -q '^ExecStart=.*/sendas -bs$' "$T/system/sendas@.service" &&
+	grep -q '^LoadCredential=sendas.ini:/etc/sendas/accounts.ini$' "$T/system/sendas@.service"
+ok $? "one sendas -bs per connection on /run/sendas/submit, the account file as a credential"
 verify --user verify --man=no "$T/user/sendas-queue.service" "$T/user/sendas-queue.timer"
 ok $? "user sendas-queue.service and .timer verify cleanly"
 sed 's/^/#   /' "$T/verify.out"

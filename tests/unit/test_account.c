@@ -348,6 +348,42 @@ static void test_helpers(void)
 	   "check_patterns: empty list");
 }
 
+/* local_senders = yes: local senders, sent as the account's own address;
+ * other senders untouched; allow_users parsed. */
+static void test_local_senders(void)
+{
+	char host[256], local[300];
+	struct selection sel;
+	struct error err;
+	struct conf c;
+
+	if (gethostname(host, sizeof host - 1) < 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	snprintf(local, sizeof local, "cron@%s", host);
+	ok(account_sender_is_local("root") && account_sender_is_local("www-data@localhost") &&
+	   account_sender_is_local("x@LOCALHOST") && (!host[0] || account_sender_is_local(local)),
+	   "local: a bare name, @localhost, @ the host name");
+	ok(!account_sender_is_local("a@example.org") && !account_sender_is_local(""),
+	   "not local: another domain, the null sender");
+	load("[account work]\nhost = h\nfrom = *@example.org\nallow_users = alice, @staff\n"
+	     "[account box]\nhost = h\nfrom = robot@example.net\nlocal_senders = yes\n", &c);
+	ok(c.accounts[0].allow_users && !strcmp(c.accounts[0].allow_users, "alice, @staff") &&
+	   !c.accounts[0].local_senders && c.accounts[1].local_senders,
+	   "allow_users and local_senders are read");
+	selection_init(&sel);
+	error_clear(&err);
+	ok(account_select(&c, "www-data", NULL, &sel, &err) == 0 && sel.rewritten &&
+	   !strcmp(sel.account->name, "box") && !strcmp(sel.sender, "robot@example.net") &&
+	   !strcmp(sel.pattern, "local_senders"),
+	   "a bare name goes to the local_senders account, as its own address");
+	selection_release(&sel);
+	chosen(&c, "a@example.org", "work", 3, "a@example.org", "*@example.org");
+	refused(&c, "a@elsewhere.test", NULL, CAT_NO_ACCOUNT, "elsewhere",
+		"a non-local sender does not fall to local_senders");
+	conf_release(&c);
+}
+
 int main(void)
 {
 	struct conf c;
@@ -368,6 +404,7 @@ int main(void)
 	test_any();
 	test_globs();
 	test_helpers();
+	test_local_senders();
 	unlink(path);
 	rmdir(dir);
 	return tap_done();

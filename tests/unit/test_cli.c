@@ -176,6 +176,11 @@ static void test_flags(void)
 	ok(run("s", "-bm", "a@b", NULL) == 0 && o.mode == MODE_SEND, "-bm");
 	ok(run("s", "-b", "p", NULL) == 0 && o.mode == MODE_QUEUE_LIST, "-b p");
 	ok(run("s", "-bp", NULL) == 0 && o.mode == MODE_QUEUE_LIST, "-bp");
+	ok(run("sendmail", "-bs", "-i", NULL) == 0 && o.mode == MODE_SMTP && o.ignore_dots,
+	   "-bs -i (Laravel's sendmail transport)");
+	ok(run("s", "--smtp", NULL) == 0 && o.mode == MODE_SMTP, "--smtp");
+	ok(run("sendmail", "-bs", "a@b", NULL) < 0 && strstr(err.text, "-bs takes no recipients"),
+	   "-bs takes no recipients");
 	ok(run("s", "-q", NULL) == 0 && o.mode == MODE_QUEUE_FLUSH, "-q");
 	refused(run("s", "-q1h", NULL), "'-q1h' is not supported", "-q1h");
 	refused(run("s", "-q", "a@b", NULL), "takes no recipients", "-q with a recipient");
@@ -202,7 +207,7 @@ static void test_ignored(void)
 
 static void test_unsupported(void)
 {
-	static const char *const modes[] = { "-bs", "-bd", "-bi", "-bt", "-bv", "-bD", "-bh",
+	static const char *const modes[] = { "-bd", "-bi", "-bt", "-bv", "-bD", "-bh",
 					     "-bH", "-bP", "-ba", "-bl" };
 	size_t i;
 
@@ -312,7 +317,7 @@ static void test_table_and_usage(void)
 	}
 	ok(width, "--help fits 80 columns");
 	ok(strlen(u) > 0 && u[strlen(u) - 1] == '\n', "--help ends in a newline");
-	ok(strstr(u, "-bs") && strstr(u, "-X"), "--help lists what is not supported");
+	ok(strstr(u, "-bd") && strstr(u, "-X"), "--help lists what is not supported");
 	free(u);
 }
 

@@ -435,6 +435,12 @@ static const struct {
 	{ "[account a ; comment]\n", 1, "without a closing \"]\"",
 	  "a comment before the bracket" },
 	{ "[account a] junk\n", 1, "unexpected text after", "text after the bracket" },
+	{ "[account a]\nallow_users = alice, @st/aff\n", 2,
+	  "\"st/aff\" is not a user name or @group", "allow_users with a bad group" },
+	{ "[account a]\nallow_users = @\n", 2, "is not a user name or @group",
+	  "allow_users with an empty group" },
+	{ "[account a]\nlocal_senders = maybe\n", 2, "\"maybe\" is not yes or no",
+	  "local_senders not a boolean" },
 };
 
 /* host may list several servers (failover): the first is host, all of
