@@ -43,8 +43,8 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 	if (!strcmp(t->sender, "long@x")) {     /* 150 words of 7 octets: folded */
 		smtpd_reply_set(r, 550, "5.7.1", "%s", "start");
 		for (i = 0; i < 150; i++)
-			buf_adds(&r->text, " word.x");
-		buf_adds(&r->text, "\nlast");
+			must(buf_adds(&r->text, " word.x"));
+		must(buf_adds(&r->text, "\nlast"));
 	}
 }
 
@@ -202,13 +202,13 @@ static void test_order_and_syntax(void)
 static void repeat(struct buf *b, const char *text, int n)
 {
 	while (n-- > 0)
-		buf_adds(b, text);
+		must(buf_adds(b, text));
 }
 
 /* A transaction up to DATA, then lines lines of 51 octets. */
 static void data_of(struct buf *b, int lines)
 {
-	buf_adds(b, "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+	must(buf_adds(b, "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"));
 	repeat(b, "0123456789012345678901234567890123456789012345678\r\n", lines);
 }
 
@@ -218,25 +218,25 @@ static void test_limits(void)
 	int i;
 
 	buf_init(&in, 1 << 20);
-	buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x>\r\n");
+	must(buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x>\r\n"));
 	for (i = 0; i < SMTPD_RCPTS_MAX + 1; i++)
-		buf_printf(&in, "RCPT TO:<r%d@y>\r\n", i);
-	buf_adds(&in, "MAIL FROM:<a@x> SIZE=99999999999\r\nQUIT\r\n");
+		must(buf_printf(&in, "RCPT TO:<r%d@y>\r\n", i));
+	must(buf_adds(&in, "MAIL FROM:<a@x> SIZE=99999999999\r\nQUIT\r\n"));
 	reset();
 	serve(in.data);
 	ok(seen.rcpts == SMTPD_RCPTS_MAX && has("452 4.5.3 Too many recipients"),
 	   "recipient %d: 452", SMTPD_RCPTS_MAX + 1);
 	buf_reset(&in);
-	buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x> SIZE=2000\r\nNOOP ");
+	must(buf_adds(&in, "EHLO c\r\nMAIL FROM:<a@x> SIZE=2000\r\nNOOP "));
 	repeat(&in, "x", SMTPD_COMMAND_LINE_MAX);
-	buf_adds(&in, "\r\nQUIT\r\n");
+	must(buf_adds(&in, "\r\nQUIT\r\n"));
 	reset();
 	serve_n(in.data, in.len, 0, 0, 1000);
 	ok(has("552 5.3.4 Message too big\r\n500 5.5.2 Line too long"), "SIZE= over the limit: 552 at MAIL");
 	ok(has("500 5.5.2 Line too long: a command is at most 512"), "a long command: 500");
 	buf_reset(&in);
 	data_of(&in, 30);
-	buf_adds(&in, ".\r\nRSET\r\nQUIT\r\n");
+	must(buf_adds(&in, ".\r\nRSET\r\nQUIT\r\n"));
 	reset();
 	serve_n(in.data, in.len, 0, 0, 1000);
 	ok(has("552 5.3.4 Message too big\r\n250 2.0.0 Reset") && seen.delivers == 0,
@@ -244,7 +244,7 @@ static void test_limits(void)
 	buf_reset(&in);
 	data_of(&in, 0);
 	repeat(&in, "x", SMTPD_TEXT_LINE_MAX - 1);
-	buf_adds(&in, "\r\n.\r\nQUIT\r\n");
+	must(buf_adds(&in, "\r\n.\r\nQUIT\r\n"));
 	reset();
 	serve_n(in.data, in.len, 0, 0, 0);
 	ok(has("500 5.5.2 Line too long: a text line") && seen.delivers == 0,
