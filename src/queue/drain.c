@@ -33,7 +33,8 @@ struct flush {
 	int may_connect;               /* 0: only the session given */
 	int all;                       /* -q: every message now; --due: the due ones */
 	const char *owner;             /* only this owner's messages (queue.h); NULL: all */
-	int log_facility;              /* after a send: >= 0, lines go to syslog only; -1 */
+	int quiet;                     /* after a send without -v: never on stderr */
+	int log_facility;              /* when quiet: syslog facility; -1: nowhere */
 	smtp_trace_fn *trace;          /* for the sessions it opens; NULL: silent */
 	struct smtp_session *s;
 	unsigned caps;
@@ -59,9 +60,9 @@ static void note_code(struct drain_result *r, int code)
 		r->code = code;
 }
 
-/* One line about a queued message: on stderr, or, after a send, to the
- * account's syslog only (log_facility), since cron mails every stderr line
- * of a send that succeeded. */
+/* One line about a queued message: on stderr, or, after a send (quiet),
+ * to the account's syslog only (log_facility; -1: nowhere), since cron
+ * mails every stderr line of a send that succeeded. */
 static void say(const struct flush *f, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -73,9 +74,9 @@ static void say(const struct flush *f, int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (f->log_facility < 0)
+	if (!f->quiet)
 		fputs(line, stderr);
-	else
+	else if (f->log_facility >= 0)
 		syslog(f->log_facility | priority, "%.*s", (int)strcspn(line, "\n"), line);
 }
 
@@ -87,10 +88,10 @@ static void note_waiting(struct drain_result *r, time_t next)
 		r->next_try = next;
 }
 
-static void warn(struct drain_result *r, const struct error *err)
+static void warn(const struct flush *f, const struct error *err)
 {
-	fprintf(stderr, "sendas: %s\n", err->text);
-	note_code(r, category_exit_code(err->category));
+	say(f, LOG_ERR, "sendas: %s\n", err->text);
+	note_code(f->out, category_exit_code(err->category));
 }
 
 /* ---- the session ---- */
@@ -192,7 +193,7 @@ static void defer(struct flush *f, struct queue_entry *e, const char *text)
 	struct error err;
 
 	if (queue_defer(f->q, e, text, f->now, &err) < 0) {
-		warn(f->out, &err);
+		warn(f, &err);
 		return;
 	}
 	said_deferred(f, e, text, e->next_try);
@@ -236,7 +237,7 @@ static void fail(struct flush *f, struct queue_entry *e, const char *text, enum 
 	char *shown;
 
 	if (queue_fail(f->q, e, text, f->now, &err) < 0) {
-		warn(f->out, &err);
+		warn(f, &err);
 		return;
 	}
 	shown = escape_dup(text);
@@ -258,7 +259,7 @@ static void note_delivered(struct flush *f, struct queue_entry *e)
 		if (f->res.rcpts[i].delivered)
 			done[n++] = e->rcpts[i];
 	if (n && queue_done(f->q, e, done, n, &err) < 0)
-		warn(f->out, &err);
+		warn(f, &err);
 	free(done);
 }
 
@@ -268,7 +269,7 @@ static void settle(struct flush *f, struct queue_entry *e, int r, const struct e
 	struct error err;
 
 	if (r == 0 && queue_remove(f->q, e, &err) < 0) {
-		fprintf(stderr, _("sendas: %s was sent, but it cannot be removed from the "
+		say(f, LOG_ERR, _("sendas: %s was sent, but it cannot be removed from the "
 				  "queue and may be sent again: %s\n"), e->id, err.text);
 		note_code(f->out, EX_IOERR);
 	} else if (r == 0 && f->verbose) {
@@ -373,7 +374,7 @@ static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], char *
 		int r = queue_take(f->q, QUEUE_ACTIVE, ids[i], &e, &err);
 
 		if (r < 0)
-			warn(f->out, &err);
+			warn(f, &err);
 		if (r == 0) {
 			flush_entry(f, &e, i == last);
 			queue_entry_release(&e);
@@ -383,8 +384,8 @@ static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], char *
 
 /* The account each message names, NULL for one that is gone (or, with
  * only set, of another account). */
-static char **account_names(struct queue *q, char (*ids)[QUEUE_ID_LEN + 1], size_t n,
-			    const char *only, const char *owner, struct drain_result *out)
+static char **account_names(const struct flush *proto, char (*ids)[QUEUE_ID_LEN + 1],
+			    size_t n, const char *only)
 {
 	char **names = xcalloc(n + 1, sizeof *names);
 	struct queue_entry e;
@@ -392,13 +393,13 @@ static char **account_names(struct queue *q, char (*ids)[QUEUE_ID_LEN + 1], size
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		int r = queue_peek(q, QUEUE_ACTIVE, ids[i], &e, &err);
+		int r = queue_peek(proto->q, QUEUE_ACTIVE, ids[i], &e, &err);
 
 		if (r < 0)
-			warn(out, &err);
+			warn(proto, &err);
 		if (r != 0)
 			continue;
-		if ((!only || strcmp(e.account, only) == 0) && queue_owned_by(&e, owner))
+		if ((!only || strcmp(e.account, only) == 0) && queue_owned_by(&e, proto->owner))
 			names[i] = xstrdup(e.account);
 		queue_entry_release(&e);
 	}
@@ -415,7 +416,7 @@ static void flush_one_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1],
 	session_setup_init(&f->setup);
 	error_clear(&f->session_err);
 	if (queue_settings(f->a, f->conf_path, &f->set, &err) < 0) {
-		warn(f->out, &err);
+		warn(f, &err);
 		queue_settings(NULL, NULL, &f->set, &err);
 	}
 	flush_account(f, ids, names, n);
@@ -438,9 +439,8 @@ static void flush_queue(const struct flush *proto, const struct conf *conf)
 	queue_clean(proto->q);
 	ids = queue_list(proto->q, QUEUE_ACTIVE, &n, &err);
 	if (err.category != CAT_NONE)
-		warn(proto->out, &err);
-	names = account_names(proto->q, ids, n, conf ? NULL : proto->a->name, proto->owner,
-			      proto->out);
+		warn(proto, &err);
+	names = account_names(proto, ids, n, conf ? NULL : proto->a->name);
 	for (i = 0; i < n; i++) {
 		struct flush f = *proto;
 
@@ -469,7 +469,7 @@ void drain_dir(const char *dir, const struct conf *conf, int all, const char *ow
 	error_clear(&err);
 	r = queue_open(&q, dir, 0, &err);
 	if (r < 0)
-		warn(out, &err);
+		warn(&proto, &err);
 	if (r != 0)
 		return;
 	flush_queue(&proto, conf);
@@ -513,7 +513,7 @@ void drain_after_send(struct smtp_session *s, unsigned caps, const struct accoun
 	struct queue_settings set;
 	struct flush proto = { .q = &q, .a = a, .conf_path = conf_path, .now = time(NULL),
 			       .verbose = verbose, .s = s, .caps = caps,
-			       .log_facility = verbose ? -1 : log_facility, .out = &out };
+			       .quiet = !verbose, .log_facility = log_facility, .out = &out };
 
 	if (queue_settings(a, conf_path, &set, &err) < 0)
 		return;

@@ -8,9 +8,11 @@
 #
 # Everything runs in a private mount namespace: /etc is an overlay whose
 # changes land in the test's directory (the account file, /etc/aliases,
-# /etc/mailname, /etc/crontab, /etc/sudoers, a test user), sendas is bound
-# over /usr/sbin/sendmail, /run, /root and (at the end) /var/lib are
-# tmpfs, and the cron and at spools are the test's own.  The machine stays as it was.  bsd-mailx depends on an
+# /etc/mailname, /etc/crontab, /etc/sudoers, a test user; the system
+# account file goes under the build's sysconfdir, an overlay too when that
+# is not /etc), /usr/sbin is an overlay and sendas is bound over its
+# sendmail (which need not exist on the machine), /run, /root and (at the
+# end) /var/lib are tmpfs, and the cron and at spools are the test's own.  The machine stays as it was.  bsd-mailx depends on an
 # MTA, so it is unpacked by tests/debroot.sh, never installed.
 if [ -z "${SENDAS_IN_NS:-}" ]; then
 	exec env SENDAS_IN_NS=1 unshare -m --propagation private "$BASH" "$0" "$@"
@@ -36,7 +38,26 @@ mount -t tmpfs tmpfs /run
 # root's home (its queue, ~/.config) is the namespace's own: cron's root
 # jobs and root's -q below must not touch the machine's.
 mount -t tmpfs -o mode=700 tmpfs /root
+# /usr/sbin/sendmail need not exist (no MTA is installed): an overlay on
+# /usr/sbin gets the file to bind sendas over.
+mkdir -p "$T/sbin-up" "$T/sbin-work"
+mount -t overlay overlay -o "lowerdir=/usr/sbin,upperdir=$T/sbin-up,workdir=$T/sbin-work" /usr/sbin ||
+	{ echo "Bail out! cannot mount an overlay on /usr/sbin in the namespace"; exit 1; }
+touch /usr/sbin/sendmail
 mount --bind "$SENDAS" /usr/sbin/sendmail
+# The system account file is where the build looks ($(sysconfdir), e.g.
+# /usr/local/etc): outside /etc it gets its own overlay.
+SYSCONF=${SENDAS_SYSCONFDIR:-/etc}
+case $SYSCONF in
+/etc) ;;
+*)	[ -d "$SYSCONF" ] || { echo "Bail out! $SYSCONF (sysconfdir) does not exist"; exit 1; }
+	mkdir -p "$T/sysconf-up" "$T/sysconf-work"
+	mount -t overlay overlay \
+		-o "lowerdir=$SYSCONF,upperdir=$T/sysconf-up,workdir=$T/sysconf-work" "$SYSCONF" ||
+		{ echo "Bail out! cannot mount an overlay on $SYSCONF in the namespace"; exit 1; }
+	;;
+esac
+SYSFILE=$SYSCONF/sendas/accounts.ini
 cp -a /var/spool/cron "$T/spool/" 2>/dev/null || mkdir -p "$T/spool/cron/crontabs" "$T/spool/cron/atjobs" "$T/spool/cron/atspool"
 mount --bind "$T/spool/cron" /var/spool/cron
 rm -f /etc/cron.d/* /etc/cron.hourly/* /etc/cron.daily/* 2>/dev/null
@@ -45,7 +66,7 @@ useradd -m -d "$T/home/carol" -c "Carol Tester,,," -s /bin/bash carol
 chmod 755 "$T/home" "$T/home/carol"
 
 ( umask 077; printf '%s\n' "$BED_PASS1" >"$T/alice.pass" )
-mkdir -p /etc/sendas
+mkdir -p "$SYSCONF/sendas"
 # alice sends everything local (cron's root, at's carol, sudo's root) as
 # herself; the aliases send root's mail to bob.
 {
@@ -53,12 +74,12 @@ mkdir -p /etc/sendas
 		"$BED_NAME" "$BED_SUBMISSION_PORT" "$BED_CA"
 	printf 'user = %s\npassword_file = %s\nfrom = %s\nlocal_senders = yes\n' \
 		"$BED_USER1" "$T/alice.pass" "$BED_USER1"
-} | write_accounts /etc/sendas/accounts.ini
+} | write_accounts "$SYSFILE"
 printf '# test aliases\npostmaster: root\nroot: %s\ncarol: root\n' "$BED_USER2" >/etc/aliases
 # carol's own account file (her cron job runs as her; the system file and
 # its password are root's).
 mkdir -p "$T/home/carol/.config/sendas"
-cp /etc/sendas/accounts.ini "$T/home/carol/.config/sendas/accounts.ini"
+cp "$SYSFILE" "$T/home/carol/.config/sendas/accounts.ini"
 cp "$T/alice.pass" "$T/home/carol/alice.pass"
 sed -i "s|password_file = .*|password_file = $T/home/carol/alice.pass|" \
 	"$T/home/carol/.config/sendas/accounts.ini"
@@ -102,7 +123,7 @@ chmod 000 "$T/home/carol/.config/sendas/accounts.ini"
 out=$(runuser -u carol -- env HOME="$T/home/carol" /usr/sbin/sendmail --version 2>&1)
 like "$out" "warning: cannot look at $T/home/carol/.config/sendas/accounts.ini: Permission denied" \
 	"an unreadable account file of carol's: a warning"
-like "$out" "account file: /etc/sendas/accounts.ini" "and the system file is used"
+like "$out" "account file: $SYSFILE" "and the system file is used"
 chmod 600 "$T/home/carol/.config/sendas/accounts.ini"
 
 newaliases_out=$(newaliases 2>&1); rc=$?
@@ -138,7 +159,7 @@ check "php mail()" "php to root" "^root <$BED_USER1>$"
 # file (the system one and its password are root's), named by
 # SENDAS_CONFIG in the server's environment.
 mkdir -p "$T/www"
-sed "s|password_file = .*|password_file = $T/www/alice.pass|" /etc/sendas/accounts.ini >"$T/www/accounts.ini"
+sed "s|password_file = .*|password_file = $T/www/alice.pass|" "$SYSFILE" >"$T/www/accounts.ini"
 cp "$T/alice.pass" "$T/www/alice.pass"
 chown -R www-data: "$T/www"
 chmod 600 "$T/www/accounts.ini" "$T/www/alice.pass"
@@ -202,7 +223,7 @@ wait "$cron_pid" 2>/dev/null
 mount -t tmpfs tmpfs /var/lib
 mkdir -m 700 /var/lib/sendas
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-sed "s/^port = .*/port = $closed/" /etc/sendas/accounts.ini | write_accounts "$T/down.ini"
+sed "s/^port = .*/port = $closed/" "$SYSFILE" | write_accounts "$T/down.ini"
 printf 'Subject: unit status\n\nfailed\n' |
 	STATE_DIRECTORY=/var/lib/sendas /usr/sbin/sendmail -C "$T/down.ini" -i root 2>/dev/null
 ok $? "a system unit's message is queued in /var/lib/sendas (exit 0)"
