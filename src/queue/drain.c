@@ -206,7 +206,7 @@ static void defer_limited(struct flush *f, struct queue_entry *e, const char *te
 	struct error err;
 
 	if (queue_defer_until(f->q, e, text, f->now, next, &err) < 0) {
-		warn(f->out, &err);
+		warn(f, &err);
 		return;
 	}
 	said_deferred(f, e, text, next);
