@@ -326,7 +326,9 @@ static void report_queued(const struct send_job *j, FILE *f)
 {
 	char in[32];
 
-	queue_duration(in, sizeof in, queue_backoff(1));
+	/* A send limit sets the next try itself (keep.h); else the backoff. */
+	queue_duration(in, sizeof in, j->kept.next_try ? (long)(j->kept.next_try - time(NULL))
+						       : queue_backoff(1));
 	fprintf(f, _("sendas: queued as %s, not sent yet: %s; next try in %s (sendas -q "
 			  "sends it now)\n"), j->kept.id, j->err.text, in);
 }

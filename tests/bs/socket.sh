@@ -6,7 +6,7 @@
 # queue in $STATE_DIRECTORY.  As www-data, who has no account file, the
 # command line hands its message to that socket ($SENDAS_SOCKET): delivered,
 # refused by the provider (its reply, the exit code of a direct send),
-# queued (75, "queued as ID") and then flushed; PHP's mail() and Symfony
+# queued (exit 0 as a direct send, "queued as ID") and then flushed; PHP's mail() and Symfony
 # (-bs, relayed) as www-data too; the caller's uid in the log and in the
 # Received field.
 . "$(dirname "$0")/../lib.sh"
@@ -78,8 +78,9 @@ like "$(cat "$T/err")" "Rejected: no such thing" "the provider's reply reaches t
 like "$(cat "$T/err")" "account app" "... with the account that sent it"
 
 message three@example.net three | as_www "$SENDAS" -t -i >"$T/out" 2>"$T/err"
-is "$?" 75 "a temporary failure: queued by the service, exit 75 as for a direct send"
-like "$(cat "$T/err")" "sendas: queued as [0-9a-f]{16}; will retry" "\"queued as ID; will retry\""
+is "$?" 0 "a temporary failure: queued by the service, exit 0 as for a direct send (queued_exit)"
+like "$(cat "$T/err")" "^sendas: queued as [0-9a-f]{16}, not sent yet: .*busy, try later" \
+	"\"queued as ID, not sent yet: why\", one line"
 id=$(grep -oE '[0-9a-f]{16}' "$T/err" | tail -1)
 [ -n "$id" ] && [ -f "$T/state/$id" ]
 ok $? "the message waits in the service's queue (\$STATE_DIRECTORY)"

@@ -76,7 +76,9 @@ PY
 good() { serve "$1" --cert "$certs/server.pem" --key "$certs/server.key"; }
 
 accounts() {  # accounts PORT HOSTS
-	account_file "$T/acc.ini" alice "host=$2" "port=$1" "tls_trust_file=$certs/ca.pem"
+	# queued_exit = 75: the exit code says "queued" (sendas-accounts(5)).
+	account_file "$T/acc.ini" alice "host=$2" "port=$1" "tls_trust_file=$certs/ca.pem" \
+		queued_exit=75
 }
 
 txn_script() {
@@ -155,7 +157,7 @@ accounts "$port" "$three"
 send
 is "$RC" 75 "dead, TLS-broken, dead: exit 75"
 like "$(cat "$T/err")" "^  server: 127\.0\.0\.1:$port$" "  the report names the host tried last"
-like "$(cat "$T/err")" "^sendas: queued as [0-9a-f]{16}; will retry$" "  and the message is queued"
+like "$(cat "$T/err")" "^sendas: queued as [0-9a-f]{16}; will retry in 1m \\(sendas -q sends it now\\)$" "  and the message is queued"
 is "$(wc -l <"$T/broken.log")" 1 "  the TLS-broken host was tried once"
 kill "$broken_pid" 2>/dev/null; wait "$broken_pid" 2>/dev/null
 txn_script >"$T/flush.script"

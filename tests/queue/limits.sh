@@ -11,10 +11,10 @@
 
 Q=$T/queue
 
-accounts() {  # accounts PORT [LINE...]: account "a", no TLS, no login
-	local p=$1; shift
+accounts() {  # accounts PORT [LINE...]: account "a", no TLS, no login; a queued
+	local p=$1; shift   # message exits 75 (queued_exit), so the codes count them
 	account_file "$T/acc.ini" a host=127.0.0.1 "port=$p" tls=off -tls_trust_file -user \
-		-password "queue_dir=$Q" "$@"
+		-password "queue_dir=$Q" queued_exit=75 "$@"
 }
 greet() { printf 'send 220 mock ESMTP\nexpect EHLO *\nsend 250-mock\nsend 250 8BITMIME\n'; }
 txn() {
@@ -81,8 +81,12 @@ ok $((1 - $?)) "no queued message tried to connect"
 # 2. Nothing early: -q sends nothing, and a message made due by
 #    --queue-retry is deferred again to the same moment, without a
 #    connection (no server listens now).
-"$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
-is "$?:$(cat "$T/err")" "0:" "-q before the window passes sends nothing"
+"$SENDAS" -C "$T/acc.ini" -q >"$T/out" 2>"$T/err"
+is "$?" 75 "-q before the window passes sends nothing: all still queued, exit 75"
+like "$(cat "$T/out")" "^sendas: 0 sent, 7 still queued \\(next try in (59m|1h)[^)]*\\), 0 moved" \
+	"  its summary says when the window allows the next"
+is "$(grep -c 'messages_per_hour' "$T/err"):$(grep -vc 'messages_per_hour' "$T/err")" "7:0" \
+	"  each of the seven is deferred naming the limit"
 # shellcheck disable=SC2046
 "$SENDAS" -C "$T/acc.ini" --queue-retry $(ids)
 "$SENDAS" -C "$T/acc.ini" -q 2>"$T/err"
