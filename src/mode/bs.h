@@ -15,7 +15,8 @@
 #ifndef SENDAS_BS_H
 #define SENDAS_BS_H
 
-#include "cli.h"
+#include "error.h"
+#include "options.h"
 
 int mode_bs(const struct options *o);
 

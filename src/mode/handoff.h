@@ -16,7 +16,7 @@
 #define SENDAS_HANDOFF_H
 
 #include "buf.h"
-#include "cli.h"
+#include "options.h"
 #include "error.h"
 #include "reply.h"
 #include "smtp.h"

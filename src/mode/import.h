@@ -20,7 +20,7 @@
 #ifndef SENDAS_IMPORT_H
 #define SENDAS_IMPORT_H
 
-#include "cli.h"
+#include "options.h"
 
 int mode_import_msmtprc(const struct options *o);
 

@@ -13,7 +13,7 @@
 #ifndef SENDAS_PRETEND_H
 #define SENDAS_PRETEND_H
 
-#include "cli.h"
+#include "options.h"
 
 int mode_pretend(const struct options *o);
 

@@ -13,7 +13,7 @@
 
 #include <sys/types.h>
 
-#include "cli.h"
+#include "options.h"
 #include "smtpd.h"
 
 /* 1 and r filled when verb is one of the private verbs, run for uid with

@@ -22,7 +22,7 @@
 #ifndef SENDAS_SMARTHOST_H
 #define SENDAS_SMARTHOST_H
 
-#include "cli.h"
+#include "options.h"
 
 #define SMARTHOST_LISTEN_BACKLOG 1024   /* a burst of clients must not overflow the
 					 * accept queue: SMTP clients wait for the

@@ -14,7 +14,7 @@
 
 #include <sys/socket.h>
 
-#include "cli.h"
+#include "options.h"
 #include "conf.h"
 #include "smtpd.h"
 #include "smtpd_conf.h"
