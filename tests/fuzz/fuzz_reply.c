@@ -40,7 +40,10 @@ static void use_reply(const struct reply *r, const struct redact_list *secrets)
 	for (i = 0; i < SMTP_STATE_COUNT; i++) {
 		enum category c = classify_reply((enum smtp_state)i, r);
 
-		classify_hint(c, (enum smtp_state)i, r, i & 1 ? "XOAUTH2" : NULL);
+		classify_hint(&(struct hint_query){ .cat = c, .stage = (enum smtp_state)i,
+				    .reply = r, .auth_mech = i & 1 ? "XOAUTH2" : NULL,
+				    .host = i & 2 ? "smtp.gmx.net" : NULL,
+				    .greeting = i & 4 ? "mail.example.org" : NULL });
 		category_exit_code(c);
 	}
 	buf_release(&out);

@@ -49,7 +49,8 @@ else
 fi
 echo "1..$((${#names[@]} + 1))"
 
-# The library, once: every source but main.c.
+# The library, once: every source but the programs (main.c, complgen.c:
+# whatever defines main()).
 if ! [ -f "$top_builddir/config.h" ]; then
 	echo "Bail out! no config.h in $top_builddir: configure first (tests/build.sh build)"
 	exit 1
@@ -58,12 +59,12 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 pkgs="gnutls libgsasl libidn2 inih"
 cflags="-g -O1 -std=gnu11 $san -I$top_builddir $(for d in "$top_srcdir"/src/*/; do printf -- '-I%s ' "${d%/}"; done)
 	$(pkg-config --cflags $pkgs)"
-libs=$(pkg-config --libs $pkgs)
+libs="$(pkg-config --libs $pkgs) $(sed -n 's/^LIBS = //p' "$top_builddir/Makefile")"  # what configure found
 mkdir -p "$out/obj"
 build_lib() {
 	local src obj objs=()
 	for src in "$top_srcdir"/src/*/*.c; do
-		[ "${src##*/}" = main.c ] && continue
+		grep -q '^int main(' "$src" && continue
 		obj=$out/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o
 		objs+=("$obj")
 		# shellcheck disable=SC2086
