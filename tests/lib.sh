@@ -308,3 +308,15 @@ run_sendas() {
 }
 
 [ -x "$SENDAS" ] || { echo "Bail out! $SENDAS is not built"; exit 1; }
+
+# unit_exposure UNIT-FILE [user]: the overall exposure figure that
+# systemd-analyze security (offline, no running systemd) gives the unit;
+# its complaints in $T/exposure.err.
+unit_exposure() {
+	local scope=()
+	[ "${2:-}" = user ] && scope=(--user)
+	mkdir -p "$T/xdg-run" && chmod 700 "$T/xdg-run"
+	XDG_RUNTIME_DIR=$T/xdg-run systemd-analyze "${scope[@]}" security --offline=true \
+		--no-pager "$1" 2>"$T/exposure.err" |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}

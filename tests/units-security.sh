@@ -9,16 +9,8 @@
 command -v systemd-analyze >/dev/null ||
 	{ echo "Bail out! systemd-analyze is missing (tests/deps.sh installs systemd)"; exit 1; }
 src=$top_srcdir/src/systemd
-mkdir -p "$T/run" && chmod 700 "$T/run"
 LIMIT=2.0
 
-# exposure UNIT-FILE system|user: the overall exposure figure.
-exposure() {
-	local scope=()
-	[ "$2" = user ] && scope=(--user)
-	XDG_RUNTIME_DIR=$T/run systemd-analyze "${scope[@]}" security --offline=true \
-		--no-pager "$1" 2>"$T/err" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) .*/\1/p'
-}
 # make_unit UNIT-SOURCE DIR: the unit as the build makes it, in DIR; prints its path
 # (a template as an instance of it).
 make_unit() {
@@ -42,10 +34,10 @@ for f in "$src"/*.service* "$src"/*/*.service*; do
 	mkdir -p "$dir"
 	unit=$(make_unit "$f" "$dir")
 	units=$((units + 1))
-	fig=$(exposure "$unit" "$scope")
+	fig=$(unit_exposure "$unit" "$scope")
 	at_most "$fig" "$LIMIT"
 	ok $? "$scope $(basename "$f" .in): exposure ${fig:-?} <= $LIMIT"
-	[ -n "$fig" ] || sed 's/^/#   /' "$T/err"
+	[ -n "$fig" ] || sed 's/^/#   /' "$T/exposure.err"
 done
 [ "$units" -ge 3 ]
 ok $? "every service was rated ($units)"
@@ -54,7 +46,7 @@ ok $? "every service was rated ($units)"
 mkdir -p "$T/bare"
 unit=$(make_unit "$src/system/sendas-queue.service.in" "$T/bare")
 sed -i -E '/^(NoNewPrivileges|CapabilityBoundingSet|Protect|Private|Restrict|System|Lock|Memory|Remove|Device|UMask|ProcSubset)/d' "$unit"
-fig=$(exposure "$unit" system)
+fig=$(unit_exposure "$unit" system)
 ! at_most "$fig" "$LIMIT"
 ok $? "without its sandbox lines sendas-queue.service is rated ${fig:-?} > $LIMIT"
 done_testing

@@ -41,8 +41,7 @@ sed 's/^/#   /' "$T/verify.out"
 verify verify --man=no "$T/system/sendas.socket" "$T/system/sendas@check.service"
 ok $? "the local submission units sendas.socket and sendas@.service verify cleanly"
 sed 's/^/#   /' "$T/verify.out"
-exposure=$(systemd-analyze security --offline=true "$T/system/sendas@check.service" 2>/dev/null |
-	sed -n 's/.*Overall exposure level for [^ ]*: \([0-9.]*\).*/\1/p')
+exposure=$(unit_exposure "$T/system/sendas@check.service")
 diag "sendas@.service exposure: $exposure"
 awk -v e="$exposure" 'BEGIN { exit !(e != "" && e + 0 <= 2.0) }'
 ok $? "sendas@.service: systemd-analyze security exposure $exposure, at most 2.0"

@@ -23,8 +23,7 @@ XDG_RUNTIME_DIR=$T/run systemd-analyze verify --man=no "$T/system/sendas-smtpd.s
 	"$T/system/sendas-smtpd.service" >"$T/verify.out" 2>&1
 ok $? "sendas-smtpd.socket and .service verify"
 is "$(cat "$T/verify.out")" "" "... with nothing to say"
-exposure=$(systemd-analyze security --offline=true "$T/system/sendas-smtpd.service" 2>/dev/null |
-	sed -n 's/.*Overall exposure level for [^ ]*: \([0-9.]*\).*/\1/p')
+exposure=$(unit_exposure "$T/system/sendas-smtpd.service")
 diag "sendas-smtpd.service exposure: $exposure"
 awk -v e="$exposure" 'BEGIN { exit !(e != "" && e + 0 <= 2.0) }'
 ok $? "sendas-smtpd.service: exposure $exposure, at most 2.0"
