@@ -216,15 +216,20 @@ static void relay(const struct smtpd_txn *t, struct smtpd_reply *r)
 	smtp_result_release(&res);
 }
 
-static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
-		       struct smtpd_reply *r)
+struct send_envelope bs_envelope(const struct smtpd_txn *t)
 {
-	struct bs *b = ctx;
-	const struct send_envelope env = {
+	return (struct send_envelope){
 		.sender = t->sender, .rcpts = (const char *const *)t->rcpts,
 		.nrcpts = t->nrcpts, .dsn_notify = t->dsn_notify, .dsn_ret = t->dsn_ret,
 		.envid = t->dsn_envid,
 	};
+}
+
+static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd_txn *t,
+		       struct smtpd_reply *r)
+{
+	struct bs *b = ctx;
+	const struct send_envelope env = bs_envelope(t);
 	struct send_request rq = { .o = b->o, .conf = &b->conf, .in_fd = t->fd,
 				   .envelope = &env };
 	char owner[32];

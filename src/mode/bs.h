@@ -17,15 +17,18 @@
 
 #include "error.h"
 #include "options.h"
+#include "send.h"
+#include "smtpd.h"
 
 int mode_bs(const struct options *o);
 
 /* The replies above, for the smarthost (smarthost_session.c): the verdict
  * of send_message() as the reply to the final dot, and a local failure's
  * reply by its category. */
-struct send_verdict;
-struct smtpd_reply;
 void bs_verdict_reply(const struct send_verdict *v, struct smtpd_reply *r);
 void bs_error_reply(const struct error *err, struct smtpd_reply *r);
+
+/* A transaction's envelope as send_message() takes it (pointing into t). */
+struct send_envelope bs_envelope(const struct smtpd_txn *t);
 
 #endif

@@ -381,8 +381,8 @@ static void log_transaction(const struct relay *rl, const struct smtpd_txn *t,
 	report_log_field(&b, "rcpts", buf_str(&list));
 	buf_release(&list);
 	buf_printf_trunc(&b, " size=%lld", (long long)t->size);
-	report_log_field(&b, "status", v->exit_code == 0 ? "sent"
-				       : v->kept == KEPT_QUEUED ? "queued" : "refused");
+	report_log_field(&b, "status", v->kept == KEPT_QUEUED ? "queued"
+				       : v->exit_code == 0 ? "sent" : "refused");
 	if (v->reply.code)
 		log_text(&b, "upstream", buf_str(&v->reply.text));
 	log_reply(&b, "reply", r);
@@ -393,11 +393,7 @@ static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd
 		       struct smtpd_reply *r)
 {
 	struct relay *rl = ctx;
-	const struct send_envelope env = {
-		.sender = t->sender, .rcpts = (const char *const *)t->rcpts,
-		.nrcpts = t->nrcpts, .dsn_notify = t->dsn_notify, .dsn_ret = t->dsn_ret,
-		.envid = t->dsn_envid,
-	};
+	const struct send_envelope env = bs_envelope(t);
 	char *received = received_field(rl);
 	struct send_request rq = { .o = rl->h->o, .conf = &rl->h->accounts, .in_fd = t->fd,
 				   .envelope = &env, .trace = received };
