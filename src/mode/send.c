@@ -71,7 +71,9 @@ static void show_progress(void *ctx, off_t done, off_t size)
 	if (percent == j->progress_percent)
 		return;
 	j->progress_percent = percent;
-	fprintf(stderr, _("\rsendas: sending %.1f of %.1f MB (%d%%)"), (double)done / 1e6,
+	/* The \r stays out of the message: catalogues must not hold it. */
+	fputc('\r', stderr);
+	fprintf(stderr, _("sendas: sending %.1f of %.1f MB (%d%%)"), (double)done / 1e6,
 		(double)size / 1e6, percent);
 	if (percent == 100)
 		fputc('\n', stderr);
