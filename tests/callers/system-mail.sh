@@ -50,7 +50,15 @@ mount --bind "$SENDAS" /usr/sbin/sendmail
 SYSCONF=${SENDAS_SYSCONFDIR:-/etc}
 case $SYSCONF in
 /etc) ;;
-*)	[ -d "$SYSCONF" ] || { echo "Bail out! $SYSCONF (sysconfdir) does not exist"; exit 1; }
+*)	# A prefix not installed yet (make distcheck's _inst/etc): its folders
+	# are made for the test and removed after it, empty.
+	if ! [ -d "$SYSCONF" ]; then
+		made=$SYSCONF
+		while ! [ -d "$(dirname "$made")" ]; do made=$(dirname "$made"); done
+		mkdir -p "$SYSCONF" ||
+			{ echo "Bail out! cannot make $SYSCONF (sysconfdir)"; exit 1; }
+		cleanups+=("umount '$SYSCONF'; d='$SYSCONF'; while rmdir \"\$d\" && [ \"\$d\" != '$made' ]; do d=\$(dirname \"\$d\"); done")
+	fi
 	mkdir -p "$T/sysconf-up" "$T/sysconf-work"
 	mount -t overlay overlay \
 		-o "lowerdir=$SYSCONF,upperdir=$T/sysconf-up,workdir=$T/sysconf-work" "$SYSCONF" ||
