@@ -12,6 +12,7 @@
 #include "classify.h"
 #include "conn.h"
 #include "conf.h"
+#include "escape.h"
 #include "handoff.h"
 #include "i18n.h"
 #include "keep.h"
@@ -111,7 +112,9 @@ static void service_text(const struct reply *r, struct error *err)
 		if (len < mark || strncmp(line, HANDOFF_MARK, mark) != 0)
 			buf_printf_trunc(&text, "%s%.*s", text.len ? " " : "", (int)len, line);
 	}
-	snprintf(err->text, sizeof err->text, "%s", buf_str(&text));
+	/* The provider's words, relayed by the service: escaped as every
+	 * server text is before it reaches a terminal or a log (escape.h). */
+	escape_into(err->text, sizeof err->text, buf_str(&text), text.len);
 	buf_release(&text);
 }
 
