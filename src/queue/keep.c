@@ -105,14 +105,6 @@ void keep_report(const struct kept_message *kept)
 			fprintf(stderr, _("sendas: not sent; account %s keeps no queue "
 					  "(queue = off)\n"), kept->account);
 		break;
-	case KEPT_ERROR:
-		if (kept->temporary)
-			fprintf(stderr, _("sendas: not sent, and it cannot be queued: %s\n"),
-				kept->err.text);
-		else
-			fprintf(stderr, _("sendas: no copy of the message was kept: %s\n"),
-				kept->err.text);
-		break;
 	default:
 		break;
 	}
