@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -409,12 +410,32 @@ static int finish(struct reader *r)
 	return 0;
 }
 
+/* A pipe on stdin (cat FILE | sendmail, every caller that writes a message
+ * into a pipe) holds 64 KiB by default: each read() then takes a quarter of
+ * READ_CHUNK and the writer and sendas wake each other four times as often.
+ * The pipe grows to the reader's chunk when the system allows (Linux: up to
+ * /proc/sys/fs/pipe-max-size, 1 MiB by default); on a system or a file
+ * where it does not, nothing changes.  About a third of the time of a
+ * 500 MB message from a pipe (tests/bench). */
+static void widen_pipe(int in_fd)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat st;
+
+	if (fstat(in_fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(in_fd, F_SETPIPE_SZ, READ_CHUNK);
+#else
+	(void)in_fd;
+#endif
+}
+
 static int read_all(int in_fd, struct reader *r)
 {
 	unsigned char *in = xmalloc(READ_CHUNK);
 	ssize_t n;
 	int rc = 0;
 
+	widen_pipe(in_fd);
 	while (rc == 0 && !r->done) {
 		n = read(in_fd, in, r->read_size);
 		if (n < 0 && errno == EINTR)

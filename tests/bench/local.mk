@@ -4,10 +4,13 @@
 ## since it makes network namespaces and TUN devices), never "make check".
 ## tests/bench/README says what it measures and how.
 
-EXTRA_PROGRAMS = tests/bench/bench-sink
+EXTRA_PROGRAMS = tests/bench/bench-sink tests/bench/tls-cost
 tests_bench_bench_sink_SOURCES = tests/bench/bench-sink.c
 tests_bench_bench_sink_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
 tests_bench_bench_sink_LDADD = $(GNUTLS_LIBS)
+tests_bench_tls_cost_SOURCES = tests/bench/tls-cost.c
+tests_bench_tls_cost_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
+tests_bench_tls_cost_LDADD = $(GNUTLS_LIBS)
 
 # More options for tests/bench/run: make bench BENCH_FLAGS='--runs 11'
 BENCH_FLAGS =
@@ -27,3 +30,13 @@ bench-smtpd: src/sendas$(EXEEXT)
 .PHONY: bench-smtpd
 BENCH_SMTPD_FLAGS =
 EXTRA_DIST += tests/bench/smtpd-load
+
+# Large messages against the cost of TLS and curl (issue 21): loopback only,
+# any user.  make bench-tls BENCH_TLS_FLAGS='--sizes 50,500 --runs 7'
+bench-tls: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT) tests/bench/tls-cost$(EXEEXT)
+	python3 $(srcdir)/tests/bench/tls-limit --sendas $(abs_top_builddir)/src/sendas$(EXEEXT) \
+		--sink $(abs_top_builddir)/tests/bench/bench-sink$(EXEEXT) \
+		--tls-cost $(abs_top_builddir)/tests/bench/tls-cost$(EXEEXT) $(BENCH_TLS_FLAGS)
+.PHONY: bench-tls
+BENCH_TLS_FLAGS =
+EXTRA_DIST += tests/bench/tls-limit tests/bench/benchlib.py
