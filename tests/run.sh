@@ -3,7 +3,8 @@
 # The whole test suite, from a fresh clone on Debian 12:
 #   bash tests/run.sh
 # installs what is missing, builds twice (plain, and with ASan + UBSan), runs
-# `make check` in each, then the fuzz targets for a bounded time
+# `make check` in each (after the plain one, the performance regression
+# check, `make bench-check`), then the fuzz targets for a bounded time
 # (tests/fuzz/run.sh, FUZZ_SECONDS each), then `make distcheck` and `make
 # deb-check` (the Debian packages), and ends with the line
 # "N passed, N failed" summed over everything.
@@ -54,6 +55,16 @@ suite() {
 }
 
 suite plain build --enable-sendmail-links
+
+# The performance regression check (tests/bench/regress): on the plain
+# build, while nothing else runs; ratios against tests/bench/baseline.
+echo "=== performance: make bench-check"
+make -C build bench-check >build/bench-check.out 2>&1
+grep -a -E '^(ok|not ok|#)' build/bench-check.out
+n=$(grep -ac '^ok ' build/bench-check.out); passed=$((passed + n))
+n=$(grep -ac '^not ok ' build/bench-check.out); failed=$((failed + n))
+grep -aq '^1\.\.' build/bench-check.out || { failed=$((failed + 1)); tail -20 build/bench-check.out; }
+
 suite sanitizers build-asan --enable-sanitizers
 
 # The fuzz targets (tests/fuzz/run.sh): their own step, against the plain

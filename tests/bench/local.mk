@@ -40,3 +40,15 @@ bench-tls: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT) tests/bench/tls-c
 .PHONY: bench-tls
 BENCH_TLS_FLAGS =
 EXTRA_DIST += tests/bench/tls-limit tests/bench/benchlib.py
+
+# The performance regression check of CI (issue 21; tests/run.sh runs it
+# after the plain suite): two ratios against tests/bench/baseline, +30%
+# fails.  make bench-check BENCH_CHECK_FLAGS=--update rewrites the baseline.
+bench-check: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT) tests/bench/tls-cost$(EXEEXT)
+	python3 $(srcdir)/tests/bench/regress --sendas $(abs_top_builddir)/src/sendas$(EXEEXT) \
+		--sink $(abs_top_builddir)/tests/bench/bench-sink$(EXEEXT) \
+		--tls-cost $(abs_top_builddir)/tests/bench/tls-cost$(EXEEXT) \
+		--baseline $(srcdir)/tests/bench/baseline $(BENCH_CHECK_FLAGS)
+.PHONY: bench-check
+BENCH_CHECK_FLAGS =
+EXTRA_DIST += tests/bench/regress tests/bench/baseline
