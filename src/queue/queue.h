@@ -186,6 +186,12 @@ int queue_id_valid(const char *s);
 int queue_peek(struct queue *q, enum queue_area area, const char *id,
 	       struct queue_entry *e, struct error *err);
 
+/* The same, the envelope only: the fields after the content (attempts,
+ * next_try, failed, last_error, records_end) stay 0.  For a listing that
+ * needs only the account and owner (drain.c's grouping), a read less. */
+int queue_peek_envelope(struct queue *q, enum queue_area area, const char *id,
+			struct queue_entry *e, struct error *err);
+
 /* Open, lock (without waiting) and read message id of area.  1 when it is
  * busy or gone: someone else has it, skip it.  A message in DIR with a
  * "failed" record is moved to failed/ and reported as gone. */
