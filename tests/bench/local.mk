@@ -27,3 +27,12 @@ bench-smtpd: src/sendas$(EXEEXT)
 .PHONY: bench-smtpd
 BENCH_SMTPD_FLAGS =
 EXTRA_DIST += tests/bench/smtpd-load
+
+# The queue at scale (issue 21): 10,000 queued messages for 3 accounts,
+# `sendas -q` against a private Postfix client into bench-sink; as root.
+bench-queue: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT)
+	python3 $(srcdir)/tests/bench/queue-scale --sendas $(abs_top_builddir)/src/sendas$(EXEEXT) \
+		--sink $(abs_top_builddir)/tests/bench/bench-sink$(EXEEXT) $(BENCH_QUEUE_FLAGS)
+.PHONY: bench-queue
+BENCH_QUEUE_FLAGS =
+EXTRA_DIST += tests/bench/queue-scale
