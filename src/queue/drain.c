@@ -270,7 +270,7 @@ static void settle(struct flush *f, struct queue_entry *e, int r, const struct e
 {
 	struct error err;
 
-	if (r == 0 && queue_remove(f->q, e, &err) < 0) {
+	if (r == 0 && queue_remove_batched(f->q, e, &err) < 0) {
 		say(f, LOG_ERR, _("sendas: %s was sent, but it cannot be removed from the "
 				  "queue and may be sent again: %s\n"), e->id, err.text);
 		note_code(f->out, EX_IOERR);
@@ -420,6 +420,8 @@ static void flush_one_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1],
 	}
 	flush_account(f, ids, g);
 	close_session(f);
+	if (queue_sync_removals(f->q, &err) < 0)
+		warn(f, &err);
 	queue_settings_release(&f->set);
 	smtp_result_release(&f->res);
 	session_setup_release(&f->setup);

@@ -235,6 +235,10 @@ int queue_open(struct queue *q, const char *dir, int create, struct error *err)
 
 void queue_close(struct queue *q)
 {
+	struct error ignored;
+
+	if (q->fd >= 0 && q->unsynced)
+		queue_sync_removals(q, &ignored);   /* the caller's flush should have */
 	if (q->fd >= 0)
 		close(q->fd);
 	if (q->failed_fd >= 0)
@@ -932,14 +936,38 @@ int queue_fail(struct queue *q, struct queue_entry *e, const char *text, time_t 
 	return e->area == QUEUE_FAILED ? 0 : move(q, e, QUEUE_FAILED, err);
 }
 
-int queue_remove(struct queue *q, struct queue_entry *e, struct error *err)
+static int unlink_entry(struct queue *q, struct queue_entry *e, struct error *err)
 {
-	int dir = area_fd(q, e->area);
-
-	if (unlinkat(dir, e->id, 0) < 0)
+	if (unlinkat(area_fd(q, e->area), e->id, 0) < 0)
 		return error_set(err, CAT_IO, _("cannot remove %s: %s"),
 				 where(q, area_sub(e->area), e->id).s, strerror(errno));
-	return sync_dir(q, dir, err);
+	return 0;
+}
+
+int queue_remove(struct queue *q, struct queue_entry *e, struct error *err)
+{
+	if (unlink_entry(q, e, err) < 0)
+		return -1;
+	return sync_dir(q, area_fd(q, e->area), err);
+}
+
+int queue_remove_batched(struct queue *q, struct queue_entry *e, struct error *err)
+{
+	if (e->area != QUEUE_ACTIVE)
+		return queue_remove(q, e, err);
+	if (unlink_entry(q, e, err) < 0)
+		return -1;
+	if (++q->unsynced < QUEUE_SYNC_BATCH)
+		return 0;
+	return queue_sync_removals(q, err);
+}
+
+int queue_sync_removals(struct queue *q, struct error *err)
+{
+	if (!q->unsynced)
+		return 0;
+	q->unsynced = 0;
+	return sync_dir(q, q->fd, err);
 }
 
 int queue_retry(struct queue *q, struct queue_entry *e, time_t now, struct error *err)
