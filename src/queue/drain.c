@@ -23,6 +23,19 @@
 #include "session.h"
 #include "xalloc.h"
 
+/* The first login of an account's workers (drain.h): the lead worker logs
+ * in first; the others wait for its outcome, so that a refused login costs
+ * one attempt per flush, not one per session.  In shared memory. */
+enum login_state { LOGIN_PENDING, LOGIN_OPEN, LOGIN_FAILED, LOGIN_NONE };
+
+struct login_turn {
+	enum login_state state;        /* LOGIN_NONE: the lead ended without a session */
+	enum category category;        /* LOGIN_FAILED: why */
+	char text[QUEUE_TEXT_MAX + 1];
+};
+
+#define LOGIN_WAIT_US 5000         /* how often a waiting worker looks */
+
 /* One account's turn in one queue directory. */
 struct flush {
 	struct queue *q;
@@ -42,6 +55,8 @@ struct flush {
 	unsigned caps;
 	struct smtp_result res;
 	struct error session_err;      /* why no session could be opened */
+	struct login_turn *turn;       /* the account's workers' (shared); NULL: alone */
+	int lead;                      /* the account's first worker: logs in first */
 	struct session_setup setup;    /* parameters, credentials */
 	struct drain_result *out;
 };
@@ -117,6 +132,48 @@ static int open_session(struct flush *f, struct error *err)
 		return -1;
 	f->caps = f->res.caps;
 	return 0;
+}
+
+/* The lead's outcome, for the other workers (after the lead's try). */
+static void tell_login(struct flush *f, enum login_state state)
+{
+	if (!f->turn || !f->lead || f->turn->state != LOGIN_PENDING)
+		return;
+	if (state == LOGIN_FAILED) {
+		f->turn->category = f->session_err.category;
+		snprintf(f->turn->text, sizeof f->turn->text, "%.*s",
+			 (int)sizeof f->turn->text - 1, f->session_err.text);
+	}
+	__atomic_store_n(&f->turn->state, state, __ATOMIC_RELEASE);
+}
+
+/* A worker that is not the lead waits for the lead's login, at most the
+ * session deadline (a lead that died must not hold the others for good):
+ * after a refusal it takes that reason as its own and never connects. */
+static int wait_for_lead(struct flush *f)
+{
+	long waited = 0, limit = (long)(f->a && f->a->session_deadline ? f->a->session_deadline
+					 : CONF_DEFAULT_SESSION_DEADLINE) * 1000000L;
+	enum login_state state;
+
+	while ((state = __atomic_load_n(&f->turn->state, __ATOMIC_ACQUIRE)) == LOGIN_PENDING &&
+	       waited < limit) {
+		usleep(LOGIN_WAIT_US);
+		waited += LOGIN_WAIT_US;
+	}
+	if (state != LOGIN_FAILED)
+		return 0;
+	error_set(&f->session_err, f->turn->category, "%s", f->turn->text);
+	return -1;
+}
+
+/* Open this worker's session, in its turn. */
+static void login_turn(struct flush *f)
+{
+	if (f->turn && !f->lead && wait_for_lead(f) < 0)
+		return;
+	open_session(f, &f->session_err);
+	tell_login(f, f->s ? LOGIN_OPEN : LOGIN_FAILED);
 }
 
 static void close_session(struct flush *f)
@@ -331,7 +388,7 @@ static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 	if (take_slot(f, e, &slot) != 0)
 		return;
 	if (!f->s && f->session_err.category == CAT_NONE)
-		open_session(f, &f->session_err);
+		login_turn(f);
 	if (!f->s) {
 		limits_give_back(f->q->dir, f->a, &slot);
 		defer(f, e, f->session_err.text);
@@ -360,6 +417,7 @@ struct group {
 	size_t n;
 	unsigned workers;
 	unsigned long *next;           /* shared */
+	struct login_turn *turn;       /* shared */
 };
 
 /* Take and send the messages of g, one at a time, claiming each. */
@@ -419,6 +477,7 @@ static void flush_one_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1],
 		queue_settings(NULL, NULL, &f->set, &err);
 	}
 	flush_account(f, ids, g);
+	tell_login(f, LOGIN_NONE);
 	close_session(f);
 	if (queue_sync_removals(f->q, &err) < 0)
 		warn(f, &err);
@@ -481,17 +540,20 @@ struct shared {
 	void *map;
 	size_t size;
 	unsigned long *next;
+	struct login_turn *turn;
 	struct drain_result *res;
 };
 
 static int shared_map(struct shared *sh, size_t ngroups, size_t nworkers)
 {
-	sh->size = ngroups * sizeof *sh->next + nworkers * sizeof *sh->res;
+	sh->size = ngroups * (sizeof *sh->next + sizeof *sh->turn) + nworkers * sizeof *sh->res;
+	/* Zeroed: counters at 0, logins LOGIN_PENDING. */
 	sh->map = mmap(NULL, sh->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh->map == MAP_FAILED)
 		return -1;
 	sh->next = sh->map;
-	sh->res = (struct drain_result *)(sh->next + ngroups);
+	sh->turn = (struct login_turn *)(sh->next + ngroups);
+	sh->res = (struct drain_result *)(sh->turn + ngroups);
 	return 0;
 }
 
@@ -506,15 +568,18 @@ static void merge_result(struct drain_result *out, const struct drain_result *r)
 		out->next_try = r->next_try;
 }
 
-/* One worker: account g's messages, as they come, into *res. */
+/* One worker: account g's messages, as they come, into *res; lead: the
+ * account's first worker. */
 static void run_worker(const struct flush *proto, const struct conf *conf,
 		       char (*ids)[QUEUE_ID_LEN + 1], struct group *g,
-		       struct drain_result *res)
+		       struct drain_result *res, int lead)
 {
 	struct flush f = *proto;
 
 	*res = (struct drain_result){ .code = EX_OK };
 	f.out = res;
+	f.turn = g->workers > 1 ? g->turn : NULL;
+	f.lead = lead;
 	f.name = g->name;
 	if (conf)
 		f.a = conf_find(conf, f.name);
@@ -549,13 +614,13 @@ static void reap_one(const struct flush *proto)
  * (or when it is the only one).  Returns its pid, or 0 when it already ran. */
 static pid_t start_worker(const struct flush *proto, const struct conf *conf,
 			  char (*ids)[QUEUE_ID_LEN + 1], struct group *g,
-			  struct drain_result *res, int alone)
+			  struct drain_result *res, int lead, int alone)
 {
 	pid_t pid = alone ? -1 : (fflush(NULL), fork());
 
 	if (pid > 0)
 		return pid;
-	run_worker(proto, conf, ids, g, res);
+	run_worker(proto, conf, ids, g, res, lead);
 	if (pid == 0) {
 		fflush(NULL);
 		_exit(0);
@@ -574,10 +639,11 @@ static void run_workers(const struct flush *proto, const struct conf *conf,
 
 	for (i = 0; i < ngroups; i++) {
 		g[i].next = &sh->next[i];
+		g[i].turn = &sh->turn[i];
 		for (k = 0; k < g[i].workers; k++, w++) {
 			for (; running >= DRAIN_WORKERS_MAX; running--)
 				reap_one(proto);
-			running += start_worker(proto, conf, ids, &g[i], &sh->res[w],
+			running += start_worker(proto, conf, ids, &g[i], &sh->res[w], k == 0,
 						nworkers == 1) > 0;
 		}
 	}

@@ -15,7 +15,11 @@
  * still keeps other processes (another -q, a send) off it.  Each worker
  * writes its drain_result into its own slot of that mapping; the parent
  * waits for all and merges them (the worst code, the sums, the earliest
- * next try).  A worker that does not exit 0 (killed, crashed) makes the
+ * next try).  An account's first worker logs in first; the others wait for
+ * its outcome (at most the session deadline) and, when its session could
+ * not be opened, take its reason and defer what they claim without
+ * connecting: a refused login costs one attempt per flush, as with one
+ * session.  A worker that does not exit 0 (killed, crashed) makes the
  * result EX_SOFTWARE; its unsettled messages simply stay queued.  A lone
  * worker (one account, one session) and drain_after_send() run in the
  * calling process; so does a worker whose fork() fails.  The send limits

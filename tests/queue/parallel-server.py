@@ -4,7 +4,7 @@
 serves many sessions at once, for tests/queue/parallel.sh (the scripted
 test server, tests/server, serves one session at a time).
 
-    parallel-server.py --port-file FILE --record FILE [--delay-ms N]
+    parallel-server.py --port-file FILE --record FILE [--delay-ms N] [--refuse]
 
 Each session gets a number (1, 2, ...).  The record file gets one line per
 event, written at once:
@@ -13,7 +13,9 @@ event, written at once:
     close N           session N ended
 A message whose X-Test-ID starts with "refuse" is answered 550 5.7.1 after
 its content, one starting with "defer" 451 4.3.0; every other is accepted
-after --delay-ms (so that sessions overlap).  SIGTERM ends the server.
+after --delay-ms (so that sessions overlap).  With --refuse every session
+is refused at once (554 5.3.2 greeting, then closed).  SIGTERM ends the
+server.
 """
 import argparse
 import asyncio
@@ -22,7 +24,8 @@ import signal
 
 
 class Server:
-    def __init__(self, record, delay):
+    def __init__(self, record, delay, refuse):
+        self.refuse = refuse
         self.record = open(record, "a", buffering=1)
         self.delay = delay / 1000.0
         self.sessions = 0
@@ -34,6 +37,12 @@ class Server:
         self.sessions += 1
         n = self.sessions
         self.log("open %d" % n)
+        if self.refuse:
+            writer.write(b"554 5.3.2 parallel: no service\r\n")
+            await writer.drain()
+            self.log("close %d" % n)
+            writer.close()
+            return
         writer.write(b"220 parallel ESMTP\r\n")
         sender, ident, in_data = "-", "-", False
         try:
@@ -83,8 +92,9 @@ async def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--record", required=True)
     ap.add_argument("--delay-ms", type=int, default=0)
+    ap.add_argument("--refuse", action="store_true")
     a = ap.parse_args()
-    srv = Server(a.record, a.delay_ms)
+    srv = Server(a.record, a.delay_ms, a.refuse)
     server = await asyncio.start_server(srv.session, "127.0.0.1", 0)
     with open(a.port_file + ".tmp", "w") as f:
         f.write("%d\n" % server.sockets[0].getsockname()[1])

@@ -6,6 +6,7 @@
 # refused one goes to failed/, a deferred one stays queued; the exit code
 # and the summary are those of the same queue flushed over one session;
 # three concurrent -q never send a message twice and their counts add up;
+# a refused login is tried once per account, not once per session;
 # a flush killed with every worker (kill -9 of the process group) loses
 # nothing, and the next flush sends the rest.  Not timed.
 . "$(dirname "$0")/../lib.sh"
@@ -38,13 +39,13 @@ queue_messages() {
 	done
 }
 
-# server NAME [DELAY-MS]: parallel-server.py recording to $T/NAME.record;
-# sets port and server_pid.
+# server NAME [DELAY-MS [OPTION]]: parallel-server.py recording to
+# $T/NAME.record; sets port and server_pid.
 server() {
 	rm -f "$T/$1.port"
 	: >"$T/$1.record"
 	python3 "$SERVER" --port-file "$T/$1.port" --record "$T/$1.record" \
-		--delay-ms "${2:-0}" 2>"$T/$1.err" &
+		--delay-ms "${2:-0}" ${3:+"$3"} 2>"$T/$1.err" &
 	server_pid=$!
 	cleanups+=("kill $server_pid")
 	wait_for "$server_pid" -s "$T/$1.port"
@@ -165,7 +166,24 @@ d=$(dups "$T/killed.record")
 ok "$([ "$d" -le 6 ]; echo $?)" "duplicates: $d, at most one per killed session (6)"
 is "$(ids):$(failed_ids)" "0:0" "the queue is empty"
 
-# 5. The key: 1..20, anything else refused when the file is loaded.
+# 5. A server that refuses every session: one attempt per account, not one
+#    per session; every message deferred with the reason.
+rm -rf "$Q"
+mapfile -t all < <(seq_ids r 12)
+queue_messages "${all[@]}"
+server refusing 0 --refuse
+accounts "$port" 3
+"$SENDAS" -C "$T/acc.ini" -q >"$T/out" 2>"$T/err"
+is "$?" 75 "every session refused: 75"
+stop_server
+is "$(grep -c '^open' "$T/refusing.record")" 3 "one session attempt per account, not three"
+is "$(grep -c 'not sent, next try in .*554 5.3.2 parallel: no service' "$T/err")" 12 \
+	"each of the 12 deferred with the server's reason"
+is "$(cat "$T/out")" "sendas: 0 sent, 12 still queued (next try in 2m), 0 moved to failed/" \
+	"the summary"
+is "$(ids)" 12 "all still queued"
+
+# 6. The key: 1..20, anything else refused when the file is loaded.
 account_file "$T/bad.ini" a1 port=1 queue_connections=21 from=s1@example.test
 "$SENDAS" -C "$T/bad.ini" --which s1@example.test >/dev/null 2>"$T/err"
 is "$?" 78 "queue_connections = 21: a configuration error"
