@@ -539,21 +539,25 @@ static unsigned connections_for(const struct account *a, size_t n)
 struct shared {
 	void *map;
 	size_t size;
+	struct drain_result *res;
 	unsigned long *next;
 	struct login_turn *turn;
-	struct drain_result *res;
 };
+
+_Static_assert(sizeof(struct drain_result) % sizeof(unsigned long) == 0,
+	       "the counters after the results would be misaligned");
 
 static int shared_map(struct shared *sh, size_t ngroups, size_t nworkers)
 {
 	sh->size = ngroups * (sizeof *sh->next + sizeof *sh->turn) + nworkers * sizeof *sh->res;
-	/* Zeroed: counters at 0, logins LOGIN_PENDING. */
+	/* Zeroed: counters at 0, logins LOGIN_PENDING.  The most aligned
+	 * first: results (time_t), counters, then the turns (int, char). */
 	sh->map = mmap(NULL, sh->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh->map == MAP_FAILED)
 		return -1;
-	sh->next = sh->map;
+	sh->res = sh->map;
+	sh->next = (unsigned long *)(sh->res + nworkers);
 	sh->turn = (struct login_turn *)(sh->next + ngroups);
-	sh->res = (struct drain_result *)(sh->turn + ngroups);
 	return 0;
 }
 

@@ -186,6 +186,7 @@ static void test_large(struct queue *q)
 	ok(queue_peek_envelope(q, QUEUE_ACTIVE, id, &e, &err) == 0 &&
 	   strcmp(e.account, "work") == 0 && e.nrcpts == 2 && e.attempts == 0 &&
 	   e.size == m.size, "the envelope-only peek: the envelope, no records");
+	queue_entry_release(&e);
 	queue_take(q, QUEUE_ACTIVE, id, &e, &err);
 	queue_remove(q, &e, &err);
 	queue_entry_release(&e);
@@ -199,7 +200,7 @@ static void test_large(struct queue *q)
 static void test_batched_removal(struct queue *q, int fd)
 {
 	struct queue_message m = message(fd);
-	struct queue_entry e;
+	struct queue_entry e, after;
 	struct error err;
 	char id[QUEUE_ID_LEN + 1];
 	unsigned i, gone = 0, synced = 0;
@@ -210,7 +211,7 @@ static void test_batched_removal(struct queue *q, int fd)
 		queue_add(q, QUEUE_ACTIVE, &m, "x", NOW, id, &err);
 		queue_take(q, QUEUE_ACTIVE, id, &e, &err);
 		gone += queue_remove_batched(q, &e, &err) == 0 &&
-			queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 1;
+			queue_peek(q, QUEUE_ACTIVE, id, &after, &err) == 1;
 		synced += q->unsynced == 0;
 		queue_entry_release(&e);
 	}
