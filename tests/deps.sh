@@ -45,7 +45,10 @@ iproute2 util-linux"
 BED_LIBS="libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3
 libapparmor1 libbz2-1.0 libcap2 libcrypt1 libexttextcat-2.0-0 liblua5.4-0
 liblz4-1 liblzma5 libpam0g libsodium23 libstemmer0d libsystemd0 libtirpc3
-libunwind8 libwrap0 libzstd1 zlib1g"
+libunwind8 libwrap0 libzstd1 zlib1g
+libsasl2-modules"
+# libsasl2-modules: the PLAIN mechanism of Cyrus SASL, which the Postfix
+# client of the queue benchmark (tests/bench/queue-scale) logs in with.
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -82,6 +82,7 @@ static int set_boolean(struct parser *p, void *field, const char *value);
 static int set_queued_exit(struct parser *p, void *field, const char *value);
 static int set_count(struct parser *p, void *field, const char *value);
 static int set_size(struct parser *p, void *field, const char *value);
+static int set_connections(struct parser *p, void *field, const char *value);
 static int set_queue_dir(struct parser *p, void *field, const char *value);
 static int set_queue(struct parser *p, void *field, const char *value);
 static int set_queue_lifetime(struct parser *p, void *field, const char *value);
@@ -114,6 +115,7 @@ static const struct key keys[] = {
 	KEY(queue_dir, set_queue_dir, F_STR, 0),
 	KEY(queue, set_queue, F_STR, 0),
 	KEY(queue_lifetime, set_queue_lifetime, F_STR, 0),
+	KEY(queue_connections, set_connections, F_INT, 0),
 	KEY(syslog, set_syslog, F_STR, 0),
 	KEY(logfile, set_path, F_STR, 0),
 	KEY(aliases, set_path, F_STR, 0),
@@ -911,6 +913,18 @@ static int set_count(struct parser *p, void *field, const char *value)
 	if (v < 0)
 		return fail_at(p, p->lineno, _("\"%s\" is not a number from 1 to %d"), value,
 			       CONF_COUNT_MAX);
+	*(int *)field = (int)v;
+	return 0;
+}
+
+/* queue_connections: 1..CONF_CONNECTIONS_MAX. */
+static int set_connections(struct parser *p, void *field, const char *value)
+{
+	long v = number(value, CONF_CONNECTIONS_MAX);
+
+	if (v < 0)
+		return fail_at(p, p->lineno, _("queue_connections = \"%s\" is not a number from 1 "
+					       "to %d"), value, CONF_CONNECTIONS_MAX);
 	*(int *)field = (int)v;
 	return 0;
 }

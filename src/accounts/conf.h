@@ -81,6 +81,13 @@
 #define CONF_DEFAULT_SESSION_DEADLINE 1800
 #define CONF_HOSTS_MAX 8           /* servers in one host list */
 #define CONF_COUNT_MAX 100000     /* messages_per_hour, messages_per_day, max_recipients */
+/* queue_connections: parallel sessions of one account in a queue flush.
+ * Default 1: a provider sees one login per account at a time, as from a
+ * mail client (some allow only a few at once, Microsoft 365 three per
+ * mailbox, and answer more with 421); accounts are flushed in parallel
+ * anyway.  The maximum is Postfix's default_destination_concurrency_limit. */
+#define CONF_CONNECTIONS_DEFAULT 1
+#define CONF_CONNECTIONS_MAX 20
 #define CONF_SIZE_MAX (1024 * 1024 * 1024)  /* max_size: 1 GB */
 #define CONF_LIFETIME_MAX (365 * 86400)   /* queue_lifetime */
 #define CONF_HOST_MAX 253                 /* a host name (RFC 1035) */
@@ -143,6 +150,9 @@ struct account {
 	int messages_per_day;
 	int max_recipients;
 	int max_size;
+	/* Sessions a queue flush opens at once for this account (drain.h),
+	 * 1..CONF_CONNECTIONS_MAX; 0: CONF_CONNECTIONS_DEFAULT. */
+	int queue_connections;
 	/* The local submission service: the local users and @groups who may
 	 * use this account for any sender it matches (sendas-accounts(5)). */
 	char *allow_users;

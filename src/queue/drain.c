@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -20,6 +22,19 @@
 #include "send_limits.h"
 #include "session.h"
 #include "xalloc.h"
+
+/* The first login of an account's workers (drain.h): the lead worker logs
+ * in first; the others wait for its outcome, so that a refused login costs
+ * one attempt per flush, not one per session.  In shared memory. */
+enum login_state { LOGIN_PENDING, LOGIN_OPEN, LOGIN_FAILED, LOGIN_NONE };
+
+struct login_turn {
+	enum login_state state;        /* LOGIN_NONE: the lead ended without a session */
+	enum category category;        /* LOGIN_FAILED: why */
+	char text[QUEUE_TEXT_MAX + 1];
+};
+
+#define LOGIN_WAIT_US 5000         /* how often a waiting worker looks */
 
 /* One account's turn in one queue directory. */
 struct flush {
@@ -40,6 +55,8 @@ struct flush {
 	unsigned caps;
 	struct smtp_result res;
 	struct error session_err;      /* why no session could be opened */
+	struct login_turn *turn;       /* the account's workers' (shared); NULL: alone */
+	int lead;                      /* the account's first worker: logs in first */
 	struct session_setup setup;    /* parameters, credentials */
 	struct drain_result *out;
 };
@@ -115,6 +132,48 @@ static int open_session(struct flush *f, struct error *err)
 		return -1;
 	f->caps = f->res.caps;
 	return 0;
+}
+
+/* The lead's outcome, for the other workers (after the lead's try). */
+static void tell_login(struct flush *f, enum login_state state)
+{
+	if (!f->turn || !f->lead || f->turn->state != LOGIN_PENDING)
+		return;
+	if (state == LOGIN_FAILED) {
+		f->turn->category = f->session_err.category;
+		snprintf(f->turn->text, sizeof f->turn->text, "%.*s",
+			 (int)sizeof f->turn->text - 1, f->session_err.text);
+	}
+	__atomic_store_n(&f->turn->state, state, __ATOMIC_RELEASE);
+}
+
+/* A worker that is not the lead waits for the lead's login, at most the
+ * session deadline (a lead that died must not hold the others for good):
+ * after a refusal it takes that reason as its own and never connects. */
+static int wait_for_lead(struct flush *f)
+{
+	long waited = 0, limit = (long)(f->a && f->a->session_deadline ? f->a->session_deadline
+					 : CONF_DEFAULT_SESSION_DEADLINE) * 1000000L;
+	enum login_state state;
+
+	while ((state = __atomic_load_n(&f->turn->state, __ATOMIC_ACQUIRE)) == LOGIN_PENDING &&
+	       waited < limit) {
+		usleep(LOGIN_WAIT_US);
+		waited += LOGIN_WAIT_US;
+	}
+	if (state != LOGIN_FAILED)
+		return 0;
+	error_set(&f->session_err, f->turn->category, "%s", f->turn->text);
+	return -1;
+}
+
+/* Open this worker's session, in its turn. */
+static void login_turn(struct flush *f)
+{
+	if (f->turn && !f->lead && wait_for_lead(f) < 0)
+		return;
+	open_session(f, &f->session_err);
+	tell_login(f, f->s ? LOGIN_OPEN : LOGIN_FAILED);
 }
 
 static void close_session(struct flush *f)
@@ -268,7 +327,7 @@ static void settle(struct flush *f, struct queue_entry *e, int r, const struct e
 {
 	struct error err;
 
-	if (r == 0 && queue_remove(f->q, e, &err) < 0) {
+	if (r == 0 && queue_remove_batched(f->q, e, &err) < 0) {
 		say(f, LOG_ERR, _("sendas: %s was sent, but it cannot be removed from the "
 				  "queue and may be sent again: %s\n"), e->id, err.text);
 		note_code(f->out, EX_IOERR);
@@ -329,7 +388,7 @@ static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 	if (take_slot(f, e, &slot) != 0)
 		return;
 	if (!f->s && f->session_err.category == CAT_NONE)
-		open_session(f, &f->session_err);
+		login_turn(f);
 	if (!f->s) {
 		limits_give_back(f->q->dir, f->a, &slot);
 		defer(f, e, f->session_err.text);
@@ -349,34 +408,32 @@ static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 
 /* ---- a queue directory ---- */
 
-static int of_account(const struct flush *f, const char *name)
-{
-	return name && strcmp(name, f->name) == 0;
-}
+/* The messages of one account in a listing, oldest first, and where its
+ * workers are: the next one to take is claimed with an atomic add on
+ * *next, which lives in memory shared with the workers (drain.h). */
+struct group {
+	char *name;                    /* owned */
+	size_t *at;                    /* indices into the listing */
+	size_t n;
+	unsigned workers;
+	unsigned long *next;           /* shared */
+	struct login_turn *turn;       /* shared */
+};
 
-/* Every message of account name in ids, over one session; those it
- * handles are struck from names. */
-static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], char **names,
-			  size_t n)
+/* Take and send the messages of g, one at a time, claiming each. */
+static void flush_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1], struct group *g)
 {
 	struct queue_entry e;
 	struct error err;
-	size_t i, last = n;
+	unsigned long k;
 
-	for (i = 0; i < n; i++)
-		if (of_account(f, names[i]))
-			last = i;
-	for (i = 0; i < n; i++) {
-		if (!of_account(f, names[i]))
-			continue;
-		free(names[i]);
-		names[i] = NULL;
-		int r = queue_take(f->q, QUEUE_ACTIVE, ids[i], &e, &err);
+	while ((k = __atomic_fetch_add(g->next, 1, __ATOMIC_RELAXED)) < g->n) {
+		int r = queue_take(f->q, QUEUE_ACTIVE, ids[g->at[k]], &e, &err);
 
 		if (r < 0)
 			warn(f, &err);
 		if (r == 0) {
-			flush_entry(f, &e, i == last);
+			flush_entry(f, &e, k + 1 == g->n);
 			queue_entry_release(&e);
 		}
 	}
@@ -393,7 +450,7 @@ static char **account_names(const struct flush *proto, char (*ids)[QUEUE_ID_LEN 
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		int r = queue_peek(proto->q, QUEUE_ACTIVE, ids[i], &e, &err);
+		int r = queue_peek_envelope(proto->q, QUEUE_ACTIVE, ids[i], &e, &err);
 
 		if (r < 0)
 			warn(proto, &err);
@@ -406,9 +463,9 @@ static char **account_names(const struct flush *proto, char (*ids)[QUEUE_ID_LEN 
 	return names;
 }
 
-/* One account's turn: its settings, its session, its messages. */
+/* One account's turn (one worker): its settings, its session, its messages. */
 static void flush_one_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1],
-			      char **names, size_t n)
+			      struct group *g)
 {
 	struct error err;
 
@@ -419,21 +476,198 @@ static void flush_one_account(struct flush *f, char (*ids)[QUEUE_ID_LEN + 1],
 		warn(f, &err);
 		queue_settings(NULL, NULL, &f->set, &err);
 	}
-	flush_account(f, ids, names, n);
+	flush_account(f, ids, g);
+	tell_login(f, LOGIN_NONE);
 	close_session(f);
+	if (queue_sync_removals(f->q, &err) < 0)
+		warn(f, &err);
 	queue_settings_release(&f->set);
 	smtp_result_release(&f->res);
 	session_setup_release(&f->setup);
 }
 
-/* The due messages in proto's queue, of every account (conf set) or of
- * proto's account alone (conf NULL). */
+/* The listing's messages grouped by account, in order of first appearance;
+ * names is consumed. */
+static struct group *make_groups(char **names, size_t n, size_t *ngroups)
+{
+	struct group *g = NULL;
+	size_t i, j;
+
+	*ngroups = 0;
+	for (i = 0; i < n; i++) {
+		if (!names[i])
+			continue;
+		for (j = 0; j < *ngroups && strcmp(g[j].name, names[i]) != 0; j++)
+			;
+		if (j == *ngroups) {
+			g = xrealloc(g, (*ngroups + 1) * sizeof *g);
+			g[j] = (struct group){ .name = names[i] };
+			names[i] = NULL;
+			++*ngroups;
+		}
+		g[j].at = xrealloc(g[j].at, (g[j].n + 1) * sizeof *g[j].at);
+		g[j].at[g[j].n++] = i;
+		free(names[i]);
+		names[i] = NULL;
+	}
+	return g;
+}
+
+static void free_groups(struct group *g, size_t n)
+{
+	while (n--) {
+		free(g[n].name);
+		free(g[n].at);
+	}
+	free(g);
+}
+
+/* Sessions for account a's n messages: queue_connections, never more than
+ * there are messages; one for an account no longer in the file (its
+ * messages wait without a session). */
+static unsigned connections_for(const struct account *a, size_t n)
+{
+	size_t c = !a ? 1 : a->queue_connections ? (size_t)a->queue_connections
+			  : CONF_CONNECTIONS_DEFAULT;
+
+	return (unsigned)(c < n ? c : n);
+}
+
+/* What the workers share: a claim counter per account, then a result per
+ * worker.  Anonymous and shared, so forked workers see one another's
+ * claims and the parent their results. */
+struct shared {
+	void *map;
+	size_t size;
+	struct drain_result *res;
+	unsigned long *next;
+	struct login_turn *turn;
+};
+
+_Static_assert(sizeof(struct drain_result) % sizeof(unsigned long) == 0,
+	       "the counters after the results would be misaligned");
+
+static int shared_map(struct shared *sh, size_t ngroups, size_t nworkers)
+{
+	sh->size = ngroups * (sizeof *sh->next + sizeof *sh->turn) + nworkers * sizeof *sh->res;
+	/* Zeroed: counters at 0, logins LOGIN_PENDING.  The most aligned
+	 * first: results (time_t), counters, then the turns (int, char). */
+	sh->map = mmap(NULL, sh->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh->map == MAP_FAILED)
+		return -1;
+	sh->res = sh->map;
+	sh->next = (unsigned long *)(sh->res + nworkers);
+	sh->turn = (struct login_turn *)(sh->next + ngroups);
+	return 0;
+}
+
+/* Fold one worker's outcome into out. */
+static void merge_result(struct drain_result *out, const struct drain_result *r)
+{
+	note_code(out, r->code);
+	out->sent += r->sent;
+	out->deferred += r->deferred;
+	out->failed += r->failed;
+	if (r->next_try && (!out->next_try || r->next_try < out->next_try))
+		out->next_try = r->next_try;
+}
+
+/* One worker: account g's messages, as they come, into *res; lead: the
+ * account's first worker. */
+static void run_worker(const struct flush *proto, const struct conf *conf,
+		       char (*ids)[QUEUE_ID_LEN + 1], struct group *g,
+		       struct drain_result *res, int lead)
+{
+	struct flush f = *proto;
+
+	*res = (struct drain_result){ .code = EX_OK };
+	f.out = res;
+	f.turn = g->workers > 1 ? g->turn : NULL;
+	f.lead = lead;
+	f.name = g->name;
+	if (conf)
+		f.a = conf_find(conf, f.name);
+	flush_one_account(&f, ids, g);
+}
+
+/* A worker that did not end with exit 0 (killed, crashed): what it had
+ * not settled stays queued, untouched; the flush as a whole failed. */
+static void reap(const struct flush *proto, pid_t pid, int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	say(proto, LOG_ERR, _("sendas: queue worker %ld ended abnormally (status %d); its "
+			      "unsent messages stay queued\n"), (long)pid, status);
+	note_code(proto->out, EX_SOFTWARE);
+}
+
+/* Wait for one worker. */
+static void reap_one(const struct flush *proto)
+{
+	int status;
+	pid_t pid;
+
+	do
+		pid = wait(&status);
+	while (pid < 0 && errno == EINTR);
+	if (pid > 0)
+		reap(proto, pid, status);
+}
+
+/* Start worker w in a process of its own; in this one when fork() fails
+ * (or when it is the only one).  Returns its pid, or 0 when it already ran. */
+static pid_t start_worker(const struct flush *proto, const struct conf *conf,
+			  char (*ids)[QUEUE_ID_LEN + 1], struct group *g,
+			  struct drain_result *res, int lead, int alone)
+{
+	pid_t pid = alone ? -1 : (fflush(NULL), fork());
+
+	if (pid > 0)
+		return pid;
+	run_worker(proto, conf, ids, g, res, lead);
+	if (pid == 0) {
+		fflush(NULL);
+		_exit(0);
+	}
+	return 0;
+}
+
+/* Every account's workers at once, at most DRAIN_WORKERS_MAX running;
+ * their results merged into proto->out. */
+static void run_workers(const struct flush *proto, const struct conf *conf,
+			char (*ids)[QUEUE_ID_LEN + 1], struct group *g, size_t ngroups,
+			struct shared *sh, size_t nworkers)
+{
+	size_t i, w = 0, running = 0;
+	unsigned k;
+
+	for (i = 0; i < ngroups; i++) {
+		g[i].next = &sh->next[i];
+		g[i].turn = &sh->turn[i];
+		for (k = 0; k < g[i].workers; k++, w++) {
+			for (; running >= DRAIN_WORKERS_MAX; running--)
+				reap_one(proto);
+			running += start_worker(proto, conf, ids, &g[i], &sh->res[w], k == 0,
+						nworkers == 1) > 0;
+		}
+	}
+	for (; running; running--)
+		reap_one(proto);
+	for (w = 0; w < nworkers; w++)
+		merge_result(proto->out, &sh->res[w]);
+}
+
+/* The due messages in proto's queue, of every account (conf set), in
+ * parallel (drain.h), or of proto's account alone (conf NULL) over its
+ * one session. */
 static void flush_queue(const struct flush *proto, const struct conf *conf)
 {
 	char (*ids)[QUEUE_ID_LEN + 1];
 	char **names;
+	struct group *g;
+	struct shared sh;
 	struct error err;
-	size_t n, i;
+	size_t n, i, ngroups, nworkers = 0;
 
 	error_clear(&err);
 	queue_clean(proto->q);
@@ -441,18 +675,21 @@ static void flush_queue(const struct flush *proto, const struct conf *conf)
 	if (err.category != CAT_NONE)
 		warn(proto, &err);
 	names = account_names(proto, ids, n, conf ? NULL : proto->a->name);
-	for (i = 0; i < n; i++) {
-		struct flush f = *proto;
-
-		if (!names[i])
-			continue;
-		f.name = xstrdup(names[i]);
-		if (conf)
-			f.a = conf_find(conf, f.name);
-		flush_one_account(&f, ids, names, n);
-		free(f.name);
-	}
+	g = make_groups(names, n, &ngroups);
 	free(names);
+	for (i = 0; i < ngroups; i++) {
+		g[i].workers = conf ? connections_for(conf_find(conf, g[i].name), g[i].n) : 1;
+		nworkers += g[i].workers;
+	}
+	if (ngroups && shared_map(&sh, ngroups, nworkers) == 0) {
+		run_workers(proto, conf, ids, g, ngroups, &sh, nworkers);
+		munmap(sh.map, sh.size);
+	} else if (ngroups) {
+		error_set(&err, CAT_INTERNAL, _("cannot map memory for the queue workers: %s"),
+			  strerror(errno));
+		warn(proto, &err);
+	}
+	free_groups(g, ngroups);
 	free(ids);
 }
 

@@ -2,10 +2,33 @@
  * mode and for the send mode, which drains over its own connection.
  *
  * drain_dir() sends every message (-q, as postqueue -f), or every due
- * one (--due, the timer units; the send mode), oldest first, over one connection
- * per account (the engine sends RSET after a refusal; when it had to drop the
- * connection, the next message opens a new one).  Each message ends one of
- * four ways:
+ * one (--due, the timer units; the send mode), oldest first.  Every account
+ * is flushed at the same time, each over queue_connections sessions
+ * (sendas-accounts(5); CONF_CONNECTIONS_DEFAULT, never more sessions than
+ * it has messages): one worker per session, at most DRAIN_WORKERS_MAX
+ * running at once.  Workers are forked processes (one session each, so
+ * GnuTLS, GNU SASL and the engine need no locking, and a crash of one
+ * loses nothing the others did).  An account's workers take its messages
+ * in queue order, each claiming the next one with an atomic counter in
+ * memory shared with the parent (an anonymous MAP_SHARED mapping), so a
+ * message is tried at most once per flush; the flock() of queue_take()
+ * still keeps other processes (another -q, a send) off it.  Each worker
+ * writes its drain_result into its own slot of that mapping; the parent
+ * waits for all and merges them (the worst code, the sums, the earliest
+ * next try).  An account's first worker logs in first; the others wait for
+ * its outcome (at most the session deadline) and, when its session could
+ * not be opened, take its reason and defer what they claim without
+ * connecting: a refused login costs one attempt per flush, as with one
+ * session.  A worker that does not exit 0 (killed, crashed) makes the
+ * result EX_SOFTWARE; its unsettled messages simply stay queued.  A lone
+ * worker (one account, one session) and drain_after_send() run in the
+ * calling process; so does a worker whose fork() fails.  The send limits
+ * (send_limits.h) are files under a lock, shared by all workers.  With -v
+ * the sessions' transcripts interleave line by line.
+ *
+ * The engine sends RSET after a refusal; when it had to drop the
+ * connection, the worker's next message opens a new one.  Each message
+ * ends one of four ways:
  *   - the server's final 250: the file is removed, then and only then;
  *   - a temporary failure (exit code 75), or a session that cannot be opened
  *     (connect, TLS, login, credentials, an account no longer in the file:
@@ -23,7 +46,7 @@
  * window is the server's own time to accept the message (milliseconds;
  * tests/interop/queue-crash.sh counts it).
  *
- * Messages are processed sequentially; nothing is printed on success
+ * Nothing is printed on success
  * unless -v, one line per message that was deferred or failed (after a
  * send, drain_after_send(), those lines go to the account's syslog only:
  * a successful send writes nothing on stderr). */
@@ -35,6 +58,9 @@
 #include "conf.h"
 #include "smtp.h"
 
+/* Worker processes of one drain_dir() running at once. */
+#define DRAIN_WORKERS_MAX 32
+
 /* What draining did, for the exit code: the worst code so far (local
  * errors outrank refusals, which outrank deferrals).  Start with EX_OK. */
 struct drain_result {
@@ -45,7 +71,8 @@ struct drain_result {
 
 /* Every message (all) or every due message of every account (of conf) in
  * queue directory dir, of owner (a uid as the local submission service
- * records it, queue.h; NULL: every owner), over one session per account;
+ * records it, queue.h; NULL: every owner), over queue_connections sessions
+ * per account, all accounts at once (above); out holds the merged result;
  * trace (NULL: silent) gets the sessions' transcript on stderr, verbose
  * also names each message. */
 void drain_dir(const char *dir, const struct conf *conf, int all, const char *owner,

@@ -235,6 +235,10 @@ int queue_open(struct queue *q, const char *dir, int create, struct error *err)
 
 void queue_close(struct queue *q)
 {
+	struct error ignored;
+
+	if (q->fd >= 0 && q->unsynced)
+		queue_sync_removals(q, &ignored);   /* the caller's flush should have */
 	if (q->fd >= 0)
 		close(q->fd);
 	if (q->failed_fd >= 0)
@@ -590,33 +594,30 @@ static int parse_envelope(struct queue_entry *e, char *text)
 	return e->account && e->sender && e->nrcpts && e->queued ? 0 : -1;
 }
 
-/* Read from offset 0 until the empty line that ends the envelope. */
-static int read_envelope(struct queue_entry *e)
+/* Read from offset 0 until the empty line that ends the envelope, into b
+ * (which then holds the first b->len bytes of the file: for a small
+ * message all of it, records included). */
+static int read_envelope(struct queue_entry *e, struct buf *b)
 {
-	struct buf b;
 	char *chunk = xmalloc(COPY_CHUNK), *end = NULL;
 	ssize_t n;
 	int r = -1;
 
-	buf_init(&b, QUEUE_ENVELOPE_MAX);
 	while (!end) {
-		n = pread(e->fd, chunk, COPY_CHUNK, (off_t)b.len);
+		n = pread(e->fd, chunk, COPY_CHUNK, (off_t)b->len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0 || buf_add(&b, chunk, (size_t)n) < 0)
+		if (n <= 0 || buf_add(b, chunk, (size_t)n) < 0)
 			break;
-		end = memmem(b.data, b.len, "\n\n", 2);
-	}
-	if (end) {
-		e->offset = (off_t)(end - b.data) + 2;
-		end[2] = '\0';   /* within b: data is NUL-terminated */
-		r = parse_envelope(e, b.data);
+		end = memmem(b->data, b->len, "\n\n", 2);
 	}
 	free(chunk);
-	buf_release(&b);
+	if (!end)
+		return -1;
+	e->offset = (off_t)(end - b->data) + 2;
+	r = parse_envelope(e, b->data);   /* NULs go into the envelope only */
 	return r;
 }
-
 static void drop_rcpt(struct queue_entry *e, const char *rcpt)
 {
 	size_t i;
@@ -676,59 +677,88 @@ static void apply_record(struct queue_entry *e, char *line)
 	}
 }
 
-/* The records after the content, one complete line at a time; a torn last
- * line (no newline) is not a record, and records_end stays before it. */
-static int read_records(struct queue_entry *e)
-{
-	char *chunk = xmalloc(COPY_CHUNK);
+/* Records being read: the line so far. */
+struct record_reader {
 	struct buf line;
-	off_t off = e->offset + e->size;
-	ssize_t n, i;
-	int overlong = 0;
+	int overlong;
+};
 
-	buf_init(&line, QUEUE_RECORD_MAX);
+/* Feed n bytes of the file, which start at offset off, to the records. */
+static void feed_records(struct queue_entry *e, struct record_reader *rr, const char *p,
+			 size_t n, off_t off)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '\n') {
+			rr->overlong |= buf_addc(&rr->line, p[i]) < 0;
+			continue;
+		}
+		if (!rr->overlong && rr->line.len)
+			apply_record(e, rr->line.data);
+		buf_reset(&rr->line);
+		rr->overlong = 0;
+		e->records_end = off + (off_t)i + 1;
+	}
+}
+
+/* The records after the content, one complete line at a time; a torn last
+ * line (no newline) is not a record, and records_end stays before it.
+ * The first have bytes of the file are in head (read_envelope()): a small
+ * message needs no other read. */
+static int read_records(struct queue_entry *e, const struct buf *head, off_t file_size)
+{
+	struct record_reader rr = { .overlong = 0 };
+	char *chunk = NULL;
+	off_t off = e->offset + e->size;
+	ssize_t n = 0;
+
+	buf_init(&rr.line, QUEUE_RECORD_MAX);
 	e->records_end = off;
-	while ((n = pread(e->fd, chunk, COPY_CHUNK, off)) != 0) {
+	if (off < (off_t)head->len) {
+		feed_records(e, &rr, head->data + off, head->len - (size_t)off, off);
+		off = (off_t)head->len;
+	}
+	if (off < file_size)
+		chunk = xmalloc(COPY_CHUNK);
+	/* To the end as it is now, then on while the file grows (the
+	 * size came from fstat() before the reads). */
+	while (chunk && (n = pread(e->fd, chunk, COPY_CHUNK, off)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			break;
-		for (i = 0; i < n; i++) {
-			if (chunk[i] != '\n') {
-				overlong |= buf_addc(&line, chunk[i]) < 0;
-				continue;
-			}
-			if (!overlong && line.len)
-				apply_record(e, line.data);
-			buf_reset(&line);
-			overlong = 0;
-			e->records_end = off + i + 1;
-		}
+		feed_records(e, &rr, chunk, (size_t)n, off);
 		off += n;
 	}
 	free(chunk);
-	buf_release(&line);
+	buf_release(&rr.line);
 	return n < 0 ? -1 : 0;
 }
 
-/* Parse the file open at e->fd. */
+/* Parse the file open at e->fd: the envelope, and unless envelope_only
+ * the records. */
 static int read_entry(struct queue *q, enum queue_area area, const char *id,
-		      struct queue_entry *e, struct error *err)
+		      struct queue_entry *e, int envelope_only, struct error *err)
 {
 	struct stat st;
+	struct buf head;
+	int r = 0;
 
 	memcpy(e->id, id, QUEUE_ID_LEN + 1);
 	e->area = area;
 	if (fstat(e->fd, &st) < 0)
 		return error_set(err, CAT_IO, _("cannot read %s: %s"),
 				 where(q, area_sub(area), id).s, strerror(errno));
-	if (read_envelope(e) < 0 || st.st_size < e->offset + e->size)
-		return error_set(err, CAT_IO, _("%s is damaged; move it away and look at it"),
-				 where(q, area_sub(area), id).s);
-	if (read_records(e) < 0)
-		return error_set(err, CAT_IO, _("cannot read %s: %s"),
-				 where(q, area_sub(area), id).s, strerror(errno));
-	return 0;
+	buf_init(&head, QUEUE_ENVELOPE_MAX);
+	if (read_envelope(e, &head) < 0 || st.st_size < e->offset + e->size)
+		r = error_set(err, CAT_IO, _("%s is damaged; move it away and look at it"),
+			      where(q, area_sub(area), id).s);
+	else if (!envelope_only && read_records(e, &head, st.st_size) < 0)
+		r = error_set(err, CAT_IO, _("cannot read %s: %s"),
+			      where(q, area_sub(area), id).s, strerror(errno));
+	buf_release(&head);
+	return r;
 }
 
 static int open_entry(struct queue *q, enum queue_area area, const char *id, int flags,
@@ -747,14 +777,26 @@ static int open_entry(struct queue *q, enum queue_area area, const char *id, int
 	return 0;
 }
 
-int queue_peek(struct queue *q, enum queue_area area, const char *id,
-	       struct queue_entry *e, struct error *err)
+static int peek(struct queue *q, enum queue_area area, const char *id,
+		struct queue_entry *e, int envelope_only, struct error *err)
 {
 	int r = open_entry(q, area, id, O_RDONLY, e, err);
 
-	if (r == 0 && (r = read_entry(q, area, id, e, err)) < 0)
+	if (r == 0 && (r = read_entry(q, area, id, e, envelope_only, err)) < 0)
 		queue_entry_release(e);
 	return r;
+}
+
+int queue_peek(struct queue *q, enum queue_area area, const char *id,
+	       struct queue_entry *e, struct error *err)
+{
+	return peek(q, area, id, e, 0, err);
+}
+
+int queue_peek_envelope(struct queue *q, enum queue_area area, const char *id,
+			struct queue_entry *e, struct error *err)
+{
+	return peek(q, area, id, e, 1, err);
 }
 
 /* Locked, and the name still leads to this file: not removed, not moved
@@ -790,7 +832,7 @@ int queue_take(struct queue *q, enum queue_area area, const char *id,
 	int r = open_entry(q, area, id, O_RDWR, e, err);
 
 	if (r == 0 && (r = lock_entry(q, area, e, id)) == 0)
-		r = read_entry(q, area, id, e, err);
+		r = read_entry(q, area, id, e, 0, err);
 	/* A crash came between the "failed" record and the move. */
 	if (r == 0 && area == QUEUE_ACTIVE && e->failed)
 		r = move(q, e, QUEUE_FAILED, err) < 0 ? -1 : 1;
@@ -894,14 +936,38 @@ int queue_fail(struct queue *q, struct queue_entry *e, const char *text, time_t 
 	return e->area == QUEUE_FAILED ? 0 : move(q, e, QUEUE_FAILED, err);
 }
 
-int queue_remove(struct queue *q, struct queue_entry *e, struct error *err)
+static int unlink_entry(struct queue *q, struct queue_entry *e, struct error *err)
 {
-	int dir = area_fd(q, e->area);
-
-	if (unlinkat(dir, e->id, 0) < 0)
+	if (unlinkat(area_fd(q, e->area), e->id, 0) < 0)
 		return error_set(err, CAT_IO, _("cannot remove %s: %s"),
 				 where(q, area_sub(e->area), e->id).s, strerror(errno));
-	return sync_dir(q, dir, err);
+	return 0;
+}
+
+int queue_remove(struct queue *q, struct queue_entry *e, struct error *err)
+{
+	if (unlink_entry(q, e, err) < 0)
+		return -1;
+	return sync_dir(q, area_fd(q, e->area), err);
+}
+
+int queue_remove_batched(struct queue *q, struct queue_entry *e, struct error *err)
+{
+	if (e->area != QUEUE_ACTIVE)
+		return queue_remove(q, e, err);
+	if (unlink_entry(q, e, err) < 0)
+		return -1;
+	if (++q->unsynced < QUEUE_SYNC_BATCH)
+		return 0;
+	return queue_sync_removals(q, err);
+}
+
+int queue_sync_removals(struct queue *q, struct error *err)
+{
+	if (!q->unsynced)
+		return 0;
+	q->unsynced = 0;
+	return sync_dir(q, q->fd, err);
 }
 
 int queue_retry(struct queue *q, struct queue_entry *e, time_t now, struct error *err)

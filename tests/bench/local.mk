@@ -52,3 +52,12 @@ bench-check: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT) tests/bench/tls
 .PHONY: bench-check
 BENCH_CHECK_FLAGS =
 EXTRA_DIST += tests/bench/regress tests/bench/baseline
+
+# The queue at scale (issue 21): 10,000 queued messages for 3 accounts,
+# `sendas -q` against a private Postfix client into bench-sink; as root.
+bench-queue: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT)
+	python3 $(srcdir)/tests/bench/queue-scale --sendas $(abs_top_builddir)/src/sendas$(EXEEXT) \
+		--sink $(abs_top_builddir)/tests/bench/bench-sink$(EXEEXT) $(BENCH_QUEUE_FLAGS)
+.PHONY: bench-queue
+BENCH_QUEUE_FLAGS =
+EXTRA_DIST += tests/bench/queue-scale

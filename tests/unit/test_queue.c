@@ -3,7 +3,8 @@
  * round trip of every envelope field and of the exact content, the records
  * and their fold, a torn record, locking, the moves to failed/ and back, a
  * move a crash interrupted, tmp/ cleaning, damaged files, the settings, the
- * backoff and the lifetime syntax. */
+ * backoff and the lifetime syntax; the envelope-only peek, records behind a
+ * large content, removals made durable in batches. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -159,6 +160,67 @@ static void test_records(struct queue *q, int fd)
 	   e.attempts == 3, "the append after the torn record replaced it");
 	queue_entry_release(&e);
 	free(path);
+}
+
+/* Records behind a content larger than the first read (queue.c reads a
+ * small message whole, a large one in pieces); the envelope-only peek. */
+static void test_large(struct queue *q)
+{
+	char *path = xasprintf("%s/large", dir), *chunk = xmalloc(100000);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	struct queue_message m = message(fd);
+	struct queue_entry e;
+	struct error err;
+	char id[QUEUE_ID_LEN + 1];
+
+	memset(chunk, 'x', 100000);
+	ok(fd >= 0 && write(fd, chunk, 100000) == 100000, "a 100 kB body");
+	m.size = (off_t)(strlen(prefix) + 100000);
+	queue_add(q, QUEUE_ACTIVE, &m, "first", NOW, id, &err);
+	queue_take(q, QUEUE_ACTIVE, id, &e, &err);
+	ok(queue_defer(q, &e, "second", NOW, &err) == 0, "deferred");
+	queue_entry_release(&e);
+	ok(queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 0 && e.attempts == 2 &&
+	   strcmp(e.last_error, "second") == 0, "its records are read behind the content");
+	queue_entry_release(&e);
+	ok(queue_peek_envelope(q, QUEUE_ACTIVE, id, &e, &err) == 0 &&
+	   strcmp(e.account, "work") == 0 && e.nrcpts == 2 && e.attempts == 0 &&
+	   e.size == m.size, "the envelope-only peek: the envelope, no records");
+	queue_entry_release(&e);
+	queue_take(q, QUEUE_ACTIVE, id, &e, &err);
+	queue_remove(q, &e, &err);
+	queue_entry_release(&e);
+	close(fd);
+	unlink(path);
+	free(path);
+	free(chunk);
+}
+
+/* A flush's removals: each gone at once, the directory synced per batch. */
+static void test_batched_removal(struct queue *q, int fd)
+{
+	struct queue_message m = message(fd);
+	struct queue_entry e, after;
+	struct error err;
+	char id[QUEUE_ID_LEN + 1];
+	unsigned i, gone = 0, synced = 0;
+	size_t before, n;
+
+	free(queue_list(q, QUEUE_ACTIVE, &before, &err));
+	for (i = 0; i < QUEUE_SYNC_BATCH + 1; i++) {
+		queue_add(q, QUEUE_ACTIVE, &m, "x", NOW, id, &err);
+		queue_take(q, QUEUE_ACTIVE, id, &e, &err);
+		gone += queue_remove_batched(q, &e, &err) == 0 &&
+			queue_peek(q, QUEUE_ACTIVE, id, &after, &err) == 1;
+		synced += q->unsynced == 0;
+		queue_entry_release(&e);
+	}
+	ok(gone == QUEUE_SYNC_BATCH + 1, "each removal takes the message away at once");
+	ok(synced == 1 && q->unsynced == 1, "the directory is synced once per %d removals",
+	   QUEUE_SYNC_BATCH);
+	ok(queue_sync_removals(q, &err) == 0 && q->unsynced == 0, "and when the flush ends");
+	free(queue_list(q, QUEUE_ACTIVE, &n, &err));
+	ok(n == before, "none of them is left");
 }
 
 static void test_failed(struct queue *q, int fd)
@@ -344,6 +406,8 @@ int main(void)
 	test_failed(&q, fd);
 	test_interrupted_move(&q, fd);
 	test_damaged_and_tmp(&q);
+	test_large(&q);
+	test_batched_removal(&q, fd);
 	close(fd);
 	queue_close(&q);
 	test_settings();
