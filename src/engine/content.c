@@ -36,7 +36,7 @@ static ssize_t read_at(const struct smtp_content *c, off_t off, char *buf, size_
 		n = pread(c->fd, buf, max, c->offset + off - (off_t)c->prefix_len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return error_set(err, CAT_IO, _("cannot read the spooled message: %s"),
+		return error_set(err, CAT_IO, N_("cannot read the spooled message: %s"),
 				 strerror(errno));
 	return n;
 }
@@ -50,7 +50,7 @@ static ssize_t read_some(const struct smtp_content *c, off_t off, char *buf, siz
 
 	if (n == 0)
 		return error_set(err, CAT_IO,
-				 _("the spooled message is shorter than expected (%lld of %lld bytes)"),
+				 N_("the spooled message is shorter than expected (%lld of %lld bytes)"),
 				 (long long)off, (long long)c->size);
 	return n;
 }

@@ -33,7 +33,7 @@ int spool_open(const char *dir, struct error *err)
 	if (fd >= 0)
 		unlink(path);
 	else
-		error_set(err, CAT_IO, _("cannot create a spool file in %s: %s"), dir,
+		error_set(err, CAT_IO, N_("cannot create a spool file in %s: %s"), dir,
 			  strerror(errno));
 	free(path);
 	return fd;
@@ -127,7 +127,7 @@ struct spool_writer *spool_writer_new(int fd, const char *dir)
 
 static int failure(const struct spool_writer *w, int e, struct error *err)
 {
-	return error_set(err, CAT_IO, _("cannot write the spool file in %s: %s"), w->dir,
+	return error_set(err, CAT_IO, N_("cannot write the spool file in %s: %s"), w->dir,
 			 strerror(e));
 }
 

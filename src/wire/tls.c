@@ -174,17 +174,17 @@ static int load_file(const char *path, gnutls_datum_t *d, struct error *err)
 	int r;
 
 	if (stat(path, &st) < 0)
-		return error_set(err, CAT_CONFIG, _("cannot read '%s': %s"), path,
+		return error_set(err, CAT_CONFIG, N_("cannot read '%s': %s"), path,
 				 strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return error_set(err, CAT_CONFIG, _("'%s' is not a regular file"), path);
+		return error_set(err, CAT_CONFIG, N_("'%s' is not a regular file"), path);
 	if (st.st_size > PEM_FILE_MAX)
 		return error_set(err, CAT_CONFIG,
-				 _("'%s' is larger than %d MiB; is it the right file?"),
+				 N_("'%s' is larger than %d MiB; is it the right file?"),
 				 path, PEM_FILE_MAX >> 20);
 	errno = 0;
 	if ((r = gnutls_load_file(path, d)) < 0)
-		return error_set(err, CAT_CONFIG, _("cannot read '%s': %s"), path,
+		return error_set(err, CAT_CONFIG, N_("cannot read '%s': %s"), path,
 				 errno ? strerror(errno) : gnutls_strerror(r));
 	return 0;
 }
@@ -199,11 +199,11 @@ static int load_trust_file(struct tls *t, const char *path, struct error *err)
 	r = gnutls_certificate_set_x509_trust_mem(t->cred, &d, GNUTLS_X509_FMT_PEM);
 	gnutls_free(d.data);
 	if (r < 0)
-		return error_set(err, CAT_CONFIG, _("cannot use the trust file '%s': %s"),
+		return error_set(err, CAT_CONFIG, N_("cannot use the trust file '%s': %s"),
 				 path, gnutls_strerror(r));
 	if (r == 0)
 		return error_set(err, CAT_CONFIG,
-				 _("the trust file '%s' contains no PEM certificates"),
+				 N_("the trust file '%s' contains no PEM certificates"),
 				 path);
 	return 0;
 }
@@ -219,11 +219,11 @@ static int load_trust(struct tls *t, const struct tls_params *p, struct error *e
 	r = gnutls_certificate_set_x509_system_trust(t->cred);
 	if (r < 0)
 		return error_set(err, CAT_CONFIG,
-				 _("cannot load the system's trusted certificates: %s"),
+				 N_("cannot load the system's trusted certificates: %s"),
 				 gnutls_strerror(r));
 	if (r == 0)
 		return error_set(err, CAT_CONFIG,
-				 _("the system has no trusted certificates; install them "
+				 N_("the system has no trusted certificates; install them "
 				   "(ca-certificates) or set a trust file"));
 	return 0;
 }
@@ -237,7 +237,7 @@ static int load_client_cert(struct tls *t, const struct tls_params *p,
 	if (!p->cert_file && !p->key_file)
 		return 0;
 	if (!p->cert_file || !p->key_file)
-		return error_set(err, CAT_CONFIG, _("a client certificate needs both "
+		return error_set(err, CAT_CONFIG, N_("a client certificate needs both "
 						    "a certificate file and a key file"));
 	if (load_file(p->cert_file, &cert, err) < 0)
 		return -1;
@@ -251,7 +251,7 @@ static int load_client_cert(struct tls *t, const struct tls_params *p,
 	gnutls_free(key.data);
 	gnutls_free(cert.data);
 	if (r < 0)
-		return error_set(err, CAT_CONFIG, _("cannot use the client certificate "
+		return error_set(err, CAT_CONFIG, N_("cannot use the client certificate "
 						    "'%s' with the key '%s': %s"),
 				 p->cert_file, p->key_file, gnutls_strerror(r));
 	return 0;
@@ -265,12 +265,12 @@ static int set_priority(struct tls *t, const char *priority, struct error *err)
 
 	r = gnutls_priority_set_direct(t->session, use, &where);
 	if (r == GNUTLS_E_INVALID_REQUEST && priority && where)
-		return error_set(err, CAT_CONFIG, _("the TLS priority string '%s' is not "
+		return error_set(err, CAT_CONFIG, N_("the TLS priority string '%s' is not "
 						    "valid at character %zu ('%s')"),
 				 priority, (size_t)(where - priority) + 1, where);
 	if (r < 0)
 		return error_set(err, priority ? CAT_CONFIG : CAT_INTERNAL,
-				 _("cannot use the TLS priority string '%s': %s"),
+				 N_("cannot use the TLS priority string '%s': %s"),
 				 use, gnutls_strerror(r));
 	return 0;
 }
@@ -317,7 +317,7 @@ static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 	if ((r = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL |
 			     GNUTLS_ENABLE_FALSE_START)) < 0 ||
 	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0)
-		return error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
+		return error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
 				 gnutls_strerror(r));
 	gnutls_session_set_ptr(t->session, t);
 	if (set_priority(t, p->priority, err) < 0)
@@ -326,7 +326,7 @@ static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 	    (r = gnutls_server_name_set(t->session, GNUTLS_NAME_DNS, t->host,
 					strlen(t->host))) < 0)
 		return error_set(err, CAT_INTERNAL,
-				 _("cannot send the server name '%s': %s"),
+				 N_("cannot send the server name '%s': %s"),
 				 t->host, gnutls_strerror(r));
 	if (t->pinned)
 		gnutls_session_set_verify_function(t->session, check_pin);
@@ -364,12 +364,12 @@ static int fail_timeout(struct tls *t, enum tls_op op, struct error *err)
 {
 	if (op == OP_HANDSHAKE)
 		return error_set(err, CAT_TIMEOUT,
-				 _("%s did not complete the TLS handshake in time"),
+				 N_("%s did not complete the TLS handshake in time"),
 				 peer(t));
 	if (op == OP_SEND)
-		return error_set(err, CAT_TIMEOUT, _("%s did not accept data in time"),
+		return error_set(err, CAT_TIMEOUT, N_("%s did not accept data in time"),
 				 peer(t));
-	return error_set(err, CAT_TIMEOUT, _("%s did not answer in time"), peer(t));
+	return error_set(err, CAT_TIMEOUT, N_("%s did not answer in time"), peer(t));
 }
 
 static int fail_alert(struct tls *t, enum tls_op op, struct error *err)
@@ -380,9 +380,9 @@ static int fail_alert(struct tls *t, enum tls_op op, struct error *err)
 		alert = "?";
 	if (op == OP_HANDSHAKE)
 		return error_set(err, CAT_TLS,
-				 _("%s refused the TLS handshake with the alert '%s'"),
+				 N_("%s refused the TLS handshake with the alert '%s'"),
 				 peer(t), alert);
-	return error_set(err, CAT_CONNECT, _("%s ended the TLS session with the alert '%s'"),
+	return error_set(err, CAT_CONNECT, N_("%s ended the TLS session with the alert '%s'"),
 			 peer(t), alert);
 }
 
@@ -407,22 +407,22 @@ static int fail_garbled(struct tls *t, int r, struct error *err)
 	int last_in = gnutls_handshake_get_last_in(t->session);   /* -1: none yet */
 
 	if (last_in < (int)GNUTLS_HANDSHAKE_SERVER_HELLO && t->after_starttls)
-		return error_set(err, CAT_TEMPORARY, _("%s accepted STARTTLS but then did not "
+		return error_set(err, CAT_TEMPORARY, N_("%s accepted STARTTLS but then did not "
 						       "answer with TLS (a fault of the server "
 						       "or of something on the way)"), peer(t));
 	if (last_in < (int)GNUTLS_HANDSHAKE_SERVER_HELLO)
-		return error_set(err, CAT_TLS, _("%s did not answer with TLS; does this "
+		return error_set(err, CAT_TLS, N_("%s did not answer with TLS; does this "
 						 "port expect STARTTLS rather than TLS "
 						 "from the start?"), peer(t));
 	if (r == GNUTLS_E_UNSUPPORTED_VERSION_PACKET && !t->own_priority)
-		return error_set(err, CAT_TLS, _("%s offers only TLS 1.1 or older, which "
+		return error_set(err, CAT_TLS, N_("%s offers only TLS 1.1 or older, which "
 						 "are not secure enough (RFC 8997)"),
 				 peer(t));
 	if (r == GNUTLS_E_UNSUPPORTED_VERSION_PACKET)
-		return error_set(err, CAT_TLS, _("%s offers no TLS version that the "
+		return error_set(err, CAT_TLS, N_("%s offers no TLS version that the "
 						 "configured TLS priority string allows"),
 				 peer(t));
-	return error_set(err, CAT_TLS, _("the TLS handshake with %s failed: %s"),
+	return error_set(err, CAT_TLS, N_("the TLS handshake with %s failed: %s"),
 			 peer(t), gnutls_strerror(r));
 }
 
@@ -442,19 +442,19 @@ static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 	    (r == GNUTLS_E_PUSH_ERROR && alert_waiting(t, saved)))
 		return fail_alert(t, op, err);
 	if (r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR)
-		return error_set(err, CAT_CONNECT, _("the connection to %s failed: %s"),
+		return error_set(err, CAT_CONNECT, N_("the connection to %s failed: %s"),
 				 peer(t), saved ? strerror(saved) : gnutls_strerror(r));
 	if (op != OP_HANDSHAKE)
-		return error_set(err, CAT_CONNECT, _("TLS error on the connection to %s: %s"),
+		return error_set(err, CAT_CONNECT, N_("TLS error on the connection to %s: %s"),
 				 peer(t), gnutls_strerror(r));
 	if (r == GNUTLS_E_PREMATURE_TERMINATION)
 		return error_set(err, CAT_CONNECT,
-				 _("%s closed the connection during the TLS handshake"),
+				 N_("%s closed the connection during the TLS handshake"),
 				 peer(t));
 	if (r == GNUTLS_E_UNEXPECTED_PACKET || r == GNUTLS_E_UNEXPECTED_PACKET_LENGTH ||
 	    r == GNUTLS_E_UNSUPPORTED_VERSION_PACKET)
 		return fail_garbled(t, r, err);
-	return error_set(err, CAT_TLS, _("the TLS handshake with %s failed: %s"),
+	return error_set(err, CAT_TLS, N_("the TLS handshake with %s failed: %s"),
 			 peer(t), gnutls_strerror(r));
 }
 
@@ -612,7 +612,7 @@ static int verify_error(struct tls *t, struct error *err)
 	buf_init(&reasons, ERROR_TEXT_MAX);
 	add_verify_reasons(t, status, &reasons);
 	add_self_signed(t, status, &reasons);
-	r = error_set(err, CAT_TLS, _("cannot trust the certificate of %s: %s"),
+	r = error_set(err, CAT_TLS, N_("cannot trust the certificate of %s: %s"),
 		      peer(t), buf_str(&reasons));
 	if (t->refused_chain) {
 		describe_session(t, t->refused_chain);
@@ -629,11 +629,11 @@ static int pin_error(struct tls *t, struct error *err)
 
 	t->broken = 1;
 	if (!t->seen_valid)
-		return error_set(err, CAT_TLS, _("%s sent no certificate to compare with "
+		return error_set(err, CAT_TLS, N_("%s sent no certificate to compare with "
 						 "the configured tls_fingerprint"),
 				 peer(t));
 	hex_string(t->seen, PIN_LEN, seen);
-	error_set(err, CAT_TLS, _("the server certificate's fingerprint sha256:%s "
+	error_set(err, CAT_TLS, N_("the server certificate's fingerprint sha256:%s "
 				  "does not match the configured tls_fingerprint"),
 		  seen);
 	if (t->refused_chain) {
@@ -701,12 +701,12 @@ static int check_params(const struct tls_params *p, unsigned char pin[PIN_LEN],
 {
 	if (p->fingerprint && parse_pin(p->fingerprint, pin) < 0)
 		return error_set(err, CAT_CONFIG,
-				 _("the tls_fingerprint '%s' is not 'sha256:' "
+				 N_("the tls_fingerprint '%s' is not 'sha256:' "
 				   "followed by 64 hexadecimal digits"), p->fingerprint);
 	/* Without a name there is nothing to check the certificate against. */
 	if (!p->fingerprint && (!p->host || !*p->host))
 		return error_set(err, CAT_INTERNAL,
-				 _("no host name to verify the TLS certificate against"));
+				 N_("no host name to verify the TLS certificate against"));
 	return 0;
 }
 
@@ -738,7 +738,7 @@ struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *
 	t->fd = fd;
 	t->clock = clock;
 	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
-		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
+		error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
 			  gnutls_strerror(r));
 		return give_up(t);
 	}
@@ -968,7 +968,7 @@ static int server_key_pair(struct tls_server *srv, const char *cert_file,
 	gnutls_free(key.data);
 	gnutls_free(cert.data);
 	if (r < 0)
-		return error_set(err, CAT_CONFIG, _("cannot use the server certificate "
+		return error_set(err, CAT_CONFIG, N_("cannot use the server certificate "
 						    "'%s' with the key '%s': %s"),
 				 cert_file, key_file, gnutls_strerror(r));
 	return 0;
@@ -982,7 +982,7 @@ struct tls_server *tls_server_load(const char *cert_file, const char *key_file,
 
 	if ((r = gnutls_certificate_allocate_credentials(&srv->cred)) < 0 ||
 	    (r = gnutls_priority_init2(&srv->priority, DEFAULT_PRIORITY, NULL, 0)) < 0) {
-		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
+		error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
 			  gnutls_strerror(r));
 		tls_server_free(srv);
 		return NULL;
@@ -1006,7 +1006,7 @@ struct tls *tls_accept(int fd, const struct tls_server *srv, const char *client,
 	if ((r = gnutls_init(&t->session, GNUTLS_SERVER | GNUTLS_NO_SIGNAL)) < 0 ||
 	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0 ||
 	    (r = gnutls_priority_set(t->session, srv->priority)) < 0) {
-		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
+		error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
 			  gnutls_strerror(r));
 		return give_up(t);
 	}
