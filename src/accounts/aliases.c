@@ -215,6 +215,7 @@ static int read_entries(struct reader *r)
 int aliases_load(struct aliases *al, const char *path,
 		 void (*warn)(void *ctx, const char *text), void *ctx, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct reader r = { .al = al, .warn = warn, .ctx = ctx, .err = err };
 	struct stat st;
 	int rc;
@@ -222,7 +223,7 @@ int aliases_load(struct aliases *al, const char *path,
 	memset(al, 0, sizeof *al);
 	al->path = xstrdup(path);
 	if (!(r.fp = fopen(path, "re"))) {
-		error_set(err, CAT_IO, N_("%s: cannot read the aliases: %s"), path, strerror(errno));
+		error_set(err, CAT_IO, N_("%s: cannot read the aliases: %s"), path, error_errno(errno, eno));
 		aliases_release(al);
 		return -1;
 	}
@@ -233,7 +234,7 @@ int aliases_load(struct aliases *al, const char *path,
 		rc = read_entries(&r);
 	if (rc == 0 && ferror(r.fp))
 		rc = error_set(err, CAT_IO, N_("%s: cannot read the aliases: %s"), path,
-			       strerror(errno));
+			       error_errno(errno, eno));
 	fclose(r.fp);
 	if (rc < 0)
 		aliases_release(al);

@@ -1353,18 +1353,19 @@ static void configure_inih(void)
 
 static int parse_fd(struct parser *p, int fd)
 {
+	char eno[ERROR_WORD_MAX];
 	char iobuf[BUFSIZ];     /* stdio's buffer, ours so that it can be wiped */
 	int line;
 
 	if (!(p->fp = fdopen(fd, "r"))) {
 		close(fd);
-		return error_set(p->err, CAT_IO, N_("%s: cannot read: %s"), p->path, strerror(errno));
+		return error_set(p->err, CAT_IO, N_("%s: cannot read: %s"), p->path, error_errno(errno, eno));
 	}
 	setvbuf(p->fp, iobuf, _IOFBF, sizeof iobuf);
 	configure_inih();
 	line = ini_parse_stream(read_line, p, on_key, p);
 	if (!p->error_line && ferror(p->fp)) {
-		error_set(p->err, CAT_IO, N_("%s: cannot read: %s"), p->path, strerror(errno));
+		error_set(p->err, CAT_IO, N_("%s: cannot read: %s"), p->path, error_errno(errno, eno));
 		p->error_line = -1;
 	}
 	fclose(p->fp);

@@ -52,6 +52,7 @@ static int open_private(const char *path, enum file_trust trust, int missing_ok,
  * first_line.  -1 and err when more would be needed or read fails. */
 static int read_fd(int fd, const char *path, int first_line, struct buf *b, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char chunk[CHUNK];
 	ssize_t n;
 	int r = 0;
@@ -61,7 +62,7 @@ static int read_fd(int fd, const char *path, int first_line, struct buf *b, stru
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, strerror(errno));
+			r = error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, error_errno(errno, eno));
 			break;
 		}
 		if (n == 0)
@@ -160,13 +161,14 @@ static int timeout_error(int timeout_ms, struct error *err)
 /* One read of what the child printed: >0 bytes kept, 0 EOF, -1 and err. */
 static ssize_t read_some(int fd, struct buf *b, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char chunk[CHUNK];
 	ssize_t n = read(fd, chunk, sizeof chunk);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		n = 1;          /* nothing this time: not the end */
 	else if (n < 0)
-		error_set(err, CAT_IO, N_("cannot read its output: %s"), strerror(errno));
+		error_set(err, CAT_IO, N_("cannot read its output: %s"), error_errno(errno, eno));
 	else if (n > 0 && buf_add(b, chunk, (size_t)n) < 0) {
 		error_set(err, CAT_CONFIG, N_("printed more than %d bytes"), SECRET_OUTPUT_MAX);
 		n = -1;
@@ -243,11 +245,12 @@ static int status_error(int status, struct error *err)
 
 static pid_t spawn(const char *command, int *out, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int fds[2], in = empty_input();
 	pid_t pid;
 
 	if (in < 0 || pipe2(fds, O_CLOEXEC) < 0) {
-		error_set(err, CAT_IO, N_("cannot create a pipe: %s"), strerror(errno));
+		error_set(err, CAT_IO, N_("cannot create a pipe: %s"), error_errno(errno, eno));
 		if (in >= 0)
 			close(in);
 		return -1;
@@ -258,7 +261,7 @@ static pid_t spawn(const char *command, int *out, struct error *err)
 	close(in);
 	close(fds[1]);
 	if (pid < 0) {
-		error_set(err, CAT_IO, N_("cannot start it: %s"), strerror(errno));
+		error_set(err, CAT_IO, N_("cannot start it: %s"), error_errno(errno, eno));
 		close(fds[0]);
 		return -1;
 	}

@@ -287,6 +287,7 @@ static int check_tls(struct smtpd_conf *c, struct error *err)
 
 static int parse_file(struct smtpd_conf *c, const char *path, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct parser p = { .c = c, .path = path, .err = err };
 	struct stat st;
 	int fd, r;
@@ -295,7 +296,7 @@ static int parse_file(struct smtpd_conf *c, const char *path, struct error *err)
 		return -1;
 	if (!(p.fp = fdopen(fd, "r"))) {
 		close(fd);
-		return error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, strerror(errno));
+		return error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, error_errno(errno, eno));
 	}
 	r = ini_parse_stream(read_line, &p, on_key, &p);
 	fclose(p.fp);
@@ -427,6 +428,7 @@ static int split_user_line(char *line, char **hash, char **accounts)
 
 static int users_open(const char *path, FILE **fp, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct stat st;
 	int fd = trusted_open(path, FILE_SYSTEM, &st, err);
 
@@ -440,7 +442,7 @@ static int users_open(const char *path, FILE **fp, struct error *err)
 	}
 	if (!(*fp = fdopen(fd, "r"))) {
 		close(fd);
-		return error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, strerror(errno));
+		return error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, error_errno(errno, eno));
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 static int open_error(const char *path, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct stat st;
 	int e = errno;
 
@@ -18,7 +19,7 @@ static int open_error(const char *path, struct error *err)
 		return error_set(err, CAT_CONFIG, N_("%s: is a symbolic link, which sendas does not "
 						    "follow for files that hold or steer secrets; give "
 						    "the path of the file itself"), path);
-	return error_set(err, CAT_CONFIG, N_("%s: cannot open: %s"), path, strerror(e));
+	return error_set(err, CAT_CONFIG, N_("%s: cannot open: %s"), path, error_errno(e, eno));
 }
 
 static int owner_allowed(const struct stat *st, enum file_trust trust)
@@ -48,13 +49,14 @@ static int check_file(const char *path, const struct stat *st, enum file_trust t
 int trusted_open(const char *path, enum file_trust trust, struct stat *st,
 		     struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	/* O_NONBLOCK: a FIFO must not hang the open; fstat then refuses it. */
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
 		return open_error(path, err);
 	if (fstat(fd, st) < 0) {
-		error_set(err, CAT_CONFIG, N_("%s: cannot check: %s"), path, strerror(errno));
+		error_set(err, CAT_CONFIG, N_("%s: cannot check: %s"), path, error_errno(errno, eno));
 		close(fd);
 		return -1;
 	}

@@ -2,12 +2,18 @@
 /* error.c: see error.h. */
 #include "config.h"
 
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 #include "i18n.h"
+#include "xalloc.h"
+
+/* An encoding of one message before it is known to fit NEUTRAL_MAX. */
+#define ERROR_ENCODE_MAX (NEUTRAL_MAX + 16 * ERROR_TEXT_MAX)
 
 void error_clear(struct error *err)
 {
@@ -16,11 +22,15 @@ void error_clear(struct error *err)
 	err->neutral[0] = '\0';
 }
 
-/* The text from the neutral form, or (when there is none) from fmt. */
+/* The text from the neutral form (encoded with room to spare, so that the
+ * markers of error_word() and friends are resolved even in a message too
+ * long to keep), or from fmt as printf does. */
 static void set_both(struct error *err, const char *neutral, const char *fmt, va_list ap)
 {
 	if (*neutral && neutral_render(neutral, err->text, sizeof err->text) == 0) {
-		snprintf(err->neutral, sizeof err->neutral, "%s", neutral);
+		if (snprintf(err->neutral, sizeof err->neutral, "%s", neutral) >=
+		    (int)sizeof err->neutral)
+			err->neutral[0] = '\0';
 		return;
 	}
 	vsnprintf(err->text, sizeof err->text, fmt, ap);
@@ -29,14 +39,15 @@ static void set_both(struct error *err, const char *neutral, const char *fmt, va
 
 int error_vset(struct error *err, enum category cat, const char *msgid, va_list ap)
 {
-	char neutral[NEUTRAL_MAX];
+	char *neutral = xmalloc(ERROR_ENCODE_MAX);
 	va_list copy;
 
 	err->category = cat;
 	va_copy(copy, ap);
-	neutral_vencode(neutral, sizeof neutral, 1, msgid, copy);
+	neutral_vencode(neutral, ERROR_ENCODE_MAX, 1, msgid, copy);
 	va_end(copy);
 	set_both(err, neutral, gettext(msgid), ap);
+	free(neutral);
 	return -1;
 }
 
@@ -72,6 +83,24 @@ void error_restore(struct error *err, enum category cat, const char *neutral,
 const char *error_word(const char *msgid, char *buf)
 {
 	snprintf(buf, ERROR_WORD_MAX, NEUTRAL_WORD "%s", msgid);
+	return buf;
+}
+
+const char *error_errno(int errnum, char *buf)
+{
+	if (errnum <= 0 || errnum > NEUTRAL_ERRNO_MAX)
+		snprintf(buf, ERROR_WORD_MAX, "%s", strerror(errnum));
+	else
+		snprintf(buf, ERROR_WORD_MAX, NEUTRAL_ERRNO "%d", errnum);
+	return buf;
+}
+
+const char *error_gai(int code, char *buf)
+{
+	if (code >= 0 || code < -NEUTRAL_ERRNO_MAX)
+		snprintf(buf, ERROR_WORD_MAX, "%s", gai_strerror(code));
+	else
+		snprintf(buf, ERROR_WORD_MAX, NEUTRAL_ERRNO "g%d", code);
 	return buf;
 }
 

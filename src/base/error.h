@@ -97,6 +97,11 @@ void error_restore(struct error *err, enum category cat, const char *neutral,
  * is shown, as the message around it.  buf: ERROR_WORD_MAX bytes. */
 #define ERROR_WORD_MAX 256
 const char *error_word(const char *msgid, char *buf);
+/* strerror(errnum) as an argument of error_set(): the system's words in
+ * the language of whoever reads them.  buf: ERROR_WORD_MAX bytes. */
+const char *error_errno(int errnum, char *buf);
+/* gai_strerror(code) the same way. */
+const char *error_gai(int code, char *buf);
 /* Render a stored neutral form (error.neutral) in the current locale into
  * out; when it is "" or malformed, fallback (a text of the same message as
  * it was translated then).  Always a string. */

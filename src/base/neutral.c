@@ -2,6 +2,7 @@
 /* neutral.c: see neutral.h. */
 #include "config.h"
 
+#include <netdb.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -222,6 +223,20 @@ static void format_value(char *out, const char *spec, const struct conv *c, va_l
 		FORMAT_ONE(double);
 }
 
+/* The system's words for s: "N", an errno (1 to NEUTRAL_ERRNO_MAX), or
+ * "g-N", a getaddrinfo() error (EAI_*: -1 to -NEUTRAL_ERRNO_MAX).  NULL
+ * when s is neither. */
+static const char *system_text(const char *s)
+{
+	int gai = s[0] == 'g' && s[1] == '-';
+	unsigned v;
+	size_t n = digits(s + (gai ? 2 : 0), &v);
+
+	if (!n || s[n + (gai ? 2 : 0)] || v == 0 || v > NEUTRAL_ERRNO_MAX)
+		return NULL;
+	return gai ? gai_strerror(-(int)v) : strerror((int)v);
+}
+
 /* One argument field: "=" and the rendered value, or for a plain "%s" whose
  * string is marked, "@" and the word or message. */
 static int put_arg(struct buf *b, const char *spec, const struct conv *c, va_list *ap)
@@ -238,6 +253,8 @@ static int put_arg(struct buf *b, const char *spec, const struct conv *c, va_lis
 	s = va_arg(*ap, const char *);
 	if (!s)
 		s = "(null)";
+	if (s[0] == NEUTRAL_ERRNO[0] && system_text(s + 1))
+		return buf_printf(b, "#%s", s + 1);
 	if (s[0] != NEUTRAL_WORD[0] && s[0] != NEUTRAL_NESTED[0])
 		return buf_addc(b, '=') | put_escaped(b, s);
 	buf_init(&sub, NEUTRAL_MAX);
@@ -337,6 +354,18 @@ static int parse_arg(const struct catalogue *cat, const char *msg, size_t len, s
 	int r;
 
 	*val = NULL;
+	if (msg[at] == '#') {
+		char num[8];
+
+		while (j < len && msg[j] != ' ' && j - at < sizeof num)
+			j++;
+		snprintf(num, sizeof num, "%.*s", (int)(j - at - 1), msg + at + 1);
+		*i = j;
+		if (!system_text(num) || (j < len && msg[j] != ' '))
+			return -1;
+		*val = xstrdup(system_text(num));
+		return 0;
+	}
 	if (msg[at] == '=') {
 		while (j < len && msg[j] != ' ')
 			j++;

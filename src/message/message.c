@@ -411,6 +411,7 @@ static int finish(struct reader *r)
 
 static int read_all(int in_fd, struct reader *r)
 {
+	char eno[ERROR_WORD_MAX];
 	unsigned char *in = xmalloc(READ_CHUNK);
 	ssize_t n;
 	int rc = 0;
@@ -421,7 +422,7 @@ static int read_all(int in_fd, struct reader *r)
 			continue;
 		if (n < 0)
 			rc = error_set(r->err, CAT_IO, N_("cannot read the message: %s"),
-				       strerror(errno));
+				       error_errno(errno, eno));
 		else if (n == 0)
 			break;
 		else
@@ -807,6 +808,7 @@ static char *id_domain(const struct message *m, const char *sender)
 static int add_message_id(struct message *m, const struct message_prepare *p,
 			  struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 	unsigned char rnd[MESSAGE_ID_RANDOM];
 	char id[MESSAGE_ID_RANDOM * 8 / 5 + 2], *domain;
@@ -823,7 +825,7 @@ static int add_message_id(struct message *m, const struct message_prepare *p,
 		if (got != (ssize_t)sizeof rnd)
 			return error_set(err, CAT_INTERNAL,
 					 N_("cannot get random bytes for a Message-ID: %s"),
-					 strerror(errno));
+					 error_errno(errno, eno));
 	}
 	for (i = 0; i < sizeof rnd; i++) {
 		v = (v << 8 | rnd[i]) & 0xffff;
@@ -1144,6 +1146,7 @@ static void qp_encode(struct qp *q, const unsigned char *p, size_t n)
 static int qp_copy(struct message *m, struct spool_writer *out, struct qp *q,
 		   struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	unsigned char *in = xmalloc(READ_CHUNK);
 	off_t off = 0;
 	ssize_t n;
@@ -1155,7 +1158,7 @@ static int qp_copy(struct message *m, struct spool_writer *out, struct qp *q,
 			continue;
 		if (n < 0) {
 			rc = error_set(err, CAT_IO, N_("cannot read the spool file: %s"),
-				       strerror(errno));
+				       error_errno(errno, eno));
 			break;
 		}
 		off += n;

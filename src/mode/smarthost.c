@@ -145,6 +145,7 @@ static int split_listen(const char *spec, char *host, size_t hsize, const char *
 
 static int open_listener(const char *spec, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
 	struct addrinfo *ai;
@@ -164,7 +165,7 @@ static int open_listener(const char *spec, struct error *err)
 	}
 	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
 	    listen(fd, SMARTHOST_LISTEN_BACKLOG) < 0) {
-		error_set(err, CAT_IO, N_("cannot listen on %s: %s"), spec, strerror(errno));
+		error_set(err, CAT_IO, N_("cannot listen on %s: %s"), spec, error_errno(errno, eno));
 		if (fd >= 0)
 			close(fd);
 		fd = -1;

@@ -52,8 +52,9 @@ struct counter {
 
 static int io_error(struct error *err, const char *dir, const char *what)
 {
+	char eno[ERROR_WORD_MAX];
 	return error_set(err, CAT_IO, N_("cannot use the send limit counter %s/limits/%s: %s"),
-			 dir, what, strerror(errno));
+			 dir, what, error_errno(errno, eno));
 }
 
 static int open_dir(const char *dir, struct error *err)

@@ -177,6 +177,7 @@ static struct path_text where(const struct queue *q, const char *sub, const char
 /* mkdir -p, private: the queue holds mail. */
 static int make_dirs(const char *dir, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char *path = xstrdup(dir), *p;
 	int r = 0;
 
@@ -188,7 +189,7 @@ static int make_dirs(const char *dir, struct error *err)
 		*p = '\0';
 		if (mkdir(path, 0700) < 0 && errno != EEXIST)
 			r = error_set(err, CAT_IO, N_("cannot create the queue directory %s: %s"),
-				      path, strerror(errno));
+				      path, error_errno(errno, eno));
 		*p = c;
 		if (!c)
 			break;
@@ -199,20 +200,22 @@ static int make_dirs(const char *dir, struct error *err)
 
 static int open_sub(struct queue *q, const char *name, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int fd;
 
 	if (mkdirat(q->fd, name, 0700) < 0 && errno != EEXIST)
 		return error_set(err, CAT_IO, N_("cannot create %s: %s"),
-				 where(q, name, NULL).s, strerror(errno));
+				 where(q, name, NULL).s, error_errno(errno, eno));
 	fd = openat(q->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return error_set(err, CAT_IO, N_("cannot open %s: %s"),
-				 where(q, name, NULL).s, strerror(errno));
+				 where(q, name, NULL).s, error_errno(errno, eno));
 	return fd;
 }
 
 int queue_open(struct queue *q, const char *dir, int create, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	*q = (struct queue){ .fd = -1, .failed_fd = -1, .tmp_fd = -1 };
 	if (create && make_dirs(dir, err) < 0)
 		return -1;
@@ -222,7 +225,7 @@ int queue_open(struct queue *q, const char *dir, int create, struct error *err)
 	q->dir = xstrdup(dir);
 	if (q->fd < 0) {
 		error_set(err, CAT_IO, N_("cannot open the queue directory %s: %s"), dir,
-			  strerror(errno));
+			  error_errno(errno, eno));
 		queue_close(q);
 		return -1;
 	}
@@ -258,10 +261,11 @@ static const char *area_sub(enum queue_area area)
 
 static int sync_dir(const struct queue *q, int fd, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	if (fsync(fd) < 0)
 		return error_set(err, CAT_IO, N_("cannot sync %s: %s"),
 				 where(q, fd == q->failed_fd ? "failed" : NULL, NULL).s,
-				 strerror(errno));
+				 error_errno(errno, eno));
 	return 0;
 }
 
@@ -279,11 +283,12 @@ int queue_id_valid(const char *s)
 
 static int make_id(char id[QUEUE_ID_LEN + 1], time_t now, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	uint32_t r;
 
 	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
 		return error_set(err, CAT_INTERNAL, N_("cannot get random bytes: %s"),
-				 strerror(errno));
+				 error_errno(errno, eno));
 	snprintf(id, QUEUE_ID_LEN + 1, "%08lx%08lx", (unsigned long)now & 0xffffffffUL,
 		 (unsigned long)r);
 	return 0;
@@ -384,6 +389,7 @@ static void first_record(char *line, size_t size, enum queue_area area,
 static int create_tmp(struct queue *q, time_t now, char id[QUEUE_ID_LEN + 1],
 		      struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct stat st;
 	int tries, fd;
 
@@ -396,7 +402,7 @@ static int create_tmp(struct queue *q, time_t now, char id[QUEUE_ID_LEN + 1],
 			continue;
 		if (fd < 0)
 			return error_set(err, CAT_IO, N_("cannot create a file in %s: %s"),
-					 where(q, "tmp", NULL).s, strerror(errno));
+					 where(q, "tmp", NULL).s, error_errno(errno, eno));
 		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0)
 			return fd;
 		close(fd);
@@ -462,6 +468,7 @@ int queue_add(struct queue *q, enum queue_area area, const struct queue_message 
 	      const struct error *why, time_t now, char id[QUEUE_ID_LEN + 1],
 	      struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char record[2 * QUEUE_RECORD_MAX];
 	int fd = create_tmp(q, now, id, err), dest = area_fd(q, area);
 
@@ -470,12 +477,12 @@ int queue_add(struct queue *q, enum queue_area area, const struct queue_message 
 	first_record(record, sizeof record, area, why, now, m->not_before);
 	if (write_message(fd, m, record, now) < 0) {
 		error_set(err, CAT_IO, N_("cannot write %s: %s"), where(q, "tmp", id).s,
-			  strerror(errno));
+			  error_errno(errno, eno));
 		goto fail;
 	}
 	if (commit_rename(q->tmp_fd, id, dest) < 0) {
 		error_set(err, CAT_IO, N_("cannot move %s into place: %s"),
-			  where(q, "tmp", id).s, strerror(errno));
+			  where(q, "tmp", id).s, error_errno(errno, eno));
 		goto fail;
 	}
 	/* The lock is held until the name is durable, so no flush sends a
@@ -757,25 +764,27 @@ static int read_records(struct queue_entry *e)
 static int read_entry(struct queue *q, enum queue_area area, const char *id,
 		      struct queue_entry *e, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct stat st;
 
 	memcpy(e->id, id, QUEUE_ID_LEN + 1);
 	e->area = area;
 	if (fstat(e->fd, &st) < 0)
 		return error_set(err, CAT_IO, N_("cannot read %s: %s"),
-				 where(q, area_sub(area), id).s, strerror(errno));
+				 where(q, area_sub(area), id).s, error_errno(errno, eno));
 	if (read_envelope(e) < 0 || st.st_size < e->offset + e->size)
 		return error_set(err, CAT_IO, N_("%s is damaged; move it away and look at it"),
 				 where(q, area_sub(area), id).s);
 	if (read_records(e) < 0)
 		return error_set(err, CAT_IO, N_("cannot read %s: %s"),
-				 where(q, area_sub(area), id).s, strerror(errno));
+				 where(q, area_sub(area), id).s, error_errno(errno, eno));
 	return 0;
 }
 
 static int open_entry(struct queue *q, enum queue_area area, const char *id, int flags,
 		      struct queue_entry *e, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	memset(e, 0, sizeof *e);
 	e->fd = -1;
 	if (!queue_id_valid(id))
@@ -785,7 +794,7 @@ static int open_entry(struct queue *q, enum queue_area area, const char *id, int
 		return 1;
 	if (e->fd < 0)
 		return error_set(err, CAT_IO, N_("cannot open %s: %s"),
-				 where(q, area_sub(area), id).s, strerror(errno));
+				 where(q, area_sub(area), id).s, error_errno(errno, eno));
 	return 0;
 }
 
@@ -817,9 +826,10 @@ static int lock_entry(struct queue *q, enum queue_area area, struct queue_entry 
 static int move(struct queue *q, struct queue_entry *e, enum queue_area to,
 		struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	if (renameat(area_fd(q, e->area), e->id, area_fd(q, to), e->id) < 0)
 		return error_set(err, CAT_IO, N_("cannot move %s: %s"),
-				 where(q, area_sub(e->area), e->id).s, strerror(errno));
+				 where(q, area_sub(e->area), e->id).s, error_errno(errno, eno));
 	e->area = to;
 	if (sync_dir(q, q->failed_fd, err) < 0 || sync_dir(q, q->fd, err) < 0)
 		return -1;
@@ -864,6 +874,7 @@ static int append(struct queue *q, struct queue_entry *e, struct error *err,
 static int append(struct queue *q, struct queue_entry *e, struct error *err,
 		  const char *fmt, ...)
 {
+	char eno[ERROR_WORD_MAX];
 	char line[2 * QUEUE_RECORD_MAX];
 	struct stat st;
 	va_list ap;
@@ -880,7 +891,7 @@ static int append(struct queue *q, struct queue_entry *e, struct error *err,
 	    (st.st_size != e->records_end && ftruncate(e->fd, e->records_end) < 0) ||
 	    write_all(e->fd, line, (size_t)n, e->records_end) < 0 || fdatasync(e->fd) < 0)
 		return error_set(err, CAT_IO, N_("cannot update %s: %s"),
-				 where(q, area_sub(e->area), e->id).s, strerror(errno));
+				 where(q, area_sub(e->area), e->id).s, error_errno(errno, eno));
 	e->records_end += n;
 	return 0;
 }
@@ -940,11 +951,12 @@ int queue_fail(struct queue *q, struct queue_entry *e, const struct error *why, 
 
 int queue_remove(struct queue *q, struct queue_entry *e, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int dir = area_fd(q, e->area);
 
 	if (unlinkat(dir, e->id, 0) < 0)
 		return error_set(err, CAT_IO, N_("cannot remove %s: %s"),
-				 where(q, area_sub(e->area), e->id).s, strerror(errno));
+				 where(q, area_sub(e->area), e->id).s, error_errno(errno, eno));
 	return sync_dir(q, dir, err);
 }
 
@@ -994,13 +1006,14 @@ static char (*list_ids(int fd, size_t *n))[QUEUE_ID_LEN + 1]
 char (*queue_list(struct queue *q, enum queue_area area, size_t *n,
 		  struct error *err))[QUEUE_ID_LEN + 1]
 {
+	char eno[ERROR_WORD_MAX];
 	char (*ids)[QUEUE_ID_LEN + 1];
 
 	errno = 0;
 	ids = list_ids(area_fd(q, area), n);
 	if (!ids && errno)
 		error_set(err, CAT_IO, N_("cannot read %s: %s"), where(q, area_sub(area), NULL).s,
-			  strerror(errno));
+			  error_errno(errno, eno));
 	return ids;
 }
 
@@ -1025,6 +1038,7 @@ void queue_clean(struct queue *q)
 
 int queue_content_copy(struct queue *q, const struct queue_entry *e, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	loff_t in = e->offset;
 	off_t left = e->size;
 	int fd = openat(q->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -1040,7 +1054,7 @@ int queue_content_copy(struct queue *q, const struct queue_entry *e, struct erro
 	}
 	if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
 		error_set(err, CAT_IO, N_("cannot copy %s out of the queue: %s"), e->id,
-			  strerror(errno ? errno : EIO));
+			  error_errno(errno ? errno : EIO, eno));
 		if (fd >= 0)
 			close(fd);
 		return -1;

@@ -115,6 +115,7 @@ static int recheck_deadline(struct conn *c, struct error *err)
 static int resolve(const struct conn_params *p, struct addrinfo **res,
 		   struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
 	size_t n = strlen(p->host);
 	char *host = n > 2 && p->host[0] == '[' && p->host[n - 1] == ']'
@@ -127,16 +128,17 @@ static int resolve(const struct conn_params *p, struct addrinfo **res,
 	if (r == EAI_AGAIN)
 		return error_set(err, CAT_TEMPORARY,
 				 N_("cannot resolve host '%s' now: %s"), p->host,
-				 gai_strerror(r));
+				 error_gai(r, eno));
 	if (r == EAI_SERVICE)
 		return error_set(err, CAT_CONFIG, N_("invalid port '%s'"), p->port);
 	return error_set(err, CAT_DNS, N_("host '%s' not found: %s"), p->host,
-			 gai_strerror(r));
+			 error_gai(r, eno));
 }
 
 /* A local stream socket (AF_UNIX): the local submission service. */
 static int connect_local(const struct conn_params *p, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct addrinfo ai = { .ai_family = AF_UNIX, .ai_socktype = SOCK_STREAM,
 			       .ai_addr = (struct sockaddr *)&sun, .ai_addrlen = sizeof sun };
@@ -149,7 +151,7 @@ static int connect_local(const struct conn_params *p, struct error *err)
 	if (fd < 0)
 		return error_set(err, errno == ETIMEDOUT ? CAT_TIMEOUT : CAT_CONNECT,
 				 N_("cannot connect to the socket %s: %s"), p->host,
-				 strerror(errno));
+				 error_errno(errno, eno));
 	return fd;
 }
 
@@ -171,6 +173,7 @@ static struct conn *conn_new(int fd, const struct conn_params *p)
 
 struct conn *conn_open(const struct conn_params *p, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct addrinfo *res, *ai;
 	long deadline, left;
 	int fd = -1, last_errno = 0;
@@ -198,7 +201,7 @@ struct conn *conn_open(const struct conn_params *p, struct error *err)
 	if (fd < 0) {
 		error_set(err, last_errno == ETIMEDOUT ? CAT_TIMEOUT : CAT_CONNECT,
 			  N_("cannot connect to %s port %s: %s"), p->host, p->port,
-			  strerror(last_errno ? last_errno : ETIMEDOUT));
+			  error_errno(last_errno ? last_errno : ETIMEDOUT, eno));
 		return NULL;
 	}
 	return conn_new(fd, p);
@@ -230,6 +233,7 @@ static int tls_send_corked(struct conn *c, const char *p, size_t n, struct error
 
 static int write_all(struct conn *c, const char *p, size_t n, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	ssize_t w;
 
 	if (c->tls && n > CONN_RECORD)
@@ -249,7 +253,7 @@ static int write_all(struct conn *c, const char *p, size_t n, struct error *err)
 		}
 		if (w < 0)
 			return error_set(err, CAT_CONNECT, N_("cannot send to %s: %s"), c->peer,
-					 strerror(errno));
+					 error_errno(errno, eno));
 		p += w;
 		n -= (size_t)w;
 	}
@@ -325,6 +329,7 @@ unsigned long conn_write_count(const struct conn *c)
 /* Refill the input buffer; 0 on EOF, -1 on error. */
 static ssize_t fill(struct conn *c, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	ssize_t r;
 
 	if (c->in_start == c->in_end)
@@ -350,7 +355,7 @@ static ssize_t fill(struct conn *c, struct error *err)
 	}
 	if (r < 0)
 		return error_set(err, CAT_CONNECT, N_("cannot read from %s: %s"), c->peer,
-				 strerror(errno));
+				 error_errno(errno, eno));
 	return r;
 }
 

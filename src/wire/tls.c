@@ -170,12 +170,13 @@ static int check_pin(gnutls_session_t s)
  * unreadable file is reported as such. */
 static int load_file(const char *path, gnutls_datum_t *d, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct stat st;
 	int r;
 
 	if (stat(path, &st) < 0)
 		return error_set(err, CAT_CONFIG, N_("cannot read '%s': %s"), path,
-				 strerror(errno));
+				 error_errno(errno, eno));
 	if (!S_ISREG(st.st_mode))
 		return error_set(err, CAT_CONFIG, N_("'%s' is not a regular file"), path);
 	if (st.st_size > PEM_FILE_MAX)
@@ -185,7 +186,7 @@ static int load_file(const char *path, gnutls_datum_t *d, struct error *err)
 	errno = 0;
 	if ((r = gnutls_load_file(path, d)) < 0)
 		return error_set(err, CAT_CONFIG, N_("cannot read '%s': %s"), path,
-				 errno ? strerror(errno) : gnutls_strerror(r));
+				 errno ? error_errno(errno, eno) : gnutls_strerror(r));
 	return 0;
 }
 
@@ -433,6 +434,7 @@ static int fail_garbled(struct tls *t, int r, struct error *err)
  * nothing before the final reply can have been delivered (issue 13). */
 static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int saved = errno;
 
 	t->broken = 1;
@@ -443,7 +445,7 @@ static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 		return fail_alert(t, op, err);
 	if (r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR)
 		return error_set(err, CAT_CONNECT, N_("the connection to %s failed: %s"),
-				 peer(t), saved ? strerror(saved) : gnutls_strerror(r));
+				 peer(t), saved ? error_errno(saved, eno) : gnutls_strerror(r));
 	if (op != OP_HANDSHAKE)
 		return error_set(err, CAT_CONNECT, N_("TLS error on the connection to %s: %s"),
 				 peer(t), gnutls_strerror(r));

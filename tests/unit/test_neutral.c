@@ -2,6 +2,8 @@
  * another language (issue 19, "mailq reasons mix languages"). */
 #include "config.h"
 
+#include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,15 @@ static void test_set(void)
 	both(&e, "die Sitzung dauerte länger als ihre Frist",
 	     "the session took longer than its deadline", "a word argument is translated");
 
+	error_set(&e, CAT_IO, N_("cannot read %s: %s"), "/x", error_errno(ENOENT, word));
+	is_str(e.text, "cannot read /x: No such file or directory", "an errno: strerror()");
+	ok(strstr(e.neutral, " #2") != NULL, "kept as its number: %s", e.neutral);
+	both(&e, "/x kann nicht gelesen werden: No such file or directory",
+	     "cannot read /x: No such file or directory", "an errno (C locale: strerror)");
+	error_set(&e, CAT_DNS, N_("%s after %d seconds"), error_gai(EAI_NONAME, word), 5);
+	is_str(e.text, "Name or service not known after 5 seconds", "a resolver error");
+	ok(strstr(e.neutral, " #g-") != NULL, "kept as its code: %s", e.neutral);
+
 	error_set(&e, CAT_IO, N_("%s: wrong translation"), "x");
 	both(&e, "x: wrong translation", "x: wrong translation",
 	     "a translation that does not fit its msgid is not used");
@@ -133,7 +144,8 @@ static void test_malformed(void)
 	static const char *const bad[] = {
 		"", "x", "_%", "_%4", "_%00", "_a%20b =x", "_%25s", "_%25s =a =b", "_%25s @5:_a",
 		"_%25s @x:_a", "_%25s @3:!%2", "_%25s =a\tb", "_%25n =1", "_%251$s =a",
-		"_%25s  =a", "_%25s =a ",
+		"_%25s  =a", "_%25s =a ", "_%25s #0", "_%25s #4096", "_%25s #g2", "_%25s #12a",
+		"_%25s #", "_%25s #g-", "_%25s #123456789",
 	};
 	char out[64], deep[256];
 	size_t i;
