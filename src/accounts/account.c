@@ -142,24 +142,25 @@ static void describe_account(struct buf *b, const struct account *a)
 
 static int no_match_error(const struct conf *c, const char *sender, struct error *err)
 {
-	char word[ERROR_WORD_MAX];
+	char word[ERROR_WORD_MAX], arg[ERROR_ARG_MAX];
+	struct error names;   /* the list, its "and N more" in any language */
 	struct buf list;
 	size_t i;
 
 	buf_init(&list, ERROR_TEXT_MAX);
-	for (i = 0; i < c->naccounts; i++) {
-		if (list.len > NO_MATCH_LIST_MAX) {
-			buf_printf_trunc(&list, _(", and %zu more"), c->naccounts - i);
-			break;
-		}
+	for (i = 0; i < c->naccounts && list.len <= NO_MATCH_LIST_MAX; i++) {
 		if (i)
 			buf_adds_trunc(&list, ", ");
 		describe_account(&list, &c->accounts[i]);
 	}
+	error_set(&names, CAT_NO_ACCOUNT, "%s", c->naccounts ? buf_str(&list)
+		  : error_word(N_("none"), word));
+	if (i < c->naccounts)
+		error_append(&names, N_(", and %zu more"), c->naccounts - i);
 	error_set(err, CAT_NO_ACCOUNT, N_("no account in %s may send as %s; the accounts are: %s; "
 					 "add the sender to the from of the account that owns it, or to "
 					 "rewrite_from to send it as that account's own address"),
-		  c->path ? c->path : "", sender, c->naccounts ? buf_str(&list) : error_word(N_("none"), word));
+		  c->path ? c->path : "", sender, error_arg(&names, arg));
 	buf_release(&list);
 	return -1;
 }

@@ -45,7 +45,7 @@
 
 #define NEUTRAL_MAX 3072
 #define NEUTRAL_ARGS_MAX 16
-#define NEUTRAL_DEPTH_MAX 6
+#define NEUTRAL_DEPTH_MAX 16
 #define NEUTRAL_WORD "\x1f"       /* an argument that is a msgid */
 #define NEUTRAL_NESTED "\x1e"     /* an argument that is an encoded message */
 #define NEUTRAL_ERRNO "\x1d"      /* an argument that is an errno, in decimal */

@@ -366,13 +366,13 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 				const struct mechanism **cand, size_t ncand,
 				Gsasl *ctx, struct error *err)
 {
-	struct buf quoted, accept, text;
+	char word[ERROR_WORD_MAX];
+	struct buf quoted, accept;
 	const struct mechanism *optin = NULL, *plus = NULL, *oauth = NULL;
 	size_t i;
 
 	buf_init(&quoted, OFFERED_QUOTE_MAX + 8);
 	buf_init(&accept, ERROR_TEXT_MAX);
-	buf_init(&text, ERROR_TEXT_MAX - 1);
 	quote_offered(&quoted, offered);
 	for (i = 0; i < ncand; i++)
 		if (usable(cand[i], p))
@@ -394,32 +394,30 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 			oauth = &mechanisms[i];
 
 	if (accept.len == 0)
-		buf_printf_trunc(&text, _("the configured authentication mechanisms "
-				    "all need TLS channel binding, which this "
-				    "connection does not provide (the server "
-				    "offers %s)"),
-			   quoted.len ? buf_str(&quoted) : _("none"));
+		error_set(err, CAT_AUTH_REQUIRED, N_("the configured authentication mechanisms "
+						     "all need TLS channel binding, which this "
+						     "connection does not provide (the server "
+						     "offers %s)"),
+			  quoted.len ? buf_str(&quoted) : error_word(N_("none"), word));
 	else if (quoted.len == 0)
-		buf_printf_trunc(&text, _("the server offers no authentication "
-				    "mechanism; sendas would accept %s"),
-			   buf_str(&accept));
+		error_set(err, CAT_AUTH_REQUIRED, N_("the server offers no authentication "
+						     "mechanism; sendas would accept %s"),
+			  buf_str(&accept));
 	else
-		buf_printf_trunc(&text, _("the server offers AUTH %s, but sendas "
-				    "would accept only %s"),
-			   buf_str(&quoted), buf_str(&accept));
+		error_set(err, CAT_AUTH_REQUIRED, N_("the server offers AUTH %s, but sendas "
+						     "would accept only %s"),
+			  buf_str(&quoted), buf_str(&accept));
 	if (optin)
-		buf_printf_trunc(&text, _("; to use %s, list it in the account's "
-				    "authentication mechanisms"), optin->name);
+		error_append(err, N_("; to use %s, list it in the account's "
+				     "authentication mechanisms"), optin->name);
 	if (plus && accept.len)
-		buf_printf_trunc(&text, _("; %s needs TLS channel binding, which this "
-				    "connection does not provide"), plus->name);
+		error_append(err, N_("; %s needs TLS channel binding, which this "
+				     "connection does not provide"), plus->name);
 	if (oauth)
-		buf_printf_trunc(&text, _("; to use %s, set oauth_token_command in the "
-				    "account"), oauth->name);
-	error_set(err, CAT_AUTH_REQUIRED, "%s", buf_str(&text));
+		error_append(err, N_("; to use %s, set oauth_token_command in the "
+				     "account"), oauth->name);
 	buf_release(&quoted);
 	buf_release(&accept);
-	buf_release(&text);
 }
 
 const char *auth_choose(const char *offered, const struct auth_params *p,

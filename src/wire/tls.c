@@ -524,7 +524,7 @@ static void add_cert_names(gnutls_x509_crt_t crt, struct buf *names)
 	}
 }
 
-static void owner_reason(struct tls *t, struct buf *out)
+static void owner_reason(struct tls *t, struct error *out)
 {
 	const gnutls_datum_t *certs;
 	gnutls_x509_crt_t crt;
@@ -539,33 +539,46 @@ static void owner_reason(struct tls *t, struct buf *out)
 		gnutls_x509_crt_deinit(crt);
 	}
 	if (names.len > 0)
-		buf_printf_trunc(out, _("it is for %s, not for %s"), buf_str(&names) + 2,
-			   peer(t));
+		error_set(out, CAT_TLS, N_("it is for %s, not for %s"), buf_str(&names) + 2,
+			  peer(t));
 	else
-		buf_printf_trunc(out, _("it is not for %s"), peer(t));
+		error_set(out, CAT_TLS, N_("it is not for %s"), peer(t));
 	buf_release(&names);
 }
 
-/* Every reason that applies, "; " between them; GnuTLS's own words when we
- * know none of the bits. */
-static void add_verify_reasons(struct tls *t, unsigned status, struct buf *out)
+/* One reason more in out (error.h, so that it reads in any language):
+ * "; " between them. */
+static void add_reason(struct error *out, const struct error *one)
 {
+	char arg[ERROR_ARG_MAX];
+
+	if (out->category == CAT_NONE)
+		*out = *one;
+	else
+		error_append(out, "; %s", error_arg(one, arg));
+}
+
+/* Every reason that applies; GnuTLS's own words when we know none of the
+ * bits.  out starts cleared (error_clear()). */
+static void add_verify_reasons(struct tls *t, unsigned status, struct error *out)
+{
+	char word[ERROR_WORD_MAX];
 	gnutls_datum_t text;
+	struct error one;
 	size_t i;
 
 	for (i = 0; i < sizeof verify_reasons / sizeof verify_reasons[0]; i++) {
 		if (!(status & verify_reasons[i].bit))
 			continue;
-		if (out->len > 0)
-			buf_adds_trunc(out, "; ");
 		if (verify_reasons[i].reason)
-			buf_adds_trunc(out, _(verify_reasons[i].reason));
+			error_set(&one, CAT_TLS, "%s", error_word(verify_reasons[i].reason, word));
 		else
-			owner_reason(t, out);
+			owner_reason(t, &one);
+		add_reason(out, &one);
 	}
-	if (out->len == 0 && gnutls_certificate_verification_status_print(
+	if (out->category == CAT_NONE && gnutls_certificate_verification_status_print(
 				     status, GNUTLS_CRT_X509, &text, 0) == 0) {
-		buf_adds_trunc(out, (const char *)text.data);
+		error_set(out, CAT_TLS, "%s", (const char *)text.data);
 		gnutls_free(text.data);
 	}
 }
@@ -591,7 +604,7 @@ static int peer_self_signed(gnutls_session_t s)
 /* A self-signed certificate: say so, and the line that trusts exactly it
  * (sendas-accounts(5), tls_fingerprint), to add once its fingerprint is
  * confirmed with the server's operator. */
-static void add_self_signed(struct tls *t, unsigned status, struct buf *out)
+static void add_self_signed(struct tls *t, unsigned status, struct error *out)
 {
 	unsigned char d[PIN_LEN];
 	char hex[2 * PIN_LEN + 1];
@@ -600,28 +613,28 @@ static void add_self_signed(struct tls *t, unsigned status, struct buf *out)
 	    peer_digest(t->session, 0, d) < 0)
 		return;
 	hex_string(d, PIN_LEN, hex);
-	buf_printf_trunc(out, _("; it is self-signed: if its fingerprint is the one the server's "
-			  "operator gives, add to the account: tls_fingerprint = sha256:%s"), hex);
+	error_append(out, N_("; it is self-signed: if its fingerprint is the one the server's "
+			     "operator gives, add to the account: tls_fingerprint = sha256:%s"), hex);
 }
 
 static int verify_error(struct tls *t, struct error *err)
 {
 	unsigned status = gnutls_session_get_verify_cert_status(t->session);
-	struct buf reasons;
+	char arg[ERROR_ARG_MAX];
+	struct error reasons;
 	int r;
 
 	t->broken = 1;
-	buf_init(&reasons, ERROR_TEXT_MAX);
+	error_clear(&reasons);
 	add_verify_reasons(t, status, &reasons);
 	add_self_signed(t, status, &reasons);
 	r = error_set(err, CAT_TLS, N_("cannot trust the certificate of %s: %s"),
-		      peer(t), buf_str(&reasons));
+		      peer(t), error_arg(&reasons, arg));
 	if (t->refused_chain) {
 		describe_session(t, t->refused_chain);
 		buf_printf_trunc(t->refused_chain, _("verification: failed: %s\n"),
-			   buf_str(&reasons));
+			   reasons.text);
 	}
-	buf_release(&reasons);
 	return r;
 }
 
