@@ -237,6 +237,8 @@ static const char *system_text(const char *s)
 	return gai ? gai_strerror(-(int)v) : strerror((int)v);
 }
 
+static int well_formed(const char *msg);
+
 /* One argument field: "=" and the rendered value, or for a plain "%s" whose
  * string is marked, "@" and the word or message. */
 static int put_arg(struct buf *b, const char *spec, const struct conv *c, va_list *ap)
@@ -255,7 +257,7 @@ static int put_arg(struct buf *b, const char *spec, const struct conv *c, va_lis
 		s = "(null)";
 	if (s[0] == NEUTRAL_ERRNO[0] && system_text(s + 1))
 		return buf_printf(b, "#%s", s + 1);
-	if (s[0] != NEUTRAL_WORD[0] && s[0] != NEUTRAL_NESTED[0])
+	if (s[0] != NEUTRAL_WORD[0] && (s[0] != NEUTRAL_NESTED[0] || !well_formed(s + 1)))
 		return buf_addc(b, '=') | put_escaped(b, s);
 	buf_init(&sub, NEUTRAL_MAX);
 	if (s[0] == NEUTRAL_WORD[0])
@@ -495,6 +497,30 @@ static int render_at(const struct catalogue *cat, const char *msg, size_t len,
 		r = render_parsed(cat, &m, out);
 	parsed_release(&m);
 	return r;
+}
+
+static const char *as_is(const char *msgid, void *ctx)
+{
+	(void)ctx;
+	return msgid;
+}
+
+/* Whether msg is an encoded message (a nested argument is copied as it is,
+ * so it must be one: printable, one line, and it renders). */
+static int well_formed(const char *msg)
+{
+	const struct catalogue cat = { as_is, NULL };
+	const char *p;
+	struct buf b;
+	int r;
+
+	for (p = msg; *p; p++)
+		if (((unsigned char)*p < ' ' || *p == 0x7f))
+			return 0;
+	buf_init(&b, NEUTRAL_MAX);
+	r = render_at(&cat, msg, (size_t)(p - msg), 0, &b);
+	buf_release(&b);
+	return r == 0;
 }
 
 /* Cut s (of length len, size bytes) so that no UTF-8 character is halved. */

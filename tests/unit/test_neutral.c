@@ -116,6 +116,10 @@ static void test_set(void)
 	     "account work: cannot read /etc/x: Permission denied; fix it",
 	     "an error inside another (error_arg of itself)");
 
+	error_set(&e, CAT_IO, N_("cannot read %s: %s"), "\x1e_a\nreason x", "\x1e" "bad");
+	ok(!strchr(e.neutral, '\n') && strcmp(e.text, "cannot read \x1e_a\nreason x: \x1e" "bad") == 0,
+	   "a string that only looks nested is a literal (no record injection)");
+
 	error_append(&inner, N_("; and %s"), "more");
 	ok(strstr(inner.text, "fix it; and more") != NULL, "error_append: %s", inner.text);
 }
