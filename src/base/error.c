@@ -2,6 +2,7 @@
 /* error.c: see error.h. */
 #include "config.h"
 
+#include <locale.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,6 +102,21 @@ const char *error_gai(int code, char *buf)
 		snprintf(buf, ERROR_WORD_MAX, "%s", gai_strerror(code));
 	else
 		snprintf(buf, ERROR_WORD_MAX, NEUTRAL_ERRNO "g%d", code);
+	return buf;
+}
+
+const char *error_library(const char *domain, const char *(*text)(int), int code,
+			  char *buf)
+{
+	locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	locale_t old = c ? uselocale(c) : (locale_t)0;
+	const char *msgid = text(code);
+
+	snprintf(buf, ERROR_WORD_MAX, NEUTRAL_LIBRARY "%s/%s", domain, msgid ? msgid : "?");
+	if (c) {
+		uselocale(old);
+		freelocale(c);
+	}
 	return buf;
 }
 

@@ -95,13 +95,19 @@ void error_restore(struct error *err, enum category cat, const char *neutral,
 		   const char *text);
 /* A msgid given as an argument of error_set() ("%s"): translated where it
  * is shown, as the message around it.  buf: ERROR_WORD_MAX bytes. */
-#define ERROR_WORD_MAX 256
+#define ERROR_WORD_MAX 512
 const char *error_word(const char *msgid, char *buf);
 /* strerror(errnum) as an argument of error_set(): the system's words in
  * the language of whoever reads them.  buf: ERROR_WORD_MAX bytes. */
 const char *error_errno(int errnum, char *buf);
 /* gai_strerror(code) the same way. */
 const char *error_gai(int code, char *buf);
+/* text(code) of a library that translates its own messages (GnuTLS's
+ * gnutls_strerror(), text domain "gnutls30"; GNU SASL's gsasl_strerror(),
+ * "gsasl"): text is called under the C locale for the msgid, which is
+ * kept with its domain and translated (dgettext()) where it is shown. */
+const char *error_library(const char *domain, const char *(*text)(int), int code,
+			  char *buf);
 /* Render a stored neutral form (error.neutral) in the current locale into
  * out; when it is "" or malformed, fallback (a text of the same message as
  * it was translated then).  Always a string. */

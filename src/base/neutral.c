@@ -239,6 +239,14 @@ static const char *system_text(const char *s)
 
 static int well_formed(const char *msg);
 
+/* The length of the text domain at s ("DOMAIN/..."), or 0. */
+static size_t domain_len(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+
+	return n > 0 && n <= NEUTRAL_DOMAIN_MAX && s[n] == '/' ? n : 0;
+}
+
 /* One argument field: "=" and the rendered value, or for a plain "%s" whose
  * string is marked, "@" and the word or message. */
 static int put_arg(struct buf *b, const char *spec, const struct conv *c, va_list *ap)
@@ -257,6 +265,9 @@ static int put_arg(struct buf *b, const char *spec, const struct conv *c, va_lis
 		s = "(null)";
 	if (s[0] == NEUTRAL_ERRNO[0] && system_text(s + 1))
 		return buf_printf(b, "#%s", s + 1);
+	if (s[0] == NEUTRAL_LIBRARY[0] && domain_len(s + 1) && s[domain_len(s + 1) + 2])
+		return buf_printf(b, "$%.*s", (int)domain_len(s + 1) + 1, s + 1) |
+		       put_escaped(b, s + domain_len(s + 1) + 2);
 	if (s[0] != NEUTRAL_WORD[0] && (s[0] != NEUTRAL_NESTED[0] || !well_formed(s + 1)))
 		return buf_addc(b, '=') | put_escaped(b, s);
 	buf_init(&sub, NEUTRAL_MAX);
@@ -347,6 +358,29 @@ struct catalogue {
 static int render_at(const struct catalogue *cat, const char *msg, size_t len,
 		     unsigned depth, struct buf *out);
 
+/* A "$DOMAIN/MSGID" field at msg[*i]: the library's words, translated
+ * with its own catalogue. */
+static int library_arg(const char *msg, size_t len, size_t *i, char **val)
+{
+	size_t at = *i + 1, j = at, n;
+	char *field, *msgid = NULL;
+
+	while (j < len && msg[j] != ' ')
+		j++;
+	*i = j;
+	field = xstrndup(msg + at, j - at);
+	n = domain_len(field);
+	if (n && field[n + 1])
+		msgid = unescape(field + n + 1, strlen(field + n + 1));
+	if (msgid) {
+		field[n] = '\0';
+		*val = xstrdup(dgettext(field, msgid));
+	}
+	free(msgid);
+	free(field);
+	return *val ? 0 : -1;
+}
+
 /* The argument field at msg[*i], rendered into a new *val; *i past it. */
 static int parse_arg(const struct catalogue *cat, const char *msg, size_t len, size_t *i,
 		     unsigned depth, char **val)
@@ -356,6 +390,8 @@ static int parse_arg(const struct catalogue *cat, const char *msg, size_t len, s
 	int r;
 
 	*val = NULL;
+	if (msg[at] == '$')
+		return library_arg(msg, len, i, val);
 	if (msg[at] == '#') {
 		char num[8];
 

@@ -14,7 +14,9 @@
  *
  * An argument can itself be a message: NEUTRAL_WORD before a msgid (a word
  * such as "its deadline", translated when rendered: error_word() in
- * error.h), NEUTRAL_ERRNO before a decimal errno or "g" and an EAI_ code
+ * error.h), NEUTRAL_LIBRARY before "DOMAIN/MSGID" (a message of a library
+ * that translates its own, GnuTLS's say: dgettext(DOMAIN) when rendered,
+ * error_library() in error.h), NEUTRAL_ERRNO before a decimal errno or "g" and an EAI_ code
  * (strerror() or gai_strerror() when rendered, error_errno() and
  * error_gai() in error.h: the C library translates them too), or
  * NEUTRAL_NESTED before an encoded message (an error inside another,
@@ -27,8 +29,10 @@
  *   KIND    := "_" (MSGID is translated)  /  "!" (MSGID is used as it is)
  *   ARG     := "=" TEXT                   a literal string
  *            / "@" LENGTH ":" message     a message of LENGTH bytes
+ *            / "$" DOMAIN "/" MSGID       a library's message (dgettext())
  *            / "#" ERRNO                  a system error (strerror(), 1 to 4095)
  *            / "#g-" N                    a resolver error (gai_strerror(-N))
+ * DOMAIN is 1 to 32 of a-z 0-9 _ - (a text domain, no path).
  * MSGID and TEXT are percent-encoded: every byte up to and including space,
  * DEL and "%" becomes "%XX" (upper-case hex); all else, UTF-8 included,
  * stays.  LENGTH is decimal.  At most NEUTRAL_ARGS_MAX arguments per
@@ -49,6 +53,8 @@
 #define NEUTRAL_WORD "\x1f"       /* an argument that is a msgid */
 #define NEUTRAL_NESTED "\x1e"     /* an argument that is an encoded message */
 #define NEUTRAL_ERRNO "\x1d"      /* an argument that is an errno, in decimal */
+#define NEUTRAL_LIBRARY "\x1c"    /* an argument that is "DOMAIN/MSGID" */
+#define NEUTRAL_DOMAIN_MAX 32
 #define NEUTRAL_ERRNO_MAX 4095
 
 /* Encode fmt (translate: a msgid to translate when rendering; else used as

@@ -420,9 +420,17 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 	buf_release(&accept);
 }
 
+/* GNU SASL's words for code, in the language of whoever reads them
+ * (error_library(), error.h). */
+static const char *gsasl_words(int code, char *buf)
+{
+	return error_library("gsasl", gsasl_strerror, code, buf);
+}
+
 const char *auth_choose(const char *offered, const struct auth_params *p,
 			struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	const struct mechanism *cand[MECHANISM_COUNT];
 	const char *chosen = NULL;
 	size_t n, i;
@@ -432,7 +440,7 @@ const char *auth_choose(const char *offered, const struct auth_params *p,
 	rc = gsasl_init(&ctx);
 	if (rc != GSASL_OK) {
 		error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"),
-			  gsasl_strerror(rc));
+			  gsasl_words(rc, eno));
 		return NULL;
 	}
 	if (candidates(ctx, p, cand, &n, err) == 0) {
@@ -549,13 +557,14 @@ static int check_params(const struct mechanism *m, const struct auth_params *p,
 /* The GNU SASL side of auth_start(). */
 static int start_gsasl(struct auth *a, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	const char *name = a->mech->name;
 	int rc = gsasl_init(&a->ctx);
 
 	if (rc != GSASL_OK) {
 		a->ctx = NULL;
 		return error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"),
-				 gsasl_strerror(rc));
+				 gsasl_words(rc, eno));
 	}
 	gsasl_callback_set(a->ctx, callback);
 	gsasl_callback_hook_set(a->ctx, a);
@@ -571,7 +580,7 @@ static int start_gsasl(struct auth *a, struct error *err)
 				 name, gsasl_check_version(NULL));
 	return error_set(err, CAT_INTERNAL, N_("cannot start %s "
 					      "authentication: %s"),
-			 name, gsasl_strerror(rc));
+			 name, gsasl_words(rc, eno));
 }
 
 struct auth *auth_start(const char *mech, const struct auth_params *p,
@@ -605,6 +614,7 @@ int auth_has_initial_response(const struct auth *a)
 
 static void step_failed(const struct auth *a, int rc, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char word[ERROR_WORD_MAX];
 	const struct step_error *e;
 	size_t i;
@@ -616,13 +626,13 @@ static void step_failed(const struct auth *a, int rc, struct error *err)
 		if (e->rc == rc && (!e->server_proof || proof)) {
 			error_set(err, e->cat, N_("%s authentication: %s (GNU "
 						 "SASL: %s)"),
-				  a->mech->name, error_word(e->text, word), gsasl_strerror(rc));
+				  a->mech->name, error_word(e->text, word), gsasl_words(rc, eno));
 			return;
 		}
 	}
 	error_set(err, CAT_INTERNAL, N_("%s authentication: GNU SASL failed "
 				       "unexpectedly: %s (%s)"),
-		  a->mech->name, gsasl_strerror(rc), gsasl_strerror_name(rc));
+		  a->mech->name, gsasl_words(rc, eno), gsasl_strerror_name(rc));
 }
 
 /* The challenge as bytes; "" (the server's "334 ") is an empty one.
@@ -910,6 +920,7 @@ struct auth_server *auth_server_start(const char *mech,
 						   const char *password),
 				      void *ctx, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct auth_server *s;
 	int rc;
 
@@ -921,14 +932,14 @@ struct auth_server *auth_server_start(const char *mech,
 	s->check = check;
 	s->check_ctx = ctx;
 	if ((rc = gsasl_init(&s->ctx)) != GSASL_OK) {
-		error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"), gsasl_strerror(rc));
+		error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"), gsasl_words(rc, eno));
 		free(s);
 		return NULL;
 	}
 	gsasl_callback_set(s->ctx, server_callback);
 	gsasl_callback_hook_set(s->ctx, s);
 	if ((rc = gsasl_server_start(s->ctx, mech, &s->session)) != GSASL_OK) {
-		error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"), gsasl_strerror(rc));
+		error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"), gsasl_words(rc, eno));
 		auth_server_end(s);
 		return NULL;
 	}
@@ -938,6 +949,7 @@ struct auth_server *auth_server_start(const char *mech,
 enum auth_step_result auth_server_step(struct auth_server *s, const char *in,
 				       char **challenge, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char *out = NULL;
 	int rc = gsasl_step64(s->session, in, &out);
 
@@ -954,7 +966,7 @@ enum auth_step_result auth_server_step(struct auth_server *s, const char *in,
 		error_set(err, CAT_AUTH_FAILED, N_("wrong user name or password"));
 	else
 		error_set(err, CAT_PROTOCOL, N_("the AUTH response is not valid: %s"),
-			  gsasl_strerror(rc));
+			  gsasl_words(rc, eno));
 	return AUTH_STEP_ERROR;
 }
 

@@ -165,6 +165,13 @@ static int check_pin(gnutls_session_t s)
 	return t->pin_failed ? -1 : 0;
 }
 
+/* GnuTLS's words for code, in the language of whoever reads them
+ * (error_library(), error.h). */
+static const char *gnutls_words(int code, char *buf)
+{
+	return error_library("gnutls30", gnutls_strerror, code, buf);
+}
+
 /* A PEM file: a regular file of sane size (gnutls_load_file would read
  * /dev/zero until memory ran out).  errno survives gnutls_load_file, so an
  * unreadable file is reported as such. */
@@ -186,12 +193,13 @@ static int load_file(const char *path, gnutls_datum_t *d, struct error *err)
 	errno = 0;
 	if ((r = gnutls_load_file(path, d)) < 0)
 		return error_set(err, CAT_CONFIG, N_("cannot read '%s': %s"), path,
-				 errno ? error_errno(errno, eno) : gnutls_strerror(r));
+				 errno ? error_errno(errno, eno) : gnutls_words(r, eno));
 	return 0;
 }
 
 static int load_trust_file(struct tls *t, const char *path, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	gnutls_datum_t d;
 	int r;
 
@@ -201,7 +209,7 @@ static int load_trust_file(struct tls *t, const char *path, struct error *err)
 	gnutls_free(d.data);
 	if (r < 0)
 		return error_set(err, CAT_CONFIG, N_("cannot use the trust file '%s': %s"),
-				 path, gnutls_strerror(r));
+				 path, gnutls_words(r, eno));
 	if (r == 0)
 		return error_set(err, CAT_CONFIG,
 				 N_("the trust file '%s' contains no PEM certificates"),
@@ -211,6 +219,7 @@ static int load_trust_file(struct tls *t, const char *path, struct error *err)
 
 static int load_trust(struct tls *t, const struct tls_params *p, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int r;
 
 	if (t->pinned)
@@ -221,7 +230,7 @@ static int load_trust(struct tls *t, const struct tls_params *p, struct error *e
 	if (r < 0)
 		return error_set(err, CAT_CONFIG,
 				 N_("cannot load the system's trusted certificates: %s"),
-				 gnutls_strerror(r));
+				 gnutls_words(r, eno));
 	if (r == 0)
 		return error_set(err, CAT_CONFIG,
 				 N_("the system has no trusted certificates; install them "
@@ -232,6 +241,7 @@ static int load_trust(struct tls *t, const struct tls_params *p, struct error *e
 static int load_client_cert(struct tls *t, const struct tls_params *p,
 			    struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	gnutls_datum_t cert, key;
 	int r;
 
@@ -254,12 +264,13 @@ static int load_client_cert(struct tls *t, const struct tls_params *p,
 	if (r < 0)
 		return error_set(err, CAT_CONFIG, N_("cannot use the client certificate "
 						    "'%s' with the key '%s': %s"),
-				 p->cert_file, p->key_file, gnutls_strerror(r));
+				 p->cert_file, p->key_file, gnutls_words(r, eno));
 	return 0;
 }
 
 static int set_priority(struct tls *t, const char *priority, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	const char *use = priority ? priority : DEFAULT_PRIORITY;
 	const char *where = NULL;
 	int r;
@@ -272,7 +283,7 @@ static int set_priority(struct tls *t, const char *priority, struct error *err)
 	if (r < 0)
 		return error_set(err, priority ? CAT_CONFIG : CAT_INTERNAL,
 				 N_("cannot use the TLS priority string '%s': %s"),
-				 use, gnutls_strerror(r));
+				 use, gnutls_words(r, eno));
 	return 0;
 }
 
@@ -308,6 +319,7 @@ static int clocked_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 			 struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int r;
 
 	/* NO_SIGNAL: a server that hangs up must not kill us with SIGPIPE.
@@ -319,7 +331,7 @@ static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 			     GNUTLS_ENABLE_FALSE_START)) < 0 ||
 	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0)
 		return error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
-				 gnutls_strerror(r));
+				 gnutls_words(r, eno));
 	gnutls_session_set_ptr(t->session, t);
 	if (set_priority(t, p->priority, err) < 0)
 		return -1;
@@ -328,7 +340,7 @@ static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 					strlen(t->host))) < 0)
 		return error_set(err, CAT_INTERNAL,
 				 N_("cannot send the server name '%s': %s"),
-				 t->host, gnutls_strerror(r));
+				 t->host, gnutls_words(r, eno));
 	if (t->pinned)
 		gnutls_session_set_verify_function(t->session, check_pin);
 	else    /* the chain, and the name (an IP literal against IP SANs) */
@@ -373,12 +385,19 @@ static int fail_timeout(struct tls *t, enum tls_op op, struct error *err)
 	return error_set(err, CAT_TIMEOUT, N_("%s did not answer in time"), peer(t));
 }
 
+static const char *alert_name(int code)
+{
+	const char *name = gnutls_alert_get_name((gnutls_alert_description_t)code);
+
+	return name ? name : "?";
+}
+
 static int fail_alert(struct tls *t, enum tls_op op, struct error *err)
 {
-	const char *alert = gnutls_alert_get_name(gnutls_alert_get(t->session));
+	char name[ERROR_WORD_MAX];
+	const char *alert = error_library("gnutls30", alert_name,
+					  (int)gnutls_alert_get(t->session), name);
 
-	if (!alert)
-		alert = "?";
 	if (op == OP_HANDSHAKE)
 		return error_set(err, CAT_TLS,
 				 N_("%s refused the TLS handshake with the alert '%s'"),
@@ -405,6 +424,7 @@ static int alert_waiting(struct tls *t, int saved_errno)
  * banner on a STARTTLS port; after it, a server that chose an old version. */
 static int fail_garbled(struct tls *t, int r, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int last_in = gnutls_handshake_get_last_in(t->session);   /* -1: none yet */
 
 	if (last_in < (int)GNUTLS_HANDSHAKE_SERVER_HELLO && t->after_starttls)
@@ -424,7 +444,7 @@ static int fail_garbled(struct tls *t, int r, struct error *err)
 						 "configured TLS priority string allows"),
 				 peer(t));
 	return error_set(err, CAT_TLS, N_("the TLS handshake with %s failed: %s"),
-			 peer(t), gnutls_strerror(r));
+			 peer(t), gnutls_words(r, eno));
 }
 
 /* Turn a fatal GnuTLS result into err.  Verification failures have their own
@@ -445,10 +465,10 @@ static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 		return fail_alert(t, op, err);
 	if (r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR)
 		return error_set(err, CAT_CONNECT, N_("the connection to %s failed: %s"),
-				 peer(t), saved ? error_errno(saved, eno) : gnutls_strerror(r));
+				 peer(t), saved ? error_errno(saved, eno) : gnutls_words(r, eno));
 	if (op != OP_HANDSHAKE)
 		return error_set(err, CAT_CONNECT, N_("TLS error on the connection to %s: %s"),
-				 peer(t), gnutls_strerror(r));
+				 peer(t), gnutls_words(r, eno));
 	if (r == GNUTLS_E_PREMATURE_TERMINATION)
 		return error_set(err, CAT_CONNECT,
 				 N_("%s closed the connection during the TLS handshake"),
@@ -457,7 +477,7 @@ static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 	    r == GNUTLS_E_UNSUPPORTED_VERSION_PACKET)
 		return fail_garbled(t, r, err);
 	return error_set(err, CAT_TLS, N_("the TLS handshake with %s failed: %s"),
-			 peer(t), gnutls_strerror(r));
+			 peer(t), gnutls_words(r, eno));
 }
 
 /* Why a certificate is not acceptable, in the order a person should fix
@@ -736,6 +756,7 @@ static struct tls *give_up(struct tls *t)
 struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *clock,
 		     struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	unsigned char pin[PIN_LEN] = { 0 };
 	struct tls *t;
 	int r;
@@ -754,7 +775,7 @@ struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *
 	t->clock = clock;
 	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
 		error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
-			  gnutls_strerror(r));
+			  gnutls_words(r, eno));
 		return give_up(t);
 	}
 	if (load_trust(t, p, err) < 0 || load_client_cert(t, p, err) < 0 ||
@@ -968,6 +989,7 @@ void tls_server_free(struct tls_server *srv)
 static int server_key_pair(struct tls_server *srv, const char *cert_file,
 			   const char *key_file, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	gnutls_datum_t cert, key;
 	int r;
 
@@ -985,20 +1007,21 @@ static int server_key_pair(struct tls_server *srv, const char *cert_file,
 	if (r < 0)
 		return error_set(err, CAT_CONFIG, N_("cannot use the server certificate "
 						    "'%s' with the key '%s': %s"),
-				 cert_file, key_file, gnutls_strerror(r));
+				 cert_file, key_file, gnutls_words(r, eno));
 	return 0;
 }
 
 struct tls_server *tls_server_load(const char *cert_file, const char *key_file,
 				   struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct tls_server *srv = xcalloc(1, sizeof *srv);
 	int r;
 
 	if ((r = gnutls_certificate_allocate_credentials(&srv->cred)) < 0 ||
 	    (r = gnutls_priority_init2(&srv->priority, DEFAULT_PRIORITY, NULL, 0)) < 0) {
 		error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
-			  gnutls_strerror(r));
+			  gnutls_words(r, eno));
 		tls_server_free(srv);
 		return NULL;
 	}
@@ -1012,6 +1035,7 @@ struct tls_server *tls_server_load(const char *cert_file, const char *key_file,
 struct tls *tls_accept(int fd, const struct tls_server *srv, const char *client,
 		       struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct tls *t = xcalloc(1, sizeof *t);
 	int r;
 
@@ -1022,7 +1046,7 @@ struct tls *tls_accept(int fd, const struct tls_server *srv, const char *client,
 	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0 ||
 	    (r = gnutls_priority_set(t->session, srv->priority)) < 0) {
 		error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
-			  gnutls_strerror(r));
+			  gnutls_words(r, eno));
 		return give_up(t);
 	}
 	gnutls_certificate_server_set_request(t->session, GNUTLS_CERT_IGNORE);

@@ -10,7 +10,8 @@
 #   - expired after a German flush, in failed/: the note and the last error
 #     inside it in the reader's language;
 #   - a queue file of an older sendas (no reason records) shows its text as
-#     it was stored.
+#     it was stored;
+#   - a library's own words (GnuTLS's alert name) follow the reader too.
 . "$(dirname "$0")/../lib.sh"
 
 german_catalogue || { echo "Bail out! cannot make a de_DE.UTF-8 locale (tests/deps.sh: locales)"; exit 1; }
@@ -95,5 +96,25 @@ like "$(cat "$T/old-c.txt")" "last error: $DE_REASON" \
 	"an old file under C: its stored text, as before"
 XDG_STATE_HOME=$T/old in_de --list-queue >"$T/old-de.txt" 2>&1
 like "$(cat "$T/old-de.txt")" "Letzter Fehler: $DE_REASON" "and in German the same"
+
+# 6. GnuTLS's words (it translates its own): a fatal alert after STARTTLS,
+#    queued under C, read in German.
+certs=$T/certs
+mkdir -p "$certs"
+sh "$top_srcdir/tests/beds/mkcerts.sh" "$certs" >"$T/mkcerts.log" 2>&1 ||
+	{ echo "Bail out! cannot make test certificates"; exit 1; }
+printf 'send 220 mock ESMTP\nexpect EHLO *\nsend 250-mock\nsend 250 STARTTLS\nexpect STARTTLS
+send 220 go\nstarttls\nalert\n' >"$T/s.script"
+serve s --cert "$certs/server.pem" --key "$certs/server.key"
+printf '[account t]\nhost = localhost\nport = %s\ntls_trust_file = %s/ca.pem\nfrom = *\n' \
+	"$port" "$certs" | write_accounts "$T/tls.ini"
+printf 'Subject: t\n\nt\n' | XDG_STATE_HOME=$T/tls INI=$T/tls.ini in_c -f a@q.example \
+	b@q.example >"$T/tls.out" 2>&1
+wait "$server_pid"
+like "$(cat "$T/tls.out")" "ended the TLS session with the alert 'Internal error'" \
+	"a TLS alert under C: GnuTLS's English name"
+XDG_STATE_HOME=$T/tls INI=$T/tls.ini in_de --list-queue >"$T/tls-de.txt" 2>&1
+like "$(cat "$T/tls-de.txt")" "Letzter Fehler: localhost hat die TLS-Sitzung mit dem Alert „Interner Fehler“ beendet" \
+	"in German: sendas' words and GnuTLS's German name"
 
 done_testing

@@ -44,6 +44,14 @@ static const char *as_is(const char *msgid, void *ctx)
 	return msgid;
 }
 
+static const char *fake_library(int code)
+{
+	static char text[64];
+
+	snprintf(text, sizeof text, "the library's words %d", code);
+	return text;
+}
+
 /* The error's neutral form rendered in German and in English. */
 static void both(const struct error *e, const char *de, const char *en, const char *what)
 {
@@ -99,6 +107,14 @@ static void test_set(void)
 	is_str(e.text, "Name or service not known after 5 seconds", "a resolver error");
 	ok(strstr(e.neutral, " #g-") != NULL, "kept as its code: %s", e.neutral);
 
+	error_set(&e, CAT_TLS, N_("cannot read %s: %s"), "tls",
+		  error_library("sendas-none", fake_library, 7, word));
+	is_str(e.text, "cannot read tls: the library's words 7", "a library's words");
+	ok(strstr(e.neutral, " $sendas-none/the%20library's%20words%207") != NULL,
+	   "kept with its text domain: %s", e.neutral);
+	both(&e, "tls kann nicht gelesen werden: the library's words 7",
+	     "cannot read tls: the library's words 7", "a library's words (its own catalogue)");
+
 	error_set(&e, CAT_IO, N_("%s: wrong translation"), "x");
 	both(&e, "x: wrong translation", "x: wrong translation",
 	     "a translation that does not fit its msgid is not used");
@@ -149,7 +165,8 @@ static void test_malformed(void)
 		"", "x", "_%", "_%4", "_%00", "_a%20b =x", "_%25s", "_%25s =a =b", "_%25s @5:_a",
 		"_%25s @x:_a", "_%25s @3:!%2", "_%25s =a\tb", "_%25n =1", "_%251$s =a",
 		"_%25s  =a", "_%25s =a ", "_%25s #0", "_%25s #4096", "_%25s #g2", "_%25s #12a",
-		"_%25s #", "_%25s #g-", "_%25s #123456789",
+		"_%25s #", "_%25s #g-", "_%25s #123456789", "_%25s $x", "_%25s $/x",
+		"_%25s $x/", "_%25s $../x/y", "_%25s $A/x", "_%25s $x/a%",
 	};
 	char out[64], deep[256];
 	size_t i;
