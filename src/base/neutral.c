@@ -92,8 +92,8 @@ static int parse_conv(const char *p, struct conv *c)
 			s += digits(s, &v);
 	}
 	s = length_mod(s, c->mod);
-	if (!*s || !strchr("diouxXcspeEfFgGaA", *s))
-		return 0;
+	if (!*s || !strchr("diouxXcspeEfFgGaA", *s) || (strchr("csp", *s) && c->mod[0]))
+		return 0;   /* wide characters and strings are not kept */
 	c->type = *s;
 	c->len = (size_t)(s + 1 - p);
 	return 1;
@@ -185,6 +185,7 @@ static void fill_spec(char spec[SPEC_MAX], const char *p, const struct conv *c, 
 
 /* The spec is one conversion of a msgid, checked by parse_conv() and typed
  * below by its conversion and length modifier: not a literal, by design. */
+#pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 #define FORMAT_ONE(T) snprintf(out, VALUE_MAX, spec, va_arg(*ap, T))
 
@@ -222,6 +223,7 @@ static void format_value(char *out, const char *spec, const struct conv *c, va_l
 	else
 		FORMAT_ONE(double);
 }
+#pragma GCC diagnostic pop
 
 /* The system's words for s: "N", an errno (1 to NEUTRAL_ERRNO_MAX), or
  * "g-N", a getaddrinfo() error (EAI_*: -1 to -NEUTRAL_ERRNO_MAX).  NULL
