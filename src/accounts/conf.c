@@ -604,9 +604,9 @@ static int ascii(const char *s)
 	return 1;
 }
 
-/* What is wrong with a host, or NULL: it reaches getaddrinfo(), GnuTLS and
- * messages, so anything else (white space, "-oProxyCommand=x", 300-byte
- * names, a bare IPv6 address) is refused here. */
+/* What is wrong with a host (a msgid), or NULL: it reaches getaddrinfo(),
+ * GnuTLS and messages, so anything else (white space, "-oProxyCommand=x",
+ * 300-byte names, a bare IPv6 address) is refused here. */
 static const char *host_problem(const char *host, char **alabel)
 {
 	unsigned char addr[4];
@@ -616,18 +616,18 @@ static const char *host_problem(const char *host, char **alabel)
 
 	*alabel = NULL;
 	if (host[0] == '[')
-		return bracketed_ipv6(host, n) ? NULL : _("not an IPv6 address in brackets, "
+		return bracketed_ipv6(host, n) ? NULL : N_("not an IPv6 address in brackets, "
 							 "as in [2001:db8::1]");
 	if (strchr(host, ':'))
-		return _("an IPv6 address goes in brackets, as in [2001:db8::1]");
+		return N_("an IPv6 address goes in brackets, as in [2001:db8::1]");
 	if (n > CONF_HOST_MAX + 1 || (n == CONF_HOST_MAX + 1 && host[n - 1] != '.'))
-		return _("a host name has at most 253 bytes");
+		return N_("a host name has at most 253 bytes");
 	if (strspn(host, "0123456789.") == n)
-		return inet_pton(AF_INET, host, addr) == 1 ? NULL : _("not an IPv4 address");
+		return inet_pton(AF_INET, host, addr) == 1 ? NULL : N_("not an IPv4 address");
 	name = xstrndup(host, n && host[n - 1] == '.' ? n - 1 : n);   /* the root dot */
 	*alabel = address_domain_alabel(name, &e);
 	free(name);
-	return *alabel ? NULL : _("a host name has letters, digits and inner hyphens, in "
+	return *alabel ? NULL : N_("a host name has letters, digits and inner hyphens, in "
 				  "dot-separated labels of at most 63 bytes");
 }
 
@@ -635,6 +635,7 @@ static const char *host_problem(const char *host, char **alabel)
  * letters: GnuTLS checks and sends the A-label), or the error. */
 static int add_host(struct parser *p, struct buf *list, const char *s, size_t n, size_t i)
 {
+	char word[ERROR_WORD_MAX];
 	char *one = xstrndup(s, n), *alabel, *shown;
 	const char *why = host_problem(one, &alabel);
 	int r = 0;
@@ -644,7 +645,8 @@ static int add_host(struct parser *p, struct buf *list, const char *s, size_t n,
 	} else {
 		shown = escape_dup(one);
 		r = fail_at(p, p->lineno, N_("host = \"%s\" is not a host name, an IPv4 address or "
-					    "an IPv6 address in brackets: %s"), shown, why);
+					    "an IPv6 address in brackets: %s"), shown,
+			   error_word(why, word));
 		free(shown);
 	}
 	free(alabel);

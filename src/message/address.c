@@ -419,25 +419,25 @@ static const char *ldh_problem(const char *d)
 	const char *p;
 
 	if (total > ADDRESS_DOMAIN_MAX)
-		return _("the domain is too long");
+		return N_("the domain is too long");
 	for (p = d;; p++) {
 		if (*p == '.' || *p == '\0') {
 			if (label == 0)
-				return _("the domain has an empty label");
+				return N_("the domain has an empty label");
 			if (p[-1] == '-')
-				return _("a domain label ends with '-'");
+				return N_("a domain label ends with '-'");
 			if (*p == '\0')
 				return NULL;
 			label = 0;
 			continue;
 		}
 		if (label == 0 && *p == '-')
-			return _("a domain label starts with '-'");
+			return N_("a domain label starts with '-'");
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-'))
-			return _("the domain contains a character not allowed in host names");
+			return N_("the domain contains a character not allowed in host names");
 		if (++label > ADDRESS_LABEL_MAX)
-			return _("a domain label is longer than 63 characters");
+			return N_("a domain label is longer than 63 characters");
 	}
 }
 
@@ -449,11 +449,11 @@ static const char *literal_problem(const char *d, size_t n)
 	int v6 = n > 6 && strncasecmp(d + 1, "IPv6:", 5) == 0;
 
 	if (n - 2 > ADDRESS_MAX)
-		return _("the domain is too long");
+		return N_("the domain is too long");
 	memcpy(ip, d + 1 + (v6 ? 5 : 0), n - 2 - (v6 ? 5 : 0));
 	ip[n - 2 - (v6 ? 5 : 0)] = '\0';
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, ip, bin) != 1)
-		return _("the domain literal is not an IP address");
+		return N_("the domain literal is not an IP address");
 	return NULL;
 }
 
@@ -475,7 +475,8 @@ static void fold_ascii(char *s, size_t n)
 }
 
 /* The normalised form of d without its case folded: a literal or the
- * A-label, checked.  NULL or the reason. */
+ * A-label, checked.  NULL or the reason (a msgid; libidn2's own words as
+ * libidn2 gives them). */
 static const char *domain_normal(const char *d, struct buf *out)
 {
 	size_t n = strlen(d);
@@ -486,12 +487,12 @@ static const char *domain_normal(const char *d, struct buf *out)
 	if (n >= 2 && d[0] == '[' && d[n - 1] == ']') {
 		problem = literal_problem(d, n);
 		if (!problem && buf_add(out, d, n) < 0)
-			problem = _("the domain is too long");
+			problem = N_("the domain is too long");
 		return problem;
 	}
 	if (!is_ascii(d)) {
 		if (!utf8_valid(d, n))
-			return _("the domain is not valid UTF-8");
+			return N_("the domain is not valid UTF-8");
 		rc = idn2_to_ascii_8z(d, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 		if (rc != IDN2_OK)
 			return idn2_strerror(rc);
@@ -499,7 +500,7 @@ static const char *domain_normal(const char *d, struct buf *out)
 	}
 	problem = ldh_problem(d);
 	if (!problem && buf_adds(out, d) < 0)
-		problem = _("the domain is too long");
+		problem = N_("the domain is too long");
 	idn2_free(alabel);
 	return problem;
 }
@@ -521,6 +522,7 @@ const char *address_domain_normalise(const char *d, int fold, struct buf *out)
 
 char *address_domain_alabel(const char *domain, struct error *err)
 {
+	char word[ERROR_WORD_MAX];
 	struct buf b;
 	const char *problem;
 
@@ -529,7 +531,8 @@ char *address_domain_alabel(const char *domain, struct error *err)
 	if (!problem)
 		return buf_detach(&b);
 	buf_release(&b);
-	error_set(err, CAT_INPUT, N_("\"%s\" is not a valid domain name: %s"), domain, problem);
+	error_set(err, CAT_INPUT, N_("\"%s\" is not a valid domain name: %s"), domain,
+		  error_word(problem, word));
 	return NULL;
 }
 
