@@ -66,6 +66,17 @@ like() {
 	fi
 }
 
+# unlike TEXT PATTERN DESCRIPTION: no line of TEXT matches grep -E PATTERN.
+unlike() {
+	local text=$1 pat=$2; shift 2
+	if printf '%s\n' "$text" | grep -Eq -- "$pat"; then
+		ok 1 "$@"
+		printf '%s\n' "$text" | grep -E -- "$pat" | sed 's/^/#   matches: /' | head -5
+	else
+		ok 0 "$@"
+	fi
+}
+
 diag() { printf '# %s\n' "$*"; }
 
 done_testing() {
@@ -214,12 +225,31 @@ secret_forms() {
 import base64, sys
 user, pw = sys.argv[1], sys.argv[2]
 forms = {pw, base64.b64encode(pw.encode()).decode()}
+# as the queue's reason records spell it (src/base/neutral.h)
+forms.add("".join(c if " " < c != "\x7f" and c != "%" else "%%%02X" % ord(c) for c in pw))
 for authz in ("", user):
     forms.add(base64.b64encode(f"{authz}\0{user}\0{pw}".encode()).decode())
 for pad in (b"", b"\0", b"\0\0"):
     forms.add(base64.b64encode(pad + pw.encode()).decode()[4:-4])
 print("\n".join(f for f in forms if len(f) >= 6))
 EOF
+}
+
+# german_catalogue: a private de_DE.UTF-8 locale (localedef into $T/locale,
+# LOCPATH) and po/de.po as the build makes it ($T/msgs, SENDAS_LOCALEDIR),
+# both exported; the machine's locales and its default stay as they are.
+# A command then speaks German with LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8.
+# 1 when the locale cannot be made.
+german_catalogue() {
+	mkdir -p "$T/locale" "$T/msgs/de/LC_MESSAGES"
+	localedef -i de_DE -f UTF-8 "$T/locale/de_DE.UTF-8" >"$T/localedef.out" 2>&1
+	[ -f "$T/locale/de_DE.UTF-8/LC_MESSAGES/SYS_LC_MESSAGES" ] || return 1
+	msgfmt -o "$T/msgs/de/LC_MESSAGES/sendas.mo" "$top_srcdir/po/de.po" || return 1
+	export LOCPATH=$T/locale SENDAS_LOCALEDIR=$T/msgs
+	# glibc's setlocale keeps the LOCPATH it split (argz) for good;
+	# LeakSanitizer (the sanitizer build) would call that a leak of sendas.
+	echo 'leak:__argz_add_sep' >"$T/lsan.supp"
+	export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T/lsan.supp:print_suppressions=0
 }
 
 # own_processes ROOT PS-FILE: the arguments of ROOT and of every process

@@ -35,17 +35,9 @@ ascii=$(msgattrib --no-obsolete "$T/de.po" | awk '/^msgstr/ { s = 1 } /^msgid/ {
 is "$ascii" "" "translations quote with „…“, not ASCII quotes"
 
 # A German locale of our own, and the catalogue as the build makes it.
-mkdir -p "$T/locale" "$T/msgs/de/LC_MESSAGES"
-localedef -i de_DE -f UTF-8 "$T/locale/de_DE.UTF-8" >"$T/localedef.out" 2>&1
-[ -f "$T/locale/de_DE.UTF-8/LC_MESSAGES/SYS_LC_MESSAGES" ]
+german_catalogue
 ok $? "a private de_DE.UTF-8 locale (localedef, LOCPATH)"
-msgfmt -o "$T/msgs/de/LC_MESSAGES/sendas.mo" "$top_srcdir/po/de.po"
-export LOCPATH=$T/locale LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 LANGUAGE=
-# glibc's setlocale keeps the LOCPATH it split (argz) for good; LeakSanitizer
-# (the sanitizer build) would call that a leak of sendas.
-echo 'leak:__argz_add_sep' >"$T/lsan.supp"
-export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T/lsan.supp:print_suppressions=0
-export SENDAS_LOCALEDIR=$T/msgs
+export LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 LANGUAGE=
 like "$("$SENDAS" --help 2>&1 | head -1)" '^Aufruf: ' "sendas speaks German there"
 
 # Every transcript case, in German.

@@ -71,7 +71,7 @@ static int tie_error(struct choice *ch, size_t other, struct error *err)
 	const struct candidate *a = &ch->cands[ch->best], *b = &ch->cands[other];
 	const char *key = ch->rewrite ? "rewrite_from" : "from";
 
-	return error_set(err, CAT_CONFIG, _("%s: the sender %s matches account %s (%s \"%s\") and "
+	return error_set(err, CAT_CONFIG, N_("%s: the sender %s matches account %s (%s \"%s\") and "
 					    "account %s (%s \"%s\") equally (%s); make one pattern more "
 					    "specific or remove one"),
 			 ch->c->path ? ch->c->path : "", ch->s->envelope, a->a->name, key,
@@ -113,7 +113,7 @@ static int choose(struct choice *ch, struct error *err)
 		ch->cands[i].a = &ch->c->accounts[i];
 		if (pattern_list_best(ch->cands[i].a->from, ch->s, &ch->cands[i].from, err) < 0 ||
 		    pattern_list_best(ch->cands[i].a->rewrite_from, ch->s, &ch->cands[i].rewrite, err) < 0) {
-			error_prefix(err, _("account %s"), ch->cands[i].a->name);
+			error_prefix(err, N_("account %s"), ch->cands[i].a->name);
 			return -1;
 		}
 	}
@@ -142,23 +142,25 @@ static void describe_account(struct buf *b, const struct account *a)
 
 static int no_match_error(const struct conf *c, const char *sender, struct error *err)
 {
+	char word[ERROR_WORD_MAX], arg[ERROR_ARG_MAX];
+	struct error names;   /* the list, its "and N more" in any language */
 	struct buf list;
 	size_t i;
 
 	buf_init(&list, ERROR_TEXT_MAX);
-	for (i = 0; i < c->naccounts; i++) {
-		if (list.len > NO_MATCH_LIST_MAX) {
-			buf_printf_trunc(&list, _(", and %zu more"), c->naccounts - i);
-			break;
-		}
+	for (i = 0; i < c->naccounts && list.len <= NO_MATCH_LIST_MAX; i++) {
 		if (i)
 			buf_adds_trunc(&list, ", ");
 		describe_account(&list, &c->accounts[i]);
 	}
-	error_set(err, CAT_NO_ACCOUNT, _("no account in %s may send as %s; the accounts are: %s; "
+	error_set(&names, CAT_NO_ACCOUNT, "%s", c->naccounts ? buf_str(&list)
+		  : error_word(N_("none"), word));
+	if (i < c->naccounts)
+		error_append(&names, N_(", and %zu more"), c->naccounts - i);
+	error_set(err, CAT_NO_ACCOUNT, N_("no account in %s may send as %s; the accounts are: %s; "
 					 "add the sender to the from of the account that owns it, or to "
 					 "rewrite_from to send it as that account's own address"),
-		  c->path ? c->path : "", sender, c->naccounts ? buf_str(&list) : _("none"));
+		  c->path ? c->path : "", sender, error_arg(&names, arg));
 	buf_release(&list);
 	return -1;
 }
@@ -192,7 +194,7 @@ static int take_choice(struct choice *ch, struct selection *sel, struct error *e
 	sel->pattern = xstrdup(m->pattern);
 	sel->sender = ch->rewrite ? account_own_address(sel->account) : xstrdup(ch->s->envelope);
 	if (!sel->sender)
-		return error_set(err, CAT_CONFIG, _("account %s has rewrite_from but no address to send "
+		return error_set(err, CAT_CONFIG, N_("account %s has rewrite_from but no address to send "
 						    "as; set from to one address, or user to an address"),
 				 sel->account->name);
 	buf_printf_trunc(&sel->explanation, _("account: %s\nmatched: %s \"%s\" (%s)\n"), sel->account->name,
@@ -224,7 +226,7 @@ static int select_local_senders(const struct conf *c, const struct sender *s,
 		sel->rewritten = 1;
 		sel->pattern = xstrdup("local_senders");
 		if (!(sel->sender = account_own_address(a)))
-			return error_set(err, CAT_CONFIG, _("account %s has rewrite_from but no "
+			return error_set(err, CAT_CONFIG, N_("account %s has rewrite_from but no "
 							    "address to send as; set from to one "
 							    "address, or user to an address"), a->name);
 		buf_printf_trunc(&sel->explanation, _("account: %s\nmatched: local_senders = yes (%s is "
@@ -251,14 +253,15 @@ static int select_by_sender(const struct conf *c, const struct sender *s,
 
 static int forced_not_found(const struct conf *c, const char *forced, struct error *err)
 {
+	char word[ERROR_WORD_MAX];
 	struct buf names;
 	size_t i;
 
 	buf_init(&names, ERROR_TEXT_MAX);
 	for (i = 0; i < c->naccounts; i++)
 		buf_printf_trunc(&names, "%s%s", i ? ", " : "", c->accounts[i].name);
-	error_set(err, CAT_CONFIG, _("%s has no account named \"%s\"; the accounts are: %s"),
-		  c->path ? c->path : "", forced, c->naccounts ? buf_str(&names) : _("none"));
+	error_set(err, CAT_CONFIG, N_("%s has no account named \"%s\"; the accounts are: %s"),
+		  c->path ? c->path : "", forced, c->naccounts ? buf_str(&names) : error_word(N_("none"), word));
 	buf_release(&names);
 	return -1;
 }
@@ -277,7 +280,7 @@ static int select_forced(const struct account *a, const struct sender *s,
 		sel->rewritten = 1;
 		sel->pattern = xstrdup(rewrite.pattern);
 		if (!(sel->sender = account_own_address(a))) {
-			r = error_set(err, CAT_CONFIG, _("account %s has rewrite_from but no address to "
+			r = error_set(err, CAT_CONFIG, N_("account %s has rewrite_from but no address to "
 							 "send as; set from to one address, or user "
 							 "to an address"), a->name);
 			goto out;
@@ -332,7 +335,7 @@ int account_select(const struct conf *c, const char *sender, const char *forced,
 	if (!sender || is_null_sender(sender)) {
 		if (a)
 			return select_null_sender(a, sel);
-		return error_set(err, CAT_INPUT, _("the sender is empty (<>), which matches no "
+		return error_set(err, CAT_INPUT, N_("the sender is empty (<>), which matches no "
 						   "account; choose one with -a NAME"));
 	}
 	if (sender_parse(sender, &s, err) < 0)

@@ -28,13 +28,13 @@ static int fail_line(struct reader *r, int line, const char *fmt, ...)
 
 static int fail_line(struct reader *r, int line, const char *fmt, ...)
 {
-	char text[ERROR_TEXT_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	error_vset(r->err, CAT_CONFIG, fmt, ap);
 	va_end(ap);
-	return error_set(r->err, CAT_CONFIG, "%s:%d: %s", r->al->path, line, text);
+	error_prefix(r->err, "%s:%d", r->al->path, line);
+	return -1;
 }
 
 static void lower(char *s)
@@ -116,7 +116,7 @@ static int add_target(struct reader *r, struct alias *a, char *t)
 	}
 	if (!(addr = address_mailbox(trim(t), NULL, &e)) || !*addr) {
 		free(addr);
-		return fail_line(r, a->line, _("target \"%s\" of alias \"%s\" is not an address"),
+		return fail_line(r, a->line, N_("target \"%s\" of alias \"%s\" is not an address"),
 				 trim(t), a->name);
 	}
 	a->targets = xrealloc(a->targets, (a->ntargets + 1) * sizeof *a->targets);
@@ -142,15 +142,15 @@ static int add_entry(struct reader *r, char *entry, int line)
 	struct alias a = { .line = line };
 
 	if (!colon)
-		return fail_line(r, line, _("expected \"name: address, address\""));
+		return fail_line(r, line, N_("expected \"name: address, address\""));
 	*colon = '\0';
 	name = trim(entry);
 	if (!*name || strpbrk(name, " \t@\""))
-		return fail_line(r, line, _("\"%s\" is not an alias name (a local name such as "
+		return fail_line(r, line, N_("\"%s\" is not an alias name (a local name such as "
 					    "root or postmaster)"), name);
 	lower(name);
 	if (aliases_find(r->al, name))
-		return fail_line(r, line, _("alias \"%s\" is defined twice (first on line %d); "
+		return fail_line(r, line, N_("alias \"%s\" is defined twice (first on line %d); "
 					    "merge the two"), name, aliases_find(r->al, name)->line);
 	a.name = xstrdup(name);
 	cursor = colon + 1;
@@ -193,7 +193,7 @@ static int read_entries(struct reader *r)
 			buf_reset(&entry);
 			start = 0;
 			if (rc == 0 && !empty && s != line)
-				rc = fail_line(r, r->lineno, _("a continuation line (it starts with "
+				rc = fail_line(r, r->lineno, N_("a continuation line (it starts with "
 							       "white space) without an alias before "
 							       "it"));
 			else if (rc == 0 && !empty)
@@ -202,7 +202,7 @@ static int read_entries(struct reader *r)
 				start = r->lineno;
 		}
 		if (rc == 0 && full)
-			rc = fail_line(r, start, _("the entry is longer than %d bytes"),
+			rc = fail_line(r, start, N_("the entry is longer than %d bytes"),
 				       ALIASES_ENTRY_MAX);
 	}
 	if (rc == 0 && start)
@@ -215,6 +215,7 @@ static int read_entries(struct reader *r)
 int aliases_load(struct aliases *al, const char *path,
 		 void (*warn)(void *ctx, const char *text), void *ctx, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct reader r = { .al = al, .warn = warn, .ctx = ctx, .err = err };
 	struct stat st;
 	int rc;
@@ -222,18 +223,18 @@ int aliases_load(struct aliases *al, const char *path,
 	memset(al, 0, sizeof *al);
 	al->path = xstrdup(path);
 	if (!(r.fp = fopen(path, "re"))) {
-		error_set(err, CAT_IO, _("%s: cannot read the aliases: %s"), path, strerror(errno));
+		error_set(err, CAT_IO, N_("%s: cannot read the aliases: %s"), path, error_errno(errno, eno));
 		aliases_release(al);
 		return -1;
 	}
 	if (fstat(fileno(r.fp), &st) == 0 && st.st_size > ALIASES_FILE_MAX)
-		rc = error_set(err, CAT_CONFIG, _("%s: is larger than %d bytes; is it the right "
+		rc = error_set(err, CAT_CONFIG, N_("%s: is larger than %d bytes; is it the right "
 						  "file?"), path, ALIASES_FILE_MAX);
 	else
 		rc = read_entries(&r);
 	if (rc == 0 && ferror(r.fp))
-		rc = error_set(err, CAT_IO, _("%s: cannot read the aliases: %s"), path,
-			       strerror(errno));
+		rc = error_set(err, CAT_IO, N_("%s: cannot read the aliases: %s"), path,
+			       error_errno(errno, eno));
 	fclose(r.fp);
 	if (rc < 0)
 		aliases_release(al);
@@ -286,7 +287,7 @@ static int loop_error(struct expansion *x, const struct alias *a)
 	for (i = 0; i < x->depth; i++)
 		buf_printf_trunc(&chain, "%s -> ", x->chain[i]);
 	buf_adds_trunc(&chain, a->name);
-	error_set(x->err, CAT_CONFIG, _("%s:%d: the aliases loop: %s; make one of them an "
+	error_set(x->err, CAT_CONFIG, N_("%s:%d: the aliases loop: %s; make one of them an "
 					"address elsewhere"), file_of(x), a->line, buf_str(&chain));
 	buf_release(&chain);
 	return -1;
@@ -298,7 +299,7 @@ static int no_alias(struct expansion *x, const char *rcpt)
 {
 	char *name = address_local_part(rcpt);
 
-	error_set(x->err, CAT_RECIPIENT, _("%s is a local name without an alias, and sendas "
+	error_set(x->err, CAT_RECIPIENT, N_("%s is a local name without an alias, and sendas "
 					   "delivers nothing locally; add \"%s: ADDRESS\" (or "
 					   "\"default: ADDRESS\") to %s"), rcpt, name, file_of(x));
 	free(name);
@@ -314,11 +315,11 @@ static int expand_alias(struct expansion *x, const struct alias *a)
 		if (strcmp(x->chain[i], a->name) == 0)
 			return loop_error(x, a);
 	if (x->depth == ALIASES_DEPTH_MAX)
-		return error_set(x->err, CAT_CONFIG, _("%s:%d: aliases nest deeper than %d at "
+		return error_set(x->err, CAT_CONFIG, N_("%s:%d: aliases nest deeper than %d at "
 						       "\"%s\""), file_of(x), a->line,
 				 ALIASES_DEPTH_MAX, a->name);
 	if (!a->ntargets)
-		return error_set(x->err, CAT_RECIPIENT, _("%s:%d: alias \"%s\" has no target "
+		return error_set(x->err, CAT_RECIPIENT, N_("%s:%d: alias \"%s\" has no target "
 							  "sendas can deliver to; give it an "
 							  "address"), file_of(x), a->line, a->name);
 	x->chain[x->depth++] = a->name;
@@ -337,7 +338,7 @@ static int expand(struct expansion *x, const char *rcpt)
 	if ((a = aliases_find(x->al, rcpt)) || (a = aliases_find(x->al, "default")))
 		return expand_alias(x, a);
 	if (!x->al)
-		return error_set(x->err, CAT_RECIPIENT, _("%s is a local name, and there is no "
+		return error_set(x->err, CAT_RECIPIENT, N_("%s is a local name, and there is no "
 							  "aliases file to resolve it; create %s "
 							  "(\"%s: you@example.org\") or set aliases "
 							  "in the account file"), rcpt, ALIASES_FILE,

@@ -164,14 +164,13 @@ static int fail_at(struct parser *p, int line, const char *fmt, ...)
 
 static int fail_at(struct parser *p, int line, const char *fmt, ...)
 {
-	char text[ERROR_TEXT_MAX];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
 	if (!p->error_line) {
-		error_set(p->err, CAT_CONFIG, "%s:%d: %s", p->path, line, text);
+		va_start(ap, fmt);
+		error_vset(p->err, CAT_CONFIG, fmt, ap);
+		va_end(ap);
+		error_prefix(p->err, "%s:%d", p->path, line);
 		p->error_line = line;
 	}
 	return -1;
@@ -219,13 +218,13 @@ static int check_name(struct parser *p, const char *name)
 	const char *s;
 
 	if (!*name)
-		return fail_at(p, p->lineno, _("[account] needs a name: [account NAME]"));
+		return fail_at(p, p->lineno, N_("[account] needs a name: [account NAME]"));
 	if (strlen(name) > CONF_NAME_MAX)
-		return fail_at(p, p->lineno, _("the account name \"%s\" is longer than %d bytes"),
+		return fail_at(p, p->lineno, N_("the account name \"%s\" is longer than %d bytes"),
 			       name, CONF_NAME_MAX);
 	for (s = name; *s; s++)
 		if (!valid_name_char(*s))
-			return fail_at(p, p->lineno, _("the account name \"%s\" may hold only letters, "
+			return fail_at(p, p->lineno, N_("the account name \"%s\" may hold only letters, "
 						       "digits, \"-\", \"_\" and \".\""), name);
 	return 0;
 }
@@ -233,10 +232,10 @@ static int check_name(struct parser *p, const char *name)
 static int begin_defaults(struct parser *p)
 {
 	if (p->defaults_line)
-		return fail_at(p, p->lineno, _("[defaults] appears twice (first on line %d); merge "
+		return fail_at(p, p->lineno, N_("[defaults] appears twice (first on line %d); merge "
 					       "the two"), p->defaults_line);
 	if (p->conf->naccounts)
-		return fail_at(p, p->lineno, _("[defaults] must come before the first [account] "
+		return fail_at(p, p->lineno, N_("[defaults] must come before the first [account] "
 					       "section (line %d); move it up"),
 			       p->conf->accounts[0].line);
 	p->defaults_line = p->lineno;
@@ -253,7 +252,7 @@ static int begin_account(struct parser *p, const char *name)
 		return -1;
 	for (i = 0; i < c->naccounts; i++)
 		if (strcmp(c->accounts[i].name, name) == 0)
-			return fail_at(p, p->lineno, _("[account %s] appears twice (first on line %d); "
+			return fail_at(p, p->lineno, N_("[account %s] appears twice (first on line %d); "
 						       "merge the two or rename one"),
 				       name, c->accounts[i].line);
 	c->accounts = xrealloc(c->accounts, (c->naccounts + 1) * sizeof *c->accounts);
@@ -275,14 +274,14 @@ static int set_parent(struct parser *p, const char *parent)
 	size_t i, self = p->conf->naccounts - 1;
 
 	if (!*parent || strchr(parent, ','))
-		return fail_at(p, p->lineno, _("after \":\" comes the name of one account above: "
+		return fail_at(p, p->lineno, N_("after \":\" comes the name of one account above: "
 					       "[account NAME : PARENT]"));
 	for (i = 0; i < self; i++)
 		if (strcmp(p->conf->accounts[i].name, parent) == 0) {
 			p->keys[self].parent = i + 1;
 			return 0;
 		}
-	return fail_at(p, p->lineno, _("[account %s] inherits from \"%s\", which is not an "
+	return fail_at(p, p->lineno, N_("[account %s] inherits from \"%s\", which is not an "
 				       "account above it"), p->conf->accounts[self].name, parent);
 }
 
@@ -316,7 +315,7 @@ static int begin_section(struct parser *p, const char *text, size_t n)
 	else if (word == 7 && strncasecmp(s, "account", 7) == 0)
 		r = account_header(p, skip_space(s + 7));
 	else
-		r = fail_at(p, p->lineno, _("unknown section [%s]; the sections are [defaults] and "
+		r = fail_at(p, p->lineno, N_("unknown section [%s]; the sections are [defaults] and "
 					    "[account NAME]"), s);
 	free(s);
 	return r;
@@ -347,10 +346,10 @@ static int section_line(struct parser *p, const char *line)
 	if (*s != '[')
 		return 0;
 	if (!(close = closing_bracket(s + 1)))
-		return fail_at(p, p->lineno, _("\"[\" without a closing \"]\""));
+		return fail_at(p, p->lineno, N_("\"[\" without a closing \"]\""));
 	rest = skip_space(close + 1);
 	if (*rest && *rest != ';' && *rest != '#')
-		return fail_at(p, p->lineno, _("unexpected text after \"]\"; a comment there starts with "
+		return fail_at(p, p->lineno, N_("unexpected text after \"]\"; a comment there starts with "
 					    "\";\""));
 	return begin_section(p, s + 1, (size_t)(close - s - 1));
 }
@@ -408,12 +407,12 @@ static char *read_line(char *str, int num, void *stream)
 	if (text && str[text - 1] == '\r')
 		text--;
 	if (len > (size_t)num - 1 || text > max) {
-		fail_at(p, p->lineno, _("the line is longer than %zu bytes; put long secrets in "
+		fail_at(p, p->lineno, N_("the line is longer than %zu bytes; put long secrets in "
 					"password_file or behind password_command"), max);
 		goto stop;
 	}
 	if (nul) {
-		fail_at(p, p->lineno, _("the line holds a NUL byte; is this a text file?"));
+		fail_at(p, p->lineno, N_("the line holds a NUL byte; is this a text file?"));
 		goto stop;
 	}
 	if (section_line(p, str) < 0)
@@ -525,21 +524,21 @@ static int handle_key(struct parser *p, const char *name, const char *value)
 	int r;
 
 	if (p->in == IN_NOTHING)
-		return fail_at(p, p->lineno, _("\"%s\" is outside any section; put it under "
+		return fail_at(p, p->lineno, N_("\"%s\" is outside any section; put it under "
 					       "[defaults] or [account NAME]"), name);
 	if (!*name)
-		return fail_at(p, p->lineno, _("a value without a key"));
+		return fail_at(p, p->lineno, N_("a value without a key"));
 	if (!(k = key_find(name))) {
 		warn_unknown(p, name);
 		return 0;
 	}
 	if (p->in == IN_DEFAULTS && (k->flags & KEY_ACCOUNT_ONLY))
-		return fail_at(p, p->lineno, _("%s belongs in an [account] section, not in "
+		return fail_at(p, p->lineno, N_("%s belongs in an [account] section, not in "
 					       "[defaults]: each account sends for its own "
 					       "addresses"), k->name);
 	lines = current_keys(p);
 	if (lines->line[k - keys])
-		return fail_at(p, p->lineno, _("%s is set twice in this section (first on line "
+		return fail_at(p, p->lineno, N_("%s is set twice in this section (first on line "
 					       "%d); keep one"), k->name, lines->line[k - keys]);
 	lines->line[k - keys] = p->lineno;
 	if (!*value)
@@ -572,10 +571,11 @@ static int set_string(struct parser *p, void *field, const char *value)
 
 static int set_path(struct parser *p, void *field, const char *value)
 {
+	char arg[ERROR_ARG_MAX];
 	struct error e;
 
 	if (!(*(char **)field = conf_expand_path(value, &e)))
-		return fail_at(p, p->lineno, "%s", e.text);
+		return fail_at(p, p->lineno, "%s", error_arg(&e, arg));
 	return 0;
 }
 
@@ -606,9 +606,9 @@ static int ascii(const char *s)
 	return 1;
 }
 
-/* What is wrong with a host, or NULL: it reaches getaddrinfo(), GnuTLS and
- * messages, so anything else (white space, "-oProxyCommand=x", 300-byte
- * names, a bare IPv6 address) is refused here. */
+/* What is wrong with a host (a msgid), or NULL: it reaches getaddrinfo(),
+ * GnuTLS and messages, so anything else (white space, "-oProxyCommand=x",
+ * 300-byte names, a bare IPv6 address) is refused here. */
 static const char *host_problem(const char *host, char **alabel)
 {
 	unsigned char addr[4];
@@ -618,18 +618,18 @@ static const char *host_problem(const char *host, char **alabel)
 
 	*alabel = NULL;
 	if (host[0] == '[')
-		return bracketed_ipv6(host, n) ? NULL : _("not an IPv6 address in brackets, "
+		return bracketed_ipv6(host, n) ? NULL : N_("not an IPv6 address in brackets, "
 							 "as in [2001:db8::1]");
 	if (strchr(host, ':'))
-		return _("an IPv6 address goes in brackets, as in [2001:db8::1]");
+		return N_("an IPv6 address goes in brackets, as in [2001:db8::1]");
 	if (n > CONF_HOST_MAX + 1 || (n == CONF_HOST_MAX + 1 && host[n - 1] != '.'))
-		return _("a host name has at most 253 bytes");
+		return N_("a host name has at most 253 bytes");
 	if (strspn(host, "0123456789.") == n)
-		return inet_pton(AF_INET, host, addr) == 1 ? NULL : _("not an IPv4 address");
+		return inet_pton(AF_INET, host, addr) == 1 ? NULL : N_("not an IPv4 address");
 	name = xstrndup(host, n && host[n - 1] == '.' ? n - 1 : n);   /* the root dot */
 	*alabel = address_domain_alabel(name, &e);
 	free(name);
-	return *alabel ? NULL : _("a host name has letters, digits and inner hyphens, in "
+	return *alabel ? NULL : N_("a host name has letters, digits and inner hyphens, in "
 				  "dot-separated labels of at most 63 bytes");
 }
 
@@ -637,6 +637,7 @@ static const char *host_problem(const char *host, char **alabel)
  * letters: GnuTLS checks and sends the A-label), or the error. */
 static int add_host(struct parser *p, struct buf *list, const char *s, size_t n, size_t i)
 {
+	char word[ERROR_WORD_MAX];
 	char *one = xstrndup(s, n), *alabel, *shown;
 	const char *why = host_problem(one, &alabel);
 	int r = 0;
@@ -645,8 +646,9 @@ static int add_host(struct parser *p, struct buf *list, const char *s, size_t n,
 		buf_printf_trunc(list, "%s%s", i ? "," : "", alabel && !ascii(one) ? alabel : one);
 	} else {
 		shown = escape_dup(one);
-		r = fail_at(p, p->lineno, _("host = \"%s\" is not a host name, an IPv4 address or "
-					    "an IPv6 address in brackets: %s"), shown, why);
+		r = fail_at(p, p->lineno, N_("host = \"%s\" is not a host name, an IPv4 address or "
+					    "an IPv6 address in brackets: %s"), shown,
+			   error_word(why, word));
 		free(shown);
 	}
 	free(alabel);
@@ -677,7 +679,7 @@ static int set_host(struct parser *p, void *field, const char *value)
 		s += strcspn(s, ",");
 	}
 	if (r == 0 && count > CONF_HOSTS_MAX)
-		r = fail_at(p, p->lineno, _("host lists %zu servers; at most %d are tried"),
+		r = fail_at(p, p->lineno, N_("host lists %zu servers; at most %d are tried"),
 			    count, CONF_HOSTS_MAX);
 	if (r == 0)
 		*(char **)field = count ? xstrdup(buf_str(&list)) : NULL;
@@ -706,7 +708,7 @@ static int set_tls(struct parser *p, void *field, const char *value)
 			return 0;
 		}
 	}
-	return fail_at(p, p->lineno, _("tls = \"%s\" is not one of starttls, implicit, off"), value);
+	return fail_at(p, p->lineno, N_("tls = \"%s\" is not one of starttls, implicit, off"), value);
 }
 
 /* syslog: on, yes, true (LOG_MAIL) or off, no, false, or a facility as
@@ -728,7 +730,7 @@ static int set_syslog(struct parser *p, void *field, const char *value)
 			  (strncmp(facility, "LOG_LOCAL", 9) == 0 && facility[9] >= '0' &&
 			   facility[9] <= '7' && !facility[10])))
 		return set_string(p, field, facility);
-	return fail_at(p, p->lineno, _("syslog = \"%s\" is not on, off, or a facility "
+	return fail_at(p, p->lineno, N_("syslog = \"%s\" is not on, off, or a facility "
 				       "(LOG_USER, LOG_MAIL, LOG_LOCAL0 to LOG_LOCAL7)"), value);
 }
 
@@ -738,7 +740,7 @@ static int set_boolean(struct parser *p, void *field, const char *value)
 	int on = conf_parse_switch(value);
 
 	if (on < 0)
-		return fail_at(p, p->lineno, _("\"%s\" is not yes or no"), value);
+		return fail_at(p, p->lineno, N_("\"%s\" is not yes or no"), value);
 	*(int *)field = on;
 	return 0;
 }
@@ -747,7 +749,7 @@ static int set_boolean(struct parser *p, void *field, const char *value)
 static int set_queued_exit(struct parser *p, void *field, const char *value)
 {
 	if (strcmp(value, "0") != 0 && strcmp(value, "75") != 0)
-		return fail_at(p, p->lineno, _("queued_exit = \"%s\" is not 0 or 75"), value);
+		return fail_at(p, p->lineno, N_("queued_exit = \"%s\" is not 0 or 75"), value);
 	*(int *)field = value[0] == '7' ? 75 : 0;
 	return 0;
 }
@@ -802,14 +804,14 @@ long conf_parse_lifetime(const char *s)
 static int set_queue(struct parser *p, void *field, const char *value)
 {
 	if (conf_parse_switch(value) < 0)
-		return fail_at(p, p->lineno, _("queue = \"%s\" is not on or off"), value);
+		return fail_at(p, p->lineno, N_("queue = \"%s\" is not on or off"), value);
 	return set_string(p, field, value);
 }
 
 static int set_queue_lifetime(struct parser *p, void *field, const char *value)
 {
 	if (conf_parse_lifetime(value) < 0)
-		return fail_at(p, p->lineno, _("queue_lifetime = \"%s\" is not a time such as 5d, "
+		return fail_at(p, p->lineno, N_("queue_lifetime = \"%s\" is not a time such as 5d, "
 					       "12h or 30m, at most 365d"), value);
 	return set_string(p, field, value);
 }
@@ -821,7 +823,7 @@ static int set_queue_dir(struct parser *p, void *field, const char *value)
 	if (set_path(p, field, value) < 0)
 		return -1;
 	if (**(char **)field != '/')
-		return fail_at(p, p->lineno, _("queue_dir = \"%s\" is not an absolute path (or one "
+		return fail_at(p, p->lineno, N_("queue_dir = \"%s\" is not an absolute path (or one "
 					       "starting with ~/)"), value);
 	return 0;
 }
@@ -839,7 +841,7 @@ static int set_users(struct parser *p, void *field, const char *value)
 			v++, n--;
 		if (n == 0 || n > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
 						  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") < n)
-			return fail_at(p, p->lineno, _("allow_users = \"%s\": \"%.*s\" is not a user "
+			return fail_at(p, p->lineno, N_("allow_users = \"%s\": \"%.*s\" is not a user "
 						       "name or @group"), value, (int)n, v);
 		v += n;
 	}
@@ -868,7 +870,7 @@ static int set_port(struct parser *p, void *field, const char *value)
 	long v = number(value, PORT_MAX);
 
 	if (v < 0)
-		return fail_at(p, p->lineno, _("port = \"%s\" is not a port number (1 to %d)"), value,
+		return fail_at(p, p->lineno, N_("port = \"%s\" is not a port number (1 to %d)"), value,
 			       PORT_MAX);
 	*(char **)field = xasprintf("%ld", v);
 	return 0;
@@ -879,7 +881,7 @@ static int set_seconds(struct parser *p, void *field, const char *key, const cha
 	long v = number(value, CONF_TIMEOUT_MAX);
 
 	if (v < 0)
-		return fail_at(p, p->lineno, _("%s = \"%s\" is not a number of seconds from 1 to %d"),
+		return fail_at(p, p->lineno, N_("%s = \"%s\" is not a number of seconds from 1 to %d"),
 			       key, value, CONF_TIMEOUT_MAX);
 	*(int *)field = (int)v;
 	return 0;
@@ -911,7 +913,7 @@ static int set_count(struct parser *p, void *field, const char *value)
 	long v = number(value, CONF_COUNT_MAX);
 
 	if (v < 0)
-		return fail_at(p, p->lineno, _("\"%s\" is not a number from 1 to %d"), value,
+		return fail_at(p, p->lineno, N_("\"%s\" is not a number from 1 to %d"), value,
 			       CONF_COUNT_MAX);
 	*(int *)field = (int)v;
 	return 0;
@@ -947,7 +949,7 @@ static int set_size(struct parser *p, void *field, const char *value)
 	snprintf(digits, sizeof digits, "%.*s", (int)(len < sizeof digits ? len : 0), value);
 	v = number(digits, CONF_SIZE_MAX / factor);
 	if (v < 0)
-		return fail_at(p, p->lineno, _("max_size = \"%s\" is not a size from 1 byte to "
+		return fail_at(p, p->lineno, N_("max_size = \"%s\" is not a size from 1 byte to "
 					       "%d MB (a number of bytes, or with k or M)"), value,
 			       CONF_SIZE_MAX / (1024 * 1024));
 	*(int *)field = (int)(v * factor);
@@ -985,11 +987,11 @@ static int set_fingerprint(struct parser *p, void *field, const char *value)
 	char *fp, *c;
 
 	if (!prefixed && (digits == 40 || digits == 32))
-		return fail_at(p, p->lineno, _("tls_fingerprint = \"%s\" is a SHA-1 or MD5 "
+		return fail_at(p, p->lineno, N_("tls_fingerprint = \"%s\" is a SHA-1 or MD5 "
 					       "fingerprint, too weak to pin a certificate; use "
 					       "the SHA-256 one (sendas --serverinfo shows it)"), value);
 	if (digits != FINGERPRINT_DIGITS)
-		return fail_at(p, p->lineno, _("tls_fingerprint = \"%s\" is not \"sha256:\" and %d "
+		return fail_at(p, p->lineno, N_("tls_fingerprint = \"%s\" is not \"sha256:\" and %d "
 					       "hexadecimal digits"), value, FINGERPRINT_DIGITS);
 	fp = prefixed ? xstrdup(value) : xasprintf("sha256:%s", value);
 	for (c = fp; *c; c++)
@@ -1001,6 +1003,7 @@ static int set_fingerprint(struct parser *p, void *field, const char *value)
 
 static int set_patterns(struct parser *p, void *field, const char *value)
 {
+	char arg[ERROR_ARG_MAX];
 	struct error e;
 	char *expanded = expand_percent(p, value, 1);
 	int r = 0;
@@ -1008,7 +1011,7 @@ static int set_patterns(struct parser *p, void *field, const char *value)
 	if (!expanded)
 		return -1;
 	if (pattern_check_list(expanded, &e) < 0)
-		r = fail_at(p, p->lineno, "%s", e.text);
+		r = fail_at(p, p->lineno, "%s", error_arg(&e, arg));
 	else
 		r = set_string(p, field, expanded);
 	free(expanded);
@@ -1105,6 +1108,7 @@ static const struct {
  * fail_at() when a value is not to be had. */
 static char *expand_percent(struct parser *p, const char *value, int user)
 {
+	char word[ERROR_WORD_MAX];
 	struct buf b;
 	const char *s;
 	char *v;
@@ -1122,8 +1126,8 @@ static char *expand_percent(struct parser *p, const char *value, int user)
 		}
 		if (!(v = percents[i].value())) {
 			buf_release(&b);
-			fail_at(p, p->lineno, _("%%%c: %s is not available; write the value"),
-				percents[i].letter, _(percents[i].what));
+			fail_at(p, p->lineno, N_("%%%c: %s is not available; write the value"),
+				percents[i].letter, error_word(percents[i].what, word));
 			return NULL;
 		}
 		r |= buf_adds(&b, v);
@@ -1132,7 +1136,7 @@ static char *expand_percent(struct parser *p, const char *value, int user)
 	}
 	if (r < 0) {            /* the overflow is sticky: checked once (buf.h) */
 		buf_release(&b);
-		fail_at(p, p->lineno, _("the value is longer than %d bytes once expanded"),
+		fail_at(p, p->lineno, N_("the value is longer than %d bytes once expanded"),
 			CONF_LINE_MAX);
 		return NULL;
 	}
@@ -1184,7 +1188,7 @@ static int check_sources(struct parser *p, const struct key_lines *lines)
 	int first, second = second_source(lines, &first);
 
 	if (second)
-		return fail_at(p, second, _("a second password source in this section (the first is "
+		return fail_at(p, second, N_("a second password source in this section (the first is "
 					    "on line %d); keep one of password, password_file, "
 					    "password_command"), first);
 	return 0;
@@ -1241,13 +1245,13 @@ static int finish_account(struct parser *p, struct account *a)
 	if (strcmp(a->name, "default") == 0 && !a->from && !a->rewrite_from)
 		a->from = xstrdup("*");
 	if (!a->host)
-		return fail_at(p, a->line, _("[account %s] has no host; add: host = SERVER"), a->name);
+		return fail_at(p, a->line, N_("[account %s] has no host; add: host = SERVER"), a->name);
 	if (!a->from && !a->rewrite_from)
-		return fail_at(p, a->line, _("[account %s] has no from; add: from = ADDRESS (the "
+		return fail_at(p, a->line, N_("[account %s] has no from; add: from = ADDRESS (the "
 					     "senders it may send as)"), a->name);
 	if (a->rewrite_from || a->local_senders) {
 		if (!(own = pattern_own_address(a->from, a->user)))
-			return fail_at(p, a->line, _("[account %s] has rewrite_from but no address to "
+			return fail_at(p, a->line, N_("[account %s] has rewrite_from but no address to "
 						     "send as; set from to one address, or user to "
 						     "an address"), a->name);
 		free(own);
@@ -1268,7 +1272,7 @@ static int finish_account(struct parser *p, struct account *a)
 	 * both sides would wait for the other (30 s, then a queued message and
 	 * a hint about timeouts): say so now. */
 	if (strcmp(a->port, PORT_IMPLICIT) == 0 && a->tls != TLS_SETTING_IMPLICIT)
-		return fail_at(p, a->line, _("[account %s] uses port 465, which speaks TLS at "
+		return fail_at(p, a->line, N_("[account %s] uses port 465, which speaks TLS at "
 					     "once: set tls = implicit (tls = %s is for port "
 					     "587)"), a->name, tls_setting_name(a->tls));
 	if (!a->timeout)
@@ -1292,7 +1296,7 @@ static int check_local_senders(struct parser *p)
 		if (!a->local_senders)
 			continue;
 		if (first)
-			return fail_at(p, a->line, _("[account %s] and [account %s] both have "
+			return fail_at(p, a->line, N_("[account %s] and [account %s] both have "
 						     "local_senders = yes; keep it on one"),
 				       first->name, a->name);
 		first = a;
@@ -1305,7 +1309,7 @@ static int finish(struct parser *p)
 	size_t i;
 
 	if (!p->conf->naccounts)
-		return error_set(p->err, CAT_CONFIG, _("%s: holds no [account NAME] section; add one "
+		return error_set(p->err, CAT_CONFIG, N_("%s: holds no [account NAME] section; add one "
 						       "(see sendas-accounts(5))"), p->path);
 	if (check_sources(p, &p->defaults_keys) < 0)
 		return -1;
@@ -1365,25 +1369,26 @@ static void configure_inih(void)
 
 static int parse_fd(struct parser *p, int fd)
 {
+	char eno[ERROR_WORD_MAX];
 	char iobuf[BUFSIZ];     /* stdio's buffer, ours so that it can be wiped */
 	int line;
 
 	if (!(p->fp = fdopen(fd, "r"))) {
 		close(fd);
-		return error_set(p->err, CAT_IO, _("%s: cannot read: %s"), p->path, strerror(errno));
+		return error_set(p->err, CAT_IO, N_("%s: cannot read: %s"), p->path, error_errno(errno, eno));
 	}
 	setvbuf(p->fp, iobuf, _IOFBF, sizeof iobuf);
 	configure_inih();
 	line = ini_parse_stream(read_line, p, on_key, p);
 	if (!p->error_line && ferror(p->fp)) {
-		error_set(p->err, CAT_IO, _("%s: cannot read: %s"), p->path, strerror(errno));
+		error_set(p->err, CAT_IO, N_("%s: cannot read: %s"), p->path, error_errno(errno, eno));
 		p->error_line = -1;
 	}
 	fclose(p->fp);
 	wipe(iobuf, sizeof iobuf);
 	if (line > 0 && (!p->error_line || line < p->error_line)) {
 		p->error_line = 0;      /* inih's error came first */
-		fail_at(p, line, _("expected \"key = value\", a [section] or a comment"));
+		fail_at(p, line, N_("expected \"key = value\", a [section] or a comment"));
 	}
 	return p->error_line ? -1 : 0;
 }
@@ -1404,7 +1409,7 @@ static int check_private(struct parser *p, const struct stat *st, enum file_trus
 {
 	if (!p->password_line || !trusted_readable_by_others(st, trust))
 		return 0;
-	return fail_at(p, p->password_line, _("a password in a file others can read (mode %04o); "
+	return fail_at(p, p->password_line, N_("a password in a file others can read (mode %04o); "
 					      "run: chmod 600 %s, or move the password to "
 					      "password_file or password_command"),
 		       (unsigned)st->st_mode & 07777, p->path);
@@ -1423,7 +1428,7 @@ int conf_load(struct conf *c, const char *path,
 		return -1;
 	if (st.st_size > CONF_FILE_MAX) {
 		close(fd);
-		return error_set(err, CAT_CONFIG, _("%s: is larger than %d bytes; is it the right "
+		return error_set(err, CAT_CONFIG, N_("%s: is larger than %d bytes; is it the right "
 						    "file?"), path, CONF_FILE_MAX);
 	}
 	c->path = xstrdup(path);
@@ -1484,7 +1489,7 @@ char *conf_expand_path(const char *path, struct error *err)
 	if (path[0] != '~' || (path[1] && path[1] != '/'))
 		return xstrdup(path);
 	if (!(home = home_dir())) {
-		error_set(err, CAT_CONFIG, _("cannot expand \"%s\": $HOME is not set and uid %lu has "
+		error_set(err, CAT_CONFIG, N_("cannot expand \"%s\": $HOME is not set and uid %lu has "
 					     "no home directory; write the whole path"),
 			  path, (unsigned long)geteuid());
 		return NULL;
@@ -1546,7 +1551,7 @@ char *conf_locate(const char *explicit_path, struct error *err)
 	/* One short line: the user's own file to create (the place before the
 	 * system's); sendas-accounts(5) lists them all. */
 	if (!found)
-		error_set(err, CAT_CONFIG, _("no account file: create %s (see sendas-accounts(5)) "
+		error_set(err, CAT_CONFIG, N_("no account file: create %s (see sendas-accounts(5)) "
 					     "or give -C FILE"), places[n > 1 ? n - 2 : 0]);
 	for (i = 0; i < n; i++)
 		if (places[i] != found)

@@ -151,13 +151,13 @@ static int fail(struct reader *r, int line, const char *fmt, ...)
 
 static int fail(struct reader *r, int line, const char *fmt, ...)
 {
-	char text[ERROR_TEXT_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	error_vset(r->err, CAT_CONFIG, fmt, ap);
 	va_end(ap);
-	return error_set(r->err, CAT_CONFIG, "%s:%d: %s", r->path, line, text);
+	error_prefix(r->err, "%s:%d", r->path, line);
+	return -1;
 }
 
 /* A warning "FILE:LINE: text", once per line (line 0: always). */
@@ -261,7 +261,7 @@ static struct maccount *new_account(struct reader *r, const char *name, int line
 	size_t i;
 
 	if (r->naccounts >= MSMTPRC_ACCOUNTS_MAX) {
-		fail(r, line, _("more than %d accounts"), MSMTPRC_ACCOUNTS_MAX);
+		fail(r, line, N_("more than %d accounts"), MSMTPRC_ACCOUNTS_MAX);
 		return NULL;
 	}
 	r->accounts = xrealloc(r->accounts, (r->naccounts + 1) * sizeof *r->accounts);
@@ -290,10 +290,10 @@ static int inherit_list(struct reader *r, struct maccount *a, const char *list)
 		name = unquote(list, n);
 		if (!*name) {
 			free(name);
-			return fail(r, r->lineno, _("an account name is missing after \":\""));
+			return fail(r, r->lineno, N_("an account name is missing after \":\""));
 		}
 		if (!(parent = find_account(r, name)) || parent == a) {
-			fail(r, r->lineno, _("account %s is not defined above this line"), name);
+			fail(r, r->lineno, N_("account %s is not defined above this line"), name);
 			free(name);
 			return -1;
 		}
@@ -313,11 +313,11 @@ static int account_line(struct reader *r, const char *arg)
 	int rc = -1;
 
 	if (!*name)
-		fail(r, r->lineno, _("\"account\" needs a name"));
+		fail(r, r->lineno, N_("\"account\" needs a name"));
 	else if (strchr(name, ','))
-		fail(r, r->lineno, _("an account name must not contain commas"));
+		fail(r, r->lineno, N_("an account name must not contain commas"));
 	else if (find_account(r, name))
-		fail(r, r->lineno, _("account %s was already defined (line %d)"), name,
+		fail(r, r->lineno, N_("account %s was already defined (line %d)"), name,
 		     find_account(r, name)->line);
 	else if ((a = new_account(r, name, r->lineno))) {
 		r->current = a;
@@ -408,7 +408,7 @@ static int read_lines(struct reader *r, const char *text, size_t len)
 	size_t n;
 
 	if (memchr(text, '\0', len))
-		return error_set(r->err, CAT_CONFIG, _("%s: holds a NUL byte; is it an msmtp "
+		return error_set(r->err, CAT_CONFIG, N_("%s: holds a NUL byte; is it an msmtp "
 						       "configuration file?"), r->path);
 	for (r->lineno = 1; p < end; r->lineno++, p = nl + 1) {
 		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
@@ -417,13 +417,13 @@ static int read_lines(struct reader *r, const char *text, size_t len)
 		if (n && p[n - 1] == '\r')
 			n--;
 		if (n > MSMTPRC_LINE_MAX)
-			return fail(r, r->lineno, _("the line is longer than %d bytes"),
+			return fail(r, r->lineno, N_("the line is longer than %d bytes"),
 				    MSMTPRC_LINE_MAX);
 		if (one_line(r, p, n) < 0)
 			return -1;
 	}
 	if (!r->naccounts)
-		return error_set(r->err, CAT_CONFIG, _("%s: defines no account"), r->path);
+		return error_set(r->err, CAT_CONFIG, N_("%s: defines no account"), r->path);
 	return 0;
 }
 
@@ -811,10 +811,10 @@ int msmtprc_convert(const char *text, size_t len, const char *path, struct buf *
 			   "# without a sendas key are kept as \"# msmtp:\" comments.\n", path);
 		written = write_all(&r, out);
 		if (out->overflow)
-			written = error_set(err, CAT_CONFIG, _("%s: the converted file would be "
+			written = error_set(err, CAT_CONFIG, N_("%s: the converted file would be "
 							       "longer than %zu bytes"), path, out->max);
 		else if (written == 0)
-			written = error_set(err, CAT_CONFIG, _("%s: no account could be converted"),
+			written = error_set(err, CAT_CONFIG, N_("%s: no account could be converted"),
 					    path);
 	}
 	reader_release(&r);

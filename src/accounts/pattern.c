@@ -78,13 +78,13 @@ int sender_parse(const char *in, struct sender *s, struct error *err)
 		text = xstrdup(in);
 	at = strrchr(text, '@');
 	if (!*text || has_space_or_control(text) || at == text || (at && !at[1])) {
-		error_set(err, CAT_INPUT, _("the sender \"%s\" is not an address"), in);
+		error_set(err, CAT_INPUT, N_("the sender \"%s\" is not an address"), in);
 		goto out;
 	}
 	if (at) {
 		*at = '\0';
 		if (!(s->domain = address_domain_alabel(at + 1, err))) {
-			error_prefix(err, _("the sender \"%s\""), in);
+			error_prefix(err, N_("the sender \"%s\""), in);
 			goto out;
 		}
 	}
@@ -112,7 +112,7 @@ static void pattern_release(struct pattern *p)
 static int pattern_fail(struct pattern *p, const char *text, struct error *err)
 {
 	pattern_release(p);
-	return error_set(err, CAT_CONFIG, _("\"%s\" is not an address or a pattern: use alice@example.org, "
+	return error_set(err, CAT_CONFIG, N_("\"%s\" is not an address or a pattern: use alice@example.org, "
 					    "alice@*, *@example.org, *@*.example.org or *"), text);
 }
 
@@ -127,7 +127,7 @@ static int pattern_domain(struct pattern *p, const char *text, const char *d, st
 		return pattern_fail(p, text, err);
 	if (!(p->domain = address_domain_alabel(d + (kind == 2 ? 2 : 0), err))) {
 		err->category = CAT_CONFIG;
-		error_prefix(err, _("pattern \"%s\""), text);
+		error_prefix(err, N_("pattern \"%s\""), text);
 		return -1;
 	}
 	return kind;
@@ -225,7 +225,7 @@ int pattern_check_list(const char *list, struct error *err)
 		count++;
 	}
 	if (r == 0 && count == 0)
-		r = error_set(err, CAT_CONFIG, _("no pattern given"));
+		r = error_set(err, CAT_CONFIG, N_("no pattern given"));
 	return r;
 }
 

@@ -42,7 +42,7 @@ static int open_private(const char *path, enum file_trust trust, int missing_ok,
 		return -1;
 	if (trusted_readable_by_others(&st, trust)) {
 		close(*fd);
-		return error_set(err, CAT_CONFIG, _("%s: others can read it (mode %04o); run: chmod "
+		return error_set(err, CAT_CONFIG, N_("%s: others can read it (mode %04o); run: chmod "
 						    "600 %s"), path, (unsigned)st.st_mode & 07777, path);
 	}
 	return 0;
@@ -52,6 +52,7 @@ static int open_private(const char *path, enum file_trust trust, int missing_ok,
  * first_line.  -1 and err when more would be needed or read fails. */
 static int read_fd(int fd, const char *path, int first_line, struct buf *b, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char chunk[CHUNK];
 	ssize_t n;
 	int r = 0;
@@ -61,13 +62,13 @@ static int read_fd(int fd, const char *path, int first_line, struct buf *b, stru
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = error_set(err, CAT_IO, _("%s: cannot read: %s"), path, strerror(errno));
+			r = error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, error_errno(errno, eno));
 			break;
 		}
 		if (n == 0)
 			break;
 		if (buf_add(b, chunk, (size_t)n) < 0) {
-			r = error_set(err, CAT_CONFIG, _("%s: is longer than %zu bytes"), path, b->max);
+			r = error_set(err, CAT_CONFIG, N_("%s: is longer than %zu bytes"), path, b->max);
 			break;
 		}
 	}
@@ -99,7 +100,7 @@ static int read_secret_file(const char *path, enum file_trust trust, int missing
 	r = read_fd(fd, path, 1, &b, err);
 	close(fd);
 	if (r == 0 && !(*out = first_line(&b)))
-		r = error_set(err, CAT_CONFIG, _("%s: the first line is empty; put the password there"),
+		r = error_set(err, CAT_CONFIG, N_("%s: the first line is empty; put the password there"),
 			      path);
 	buf_release(&b);
 	return r;
@@ -154,21 +155,22 @@ static int timeout_error(int timeout_ms, struct error *err)
 	int s = (timeout_ms + 999) / 1000;
 
 	/* Not ngettext: without NLS its macro hides the literal from -Wformat. */
-	return error_set(err, CAT_CONFIG, _("did not finish within %d s and was stopped"), s);
+	return error_set(err, CAT_CONFIG, N_("did not finish within %d s and was stopped"), s);
 }
 
 /* One read of what the child printed: >0 bytes kept, 0 EOF, -1 and err. */
 static ssize_t read_some(int fd, struct buf *b, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char chunk[CHUNK];
 	ssize_t n = read(fd, chunk, sizeof chunk);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		n = 1;          /* nothing this time: not the end */
 	else if (n < 0)
-		error_set(err, CAT_IO, _("cannot read its output: %s"), strerror(errno));
+		error_set(err, CAT_IO, N_("cannot read its output: %s"), error_errno(errno, eno));
 	else if (n > 0 && buf_add(b, chunk, (size_t)n) < 0) {
-		error_set(err, CAT_CONFIG, _("printed more than %d bytes"), SECRET_OUTPUT_MAX);
+		error_set(err, CAT_CONFIG, N_("printed more than %d bytes"), SECRET_OUTPUT_MAX);
 		n = -1;
 	}
 	wipe(chunk, sizeof chunk);
@@ -235,19 +237,20 @@ static int status_error(int status, struct error *err)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		return error_set(err, CAT_CONFIG, _("exited with status %d; run it yourself to see why"),
+		return error_set(err, CAT_CONFIG, N_("exited with status %d; run it yourself to see why"),
 				 WEXITSTATUS(status));
-	return error_set(err, CAT_CONFIG, _("was killed by signal %d"),
+	return error_set(err, CAT_CONFIG, N_("was killed by signal %d"),
 			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
 static pid_t spawn(const char *command, int *out, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int fds[2], in = empty_input();
 	pid_t pid;
 
 	if (in < 0 || pipe2(fds, O_CLOEXEC) < 0) {
-		error_set(err, CAT_IO, _("cannot create a pipe: %s"), strerror(errno));
+		error_set(err, CAT_IO, N_("cannot create a pipe: %s"), error_errno(errno, eno));
 		if (in >= 0)
 			close(in);
 		return -1;
@@ -258,7 +261,7 @@ static pid_t spawn(const char *command, int *out, struct error *err)
 	close(in);
 	close(fds[1]);
 	if (pid < 0) {
-		error_set(err, CAT_IO, _("cannot start it: %s"), strerror(errno));
+		error_set(err, CAT_IO, N_("cannot start it: %s"), error_errno(errno, eno));
 		close(fds[0]);
 		return -1;
 	}
@@ -305,8 +308,8 @@ char *secret_run_command(const char *command, int timeout_ms, struct error *err)
 	r = run(command, timeout_ms, &b, err);
 	sigaction(SIGCHLD, &old, NULL);
 	if (r == 0 && !(line = first_line(&b)))
-		error_set(err, CAT_CONFIG, b.len ? _("printed an empty first line")
-						 : _("printed nothing"));
+		error_set(err, CAT_CONFIG, b.len ? N_("printed an empty first line")
+						 : N_("printed nothing"));
 	buf_release(&b);
 	return line;
 }
@@ -320,7 +323,7 @@ static int from_command(const struct account *a, const char *key, const char *co
 	/* The account and the key, never the command: it may hold a secret
 	 * ("echo Pw-...; ..."), and this text reaches stderr and failed/. */
 	if (!(*out = secret_run_command(command, ms, err))) {
-		error_prefix(err, _("account %s: %s"), a->name, key);
+		error_prefix(err, N_("account %s: %s"), a->name, key);
 		return -1;
 	}
 	return 1;
@@ -465,7 +468,7 @@ static int src_password_file(const struct account *a, char **out, struct error *
 	if (!a->password_file)
 		return 0;
 	if (read_secret_file(a->password_file, FILE_USER, 0, out, err) < 0) {
-		error_prefix(err, _("account %s: password_file"), a->name);
+		error_prefix(err, N_("account %s: password_file"), a->name);
 		return -1;
 	}
 	return 1;
@@ -490,7 +493,7 @@ static int src_credential(const struct account *a, char **out, struct error *err
 	r = read_secret_file(path, FILE_CREDENTIAL, 1, out, err);
 	free(path);
 	if (r < 0)
-		error_prefix(err, _("account %s: systemd credential"), a->name);
+		error_prefix(err, N_("account %s: systemd credential"), a->name);
 	return r < 0 ? -1 : r == 0;
 }
 
@@ -515,7 +518,7 @@ static int src_netrc(const struct account *a, char **out, struct error *err)
 		r = 0;
 	}
 	if (r < 0)
-		error_prefix(err, _("account %s: netrc"), a->name);
+		error_prefix(err, N_("account %s: netrc"), a->name);
 	free(path);
 	return r;
 }
@@ -611,7 +614,7 @@ static int ask(int tty, const struct account *a, char **out, struct error *err)
 		r = -1;
 	buf_release(&b);
 	if (r < 0)
-		return error_set(err, CAT_CONFIG, _("account %s: no password was typed"), a->name);
+		return error_set(err, CAT_CONFIG, N_("account %s: no password was typed"), a->name);
 	return 1;
 }
 
@@ -649,7 +652,7 @@ char *secret_password(const struct account *a, struct error *err)
 		if (r > 0)
 			return out;
 	}
-	error_set(err, CAT_CONFIG, _("account %s: no password: set password_command or "
+	error_set(err, CAT_CONFIG, N_("account %s: no password: set password_command or "
 				     "password_file, add machine %s to ~/.netrc, or run sendas from a "
 				     "terminal to be asked"), a->name, a->host ? a->host : "");
 	return NULL;
@@ -661,7 +664,7 @@ char *secret_oauth_token(const struct account *a, struct error *err)
 
 	secret_protect_process();       /* as secret_password() */
 	if (!a->oauth_token_command) {
-		error_set(err, CAT_CONFIG, _("account %s: no oauth_token_command to get an access "
+		error_set(err, CAT_CONFIG, N_("account %s: no oauth_token_command to get an access "
 					     "token from"), a->name);
 		return NULL;
 	}

@@ -83,15 +83,14 @@ static int fail(struct parser *p, int line, const char *fmt, ...)
 
 static int fail(struct parser *p, int line, const char *fmt, ...)
 {
-	char text[512];
 	va_list ap;
 
 	if (p->failed)
 		return 0;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	error_vset(p->err, CAT_CONFIG, fmt, ap);
 	va_end(ap);
-	error_set(p->err, CAT_CONFIG, "%s:%d: %s", p->path, line, text);
+	error_prefix(p->err, "%s:%d", p->path, line);
 	p->failed = 1;
 	return 0;
 }
@@ -102,13 +101,13 @@ static int add_network(struct parser *p, const char *text, int line)
 	struct smtpd_network *n;
 
 	if (c->nnetworks == SMTPD_CONF_NETWORKS_MAX)
-		return fail(p, line, _("more than %d [network] sections"),
+		return fail(p, line, N_("more than %d [network] sections"),
 			    SMTPD_CONF_NETWORKS_MAX);
 	c->networks = xrealloc(c->networks, (c->nnetworks + 1) * sizeof *c->networks);
 	n = &c->networks[c->nnetworks];
 	memset(n, 0, sizeof *n);
 	if (cidr_parse(text, &n->cidr) < 0)
-		return fail(p, line, _("'%s' is not a network such as 192.168.1.0/24 or "
+		return fail(p, line, N_("'%s' is not a network such as 192.168.1.0/24 or "
 				       "2001:db8::/32"), text);
 	snprintf(n->text, sizeof n->text, "%s", text);
 	n->line = line;
@@ -126,7 +125,7 @@ static int on_section(struct parser *p, const char *section, int line)
 		p->in_network = 1;
 		return add_network(p, section + 8 + strspn(section + 8, " "), line);
 	}
-	return fail(p, line, _("unknown section [%s]; use [smtpd] or [network CIDR]"),
+	return fail(p, line, N_("unknown section [%s]; use [smtpd] or [network CIDR]"),
 		    section);
 }
 
@@ -143,7 +142,7 @@ static int set_number(struct parser *p, const struct key *k, void *field, const 
 	else if (k->kind == K_SIZE && (*end == 'm' || *end == 'M'))
 		unit = 1024 * 1024, end++;
 	if (errno || end == v || *end || n > k->max / unit || n * unit < k->min)
-		return fail(p, line, _("%s must be a number from %ld to %ld"), k->name, k->min,
+		return fail(p, line, N_("%s must be a number from %ld to %ld"), k->name, k->min,
 			    k->max);
 	if (k->kind == K_SIZE)
 		*(long *)field = n * unit;
@@ -164,7 +163,7 @@ static int set_list(struct parser *p, struct smtpd_conf *c, const char *v, int l
 	for (s += strspn(s, " ,"); *s; s += strspn(s, " ,")) {
 		n = strcspn(s, " ,");
 		if (c->nlisten == SMTPD_CONF_LISTEN_MAX)
-			return fail(p, line, _("listen names more than %d addresses"),
+			return fail(p, line, N_("listen names more than %d addresses"),
 				    SMTPD_CONF_LISTEN_MAX);
 		c->listen[c->nlisten++] = xstrndup(s, n);
 		s += n;
@@ -210,7 +209,7 @@ static int set_value(struct parser *p, const struct key *k, void *base, const ch
 			*(int *)field = !strcasecmp(v, k->kind == K_BOOL ? "yes" : "no");
 			return 1;
 		}
-		return fail(p, line, _("%s is yes or no"), k->name);
+		return fail(p, line, N_("%s is yes or no"), k->name);
 	default:
 		return set_number(p, k, field, v, line);
 	}
@@ -227,13 +226,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	if (p->failed)
 		return 0;
 	if (!p->in_section)
-		return fail(p, line, _("'%s' before any section; start with [smtpd]"), name);
+		return fail(p, line, N_("'%s' before any section; start with [smtpd]"), name);
 	for (i = 0; i < n; i++)
 		if (!strcasecmp(table[i].name, name))
 			return set_value(p, &table[i],
 					 p->in_network ? (void *)&p->c->networks[p->c->nnetworks - 1]
 						       : (void *)p->c, value, line);
-	return fail(p, line, _("unknown key '%s' in [%s]"), name, section);
+	return fail(p, line, N_("unknown key '%s' in [%s]"), name, section);
 }
 
 /* inih's reader, counting lines and taking the section lines itself (the
@@ -281,13 +280,14 @@ static void default_networks(struct smtpd_conf *c)
 static int check_tls(struct smtpd_conf *c, struct error *err)
 {
 	if (!c->tls_cert_file != !c->tls_key_file)
-		return error_set(err, CAT_CONFIG, _("%s: STARTTLS needs both tls_cert_file and "
+		return error_set(err, CAT_CONFIG, N_("%s: STARTTLS needs both tls_cert_file and "
 						    "tls_key_file"), c->path);
 	return 0;
 }
 
 static int parse_file(struct smtpd_conf *c, const char *path, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct parser p = { .c = c, .path = path, .err = err };
 	struct stat st;
 	int fd, r;
@@ -296,12 +296,12 @@ static int parse_file(struct smtpd_conf *c, const char *path, struct error *err)
 		return -1;
 	if (!(p.fp = fdopen(fd, "r"))) {
 		close(fd);
-		return error_set(err, CAT_IO, _("%s: cannot read: %s"), path, strerror(errno));
+		return error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, error_errno(errno, eno));
 	}
 	r = ini_parse_stream(read_line, &p, on_key, &p);
 	fclose(p.fp);
 	if (r > 0 && !p.failed)
-		fail(&p, r, _("expected \"key = value\", a [section] or a comment"));
+		fail(&p, r, N_("expected \"key = value\", a [section] or a comment"));
 	return p.failed ? -1 : 0;
 }
 
@@ -428,6 +428,7 @@ static int split_user_line(char *line, char **hash, char **accounts)
 
 static int users_open(const char *path, FILE **fp, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct stat st;
 	int fd = trusted_open(path, FILE_SYSTEM, &st, err);
 
@@ -435,13 +436,13 @@ static int users_open(const char *path, FILE **fp, struct error *err)
 		return -1;
 	if (st.st_mode & 004) {
 		close(fd);
-		return error_set(err, CAT_CONFIG, _("%s: password hashes in a file others can "
+		return error_set(err, CAT_CONFIG, N_("%s: password hashes in a file others can "
 						    "read (mode %04o); run: chmod 600 %s"),
 				 path, (unsigned)st.st_mode & 07777, path);
 	}
 	if (!(*fp = fdopen(fd, "r"))) {
 		close(fd);
-		return error_set(err, CAT_IO, _("%s: cannot read: %s"), path, strerror(errno));
+		return error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, error_errno(errno, eno));
 	}
 	return 0;
 }

@@ -268,17 +268,19 @@ static void set_mode(struct options *o, enum mode m)
 
 static int refuse(struct error *err, const char *option, const char *reason)
 {
-	return error_set(err, CAT_USAGE, _("option '%s' is not supported: %s"), option,
-			 _(reason));
+	char word[ERROR_WORD_MAX];
+	return error_set(err, CAT_USAGE, N_("option '%s' is not supported: %s"), option,
+			 error_word(reason, word));
 }
 
 static int bad_value(struct error *err, const char *option, const char *arg,
 		     const char *want)
 {
+	char word[ERROR_WORD_MAX];
 	char q[ADDRESS_QUOTE_SIZE];
 
-	return error_set(err, CAT_USAGE, _("option '%s' needs %s, not '%s'"), option,
-			 _(want), address_quote(q, arg, strlen(arg)));
+	return error_set(err, CAT_USAGE, N_("option '%s' needs %s, not '%s'"), option,
+			 error_word(want, word), address_quote(q, arg, strlen(arg)));
 }
 
 static int set_sender(struct options *o, const char *name, const char *arg,
@@ -316,7 +318,7 @@ static int set_b_mode(struct options *o, const char *name, const char *arg,
 		set_mode(o, b_modes[i].mode);
 		return 0;
 	}
-	return error_set(err, CAT_USAGE, _("unknown option '%s'"), option);
+	return error_set(err, CAT_USAGE, N_("unknown option '%s'"), option);
 }
 
 /* -oi is -i; every other sendmail option (-oem, -odb, -oQ/dir...) is
@@ -537,12 +539,12 @@ static int unknown(struct error *err, const char *word, size_t n)
 {
 	char q[ADDRESS_QUOTE_SIZE];
 
-	return error_set(err, CAT_USAGE, _("unknown option '%s'"), address_quote(q, word, n));
+	return error_set(err, CAT_USAGE, N_("unknown option '%s'"), address_quote(q, word, n));
 }
 
 static int missing(struct error *err, const char *name)
 {
-	return error_set(err, CAT_USAGE, _("option '%s' needs an argument"), name);
+	return error_set(err, CAT_USAGE, N_("option '%s' needs an argument"), name);
 }
 
 /* One word of clustered letters: -ti, -tf ADDR, -B8BITMIME, -oi, -q. */
@@ -587,7 +589,7 @@ static int parse_long(char *const argv[], int argc, int *i, struct options *o,
 		return unknown(err, argv[*i], n + 2);
 	snprintf(name, sizeof name, "--%s", opt->name);
 	if (eq && opt->arg == CLI_ARG_NONE)
-		return error_set(err, CAT_USAGE, _("option '%s' takes no argument"), name);
+		return error_set(err, CAT_USAGE, N_("option '%s' takes no argument"), name);
 	arg = eq ? eq + 1 : NULL;
 	if (!arg && opt->arg == CLI_ARG_REQUIRED) {
 		if (*i + 1 >= argc)
@@ -620,16 +622,16 @@ static int check_combinations(const struct options *o, struct error *err)
 	const struct msmtp_settings *c = &o->cmdline;
 
 	if (o->write && o->mode != MODE_IMPORT_MSMTPRC)
-		return error_set(err, CAT_USAGE, _("--write goes with --import-msmtprc"));
+		return error_set(err, CAT_USAGE, N_("--write goes with --import-msmtprc"));
 	if (c->host && o->mode != MODE_SEND && o->mode != MODE_PRETEND &&
 	    o->mode != MODE_SERVERINFO && mode_rank(o->mode) == 0)
-		return error_set(err, CAT_USAGE, _("--host goes with sending, -P and --serverinfo"));
+		return error_set(err, CAT_USAGE, N_("--host goes with sending, -P and --serverinfo"));
 	if (c->host && o->account)
-		return error_set(err, CAT_USAGE, _("--host and -a exclude each other: --host "
+		return error_set(err, CAT_USAGE, N_("--host and -a exclude each other: --host "
 						   "sends without the account file"));
 	if (!c->host && (c->port || c->tls || c->tls_starttls || c->tls_trust_file ||
 			 c->tls_fingerprint || c->auth || c->user || c->passwordeval || c->domain))
-		return error_set(err, CAT_USAGE, _("--port, --tls, --auth, --user and the like "
+		return error_set(err, CAT_USAGE, N_("--port, --tls, --auth, --user and the like "
 						   "go with --host; an account takes its "
 						   "settings from the account file"));
 	return 0;
@@ -675,27 +677,27 @@ static int take_recipients(char *const argv[], int argc, int first, int dashdash
 	for (i = first; i < argc && !dashdash; i++)
 		if (argv[i][0] == '-')
 			return error_set(err, CAT_USAGE,
-					 _("'%s' comes after the recipients: options go first "
+					 N_("'%s' comes after the recipients: options go first "
 					   "(put '--' before a recipient that starts with '-')"),
 					 address_quote(q, argv[i], strlen(argv[i])));
 	o->rcpts = (const char *const *)(argv + first);
 	o->nrcpts = (size_t)(argc - first);
 	if (o->mode == MODE_SEND && o->nrcpts == 0 && !o->read_recipients)
 		return error_set(err, CAT_USAGE,
-				 _("no recipients: name them as arguments, or use -t to "
+				 N_("no recipients: name them as arguments, or use -t to "
 				   "take them from the message"));
 	if (o->mode == MODE_PROBE && o->nrcpts == 0)
 		return error_set(err, CAT_USAGE,
-				 _("--probe needs the senders to test as arguments"));
+				 N_("--probe needs the senders to test as arguments"));
 	if (takes_ids(o->mode) && o->nrcpts == 0)
-		return error_set(err, CAT_USAGE, _("%s needs queue IDs (see mailq) as arguments"),
+		return error_set(err, CAT_USAGE, N_("%s needs queue IDs (see mailq) as arguments"),
 				 mode_names[o->mode]);
 	if (o->mode == MODE_IMPORT_MSMTPRC && o->nrcpts > 1)
-		return error_set(err, CAT_USAGE, _("--import-msmtprc takes one file"));
+		return error_set(err, CAT_USAGE, N_("--import-msmtprc takes one file"));
 	if (o->nrcpts && o->mode != MODE_SEND && o->mode != MODE_PROBE &&
 	    o->mode != MODE_IMPORT_MSMTPRC && o->mode != MODE_PRETEND && o->mode != MODE_CHECK &&
 	    o->mode != MODE_CONFIGURE && !takes_ids(o->mode) && mode_rank(o->mode) == 0)
-		return error_set(err, CAT_USAGE, _("%s takes no recipients"),
+		return error_set(err, CAT_USAGE, N_("%s takes no recipients"),
 				 mode_names[o->mode]);
 	return 0;
 }

@@ -20,6 +20,7 @@ _Static_assert(2 * CONTENT_READ <= CONN_OUT_SIZE, "CONTENT_READ too large for co
 static ssize_t read_at(const struct smtp_content *c, off_t off, char *buf, size_t max,
 		       struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	ssize_t n;
 
 	if (off < (off_t)c->prefix_len) {
@@ -36,8 +37,8 @@ static ssize_t read_at(const struct smtp_content *c, off_t off, char *buf, size_
 		n = pread(c->fd, buf, max, c->offset + off - (off_t)c->prefix_len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return error_set(err, CAT_IO, _("cannot read the spooled message: %s"),
-				 strerror(errno));
+		return error_set(err, CAT_IO, N_("cannot read the spooled message: %s"),
+				 error_errno(errno, eno));
 	return n;
 }
 
@@ -50,7 +51,7 @@ static ssize_t read_some(const struct smtp_content *c, off_t off, char *buf, siz
 
 	if (n == 0)
 		return error_set(err, CAT_IO,
-				 _("the spooled message is shorter than expected (%lld of %lld bytes)"),
+				 N_("the spooled message is shorter than expected (%lld of %lld bytes)"),
 				 (long long)off, (long long)c->size);
 	return n;
 }

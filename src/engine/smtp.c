@@ -257,10 +257,10 @@ static int queue_line(struct smtp_session *s, struct pending p, const char *visi
 	if (buf_adds(&cmd, visible) < 0 ||
 	    (secret && *visible && buf_addc(&cmd, ' ') < 0) ||
 	    (secret && buf_adds(&cmd, secret) < 0) || buf_add(&cmd, "\r\n", 2) < 0)
-		r = error_set(err, CAT_INTERNAL, _("an SMTP command would exceed %d bytes"),
+		r = error_set(err, CAT_INTERNAL, N_("an SMTP command would exceed %d bytes"),
 			      SMTP_CMD_MAX);
 	else if (strcspn(cmd.data, "\r\n") != cmd.len - 2)
-		r = error_set(err, CAT_INTERNAL, _("refusing to send a command with a line break"));
+		r = error_set(err, CAT_INTERNAL, N_("refusing to send a command with a line break"));
 	if (r == 0 && secret) {
 		char shown[128];
 
@@ -293,7 +293,7 @@ static int smtp_cmd(struct smtp_session *s, struct pending p, struct error *err,
 	n = vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof line)
-		return error_set(err, CAT_INPUT, _("an SMTP command would exceed %d bytes"),
+		return error_set(err, CAT_INPUT, N_("an SMTP command would exceed %d bytes"),
 				 SMTP_CMD_MAX);
 	return queue_line(s, p, line, NULL, err);
 }
@@ -332,7 +332,7 @@ static int fail_at(struct smtp_session *s, enum smtp_state st, struct smtp_resul
 	if (!s->have_cause) {
 		escape_into(shown, sizeof shown, first, len);
 		error_set(&s->cause, classify(s, st),
-			  _("%s refused %s: %d %s"), conn_peer(s->conn),
+			  N_("%s refused %s: %d %s"), conn_peer(s->conn),
 			  smtp_state_name(st), s->reply.code, shown);
 		s->have_cause = 1;
 		if (res && !s->cause_noted)
@@ -433,7 +433,7 @@ static int on_greeting(struct smtp_session *s, const struct pending *p, struct e
 	if (reply_class(&s->reply) != 2)
 		return smtp_fail(s, s->res, err);
 	if (s->reply.code != 220)
-		return error_set(err, CAT_PROTOCOL, _("%s greeted with %d instead of 220"),
+		return error_set(err, CAT_PROTOCOL, N_("%s greeted with %d instead of 220"),
 				 conn_peer(s->conn), s->reply.code);
 	text = reply_line(&s->reply, 0, &len);
 	free(s->res->greeting_host);
@@ -481,7 +481,7 @@ static int on_starttls(struct smtp_session *s, const struct pending *p, struct e
 		return smtp_fail(s, s->res, err);
 	if (conn_input_pending(s->conn) > 0)
 		return error_set(err, CAT_PROTOCOL,
-				 _("%s sent data after its STARTTLS reply; possible command injection, aborting"),
+				 N_("%s sent data after its STARTTLS reply; possible command injection, aborting"),
 				 conn_peer(s->conn));
 	return 0;
 }
@@ -491,7 +491,7 @@ static int smtp_starttls(struct smtp_session *s, struct smtp_result *res,
 {
 	if (!(s->caps & CAP_STARTTLS))
 		return error_set(err, CAT_TLS,
-				 _("%s does not offer STARTTLS; refusing to continue without TLS"),
+				 N_("%s does not offer STARTTLS; refusing to continue without TLS"),
 				 conn_peer(s->conn));
 	smtp_set_state(s, SMTP_STARTTLS);
 	if (smtp_cmd(s, AWAIT(EXPECT_STARTTLS, SMTP_STARTTLS), err, "STARTTLS") < 0 ||
@@ -523,14 +523,18 @@ static int auth_answer(struct smtp_session *s, struct error *err)
 	return s->sasl_step == AUTH_STEP_ERROR ? -1 : 0;
 }
 
-/* An error text that may quote what the server said, decoded. */
+/* An error text that may quote what the server said, decoded.  Looked at
+ * whole (every argument of its neutral form, none cut by the text's
+ * length): when a secret is in it, both forms become the redacted text. */
 static void redact_error(struct smtp_session *s, struct error *err)
 {
+	char whole[NEUTRAL_MAX];
 	struct buf b;
 
-	buf_init(&b, sizeof err->text - 1);
-	if (buf_adds(&b, err->text) == 0 && redact_line(&s->sent_secrets, &b) > 0)
-		snprintf(err->text, sizeof err->text, "%s", buf_str(&b));
+	error_render(err->neutral, err->text, whole, sizeof whole);
+	buf_init(&b, sizeof whole - 1);
+	if (buf_adds(&b, whole) == 0 && redact_line(&s->sent_secrets, &b) > 0)
+		error_redacted(err, buf_str(&b));
 	buf_release(&b);
 }
 
@@ -542,7 +546,7 @@ static int on_auth(struct smtp_session *s, const struct pending *p, struct error
 	(void)p;
 	if (s->reply.code == 235 && s->sasl_step == AUTH_STEP_MORE)
 		return error_set(err, CAT_AUTH_FAILED,
-				 _("%s accepted the login without proving that it knows the password; refusing to trust it"),
+				 N_("%s accepted the login without proving that it knows the password; refusing to trust it"),
 				 conn_peer(s->conn));
 	if (s->reply.code == 235)
 		return 0;
@@ -553,7 +557,7 @@ static int on_auth(struct smtp_session *s, const struct pending *p, struct error
 		return -1;
 	}
 	if (++s->auth_rounds >= AUTH_ROUNDS_MAX)
-		return error_set(err, CAT_PROTOCOL, _("%s asked for more than %d AUTH rounds"),
+		return error_set(err, CAT_PROTOCOL, N_("%s asked for more than %d AUTH rounds"),
 				 conn_peer(s->conn), AUTH_ROUNDS_MAX);
 	return auth_answer(s, err);
 }
@@ -619,11 +623,11 @@ static int smtp_auth(struct smtp_session *s, struct smtp_result *res, struct err
 	/* Never send credentials in the clear, whatever the configuration. */
 	if (!t)
 		return error_set(err, CAT_TLS,
-				 _("refusing to authenticate to %s over an unencrypted connection"),
+				 N_("refusing to authenticate to %s over an unencrypted connection"),
 				 conn_peer(s->conn));
 	if (!(s->caps & CAP_AUTH))
 		return error_set(err, CAT_UNAVAILABLE,
-				 _("%s does not offer authentication (no AUTH in its EHLO reply)"),
+				 N_("%s does not offer authentication (no AUTH in its EHLO reply)"),
 				 conn_peer(s->conn));
 	ap.cb_exporter = cb_exporter = tls_channel_binding(t, TLS_CB_EXPORTER);
 	ap.cb_unique = cb_unique = tls_channel_binding(t, TLS_CB_UNIQUE);
@@ -909,7 +913,7 @@ static int not_a_reply(struct smtp_session *s, struct error *err)
 
 	escape_into(shown, sizeof shown, s->shown.data,
 		    s->shown.len < REPLY_SHOWN_MAX ? s->shown.len : REPLY_SHOWN_MAX);
-	error_set(err, CAT_PROTOCOL, _("%s sent something that is not an SMTP reply: \"%s\""),
+	error_set(err, CAT_PROTOCOL, N_("%s sent something that is not an SMTP reply: \"%s\""),
 		  conn_peer(s->conn), shown);
 	return garbled(s, err);
 }
@@ -1141,12 +1145,12 @@ static int check_limits(struct smtp_session *s, const struct envelope *env,
 {
 	if (s->size_limit && (unsigned long long)c->size > s->size_limit)
 		return error_set(err, CAT_TOO_LARGE,
-				 _("the message is %lld bytes, but %s accepts at most %lu"),
+				 N_("the message is %lld bytes, but %s accepts at most %lu"),
 				 (long long)c->size, conn_peer(s->conn), s->size_limit);
 	/* The address is valid; the server lacks a feature (RFC 6531 5.6.7). */
 	if (env->smtputf8 && !(s->caps & CAP_SMTPUTF8))
 		return error_set(err, CAT_UNAVAILABLE,
-				 _("an address needs SMTPUTF8, which %s does not offer"),
+				 N_("an address needs SMTPUTF8, which %s does not offer"),
 				 conn_peer(s->conn));
 	return 0;
 }
@@ -1193,7 +1197,7 @@ int smtp_send(struct smtp_session *s, const struct envelope *env,
 	int r;
 
 	if (!s->conn)
-		return error_set(err, CAT_CONNECT, _("the connection was closed"));
+		return error_set(err, CAT_CONNECT, N_("the connection was closed"));
 	start_result(s, env, res);
 	conn_restart_deadline(s->conn);
 	if (s->auth_failed) {   /* a pipelined AUTH, refused with an earlier message */
@@ -1266,7 +1270,7 @@ int smtp_probe(struct smtp_session *s, const struct envelope *env,
 	size_t i;
 
 	if (!s->conn)
-		return error_set(err, CAT_CONNECT, _("the connection was closed"));
+		return error_set(err, CAT_CONNECT, N_("the connection was closed"));
 	start_result(s, env, res);
 	s->txn = &t;
 	smtp_set_state(s, SMTP_MAIL);

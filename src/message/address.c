@@ -114,7 +114,7 @@ static int list_add(struct address_list *l, const char *a, struct error *err)
 	if (*slot)
 		return 0;
 	if (l->n == ADDRESS_LIST_MAX)
-		return error_set(err, CAT_INPUT, _("more than %d addresses in one list"),
+		return error_set(err, CAT_INPUT, N_("more than %d addresses in one list"),
 				 ADDRESS_LIST_MAX);
 	if (l->n + 1 >= l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 8;
@@ -215,6 +215,7 @@ static int utf8_valid(const char *s, size_t n)
  * cursor: what a person recognises as "the address". */
 static int syntax(struct parser *ps, const char *reason)
 {
+	char word[ERROR_WORD_MAX];
 	char q[ADDRESS_QUOTE_SIZE];
 	const char *stop = ps->p < ps->end ? memchr(ps->p, ',', (size_t)(ps->end - ps->p)) : NULL;
 	const char *start = ps->elem ? ps->elem : ps->p;
@@ -224,14 +225,15 @@ static int syntax(struct parser *ps, const char *reason)
 	while (start < stop && (*start == ' ' || *start == '\t'))
 		start++;
 	address_quote(q, start, (size_t)(stop - start));
-	return error_set(ps->err, CAT_INPUT, _("invalid address '%s': %s"), q, reason);
+	return error_set(ps->err, CAT_INPUT, N_("invalid address '%s': %s"), q,
+			 error_word(reason, word));
 }
 
 /* The parser's buffers hold the input at most, so this cannot happen; but
  * nothing is ever cut short silently. */
 static int too_long(struct parser *ps)
 {
-	return syntax(ps, _("the address is longer than 254 octets"));
+	return syntax(ps, N_("the address is longer than 254 octets"));
 }
 
 /* Spaces, tabs and comments; comments nest and may hold quoted pairs. */
@@ -247,7 +249,7 @@ static int skip_cfws(struct parser *ps)
 		depth = 0;
 		do {
 			if (ps->p == ps->end)
-				return syntax(ps, _("a comment is not closed"));
+				return syntax(ps, N_("a comment is not closed"));
 			if (*ps->p == '\\' && ps->p + 1 < ps->end)
 				ps->p++;
 			else if (*ps->p == '(')
@@ -270,7 +272,7 @@ static int parse_quoted(struct parser *ps)
 			return too_long(ps);
 	}
 	if (ps->p == ps->end)
-		return syntax(ps, _("a quoted string is not closed"));
+		return syntax(ps, N_("a quoted string is not closed"));
 	ps->p++;
 	return 1;
 }
@@ -338,7 +340,7 @@ static int parse_domain(struct parser *ps)
 		while (ps->p < ps->end && *ps->p != ']' && *ps->p != '\\')
 			ps->p++;
 		if (!at(ps, ']'))
-			return syntax(ps, _("a domain literal is not closed"));
+			return syntax(ps, N_("a domain literal is not closed"));
 		ps->p++;
 		if (buf_add(&ps->domain, start, (size_t)(ps->p - start)) < 0)
 			return too_long(ps);
@@ -357,7 +359,7 @@ static int parse_domain(struct parser *ps)
 			if (ps->p == start)
 				break;
 			if (prev_label)
-				return syntax(ps, _("the domain contains a space"));
+				return syntax(ps, N_("the domain contains a space"));
 			prev_label = 1;
 		}
 		if (buf_add(&ps->domain, start, (size_t)(ps->p - start)) < 0)
@@ -365,8 +367,8 @@ static int parse_domain(struct parser *ps)
 	}
 	if (ps->domain.len == 0)
 		return syntax(ps, at(ps, '@')
-			      ? _("it has two '@' (an '@' in the local part must be quoted)")
-			      : _("the domain is missing after '@'"));
+			      ? N_("it has two '@' (an '@' in the local part must be quoted)")
+			      : N_("the domain is missing after '@'"));
 	return 0;
 }
 
@@ -390,9 +392,9 @@ static int render_local(struct parser *ps, struct buf *out)
 	int r;
 
 	if (n == 0)
-		return syntax(ps, _("the local part is empty"));
+		return syntax(ps, N_("the local part is empty"));
 	if (!utf8_valid(s, n))
-		return syntax(ps, _("the local part is not valid UTF-8"));
+		return syntax(ps, N_("the local part is not valid UTF-8"));
 	if (is_dot_atom(s, n))
 		return buf_add(out, s, n);
 	r = buf_addc(out, '"');
@@ -400,7 +402,7 @@ static int render_local(struct parser *ps, struct buf *out)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f)
-			return syntax(ps, _("the local part contains a control character"));
+			return syntax(ps, N_("the local part contains a control character"));
 		if (c == '"' || c == '\\')
 			r |= buf_addc(out, '\\');
 		r |= buf_addc(out, (char)c);
@@ -417,25 +419,25 @@ static const char *ldh_problem(const char *d)
 	const char *p;
 
 	if (total > ADDRESS_DOMAIN_MAX)
-		return _("the domain is too long");
+		return N_("the domain is too long");
 	for (p = d;; p++) {
 		if (*p == '.' || *p == '\0') {
 			if (label == 0)
-				return _("the domain has an empty label");
+				return N_("the domain has an empty label");
 			if (p[-1] == '-')
-				return _("a domain label ends with '-'");
+				return N_("a domain label ends with '-'");
 			if (*p == '\0')
 				return NULL;
 			label = 0;
 			continue;
 		}
 		if (label == 0 && *p == '-')
-			return _("a domain label starts with '-'");
+			return N_("a domain label starts with '-'");
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-'))
-			return _("the domain contains a character not allowed in host names");
+			return N_("the domain contains a character not allowed in host names");
 		if (++label > ADDRESS_LABEL_MAX)
-			return _("a domain label is longer than 63 characters");
+			return N_("a domain label is longer than 63 characters");
 	}
 }
 
@@ -447,11 +449,11 @@ static const char *literal_problem(const char *d, size_t n)
 	int v6 = n > 6 && strncasecmp(d + 1, "IPv6:", 5) == 0;
 
 	if (n - 2 > ADDRESS_MAX)
-		return _("the domain is too long");
+		return N_("the domain is too long");
 	memcpy(ip, d + 1 + (v6 ? 5 : 0), n - 2 - (v6 ? 5 : 0));
 	ip[n - 2 - (v6 ? 5 : 0)] = '\0';
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, ip, bin) != 1)
-		return _("the domain literal is not an IP address");
+		return N_("the domain literal is not an IP address");
 	return NULL;
 }
 
@@ -473,7 +475,8 @@ static void fold_ascii(char *s, size_t n)
 }
 
 /* The normalised form of d without its case folded: a literal or the
- * A-label, checked.  NULL or the reason. */
+ * A-label, checked.  NULL or the reason (a msgid; libidn2's own words as
+ * libidn2 gives them). */
 static const char *domain_normal(const char *d, struct buf *out)
 {
 	size_t n = strlen(d);
@@ -484,12 +487,12 @@ static const char *domain_normal(const char *d, struct buf *out)
 	if (n >= 2 && d[0] == '[' && d[n - 1] == ']') {
 		problem = literal_problem(d, n);
 		if (!problem && buf_add(out, d, n) < 0)
-			problem = _("the domain is too long");
+			problem = N_("the domain is too long");
 		return problem;
 	}
 	if (!is_ascii(d)) {
 		if (!utf8_valid(d, n))
-			return _("the domain is not valid UTF-8");
+			return N_("the domain is not valid UTF-8");
 		rc = idn2_to_ascii_8z(d, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 		if (rc != IDN2_OK)
 			return idn2_strerror(rc);
@@ -497,7 +500,7 @@ static const char *domain_normal(const char *d, struct buf *out)
 	}
 	problem = ldh_problem(d);
 	if (!problem && buf_adds(out, d) < 0)
-		problem = _("the domain is too long");
+		problem = N_("the domain is too long");
 	idn2_free(alabel);
 	return problem;
 }
@@ -519,6 +522,7 @@ const char *address_domain_normalise(const char *d, int fold, struct buf *out)
 
 char *address_domain_alabel(const char *domain, struct error *err)
 {
+	char word[ERROR_WORD_MAX];
 	struct buf b;
 	const char *problem;
 
@@ -527,7 +531,8 @@ char *address_domain_alabel(const char *domain, struct error *err)
 	if (!problem)
 		return buf_detach(&b);
 	buf_release(&b);
-	error_set(err, CAT_INPUT, _("\"%s\" is not a valid domain name: %s"), domain, problem);
+	error_set(err, CAT_INPUT, N_("\"%s\" is not a valid domain name: %s"), domain,
+		  error_word(problem, word));
 	return NULL;
 }
 
@@ -550,10 +555,10 @@ static int emit_mailbox(struct parser *ps, int with_domain)
 	int r, utf8 = 0;
 
 	if (ps->spaced)
-		return syntax(ps, with_domain ? _("the local part contains a space")
-				  : _("a name without an address"));
+		return syntax(ps, with_domain ? N_("the local part contains a space")
+				  : N_("a name without an address"));
 	if (!ps->local_ok)
-		return syntax(ps, _("the local part has a misplaced dot"));
+		return syntax(ps, N_("the local part has a misplaced dot"));
 	buf_init(&a, 2 * (ps->local.len + ps->domain.len) + 8);
 	r = render_local(ps, &a);
 	for (i = 0; r == 0 && i < ps->local.len; i++)
@@ -561,7 +566,7 @@ static int emit_mailbox(struct parser *ps, int with_domain)
 	if (r == 0 && with_domain)
 		r = render_domain(ps, &a);
 	if (r == 0 && a.len > ADDRESS_MAX)
-		r = syntax(ps, _("the address is longer than 254 octets"));
+		r = syntax(ps, N_("the address is longer than 254 octets"));
 	if (r == 0) {
 		ps->mailboxes++;
 		ps->out->smtputf8 |= utf8;
@@ -584,13 +589,13 @@ static int parse_angle(struct parser *ps)
 		while (ps->p < ps->end && *ps->p != ':' && *ps->p != '>')
 			ps->p++;
 		if (!at(ps, ':'))
-			return syntax(ps, _("a source route is not closed with ':'"));
+			return syntax(ps, N_("a source route is not closed with ':'"));
 		ps->p++;
 	}
 	if (parse_phrase(ps) < 0)
 		return -1;
 	if (at(ps, '>') && ps->words == 0)
-		return syntax(ps, _("the address is empty"));
+		return syntax(ps, N_("the address is empty"));
 	with_domain = at(ps, '@');
 	if (with_domain) {
 		ps->p++;
@@ -598,7 +603,7 @@ static int parse_angle(struct parser *ps)
 			return -1;
 	}
 	if (!at(ps, '>'))
-		return syntax(ps, _("'<' is not closed with '>'"));
+		return syntax(ps, N_("'<' is not closed with '>'"));
 	ps->p++;
 	return emit_mailbox(ps, with_domain);
 }
@@ -612,9 +617,9 @@ static int parse_element(struct parser *ps)
 		return parse_angle(ps);   /* what came before was the display name */
 	if (at(ps, ':')) {
 		if (ps->in_group)
-			return syntax(ps, _("a group inside a group"));
+			return syntax(ps, N_("a group inside a group"));
 		if (ps->words == 0)
-			return syntax(ps, _("a group has no name"));
+			return syntax(ps, N_("a group has no name"));
 		ps->p++;
 		ps->in_group = 1;
 		ps->groups++;
@@ -625,7 +630,7 @@ static int parse_element(struct parser *ps)
 		return parse_domain(ps) < 0 ? -1 : emit_mailbox(ps, 1);
 	}
 	if (ps->local.len == 0)
-		return syntax(ps, _("unexpected character"));
+		return syntax(ps, N_("unexpected character"));
 	return emit_mailbox(ps, 0);
 }
 
@@ -645,7 +650,7 @@ static int parse_list(struct parser *ps)
 		}
 		if (at(ps, ';')) {
 			if (!ps->in_group)
-				return syntax(ps, _("';' outside a group"));
+				return syntax(ps, N_("';' outside a group"));
 			ps->in_group = 0;
 			ps->p++;
 			continue;
@@ -656,7 +661,7 @@ static int parse_list(struct parser *ps)
 		if (r == ELEMENT_GROUP || skip_cfws(ps) < 0)
 			continue;
 		if (ps->p < ps->end && !at(ps, ',') && !(at(ps, ';') && ps->in_group))
-			return syntax(ps, _("unexpected text after the address"));
+			return syntax(ps, N_("unexpected text after the address"));
 	}
 }
 
@@ -668,7 +673,7 @@ static int parse_into(struct address_list *tmp, const char *text, size_t len,
 
 	if (memchr(text, '\r', len) || memchr(text, '\n', len) || memchr(text, '\0', len))
 		return error_set(err, CAT_INPUT,
-				 _("refusing address '%s': it contains a line break or a NUL "
+				 N_("refusing address '%s': it contains a line break or a NUL "
 				   "byte (header injection)"), address_quote(q, text, len));
 	memset(ps, 0, sizeof *ps);
 	ps->p = text;
@@ -701,7 +706,7 @@ int address_list_parse_mem(struct address_list *l, const char *text, size_t len,
 	for (i = 0; r == 0 && i < tmp.n; i++)
 		fresh += !list_has(l, tmp.addrs[i]);
 	if (r == 0 && l->n + fresh > ADDRESS_LIST_MAX)
-		r = error_set(err, CAT_INPUT, _("more than %d addresses in one list"),
+		r = error_set(err, CAT_INPUT, N_("more than %d addresses in one list"),
 			      ADDRESS_LIST_MAX);
 	for (i = 0; r == 0 && i < tmp.n; i++)
 		r = list_add(l, tmp.addrs[i], err);
@@ -736,7 +741,7 @@ char *address_mailbox(const char *text, int *smtputf8, struct error *err)
 		if (ps.mailboxes == 1 && ps.groups == 0)
 			a = xstrdup(tmp.addrs[0]);
 		else
-			error_set(err, CAT_INPUT, _("'%s' is not one address"),
+			error_set(err, CAT_INPUT, N_("'%s' is not one address"),
 				  address_quote(q, text, len));
 	}
 	if (a && smtputf8)

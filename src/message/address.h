@@ -71,8 +71,9 @@ char *address_first(const char *text, struct error *err);
  * ASCII (libidn2, UTS #46 non-transitional) and checked for LDH syntax
  * (labels of 1..63 letters, digits and inner hyphens, at most
  * ADDRESS_DOMAIN_MAX bytes, no trailing dot).  Appends the result to out,
- * ASCII letters lowercased when fold.  NULL, or the reason (translated)
- * that d is not a domain; out is then as it was. */
+ * ASCII letters lowercased when fold.  NULL, or the reason that d is not
+ * a domain, untranslated (a msgid for gettext() or error_word(), error.h;
+ * libidn2's own words as it gives them); out is then as it was. */
 struct buf;
 const char *address_domain_normalise(const char *d, int fold, struct buf *out);
 

@@ -82,7 +82,7 @@ static int emit(struct reader *r, const char *s, size_t n)
 		return body_add(r, s, n);
 	if (buf_add(&r->m->header, s, n) < 0)
 		return error_set(r->err, CAT_INPUT,
-				 _("the header section is larger than %d bytes"),
+				 N_("the header section is larger than %d bytes"),
 				 MESSAGE_HEADER_MAX);
 	return 0;
 }
@@ -223,7 +223,7 @@ static int line_start(struct reader *r, const unsigned char *p)
 static int bare_cr_in_header(struct reader *r, unsigned long lineno)
 {
 	return error_set(r->err, CAT_INPUT,
-			 _("line %lu of the header contains a bare CR, which could add header fields; refusing the message"),
+			 N_("line %lu of the header contains a bare CR, which could add header fields; refusing the message"),
 			 lineno);
 }
 
@@ -235,7 +235,7 @@ static int special(struct reader *r, const unsigned char **pp, const unsigned ch
 	switch (class_all[*p]) {
 	case B_NUL:
 		return error_set(r->err, CAT_INPUT,
-				 _("line %lu of the message contains a NUL byte"), r->lineno);
+				 N_("line %lu of the message contains a NUL byte"), r->lineno);
 	case B_CR:
 		p++;
 		if (p == end) {
@@ -431,6 +431,7 @@ static void widen_pipe(int in_fd)
 
 static int read_all(int in_fd, struct reader *r)
 {
+	char eno[ERROR_WORD_MAX];
 	unsigned char *in = xmalloc(READ_CHUNK);
 	ssize_t n;
 	int rc = 0;
@@ -441,8 +442,8 @@ static int read_all(int in_fd, struct reader *r)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			rc = error_set(r->err, CAT_IO, _("cannot read the message: %s"),
-				       strerror(errno));
+			rc = error_set(r->err, CAT_IO, N_("cannot read the message: %s"),
+				       error_errno(errno, eno));
 		else if (n == 0)
 			break;
 		else
@@ -609,7 +610,7 @@ char *message_from_address(const struct message *m)
 
 int message_from(const struct message *m, char **addr, struct error *err)
 {
-	char *v = message_header(m, "From");
+	char *v = message_header(m, "From"), arg[ERROR_ARG_MAX];
 	struct error why;
 
 	*addr = NULL;
@@ -619,7 +620,8 @@ int message_from(const struct message *m, char **addr, struct error *err)
 	*addr = address_first(v, &why);
 	/* address.c's reason quotes the field (escaped, bounded). */
 	if (!*addr && why.category != CAT_NONE)
-		error_set(err, CAT_INPUT, _("the From field is not a valid address: %s"), why.text);
+		error_set(err, CAT_INPUT, N_("the From field is not a valid address: %s"),
+			  error_arg(&why, arg));
 	free(v);
 	return *addr ? 1 : why.category != CAT_NONE ? -1 : 0;
 }
@@ -677,7 +679,7 @@ int message_recipients(const struct message *m, struct address_list *l, struct e
 		v = field_value(&f);
 		rc = address_list_parse(l, v, err);
 		if (rc < 0)
-			error_prefix(err, _("in the %.*s field"), (int)f.name_len, f.name);
+			error_prefix(err, N_("in the %.*s field"), (int)f.name_len, f.name);
 		free(v);
 	}
 	return rc;
@@ -697,9 +699,9 @@ int message_envelope_rcpts(const struct message *m, const char *const *args,
 	if (l->n)
 		return 0;
 	return error_set(err, CAT_USAGE, from_header
-			 ? _("no recipients: the message names none in To, Cc or Bcc, "
+			 ? N_("no recipients: the message names none in To, Cc or Bcc, "
 			     "and none was given as an argument")
-			 : _("no recipients given"));
+			 : N_("no recipients given"));
 }
 
 /* ---- fields sendas adds ---------------------------------------------- */
@@ -801,7 +803,7 @@ static int add_phrase(struct buf *b, const char *name)
  * sticky: one check after a run of adds). */
 static int added_too_long(struct error *err)
 {
-	return error_set(err, CAT_INPUT, _("the header fields sendas adds would exceed %d bytes"),
+	return error_set(err, CAT_INPUT, N_("the header fields sendas adds would exceed %d bytes"),
 			 MESSAGE_ADDED_MAX);
 }
 
@@ -827,6 +829,7 @@ static char *id_domain(const struct message *m, const char *sender)
 static int add_message_id(struct message *m, const struct message_prepare *p,
 			  struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 	unsigned char rnd[MESSAGE_ID_RANDOM];
 	char id[MESSAGE_ID_RANDOM * 8 / 5 + 2], *domain;
@@ -842,8 +845,8 @@ static int add_message_id(struct message *m, const struct message_prepare *p,
 			;
 		if (got != (ssize_t)sizeof rnd)
 			return error_set(err, CAT_INTERNAL,
-					 _("cannot get random bytes for a Message-ID: %s"),
-					 strerror(errno));
+					 N_("cannot get random bytes for a Message-ID: %s"),
+					 error_errno(errno, eno));
 	}
 	for (i = 0; i < sizeof rnd; i++) {
 		v = (v << 8 | rnd[i]) & 0xffff;
@@ -1013,7 +1016,7 @@ static size_t fold_point(const char *s, size_t start, size_t end, size_t width)
 /* Never expected (build_prefix() says why), never cut short. */
 static int prefix_too_long(struct error *err)
 {
-	return error_set(err, CAT_INPUT, _("the header section is larger than %d bytes"),
+	return error_set(err, CAT_INPUT, N_("the header section is larger than %d bytes"),
 			 MESSAGE_PREFIX_MAX);
 }
 
@@ -1034,7 +1037,7 @@ static int add_header_line(struct message *m, const char *s, size_t n, unsigned 
 			break;
 		if (!k)
 			return error_set(err, CAT_INPUT,
-					 _("line %lu is longer than %d octets, and it is in the "
+					 N_("line %lu is longer than %d octets, and it is in the "
 					   "header, without a space where it could be folded"),
 					 lineno, MESSAGE_LINE_MAX);
 		if (buf_add(&m->prefix, s + start, k - start) < 0 ||
@@ -1164,6 +1167,7 @@ static void qp_encode(struct qp *q, const unsigned char *p, size_t n)
 static int qp_copy(struct message *m, struct spool_writer *out, struct qp *q,
 		   struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	unsigned char *in = xmalloc(READ_CHUNK);
 	off_t off = 0;
 	ssize_t n;
@@ -1174,8 +1178,8 @@ static int qp_copy(struct message *m, struct spool_writer *out, struct qp *q,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = error_set(err, CAT_IO, _("cannot read the spool file: %s"),
-				       strerror(errno));
+			rc = error_set(err, CAT_IO, N_("cannot read the spool file: %s"),
+				       error_errno(errno, eno));
 			break;
 		}
 		off += n;
@@ -1250,12 +1254,13 @@ static int reencode(struct message *m, struct error *err)
 
 int message_prepare(struct message *m, const struct message_prepare *p, struct error *err)
 {
+	char word[ERROR_WORD_MAX];
 	const char *problem;
 
 	m->drop |= MESSAGE_DROP_BCC;
 	buf_reset(&m->trace);
 	if (p->trace && buf_adds(&m->trace, p->trace) < 0)
-		return error_set(err, CAT_INTERNAL, _("the trace field is too long"));
+		return error_set(err, CAT_INTERNAL, N_("the trace field is too long"));
 	if (!has_field(m, "Date") && add_date(&m->added, p->now) < 0)
 		return added_too_long(err);
 	if (!has_field(m, "Message-ID") && add_message_id(m, p, err) < 0)
@@ -1270,9 +1275,9 @@ int message_prepare(struct message *m, const struct message_prepare *p, struct e
 		problem = mime_problem(m);
 		if (problem)
 			return error_set(err, CAT_INPUT,
-					 _("line %lu is longer than %d octets, and the message "
+					 N_("line %lu is longer than %d octets, and the message "
 					   "cannot be re-encoded: %s"),
-					 m->body_long_line, MESSAGE_LINE_MAX, _(problem));
+					 m->body_long_line, MESSAGE_LINE_MAX, error_word(problem, word));
 		if (reencode(m, err) < 0)
 			return -1;
 	}
@@ -1281,20 +1286,21 @@ int message_prepare(struct message *m, const struct message_prepare *p, struct e
 
 int message_make_7bit(struct message *m, struct error *err)
 {
+	char word[ERROR_WORD_MAX];
 	const char *problem;
 
 	if (m->header_8bit)
 		return error_set(err, CAT_INPUT,
-				 _("the header has 8-bit characters, and the server does not "
+				 N_("the header has 8-bit characters, and the server does not "
 				   "accept 8BITMIME"));
 	if (!m->body_8bit)
 		return 0;
 	problem = mime_problem(m);
 	if (problem)
 		return error_set(err, CAT_INPUT,
-				 _("the body has 8-bit characters, the server does not accept "
+				 N_("the body has 8-bit characters, the server does not accept "
 				   "8BITMIME, and the message cannot be re-encoded: %s"),
-				 _(problem));
+				 error_word(problem, word));
 	if (reencode(m, err) < 0)
 		return -1;
 	return build_prefix(m, err);

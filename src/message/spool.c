@@ -23,6 +23,7 @@
 
 int spool_open(const char *dir, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char *path;
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
@@ -33,8 +34,8 @@ int spool_open(const char *dir, struct error *err)
 	if (fd >= 0)
 		unlink(path);
 	else
-		error_set(err, CAT_IO, _("cannot create a spool file in %s: %s"), dir,
-			  strerror(errno));
+		error_set(err, CAT_IO, N_("cannot create a spool file in %s: %s"), dir,
+			  error_errno(errno, eno));
 	free(path);
 	return fd;
 }
@@ -127,8 +128,9 @@ struct spool_writer *spool_writer_new(int fd, const char *dir)
 
 static int failure(const struct spool_writer *w, int e, struct error *err)
 {
-	return error_set(err, CAT_IO, _("cannot write the spool file in %s: %s"), w->dir,
-			 strerror(e));
+	char eno[ERROR_WORD_MAX];
+	return error_set(err, CAT_IO, N_("cannot write the spool file in %s: %s"), w->dir,
+			 error_errno(e, eno));
 }
 
 /* Give the full buffer to the thread and take the other one.  The thread

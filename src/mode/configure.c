@@ -150,6 +150,7 @@ static void section(struct buf *out, const struct account *a, const struct propo
 static int append(const struct options *o, const char *name, const struct buf *text,
 		  struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char *path = conf_locate(o->config_file, err);
 	struct conf c;
 	int fd, taken = 0;
@@ -165,7 +166,7 @@ static int append(const struct options *o, const char *name, const struct buf *t
 		conf_release(&c);
 	}
 	if (taken) {
-		error_set(err, CAT_CONFIG, _("%s already has an account %s: not appended"), path,
+		error_set(err, CAT_CONFIG, N_("%s already has an account %s: not appended"), path,
 			  name);
 		free(path);
 		return -1;
@@ -173,7 +174,7 @@ static int append(const struct options *o, const char *name, const struct buf *t
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, "\n", 1) != 1 ||
 	    write(fd, text->data, text->len) != (ssize_t)text->len) {
-		error_set(err, CAT_IO, _("cannot append to %s: %s"), path, strerror(errno));
+		error_set(err, CAT_IO, N_("cannot append to %s: %s"), path, error_errno(errno, eno));
 		if (fd >= 0)
 			close(fd);
 		free(path);

@@ -96,6 +96,7 @@ int handoff_wanted(const char *config_file)
  * the mark, joined. */
 static void service_text(const struct reply *r, struct error *err)
 {
+	char shown[ERROR_TEXT_MAX];
 	const char *line;
 	size_t len, mark = strlen(HANDOFF_MARK);
 	struct buf text;
@@ -114,7 +115,8 @@ static void service_text(const struct reply *r, struct error *err)
 	}
 	/* The provider's words, relayed by the service: escaped as every
 	 * server text is before it reaches a terminal or a log (escape.h). */
-	escape_into(err->text, sizeof err->text, buf_str(&text), text.len);
+	escape_into(shown, sizeof shown, buf_str(&text), text.len);
+	error_set_text(err, err->category, shown);
 	buf_release(&text);
 }
 
@@ -181,7 +183,7 @@ static char *handoff_sender(struct handoff_job *j)
 	if (pw)
 		return xstrdup(pw->pw_name);
 	error_set(&j->err, CAT_USAGE,
-		  _("no envelope sender: give -f ADDRESS, a From: header, or set $EMAIL"));
+		  N_("no envelope sender: give -f ADDRESS, a From: header, or set $EMAIL"));
 	return NULL;
 }
 
@@ -198,7 +200,7 @@ static int handoff_prepare(struct handoff_job *j)
 		return -1;
 	if ((buf_add(&j->content, j->msg.header.data, j->msg.header.len) |
 	     buf_add(&j->content, "\r\n", 2)) < 0)
-		return error_set(&j->err, CAT_INPUT, _("the header is longer than %zu bytes"),
+		return error_set(&j->err, CAT_INPUT, N_("the header is longer than %zu bytes"),
 				 j->content.max);
 	j->rc.sender = j->sender;
 	j->rc.rcpts = (const char *const *)j->rcpts.addrs;
@@ -281,7 +283,7 @@ static int read_reply(struct conn *c, struct reply *r, struct error *err)
 		f = reply_feed(r, line.data ? line.data : "", line.len);
 	buf_release(&line);
 	if (f == REPLY_BAD)
-		return error_set(err, CAT_PROTOCOL, _("the local submission service sent no "
+		return error_set(err, CAT_PROTOCOL, N_("the local submission service sent no "
 						      "valid reply"));
 	return f == REPLY_DONE ? 0 : -1;
 }
@@ -295,7 +297,7 @@ static int command(struct conn *c, const char *cmd, struct reply *r, struct erro
 	if (read_reply(c, r, err) < 0)
 		return -1;
 	if (reply_class(r) != 2)
-		return error_set(err, CAT_UNAVAILABLE, _("the local submission service refused "
+		return error_set(err, CAT_UNAVAILABLE, N_("the local submission service refused "
 							 "%s: %s"), cmd ? cmd : "us",
 				 buf_str(&r->text));
 	return 0;
@@ -319,7 +321,7 @@ static int stream_output(struct conn *c, const char *verb, struct error *err)
 		const char *text = buf_str(&line);
 
 		if (line.len < skip || strncmp(text, "250", 3) != 0) {
-			error_set(err, CAT_UNAVAILABLE, _("the local submission service refused "
+			error_set(err, CAT_UNAVAILABLE, N_("the local submission service refused "
 							  "%s: %s"), verb, text);
 			break;
 		}

@@ -56,7 +56,7 @@ static char *msmtprc_path(const struct options *o, struct error *err)
 			free(places[i]);
 	}
 	if (!found)
-		error_set(err, CAT_CONFIG, _("no msmtp configuration found (looked for ~/.msmtprc, "
+		error_set(err, CAT_CONFIG, N_("no msmtp configuration found (looked for ~/.msmtprc, "
 					     "$XDG_CONFIG_HOME/msmtp/config, /etc/msmtprc); "
 					     "name the file: sendas --import-msmtprc FILE"));
 	return found;
@@ -65,20 +65,21 @@ static char *msmtprc_path(const struct options *o, struct error *err)
 /* The whole file, at most CONF_FILE_MAX bytes, in b. */
 static int read_file(const char *path, struct buf *b, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char chunk[4096];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return error_set(err, CAT_IO, _("%s: cannot open: %s"), path, strerror(errno));
+		return error_set(err, CAT_IO, N_("%s: cannot open: %s"), path, error_errno(errno, eno));
 	while ((n = read(fd, chunk, sizeof chunk)) > 0)
 		if (buf_add(b, chunk, (size_t)n) < 0)
 			break;
 	close(fd);
 	if (n < 0)
-		return error_set(err, CAT_IO, _("%s: cannot read: %s"), path, strerror(errno));
+		return error_set(err, CAT_IO, N_("%s: cannot read: %s"), path, error_errno(errno, eno));
 	if (n > 0)
-		return error_set(err, CAT_CONFIG, _("%s: is larger than %d bytes; is it the right "
+		return error_set(err, CAT_CONFIG, N_("%s: is larger than %d bytes; is it the right "
 						    "file?"), path, CONF_FILE_MAX);
 	return 0;
 }
@@ -99,6 +100,8 @@ static void make_parents(const char *path)
 /* Create path (never replacing a file) with mode 0600 and write b. */
 static int write_new(const char *path, const struct buf *b, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
+	char word[ERROR_WORD_MAX];
 	int fd, saved;
 	ssize_t n;
 
@@ -106,17 +109,17 @@ static int write_new(const char *path, const struct buf *b, struct error *err)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_set(err, CAT_CONFIG, errno == EEXIST
-				 ? _("%s exists; sendas does not overwrite it: move it away or "
+				 ? N_("%s exists; sendas does not overwrite it: move it away or "
 				     "give another file with -C FILE")
-				 : _("cannot create %s: %s"), path, strerror(errno));
+				 : N_("cannot create %s: %s"), path, error_errno(errno, eno));
 	n = write(fd, b->data, b->len);
 	saved = errno;
 	if (close(fd) < 0 && n == (ssize_t)b->len)
 		n = -1, saved = errno;
 	if (n != (ssize_t)b->len) {
 		unlink(path);
-		return error_set(err, CAT_IO, _("cannot write %s: %s"), path,
-				 n < 0 ? strerror(saved) : _("short write"));
+		return error_set(err, CAT_IO, N_("cannot write %s: %s"), path,
+				 n < 0 ? error_errno(saved, eno) : error_word(N_("short write"), word));
 	}
 	return 0;
 }
@@ -138,7 +141,7 @@ static int write_and_check(const struct options *o, const struct buf *out)
 
 	error_clear(&err);
 	if (!path) {
-		error_set(&err, CAT_CONFIG, _("no home directory: give the file with -C FILE"));
+		error_set(&err, CAT_CONFIG, N_("no home directory: give the file with -C FILE"));
 		return fail(o->prog, &err, EX_CONFIG);
 	}
 	if (write_new(path, out, &err) < 0)

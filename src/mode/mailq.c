@@ -46,12 +46,18 @@ static void print_rcpts(const struct queue_entry *e)
 	putchar('\n');
 }
 
-/* A queue file's error text is escaped when stored (queue.c); escaping it
- * again changes nothing, and protects against an older or edited file.
- * label is the translated "  reason:     " or "  last error: ". */
-static void print_error(const char *label, const char *text)
+/* The reason in the reader's language (queue_last_reason()).  A queue
+ * file's error text is escaped when stored (queue.c), the provider's words
+ * in a reason too; escaping it again changes nothing, and protects against
+ * an older or edited file.  label is the translated "  reason:     " or
+ * "  last error: ". */
+static void print_error(const char *label, const struct queue_entry *e)
 {
-	char *shown = escape_dup(text ? text : "");
+	struct error why;
+	char *shown;
+
+	queue_last_reason(e, CAT_NONE, &why);
+	shown = escape_dup(why.text);
 
 	printf("%s%s\n", label, shown);
 	free(shown);
@@ -71,7 +77,7 @@ static void print_entry(const struct queue_entry *e, time_t now)
 		queue_duration(when, sizeof when, (long)(now - e->failed));
 		if (e->failed)   /* 0: a retry that a crash cut short */
 			printf(_("  failed:     %s ago\n"), when);
-		print_error(_("  reason:     "), e->last_error);
+		print_error(_("  reason:     "), e);
 		return;
 	}
 	queue_duration(when, sizeof when, (long)(e->next_try - now));
@@ -80,7 +86,7 @@ static void print_entry(const struct queue_entry *e, time_t now)
 	else
 		printf(_("  attempts:   %u, next try in %s\n"), e->attempts, when);
 	if (e->last_error)
-		print_error(_("  last error: "), e->last_error);
+		print_error(_("  last error: "), e);
 }
 
 static void print_heading(const struct queue *q, enum queue_area area)
@@ -201,7 +207,7 @@ static int resend_local(const struct options *o, struct queue *q, struct queue_e
 	if (code == EX_OK)
 		return queue_remove(q, e, err);
 	return error_set(err, code == EX_TEMPFAIL ? CAT_TEMPORARY : CAT_CONFIG,
-			 _("%s is still not sent; it stays in failed/"), e->id);
+			 N_("%s is still not sent; it stays in failed/"), e->id);
 }
 
 /* Act on id in q, queued or failed: 0 done, 1 not there (or busy). */
@@ -241,7 +247,7 @@ static int act_on_ids(const struct options *o, enum id_action act)
 
 		error_clear(&err);
 		if (!queue_id_valid(o->rcpts[k]))
-			r = error_set(&err, CAT_USAGE, _("'%.40s' is not a queue ID (see mailq)"),
+			r = error_set(&err, CAT_USAGE, N_("'%.40s' is not a queue ID (see mailq)"),
 				      o->rcpts[k]);
 		for (i = 0; i < n && r == 1; i++) {
 			r = queue_open(&q, dirs[i], 0, &err);
@@ -251,7 +257,7 @@ static int act_on_ids(const struct options *o, enum id_action act)
 			}
 		}
 		if (r == 1)
-			error_set(&err, CAT_INPUT, _("no message %s in the queue (or it is being "
+			error_set(&err, CAT_INPUT, N_("no message %s in the queue (or it is being "
 						     "sent right now)"), o->rcpts[k]);
 		if (r != 0) {
 			fprintf(stderr, "sendas: %s\n", err.text);

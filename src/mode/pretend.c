@@ -30,7 +30,7 @@ static int choose(const struct options *o, struct conf *conf, struct selection *
 	if (o->sender && !(sender = address_mailbox(o->sender, NULL, err)))
 		return -1;
 	if (!sender && !o->account && !o->cmdline.host && !conf_find(conf, "default"))
-		error_set(err, CAT_CONFIG, _("no account chosen: give -a NAME or -f ADDRESS, or name "
+		error_set(err, CAT_CONFIG, N_("no account chosen: give -a NAME or -f ADDRESS, or name "
 					     "an account \"default\""));
 	else
 		r = account_select(conf, sender ? sender : "", o->cmdline.host ? "command-line"

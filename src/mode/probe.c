@@ -89,7 +89,7 @@ static int check_senders(struct probe_job *j)
 
 	if (j->nrows > (size_t)max)
 		return error_set(&j->err, CAT_USAGE,
-				 _("%zu senders to probe, but at most %d per run: providers "
+				 N_("%zu senders to probe, but at most %d per run: providers "
 				   "lock accounts after repeated refusals (raise --probe-max "
 				   "if you mean it)"), j->nrows, max);
 	for (i = 0; i < j->nrows; i++) {
@@ -115,7 +115,7 @@ static int choose_account(struct probe_job *j)
 		: account_own_address(a);
 	if (!j->rcpt && !j->o->probe_rcpt)
 		return error_set(&j->err, CAT_USAGE,
-				 _("account %s has no address of its own to probe with: give "
+				 N_("account %s has no address of its own to probe with: give "
 				   "--probe-rcpt ADDRESS"), a->name);
 	return j->rcpt ? 0 : -1;
 }
@@ -151,12 +151,12 @@ static int make_message(struct probe_job *j, const struct probe_row *r,
 		     r->sender, j->rcpt, j->account->user ? j->account->user : "(none)",
 		     r->sender, r->sender, j->account->user ? j->account->user : "(none)");
 	if (n < 0 || (size_t)n >= sizeof text)
-		return error_set(err, CAT_INPUT, _("the probe message would be too long"));
+		return error_set(err, CAT_INPUT, N_("the probe message would be too long"));
 	fd = memfd_create("sendas-probe", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, text, (size_t)n) != n || lseek(fd, 0, SEEK_SET) != 0) {
 		if (fd >= 0)
 			close(fd);
-		return error_set(err, CAT_IO, _("cannot make the probe message"));
+		return error_set(err, CAT_IO, N_("cannot make the probe message"));
 	}
 	ret = message_read(fd, &(struct message_options){ 0 }, m, err);
 	close(fd);
@@ -197,7 +197,7 @@ static void probe_all(struct probe_job *j, struct smtp_session *s)
 		 * a syntax error there, not a refused sender. */
 		if (r->smtputf8 && !(j->open_res.caps & CAP_SMTPUTF8)) {
 			error_set(&r->err, CAT_UNAVAILABLE,
-				  _("an address needs SMTPUTF8, which %s does not offer"),
+				  N_("an address needs SMTPUTF8, which %s does not offer"),
 				  j->rc.host);
 			continue;
 		}

@@ -121,6 +121,8 @@ static void build_line(struct buf *b, const struct report_outcome *o)
 
 static int append_file(const char *path, const char *line, size_t len, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
+	char word[ERROR_WORD_MAX];
 	char stamp[32];
 	struct tm tm;
 	time_t now = time(NULL);
@@ -132,8 +134,8 @@ static int append_file(const char *path, const char *line, size_t len, struct er
 	fd = strcmp(path, "-") == 0 ? dup(STDOUT_FILENO)
 	     : open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return error_set(err, CAT_IO, _("cannot open the log file %s: %s"), path,
-				 strerror(errno));
+		return error_set(err, CAT_IO, N_("cannot open the log file %s: %s"), path,
+				 error_errno(errno, eno));
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	buf_init(&b, REPORT_LOG_LINE_MAX + 128);
@@ -144,8 +146,8 @@ static int append_file(const char *path, const char *line, size_t len, struct er
 	close(fd);
 	if (n != (ssize_t)b.len) {
 		buf_release(&b);
-		return error_set(err, CAT_IO, _("cannot write to the log file %s: %s"), path,
-				 n < 0 ? strerror(saved) : _("short write"));
+		return error_set(err, CAT_IO, N_("cannot write to the log file %s: %s"), path,
+				 n < 0 ? error_errno(saved, eno) : error_word(N_("short write"), word));
 	}
 	buf_release(&b);
 	return 0;

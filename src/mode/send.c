@@ -109,10 +109,10 @@ static char *envelope_sender(struct send_job *j)
 		return address_mailbox(j->o->sender, &j->sender_utf8, &j->err);
 	found = message_from(&j->msg, &from, &j->err);
 	if (found < 0) {
-		char why[ERROR_TEXT_MAX];
+		char why[ERROR_ARG_MAX];
 
-		memcpy(why, j->err.text, sizeof why);
-		error_set(&j->err, CAT_INPUT, _("%s; fix the field, or give -f ADDRESS"), why);
+		error_set(&j->err, CAT_INPUT, N_("%s; fix the field, or give -f ADDRESS"),
+			  error_arg(&j->err, why));
 		return NULL;
 	}
 	if (found) {

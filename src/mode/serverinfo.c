@@ -24,13 +24,13 @@ static const struct account *choose(const struct options *o, const struct conf *
 	if (o->account) {
 		a = conf_find(c, o->account);
 		if (!a)
-			error_set(err, CAT_CONFIG, _("%s: there is no account %s"), c->path,
+			error_set(err, CAT_CONFIG, N_("%s: there is no account %s"), c->path,
 				  o->account);
 		return a;
 	}
 	if (c->naccounts == 1)
 		return &c->accounts[0];
-	error_set(err, CAT_USAGE, _("%s has %zu accounts: name one with -a ACCOUNT"),
+	error_set(err, CAT_USAGE, N_("%s has %zu accounts: name one with -a ACCOUNT"),
 		  c->path, c->naccounts);
 	return NULL;
 }

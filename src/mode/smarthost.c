@@ -92,7 +92,7 @@ static int load_all(struct smarthost *h, struct error *err)
 		return -1;
 	h->facility = report_syslog_facility(h->conf.syslog);
 	if (h->conf.syslog && h->facility < 0 && strcmp(h->conf.syslog, "off"))
-		return error_set(err, CAT_CONFIG, _("%s: syslog is on, off or a facility such as "
+		return error_set(err, CAT_CONFIG, N_("%s: syslog is on, off or a facility such as "
 						    "LOG_MAIL"), h->conf.path);
 	if (h->conf.hostname)
 		snprintf(h->hostname, sizeof h->hostname, "%s", h->conf.hostname);
@@ -145,6 +145,7 @@ static int split_listen(const char *spec, char *host, size_t hsize, const char *
 
 static int open_listener(const char *spec, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
 	struct addrinfo *ai;
@@ -154,7 +155,7 @@ static int open_listener(const char *spec, struct error *err)
 
 	if (split_listen(spec, host, sizeof host, &port) < 0 ||
 	    (r = getaddrinfo(host, port, &hints, &ai)) != 0)
-		return error_set(err, CAT_CONFIG, _("listen: '%s' is not ADDRESS:PORT or "
+		return error_set(err, CAT_CONFIG, N_("listen: '%s' is not ADDRESS:PORT or "
 						    "[ADDRESS]:PORT"), spec);
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd >= 0) {
@@ -164,7 +165,7 @@ static int open_listener(const char *spec, struct error *err)
 	}
 	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
 	    listen(fd, SMARTHOST_LISTEN_BACKLOG) < 0) {
-		error_set(err, CAT_IO, _("cannot listen on %s: %s"), spec, strerror(errno));
+		error_set(err, CAT_IO, N_("cannot listen on %s: %s"), spec, error_errno(errno, eno));
 		if (fd >= 0)
 			close(fd);
 		fd = -1;

@@ -25,7 +25,7 @@ char *sysmail_default_sender(const char *given_full_name, char **full_name,
 
 	*full_name = NULL;
 	if (!pw || !pw->pw_name || !*pw->pw_name) {
-		error_set(err, CAT_CONFIG, _("no envelope sender: uid %lu has no login name; give "
+		error_set(err, CAT_CONFIG, N_("no envelope sender: uid %lu has no login name; give "
 					     "-f ADDRESS or a From: header"), (unsigned long)getuid());
 		return NULL;
 	}

@@ -78,7 +78,7 @@ int permit_sender(const struct conf *c, const struct selection *sel, const char 
 	else
 		snprintf(who, sizeof who, "uid %lu", (unsigned long)uid);
 	return error_set(err, CAT_NO_ACCOUNT,
-			 _("user %s may not send as %s through account %s: add the user (or "
+			 N_("user %s may not send as %s through account %s: add the user (or "
 			   "@group) to allow_users of account %s in %s, or send as yourself "
 			   "through the account with local_senders = yes"),
 			 who, *sender ? sender : "<>", a->name, a->name, c->path ? c->path : "");

@@ -24,12 +24,12 @@ int limits_check_message(const struct account *a, size_t nrcpts, long long size,
 {
 	if (a->max_recipients && nrcpts > (size_t)a->max_recipients)
 		return error_set(err, CAT_USAGE,
-				 _("%zu recipients, but account %s may send to at most %d per "
+				 N_("%zu recipients, but account %s may send to at most %d per "
 				   "message (max_recipients): send it in parts"),
 				 nrcpts, a->name, a->max_recipients);
 	if (a->max_size && size > a->max_size)
 		return error_set(err, CAT_TOO_LARGE,
-				 _("the message is %lld bytes, but account %s may send at most "
+				 N_("the message is %lld bytes, but account %s may send at most "
 				   "%d (max_size)"), size, a->name, a->max_size);
 	return 0;
 }
@@ -52,8 +52,9 @@ struct counter {
 
 static int io_error(struct error *err, const char *dir, const char *what)
 {
-	return error_set(err, CAT_IO, _("cannot use the send limit counter %s/limits/%s: %s"),
-			 dir, what, strerror(errno));
+	char eno[ERROR_WORD_MAX];
+	return error_set(err, CAT_IO, N_("cannot use the send limit counter %s/limits/%s: %s"),
+			 dir, what, error_errno(errno, eno));
 }
 
 static int open_dir(const char *dir, struct error *err)
@@ -216,11 +217,11 @@ int limits_take(const char *dir, const struct account *a, time_t now,
 	if (hour > now || day > now) {
 		slot->next = hour > day ? hour : day;
 		if (day > hour)
-			error_set(err, CAT_TEMPORARY, _("account %s has sent %d messages in the "
+			error_set(err, CAT_TEMPORARY, N_("account %s has sent %d messages in the "
 							"last day, its limit (messages_per_day)"),
 				  a->name, a->messages_per_day);
 		else
-			error_set(err, CAT_TEMPORARY, _("account %s has sent %d messages in the "
+			error_set(err, CAT_TEMPORARY, N_("account %s has sent %d messages in the "
 							"last hour, its limit (messages_per_hour)"),
 				  a->name, a->messages_per_hour);
 		r = 1;

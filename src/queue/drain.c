@@ -116,7 +116,7 @@ static void warn(const struct flush *f, const struct error *err)
 static int open_session(struct flush *f, struct error *err)
 {
 	if (!f->a)
-		return error_set(err, CAT_CONFIG, _("account %s is no longer in %s"), f->name,
+		return error_set(err, CAT_CONFIG, N_("account %s is no longer in %s"), f->name,
 				 f->conf_path);
 	if (!f->setup.password && !f->setup.token &&
 	    session_credentials(f->a, &f->setup, err) < 0)
@@ -234,41 +234,41 @@ static int send_entry(struct flush *f, const struct queue_entry *e, struct error
 }
 
 /* The line for a message that stays queued, due at next. */
-static void said_deferred(struct flush *f, const struct queue_entry *e, const char *text,
-			  time_t next)
+static void said_deferred(struct flush *f, const struct queue_entry *e,
+			  const struct error *why, time_t next)
 {
 	char in[32], *shown;
 
 	queue_duration(in, sizeof in, (long)(next - f->now));
-	shown = escape_dup(text);
+	shown = escape_dup(why->text);
 	say(f, LOG_WARNING, _("sendas: %s not sent, next try in %s: %s\n"), e->id, in, shown);
 	free(shown);
 	note_code(f->out, EX_TEMPFAIL);
 	note_waiting(f->out, next);
 }
 
-static void defer(struct flush *f, struct queue_entry *e, const char *text)
+static void defer(struct flush *f, struct queue_entry *e, const struct error *why)
 {
 	struct error err;
 
-	if (queue_defer(f->q, e, text, f->now, &err) < 0) {
+	if (queue_defer(f->q, e, why, f->now, &err) < 0) {
 		warn(f, &err);
 		return;
 	}
-	said_deferred(f, e, text, e->next_try);
+	said_deferred(f, e, why, e->next_try);
 }
 
 /* Over the account's send limits: due again when the window allows. */
-static void defer_limited(struct flush *f, struct queue_entry *e, const char *text,
+static void defer_limited(struct flush *f, struct queue_entry *e, const struct error *why,
 			  time_t next)
 {
 	struct error err;
 
-	if (queue_defer_until(f->q, e, text, f->now, next, &err) < 0) {
+	if (queue_defer_until(f->q, e, why, f->now, next, &err) < 0) {
 		warn(f, &err);
 		return;
 	}
-	said_deferred(f, e, text, next);
+	said_deferred(f, e, why, next);
 }
 
 /* A slot under the account's send limits (send_limits.h): 0 taken (or
@@ -284,25 +284,25 @@ static int take_slot(struct flush *f, struct queue_entry *e, struct limits_slot 
 	error_clear(&err);
 	r = limits_take(f->q->dir, f->a, f->now, slot, &err);
 	if (r == 1)
-		defer_limited(f, e, err.text, slot->next);
+		defer_limited(f, e, &err, slot->next);
 	else if (r < 0)
-		defer(f, e, err.text);
+		defer(f, e, &err);
 	return r;
 }
 
-static void fail(struct flush *f, struct queue_entry *e, const char *text, enum category cat)
+static void fail(struct flush *f, struct queue_entry *e, const struct error *why)
 {
 	struct error err;
 	char *shown;
 
-	if (queue_fail(f->q, e, text, f->now, &err) < 0) {
+	if (queue_fail(f->q, e, why, f->now, &err) < 0) {
 		warn(f, &err);
 		return;
 	}
-	shown = escape_dup(text);
+	shown = escape_dup(why->text);
 	say(f, LOG_ERR, _("sendas: %s failed, kept in %s/failed: %s\n"), e->id, f->q->dir, shown);
 	free(shown);
-	note_code(f->out, category_exit_code(cat));
+	note_code(f->out, category_exit_code(why->category));
 	f->out->failed++;
 }
 
@@ -342,19 +342,20 @@ static void settle(struct flush *f, struct queue_entry *e, int r, const struct e
 	/* A local failure (reading the queue file, re-encoding) is not the
 	 * message's fault either. */
 	if (category_retryable(why->category) || category_local(why->category))
-		defer(f, e, why->text);
+		defer(f, e, why);
 	else
-		fail(f, e, why->text, why->category);
+		fail(f, e, why);
 }
 
 static void expire(struct flush *f, struct queue_entry *e)
 {
-	char text[QUEUE_TEXT_MAX + 1], life[32];
+	struct error why;
+	char life[32];
 
 	queue_duration(life, sizeof life, f->set.lifetime);
-	snprintf(text, sizeof text, _("not sent within %s (queue_lifetime); the last error "
-				      "was: %s"), life, e->last_error ? e->last_error : "");
-	fail(f, e, text, CAT_UNAVAILABLE);
+	queue_last_reason(e, CAT_UNAVAILABLE, &why);
+	error_prefix(&why, N_("not sent within %s (queue_lifetime); the last error was"), life);
+	fail(f, e, &why);
 }
 
 /* last: no other message of this account follows, so QUIT can leave with
@@ -391,7 +392,7 @@ static void flush_entry(struct flush *f, struct queue_entry *e, int last)
 		login_turn(f);
 	if (!f->s) {
 		limits_give_back(f->q->dir, f->a, &slot);
-		defer(f, e, f->session_err.text);
+		defer(f, e, &f->session_err);
 		return;
 	}
 	if (last)
@@ -685,8 +686,10 @@ static void flush_queue(const struct flush *proto, const struct conf *conf)
 		run_workers(proto, conf, ids, g, ngroups, &sh, nworkers);
 		munmap(sh.map, sh.size);
 	} else if (ngroups) {
-		error_set(&err, CAT_INTERNAL, _("cannot map memory for the queue workers: %s"),
-			  strerror(errno));
+		char eno[ERROR_WORD_MAX];
+
+		error_set(&err, CAT_INTERNAL, N_("cannot map memory for the queue workers: %s"),
+			  error_errno(errno, eno));
 		warn(proto, &err);
 	}
 	free_groups(g, ngroups);

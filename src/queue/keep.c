@@ -25,7 +25,8 @@ static const char **undelivered(const struct keep *k, size_t *n)
 	return rcpts;
 }
 
-static enum kept store(const struct keep *k, const char *text, struct kept_message *out)
+static enum kept store(const struct keep *k, const struct error *why,
+		       struct kept_message *out)
 {
 	enum queue_area area = out->temporary ? QUEUE_ACTIVE : QUEUE_FAILED;
 	struct queue_message m = k->m;
@@ -35,7 +36,7 @@ static enum kept store(const struct keep *k, const char *text, struct kept_messa
 
 	m.rcpts = rcpts;
 	if (m.nrcpts && (r = queue_open(&q, out->dir, 1, &out->err)) == 0) {
-		r = queue_add(&q, area, &m, text, time(NULL), out->id, &out->err);
+		r = queue_add(&q, area, &m, why, time(NULL), out->id, &out->err);
 		queue_close(&q);
 	}
 	free(rcpts);
@@ -61,7 +62,7 @@ void keep_message(const struct keep *k, const struct error *failure,
 		return;
 	}
 	snprintf(out->dir, sizeof out->dir, "%s", set.dir);
-	out->how = set.enabled ? store(k, failure->text, out) : KEPT_OFF;
+	out->how = set.enabled ? store(k, failure, out) : KEPT_OFF;
 	queue_settings_release(&set);
 }
 

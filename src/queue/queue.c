@@ -59,8 +59,9 @@ void queue_duration(char *out, size_t size, long seconds)
 static int bad_setting(struct error *err, const char *conf_path, const struct account *a,
 		       const char *key, const char *value, const char *want)
 {
-	return error_set(err, CAT_CONFIG, _("%s:%d: account %s: %s needs %s, not '%s'"),
-			 conf_path ? conf_path : "?", a->line, a->name, key, _(want), value);
+	char word[ERROR_WORD_MAX];
+	return error_set(err, CAT_CONFIG, N_("%s:%d: account %s: %s needs %s, not '%s'"),
+			 conf_path ? conf_path : "?", a->line, a->name, key, error_word(want, word), value);
 }
 
 char *queue_default_dir(struct error *err)
@@ -176,6 +177,7 @@ static struct path_text where(const struct queue *q, const char *sub, const char
 /* mkdir -p, private: the queue holds mail. */
 static int make_dirs(const char *dir, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char *path = xstrdup(dir), *p;
 	int r = 0;
 
@@ -186,8 +188,8 @@ static int make_dirs(const char *dir, struct error *err)
 
 		*p = '\0';
 		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			r = error_set(err, CAT_IO, _("cannot create the queue directory %s: %s"),
-				      path, strerror(errno));
+			r = error_set(err, CAT_IO, N_("cannot create the queue directory %s: %s"),
+				      path, error_errno(errno, eno));
 		*p = c;
 		if (!c)
 			break;
@@ -198,20 +200,22 @@ static int make_dirs(const char *dir, struct error *err)
 
 static int open_sub(struct queue *q, const char *name, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int fd;
 
 	if (mkdirat(q->fd, name, 0700) < 0 && errno != EEXIST)
-		return error_set(err, CAT_IO, _("cannot create %s: %s"),
-				 where(q, name, NULL).s, strerror(errno));
+		return error_set(err, CAT_IO, N_("cannot create %s: %s"),
+				 where(q, name, NULL).s, error_errno(errno, eno));
 	fd = openat(q->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return error_set(err, CAT_IO, _("cannot open %s: %s"),
-				 where(q, name, NULL).s, strerror(errno));
+		return error_set(err, CAT_IO, N_("cannot open %s: %s"),
+				 where(q, name, NULL).s, error_errno(errno, eno));
 	return fd;
 }
 
 int queue_open(struct queue *q, const char *dir, int create, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	*q = (struct queue){ .fd = -1, .failed_fd = -1, .tmp_fd = -1 };
 	if (create && make_dirs(dir, err) < 0)
 		return -1;
@@ -220,8 +224,8 @@ int queue_open(struct queue *q, const char *dir, int create, struct error *err)
 		return 1;
 	q->dir = xstrdup(dir);
 	if (q->fd < 0) {
-		error_set(err, CAT_IO, _("cannot open the queue directory %s: %s"), dir,
-			  strerror(errno));
+		error_set(err, CAT_IO, N_("cannot open the queue directory %s: %s"), dir,
+			  error_errno(errno, eno));
 		queue_close(q);
 		return -1;
 	}
@@ -261,10 +265,11 @@ static const char *area_sub(enum queue_area area)
 
 static int sync_dir(const struct queue *q, int fd, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	if (fsync(fd) < 0)
-		return error_set(err, CAT_IO, _("cannot sync %s: %s"),
+		return error_set(err, CAT_IO, N_("cannot sync %s: %s"),
 				 where(q, fd == q->failed_fd ? "failed" : NULL, NULL).s,
-				 strerror(errno));
+				 error_errno(errno, eno));
 	return 0;
 }
 
@@ -282,11 +287,12 @@ int queue_id_valid(const char *s)
 
 static int make_id(char id[QUEUE_ID_LEN + 1], time_t now, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	uint32_t r;
 
 	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-		return error_set(err, CAT_INTERNAL, _("cannot get random bytes: %s"),
-				 strerror(errno));
+		return error_set(err, CAT_INTERNAL, N_("cannot get random bytes: %s"),
+				 error_errno(errno, eno));
 	snprintf(id, QUEUE_ID_LEN + 1, "%08lx%08lx", (unsigned long)now & 0xffffffffUL,
 		 (unsigned long)r);
 	return 0;
@@ -351,17 +357,35 @@ static void record_text(char *out, size_t outsize, const char *text)
 	escape_into(out, max + 1, text ? text : "", text ? strlen(text) : 0);
 }
 
-static void first_record(char *line, size_t size, enum queue_area area,
-			 const char *text, time_t now, time_t not_before)
+/* The "reason" record after an attempt or failed one: "\nreason NEUTRAL",
+ * or "" when why has no neutral form (or one that is not a printable line:
+ * neutral.h says it always is). */
+static const char *reason_record(char *out, size_t size, const struct error *why)
 {
-	char clean[QUEUE_TEXT_MAX + 1];
+	const char *p;
 
-	record_text(clean, sizeof clean, text);
+	for (p = why->neutral; *p; p++)
+		if ((unsigned char)*p <= ' ' && *p != ' ')
+			break;
+	if (!*why->neutral || *p ||
+	    snprintf(out, size, "\nreason %s", why->neutral) >= (int)size)
+		return "";
+	return out;
+}
+
+static void first_record(char *line, size_t size, enum queue_area area,
+			 const struct error *why, time_t now, time_t not_before)
+{
+	char clean[QUEUE_TEXT_MAX + 1], reason[QUEUE_RECORD_MAX];
+
+	record_text(clean, sizeof clean, why->text);
 	if (area == QUEUE_FAILED)
-		snprintf(line, size, "failed %lld %s\n", (long long)now, clean);
+		snprintf(line, size, "failed %lld %s%s\n", (long long)now, clean,
+			 reason_record(reason, sizeof reason, why));
 	else
-		snprintf(line, size, "attempt %lld %lld %s\n", (long long)now,
-			 (long long)(not_before ? not_before : now + queue_backoff(1)), clean);
+		snprintf(line, size, "attempt %lld %lld %s%s\n", (long long)now,
+			 (long long)(not_before ? not_before : now + queue_backoff(1)), clean,
+			 reason_record(reason, sizeof reason, why));
 }
 
 /* A new file in tmp/, locked.  A cleaner (queue_clean) may have taken the
@@ -369,6 +393,7 @@ static void first_record(char *line, size_t size, enum queue_area area,
 static int create_tmp(struct queue *q, time_t now, char id[QUEUE_ID_LEN + 1],
 		      struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct stat st;
 	int tries, fd;
 
@@ -380,13 +405,13 @@ static int create_tmp(struct queue *q, time_t now, char id[QUEUE_ID_LEN + 1],
 		if (fd < 0 && errno == EEXIST)
 			continue;
 		if (fd < 0)
-			return error_set(err, CAT_IO, _("cannot create a file in %s: %s"),
-					 where(q, "tmp", NULL).s, strerror(errno));
+			return error_set(err, CAT_IO, N_("cannot create a file in %s: %s"),
+					 where(q, "tmp", NULL).s, error_errno(errno, eno));
 		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0)
 			return fd;
 		close(fd);
 	}
-	return error_set(err, CAT_IO, _("cannot create a file in %s/tmp"), q->dir);
+	return error_set(err, CAT_IO, N_("cannot create a file in %s/tmp"), q->dir);
 }
 
 /* Envelope, content and first record into fd, then onto the disk. */
@@ -444,22 +469,24 @@ static int commit_rename(int from_dir, const char *id, int to_dir)
 }
 
 int queue_add(struct queue *q, enum queue_area area, const struct queue_message *m,
-	      const char *text, time_t now, char id[QUEUE_ID_LEN + 1], struct error *err)
+	      const struct error *why, time_t now, char id[QUEUE_ID_LEN + 1],
+	      struct error *err)
 {
-	char record[QUEUE_RECORD_MAX];
+	char eno[ERROR_WORD_MAX];
+	char record[2 * QUEUE_RECORD_MAX];
 	int fd = create_tmp(q, now, id, err), dest = area_fd(q, area);
 
 	if (fd < 0)
 		return -1;
-	first_record(record, sizeof record, area, text, now, m->not_before);
+	first_record(record, sizeof record, area, why, now, m->not_before);
 	if (write_message(fd, m, record, now) < 0) {
-		error_set(err, CAT_IO, _("cannot write %s: %s"), where(q, "tmp", id).s,
-			  strerror(errno));
+		error_set(err, CAT_IO, N_("cannot write %s: %s"), where(q, "tmp", id).s,
+			  error_errno(errno, eno));
 		goto fail;
 	}
 	if (commit_rename(q->tmp_fd, id, dest) < 0) {
-		error_set(err, CAT_IO, _("cannot move %s into place: %s"),
-			  where(q, "tmp", id).s, strerror(errno));
+		error_set(err, CAT_IO, N_("cannot move %s into place: %s"),
+			  where(q, "tmp", id).s, error_errno(errno, eno));
 		goto fail;
 	}
 	/* The lock is held until the name is durable, so no flush sends a
@@ -501,6 +528,7 @@ void queue_entry_release(struct queue_entry *e)
 	free(e->envid);
 	free(e->owner);
 	free(e->last_error);
+	free(e->last_reason);
 	memset(e, 0, sizeof *e);
 	e->fd = -1;
 }
@@ -632,10 +660,25 @@ static void drop_rcpt(struct queue_entry *e, const char *rcpt)
 		}
 }
 
-static void set_last_error(struct queue_entry *e, const char *text)
+/* The reason of the record just read or written: its TEXT, and its
+ * neutral form (NULL until a "reason" record gives it). */
+static void set_last_error(struct queue_entry *e, const char *text, const char *reason)
 {
 	free(e->last_error);
+	free(e->last_reason);
 	e->last_error = xstrdup(text);
+	e->last_reason = reason && *reason ? xstrdup(reason) : NULL;
+}
+
+static void set_last_reason(struct queue_entry *e, const char *reason)
+{
+	free(e->last_reason);
+	e->last_reason = e->last_error ? xstrdup(reason) : NULL;
+}
+
+void queue_last_reason(const struct queue_entry *e, enum category cat, struct error *why)
+{
+	error_restore(why, cat, e->last_reason, e->last_error ? e->last_error : "");
 }
 
 /* Fold one record into e.  Anything unknown is ignored: a record is state,
@@ -651,6 +694,12 @@ static void apply_record(struct queue_entry *e, char *line)
 	arg2 = strchr(sp + 1, ' ');
 	if (arg2)
 		*arg2++ = '\0';
+	if (strcmp(line, "reason") == 0) {
+		if (arg2)
+			arg2[-1] = ' ';
+		set_last_reason(e, sp + 1);
+		return;
+	}
 	if (strcmp(line, "done") == 0) {
 		if (arg2)
 			arg2[-1] = ' ';
@@ -664,7 +713,7 @@ static void apply_record(struct queue_entry *e, char *line)
 		e->failed = 0;
 	} else if (strcmp(line, "failed") == 0) {
 		e->failed = (time_t)t;
-		set_last_error(e, arg2 ? arg2 : "");
+		set_last_error(e, arg2 ? arg2 : "", NULL);
 	} else if (strcmp(line, "attempt") == 0 && arg2) {
 		text = strchr(arg2, ' ');
 		if (text)
@@ -673,7 +722,7 @@ static void apply_record(struct queue_entry *e, char *line)
 			return;
 		e->attempts++;
 		e->next_try = (time_t)next;
-		set_last_error(e, text ? text : "");
+		set_last_error(e, text ? text : "", NULL);
 	}
 }
 
@@ -741,6 +790,7 @@ static int read_records(struct queue_entry *e, const struct buf *head, off_t fil
 static int read_entry(struct queue *q, enum queue_area area, const char *id,
 		      struct queue_entry *e, int envelope_only, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct stat st;
 	struct buf head;
 	int r = 0;
@@ -748,15 +798,15 @@ static int read_entry(struct queue *q, enum queue_area area, const char *id,
 	memcpy(e->id, id, QUEUE_ID_LEN + 1);
 	e->area = area;
 	if (fstat(e->fd, &st) < 0)
-		return error_set(err, CAT_IO, _("cannot read %s: %s"),
-				 where(q, area_sub(area), id).s, strerror(errno));
+		return error_set(err, CAT_IO, N_("cannot read %s: %s"),
+				 where(q, area_sub(area), id).s, error_errno(errno, eno));
 	buf_init(&head, QUEUE_ENVELOPE_MAX);
 	if (read_envelope(e, &head) < 0 || st.st_size < e->offset + e->size)
-		r = error_set(err, CAT_IO, _("%s is damaged; move it away and look at it"),
+		r = error_set(err, CAT_IO, N_("%s is damaged; move it away and look at it"),
 			      where(q, area_sub(area), id).s);
 	else if (!envelope_only && read_records(e, &head, st.st_size) < 0)
-		r = error_set(err, CAT_IO, _("cannot read %s: %s"),
-			      where(q, area_sub(area), id).s, strerror(errno));
+		r = error_set(err, CAT_IO, N_("cannot read %s: %s"),
+			      where(q, area_sub(area), id).s, error_errno(errno, eno));
 	buf_release(&head);
 	return r;
 }
@@ -764,16 +814,17 @@ static int read_entry(struct queue *q, enum queue_area area, const char *id,
 static int open_entry(struct queue *q, enum queue_area area, const char *id, int flags,
 		      struct queue_entry *e, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	memset(e, 0, sizeof *e);
 	e->fd = -1;
 	if (!queue_id_valid(id))
-		return error_set(err, CAT_USAGE, _("'%.40s' is not a queue ID"), id);
+		return error_set(err, CAT_USAGE, N_("'%.40s' is not a queue ID"), id);
 	e->fd = openat(area_fd(q, area), id, flags | O_NOFOLLOW | O_CLOEXEC);
 	if (e->fd < 0 && errno == ENOENT)
 		return 1;
 	if (e->fd < 0)
-		return error_set(err, CAT_IO, _("cannot open %s: %s"),
-				 where(q, area_sub(area), id).s, strerror(errno));
+		return error_set(err, CAT_IO, N_("cannot open %s: %s"),
+				 where(q, area_sub(area), id).s, error_errno(errno, eno));
 	return 0;
 }
 
@@ -817,9 +868,10 @@ static int lock_entry(struct queue *q, enum queue_area area, struct queue_entry 
 static int move(struct queue *q, struct queue_entry *e, enum queue_area to,
 		struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	if (renameat(area_fd(q, e->area), e->id, area_fd(q, to), e->id) < 0)
-		return error_set(err, CAT_IO, _("cannot move %s: %s"),
-				 where(q, area_sub(e->area), e->id).s, strerror(errno));
+		return error_set(err, CAT_IO, N_("cannot move %s: %s"),
+				 where(q, area_sub(e->area), e->id).s, error_errno(errno, eno));
 	e->area = to;
 	if (sync_dir(q, q->failed_fd, err) < 0 || sync_dir(q, q->fd, err) < 0)
 		return -1;
@@ -864,7 +916,8 @@ static int append(struct queue *q, struct queue_entry *e, struct error *err,
 static int append(struct queue *q, struct queue_entry *e, struct error *err,
 		  const char *fmt, ...)
 {
-	char line[QUEUE_RECORD_MAX];
+	char eno[ERROR_WORD_MAX];
+	char line[2 * QUEUE_RECORD_MAX];
 	struct stat st;
 	va_list ap;
 	int n;
@@ -873,36 +926,37 @@ static int append(struct queue *q, struct queue_entry *e, struct error *err,
 	n = vsnprintf(line, sizeof line - 1, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return error_set(err, CAT_INTERNAL, _("cannot format a queue record"));
+		return error_set(err, CAT_INTERNAL, N_("cannot format a queue record"));
 	n = n < (int)sizeof line - 2 ? n : (int)sizeof line - 2;
 	line[n++] = '\n';
 	if (fstat(e->fd, &st) < 0 ||
 	    (st.st_size != e->records_end && ftruncate(e->fd, e->records_end) < 0) ||
 	    write_all(e->fd, line, (size_t)n, e->records_end) < 0 || fdatasync(e->fd) < 0)
-		return error_set(err, CAT_IO, _("cannot update %s: %s"),
-				 where(q, area_sub(e->area), e->id).s, strerror(errno));
+		return error_set(err, CAT_IO, N_("cannot update %s: %s"),
+				 where(q, area_sub(e->area), e->id).s, error_errno(errno, eno));
 	e->records_end += n;
 	return 0;
 }
 
-int queue_defer(struct queue *q, struct queue_entry *e, const char *text, time_t now,
-		struct error *err)
+int queue_defer(struct queue *q, struct queue_entry *e, const struct error *why,
+		time_t now, struct error *err)
 {
-	return queue_defer_until(q, e, text, now, now + queue_backoff(e->attempts + 1), err);
+	return queue_defer_until(q, e, why, now, now + queue_backoff(e->attempts + 1), err);
 }
 
-int queue_defer_until(struct queue *q, struct queue_entry *e, const char *text, time_t now,
-		      time_t next, struct error *err)
+int queue_defer_until(struct queue *q, struct queue_entry *e, const struct error *why,
+		      time_t now, time_t next, struct error *err)
 {
-	char clean[QUEUE_TEXT_MAX + 1];
+	char clean[QUEUE_TEXT_MAX + 1], reason[QUEUE_RECORD_MAX];
+	const char *r = reason_record(reason, sizeof reason, why);
 
-	record_text(clean, sizeof clean, text);
-	if (append(q, e, err, "attempt %lld %lld %s", (long long)now, (long long)next,
-		   clean) < 0)
+	record_text(clean, sizeof clean, why->text);
+	if (append(q, e, err, "attempt %lld %lld %s%s", (long long)now, (long long)next,
+		   clean, r) < 0)
 		return -1;
 	e->attempts++;
 	e->next_try = next;
-	set_last_error(e, clean);
+	set_last_error(e, clean, *r ? why->neutral : NULL);
 	return 0;
 }
 
@@ -923,24 +977,27 @@ int queue_done(struct queue *q, struct queue_entry *e, const char *const *rcpts,
 	return 0;
 }
 
-int queue_fail(struct queue *q, struct queue_entry *e, const char *text, time_t now,
+int queue_fail(struct queue *q, struct queue_entry *e, const struct error *why, time_t now,
 	       struct error *err)
 {
-	char clean[QUEUE_TEXT_MAX + 1];
+	char clean[QUEUE_TEXT_MAX + 1], reason[QUEUE_RECORD_MAX];
+	const char *r = reason_record(reason, sizeof reason, why);
 
-	record_text(clean, sizeof clean, text);
-	if (append(q, e, err, "failed %lld %s", (long long)now, clean) < 0)
+	record_text(clean, sizeof clean, why->text);
+	if (append(q, e, err, "failed %lld %s%s", (long long)now, clean, r) < 0)
 		return -1;
 	e->failed = now;
-	set_last_error(e, clean);
+	set_last_error(e, clean, *r ? why->neutral : NULL);
 	return e->area == QUEUE_FAILED ? 0 : move(q, e, QUEUE_FAILED, err);
 }
 
 static int unlink_entry(struct queue *q, struct queue_entry *e, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
+
 	if (unlinkat(area_fd(q, e->area), e->id, 0) < 0)
-		return error_set(err, CAT_IO, _("cannot remove %s: %s"),
-				 where(q, area_sub(e->area), e->id).s, strerror(errno));
+		return error_set(err, CAT_IO, N_("cannot remove %s: %s"),
+				 where(q, area_sub(e->area), e->id).s, error_errno(errno, eno));
 	return 0;
 }
 
@@ -1016,13 +1073,14 @@ static char (*list_ids(int fd, size_t *n))[QUEUE_ID_LEN + 1]
 char (*queue_list(struct queue *q, enum queue_area area, size_t *n,
 		  struct error *err))[QUEUE_ID_LEN + 1]
 {
+	char eno[ERROR_WORD_MAX];
 	char (*ids)[QUEUE_ID_LEN + 1];
 
 	errno = 0;
 	ids = list_ids(area_fd(q, area), n);
 	if (!ids && errno)
-		error_set(err, CAT_IO, _("cannot read %s: %s"), where(q, area_sub(area), NULL).s,
-			  strerror(errno));
+		error_set(err, CAT_IO, N_("cannot read %s: %s"), where(q, area_sub(area), NULL).s,
+			  error_errno(errno, eno));
 	return ids;
 }
 
@@ -1047,6 +1105,7 @@ void queue_clean(struct queue *q)
 
 int queue_content_copy(struct queue *q, const struct queue_entry *e, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	loff_t in = e->offset;
 	off_t left = e->size;
 	int fd = openat(q->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -1061,8 +1120,8 @@ int queue_content_copy(struct queue *q, const struct queue_entry *e, struct erro
 			left -= n;
 	}
 	if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
-		error_set(err, CAT_IO, _("cannot copy %s out of the queue: %s"), e->id,
-			  strerror(errno ? errno : EIO));
+		error_set(err, CAT_IO, N_("cannot copy %s out of the queue: %s"), e->id,
+			  error_errno(errno ? errno : EIO, eno));
 		if (fd >= 0)
 			close(fd);
 		return -1;

@@ -41,6 +41,21 @@
  *   retry TIME              due at once (--queue-retry)
  *   done ADDRESS            this recipient has the message (a 452 split)
  *   failed TIME TEXT        refused for good (or expired): belongs in failed/
+ *   reason NEUTRAL          the reason of the attempt or failed record just
+ *                           before it, language-neutral
+ *
+ * Reasons and languages: TEXT is the reason as the writer's locale said it
+ * (escaped, escape.h; at most QUEUE_TEXT_MAX bytes).  The reason record
+ * after it, written by the same append, holds the same reason as the
+ * error's neutral form (error.h, neutral.h: the msgid and its arguments,
+ * one printable line), so that mailq, -q and the expiry note show it in
+ * the language of whoever reads the queue (queue_last_reason()): the
+ * systemd timer (LANG=C) and root's German mailq share one queue.  A file
+ * without reason records (written before they existed), a reason that
+ * does not render, or one cut by a crash shows TEXT as before; sendas
+ * versions without them skip the unknown (or overlong) record.  A reason
+ * whose error text was redacted (a secret echoed, smtp.c) holds the
+ * redacted text as it is, like TEXT.
  *
  * Why one file: a message appears by one rename (tmp/ID to ID, after the
  * file and then the directory are fsynced), leaves by one unlink and moves to
@@ -78,7 +93,7 @@
  * prepared; sending it again runs the whole send path (flush.h). */
 #define QUEUE_NO_ACCOUNT "-"
 #define QUEUE_ENVELOPE_MAX (4 * 1024 * 1024)  /* the text before the content */
-#define QUEUE_RECORD_MAX 1024             /* one record line, with its newline */
+#define QUEUE_RECORD_MAX (NEUTRAL_MAX + 16)   /* one record line, with its newline */
 #define QUEUE_RECORDS_MAX (1024 * 1024)   /* all records of a message */
 #define QUEUE_TEXT_MAX 600                /* an error text in a record */
 #define QUEUE_SYNC_BATCH 64               /* queue_remove_batched() */
@@ -125,6 +140,7 @@ struct queue_entry {
 	time_t next_try;          /* 0: due now */
 	time_t failed;            /* time of a "failed" not followed by "retry"; 0 */
 	char *last_error;         /* of the last attempt or failure, or NULL */
+	char *last_reason;        /* its "reason" record (neutral), or NULL */
 	off_t records_end;        /* where the next record goes */
 };
 
@@ -170,9 +186,10 @@ struct queue_message {
 
 /* Store m durably in area with one first record: "attempt" with the
  * backoff's next try (QUEUE_ACTIVE), or "failed" (QUEUE_FAILED), both with
- * text.  Its ID goes into id. */
+ * why (its text, and its neutral form in a "reason" record).  Its ID goes
+ * into id. */
 int queue_add(struct queue *q, enum queue_area area, const struct queue_message *m,
-	      const char *text, time_t now, char id[QUEUE_ID_LEN + 1],
+	      const struct error *why, time_t now, char id[QUEUE_ID_LEN + 1],
 	      struct error *err);
 
 /* The IDs in area, sorted (oldest first), as one allocation of *n entries
@@ -205,6 +222,12 @@ int queue_take(struct queue *q, enum queue_area area, const char *id,
  * twice. */
 void queue_entry_release(struct queue_entry *e);
 
+/* The reason of e's last attempt or failure, in the current locale (its
+ * "reason" record, else its TEXT, else ""), as an error of category cat
+ * whose neutral form is kept (for error_prefix()).  Not escaped: print it
+ * escaped (escape.h). */
+void queue_last_reason(const struct queue_entry *e, enum category cat, struct error *why);
+
 /* Whether e was handed in by owner (NULL: anyone's message will do). */
 int queue_owned_by(const struct queue_entry *e, const char *owner);
 
@@ -217,16 +240,16 @@ long queue_backoff(unsigned attempts);
 
 /* A taken message, after a try: */
 /* a temporary failure: an "attempt" record, due again after the backoff. */
-int queue_defer(struct queue *q, struct queue_entry *e, const char *text, time_t now,
-		struct error *err);
+int queue_defer(struct queue *q, struct queue_entry *e, const struct error *why,
+		time_t now, struct error *err);
 /* the same, due again at next (a send limit's window), not the backoff's. */
-int queue_defer_until(struct queue *q, struct queue_entry *e, const char *text, time_t now,
-		      time_t next, struct error *err);
+int queue_defer_until(struct queue *q, struct queue_entry *e, const struct error *why,
+		      time_t now, time_t next, struct error *err);
 /* these recipients have it: "done" records. */
 int queue_done(struct queue *q, struct queue_entry *e, const char *const *rcpts,
 	       size_t n, struct error *err);
 /* a permanent failure: a "failed" record, then moved to failed/. */
-int queue_fail(struct queue *q, struct queue_entry *e, const char *text, time_t now,
+int queue_fail(struct queue *q, struct queue_entry *e, const struct error *why, time_t now,
 	       struct error *err);
 /* delivered, or deleted: unlinked (the directory fsynced). */
 int queue_remove(struct queue *q, struct queue_entry *e, struct error *err);

@@ -226,10 +226,10 @@ static int has_token(const struct auth_params *p)
 static int credential_mismatch(const struct mechanism *m, struct error *err)
 {
 	if (takes_token(m))
-		return error_set(err, CAT_CONFIG, _("%s authentication takes an OAuth access "
+		return error_set(err, CAT_CONFIG, N_("%s authentication takes an OAuth access "
 						    "token; set oauth_token_command in the "
 						    "account"), m->name);
-	return error_set(err, CAT_CONFIG, _("%s authentication takes a password, and this "
+	return error_set(err, CAT_CONFIG, N_("%s authentication takes a password, and this "
 					    "account has an oauth_token_command, whose token "
 					    "sendas gives only to OAUTHBEARER and XOAUTH2; "
 					    "remove %s from auth"), m->name, m->name);
@@ -303,7 +303,7 @@ static int candidates(Gsasl *ctx, const struct auth_params *p,
 		m = find_mechanism(tok, n);
 		if (!m && n == 4 && strncasecmp(tok, "auto", 4) == 0)
 			return error_set(err, CAT_CONFIG,
-					 _("\"auto\" cannot be combined with a "
+					 N_("\"auto\" cannot be combined with a "
 					   "list of authentication mechanisms"));
 		if (!m) {
 			struct buf names;
@@ -313,7 +313,7 @@ static int candidates(Gsasl *ctx, const struct auth_params *p,
 				buf_printf_trunc(&names, "%s%s", i ? " " : "",
 					   mechanisms[i].name);
 			error_set(err, CAT_CONFIG,
-				  _("the authentication mechanism \"%.*s\" is "
+				  N_("the authentication mechanism \"%.*s\" is "
 				    "not one sendas supports; it supports %s"),
 				  (int)(n > 64 ? 64 : n), tok, buf_str(&names));
 			buf_release(&names);
@@ -321,7 +321,7 @@ static int candidates(Gsasl *ctx, const struct auth_params *p,
 		}
 		if (!mechanism_available(ctx, m))
 			return error_set(err, CAT_CONFIG,
-					 _("the authentication mechanism %s is "
+					 N_("the authentication mechanism %s is "
 					   "not available: GNU SASL %s here has no "
 					   "client for it"),
 					 m->name, gsasl_check_version(NULL));
@@ -366,13 +366,13 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 				const struct mechanism **cand, size_t ncand,
 				Gsasl *ctx, struct error *err)
 {
-	struct buf quoted, accept, text;
+	char word[ERROR_WORD_MAX];
+	struct buf quoted, accept;
 	const struct mechanism *optin = NULL, *plus = NULL, *oauth = NULL;
 	size_t i;
 
 	buf_init(&quoted, OFFERED_QUOTE_MAX + 8);
 	buf_init(&accept, ERROR_TEXT_MAX);
-	buf_init(&text, ERROR_TEXT_MAX - 1);
 	quote_offered(&quoted, offered);
 	for (i = 0; i < ncand; i++)
 		if (usable(cand[i], p))
@@ -394,37 +394,43 @@ static void no_common_mechanism(const char *offered, const struct auth_params *p
 			oauth = &mechanisms[i];
 
 	if (accept.len == 0)
-		buf_printf_trunc(&text, _("the configured authentication mechanisms "
-				    "all need TLS channel binding, which this "
-				    "connection does not provide (the server "
-				    "offers %s)"),
-			   quoted.len ? buf_str(&quoted) : _("none"));
+		error_set(err, CAT_AUTH_REQUIRED, N_("the configured authentication mechanisms "
+						     "all need TLS channel binding, which this "
+						     "connection does not provide (the server "
+						     "offers %s)"),
+			  quoted.len ? buf_str(&quoted) : error_word(N_("none"), word));
 	else if (quoted.len == 0)
-		buf_printf_trunc(&text, _("the server offers no authentication "
-				    "mechanism; sendas would accept %s"),
-			   buf_str(&accept));
+		error_set(err, CAT_AUTH_REQUIRED, N_("the server offers no authentication "
+						     "mechanism; sendas would accept %s"),
+			  buf_str(&accept));
 	else
-		buf_printf_trunc(&text, _("the server offers AUTH %s, but sendas "
-				    "would accept only %s"),
-			   buf_str(&quoted), buf_str(&accept));
+		error_set(err, CAT_AUTH_REQUIRED, N_("the server offers AUTH %s, but sendas "
+						     "would accept only %s"),
+			  buf_str(&quoted), buf_str(&accept));
 	if (optin)
-		buf_printf_trunc(&text, _("; to use %s, list it in the account's "
-				    "authentication mechanisms"), optin->name);
+		error_append(err, N_("; to use %s, list it in the account's "
+				     "authentication mechanisms"), optin->name);
 	if (plus && accept.len)
-		buf_printf_trunc(&text, _("; %s needs TLS channel binding, which this "
-				    "connection does not provide"), plus->name);
+		error_append(err, N_("; %s needs TLS channel binding, which this "
+				     "connection does not provide"), plus->name);
 	if (oauth)
-		buf_printf_trunc(&text, _("; to use %s, set oauth_token_command in the "
-				    "account"), oauth->name);
-	error_set(err, CAT_AUTH_REQUIRED, "%s", buf_str(&text));
+		error_append(err, N_("; to use %s, set oauth_token_command in the "
+				     "account"), oauth->name);
 	buf_release(&quoted);
 	buf_release(&accept);
-	buf_release(&text);
+}
+
+/* GNU SASL's words for code, in the language of whoever reads them
+ * (error_library(), error.h). */
+static const char *gsasl_words(int code, char *buf)
+{
+	return error_library("gsasl", gsasl_strerror, code, buf);
 }
 
 const char *auth_choose(const char *offered, const struct auth_params *p,
 			struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	const struct mechanism *cand[MECHANISM_COUNT];
 	const char *chosen = NULL;
 	size_t n, i;
@@ -433,8 +439,8 @@ const char *auth_choose(const char *offered, const struct auth_params *p,
 
 	rc = gsasl_init(&ctx);
 	if (rc != GSASL_OK) {
-		error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"),
-			  gsasl_strerror(rc));
+		error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"),
+			  gsasl_words(rc, eno));
 		return NULL;
 	}
 	if (candidates(ctx, p, cand, &n, err) == 0) {
@@ -521,28 +527,28 @@ static int check_params(const struct mechanism *m, const struct auth_params *p,
 			struct error *err)
 {
 	if ((!p->user || !*p->user) && !(takes_token(m) && m->own == &oauthbearer))
-		return error_set(err, CAT_CONFIG, _("%s authentication needs a user "
+		return error_set(err, CAT_CONFIG, N_("%s authentication needs a user "
 						    "name, and none is configured"), m->name);
 	if (takes_token(m) && !has_token(p))
-		return error_set(err, CAT_CONFIG, _("%s authentication needs an OAuth "
+		return error_set(err, CAT_CONFIG, N_("%s authentication needs an OAuth "
 						    "access token; set oauth_token_command "
 						    "in the account"), m->name);
 	if (takes_token(m) && !valid_token(p->token))
-		return error_set(err, CAT_CONFIG, _("the OAuth access token holds "
+		return error_set(err, CAT_CONFIG, N_("the OAuth access token holds "
 						    "characters no access token has (RFC "
 						    "6750: letters, digits, -._~+/ and "
 						    "trailing =); oauth_token_command must "
 						    "print the token alone"));
 	if (takes_token(m) && p->user && strpbrk(p->user, "\x01\r\n"))
-		return error_set(err, CAT_CONFIG, _("%s authentication cannot send a "
+		return error_set(err, CAT_CONFIG, N_("%s authentication cannot send a "
 						    "user name with control characters"),
 				 m->name);
 	if (!takes_token(m) && !p->password)
-		return error_set(err, CAT_CONFIG, _("%s authentication needs a "
+		return error_set(err, CAT_CONFIG, N_("%s authentication needs a "
 						    "password, and none is configured"),
 				 m->name);
 	if (!usable(m, p))
-		return error_set(err, CAT_CONFIG, _("%s authentication needs TLS "
+		return error_set(err, CAT_CONFIG, N_("%s authentication needs TLS "
 						    "channel binding, which this "
 						    "connection does not provide"), m->name);
 	return 0;
@@ -551,13 +557,14 @@ static int check_params(const struct mechanism *m, const struct auth_params *p,
 /* The GNU SASL side of auth_start(). */
 static int start_gsasl(struct auth *a, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	const char *name = a->mech->name;
 	int rc = gsasl_init(&a->ctx);
 
 	if (rc != GSASL_OK) {
 		a->ctx = NULL;
-		return error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"),
-				 gsasl_strerror(rc));
+		return error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"),
+				 gsasl_words(rc, eno));
 	}
 	gsasl_callback_set(a->ctx, callback);
 	gsasl_callback_hook_set(a->ctx, a);
@@ -566,14 +573,14 @@ static int start_gsasl(struct auth *a, struct error *err)
 		return 0;
 	a->session = NULL;
 	if (rc == GSASL_UNKNOWN_MECHANISM)
-		return error_set(err, CAT_CONFIG, _("the authentication mechanism "
+		return error_set(err, CAT_CONFIG, N_("the authentication mechanism "
 						    "%s is not available: GNU "
 						    "SASL %s here has no client "
 						    "for it"),
 				 name, gsasl_check_version(NULL));
-	return error_set(err, CAT_INTERNAL, _("cannot start %s "
+	return error_set(err, CAT_INTERNAL, N_("cannot start %s "
 					      "authentication: %s"),
-			 name, gsasl_strerror(rc));
+			 name, gsasl_words(rc, eno));
 }
 
 struct auth *auth_start(const char *mech, const struct auth_params *p,
@@ -584,7 +591,7 @@ struct auth *auth_start(const char *mech, const struct auth_params *p,
 
 	if (!m) {
 		error_set(err, CAT_INTERNAL,
-			  _("sendas cannot start the authentication mechanism %s"),
+			  N_("sendas cannot start the authentication mechanism %s"),
 			  mech ? mech : "(none)");
 		return NULL;
 	}
@@ -607,6 +614,8 @@ int auth_has_initial_response(const struct auth *a)
 
 static void step_failed(const struct auth *a, int rc, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
+	char word[ERROR_WORD_MAX];
 	const struct step_error *e;
 	size_t i;
 	int proof = a->mech->proof_round >= 0 &&
@@ -615,15 +624,15 @@ static void step_failed(const struct auth *a, int rc, struct error *err)
 	for (i = 0; i < sizeof step_errors / sizeof step_errors[0]; i++) {
 		e = &step_errors[i];
 		if (e->rc == rc && (!e->server_proof || proof)) {
-			error_set(err, e->cat, _("%s authentication: %s (GNU "
+			error_set(err, e->cat, N_("%s authentication: %s (GNU "
 						 "SASL: %s)"),
-				  a->mech->name, _(e->text), gsasl_strerror(rc));
+				  a->mech->name, error_word(e->text, word), gsasl_words(rc, eno));
 			return;
 		}
 	}
-	error_set(err, CAT_INTERNAL, _("%s authentication: GNU SASL failed "
+	error_set(err, CAT_INTERNAL, N_("%s authentication: GNU SASL failed "
 				       "unexpectedly: %s (%s)"),
-		  a->mech->name, gsasl_strerror(rc), gsasl_strerror_name(rc));
+		  a->mech->name, gsasl_words(rc, eno), gsasl_strerror_name(rc));
 }
 
 /* The challenge as bytes; "" (the server's "334 ") is an empty one.
@@ -732,7 +741,7 @@ static enum auth_step_result own_step(struct auth *a, const char *challenge,
 	int r, rc = GSASL_OK;
 
 	if (a->round > 1) {
-		error_set(err, CAT_AUTH_FAILED, _("%s authentication: the server sent "
+		error_set(err, CAT_AUTH_FAILED, N_("%s authentication: the server sent "
 						  "more challenges than this mechanism "
 						  "has steps"), a->mech->name);
 		return AUTH_STEP_ERROR;
@@ -749,7 +758,7 @@ static enum auth_step_result own_step(struct auth *a, const char *challenge,
 	buf_release(&raw);
 	a->round++;
 	if (r < 0)
-		error_set(err, CAT_CONFIG, _("%s authentication: the access token is "
+		error_set(err, CAT_CONFIG, N_("%s authentication: the access token is "
 					     "longer than %d bytes"), a->mech->name,
 			  OWN_RESPONSE_MAX);
 	else if (rc != GSASL_OK)
@@ -759,13 +768,10 @@ static enum auth_step_result own_step(struct auth *a, const char *challenge,
 
 void auth_add_server_error(const struct auth *a, struct error *err)
 {
-	size_t n = strlen(err->text);
-
 	if (!a || !a->server_error[0])
 		return;
-	snprintf(err->text + n, sizeof err->text - n,
-		 _("; the server explained: %s; oauth_token_command must print a "
-		   "current access token for this user"), a->server_error);
+	error_append(err, N_("; the server explained: %s; oauth_token_command must print a "
+			     "current access token for this user"), a->server_error);
 }
 
 /* The "i=" attribute of a SCRAM server-first message (RFC 5802 5.1:
@@ -803,11 +809,11 @@ static int scram_too_costly(const struct auth *a, const char *in, size_t in_len,
 	if (iter <= AUTH_SCRAM_ITERATIONS_MAX)
 		return 0;
 	if (iter == ULONG_MAX)
-		error_set(err, CAT_PROTOCOL, _("the server asks for an absurd number of %s "
+		error_set(err, CAT_PROTOCOL, N_("the server asks for an absurd number of %s "
 					       "iterations; refusing (at most %lu)"),
 			  a->mech->name, AUTH_SCRAM_ITERATIONS_MAX);
 	else
-		error_set(err, CAT_PROTOCOL, _("the server asks for %lu %s iterations, more "
+		error_set(err, CAT_PROTOCOL, N_("the server asks for %lu %s iterations, more "
 					       "than the %lu sendas computes; refusing (a "
 					       "server that asks for that many is broken or "
 					       "hostile)"),
@@ -824,7 +830,7 @@ enum auth_step_result auth_step(struct auth *a, const char *challenge,
 
 	*response = NULL;
 	if (!challenge && (a->round > 0 || !a->mech->initial_response)) {
-		error_set(err, CAT_INTERNAL, _("%s authentication: a server "
+		error_set(err, CAT_INTERNAL, N_("%s authentication: a server "
 					       "challenge is needed at this step "
 					       "(a bug in sendas)"),
 			  a->mech->name);
@@ -914,25 +920,26 @@ struct auth_server *auth_server_start(const char *mech,
 						   const char *password),
 				      void *ctx, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct auth_server *s;
 	int rc;
 
 	if (strcmp(mech, "PLAIN") && strcmp(mech, "LOGIN")) {
-		error_set(err, CAT_USAGE, _("the mechanism %s is not offered"), mech);
+		error_set(err, CAT_USAGE, N_("the mechanism %s is not offered"), mech);
 		return NULL;
 	}
 	s = xcalloc(1, sizeof *s);
 	s->check = check;
 	s->check_ctx = ctx;
 	if ((rc = gsasl_init(&s->ctx)) != GSASL_OK) {
-		error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"), gsasl_strerror(rc));
+		error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"), gsasl_words(rc, eno));
 		free(s);
 		return NULL;
 	}
 	gsasl_callback_set(s->ctx, server_callback);
 	gsasl_callback_hook_set(s->ctx, s);
 	if ((rc = gsasl_server_start(s->ctx, mech, &s->session)) != GSASL_OK) {
-		error_set(err, CAT_INTERNAL, _("cannot start GNU SASL: %s"), gsasl_strerror(rc));
+		error_set(err, CAT_INTERNAL, N_("cannot start GNU SASL: %s"), gsasl_words(rc, eno));
 		auth_server_end(s);
 		return NULL;
 	}
@@ -942,6 +949,7 @@ struct auth_server *auth_server_start(const char *mech,
 enum auth_step_result auth_server_step(struct auth_server *s, const char *in,
 				       char **challenge, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	char *out = NULL;
 	int rc = gsasl_step64(s->session, in, &out);
 
@@ -955,10 +963,10 @@ enum auth_step_result auth_server_step(struct auth_server *s, const char *in,
 	if (rc == GSASL_OK && s->user)
 		return AUTH_STEP_DONE;
 	if (rc == GSASL_AUTHENTICATION_ERROR || rc == GSASL_OK)
-		error_set(err, CAT_AUTH_FAILED, _("wrong user name or password"));
+		error_set(err, CAT_AUTH_FAILED, N_("wrong user name or password"));
 	else
-		error_set(err, CAT_PROTOCOL, _("the AUTH response is not valid: %s"),
-			  gsasl_strerror(rc));
+		error_set(err, CAT_PROTOCOL, N_("the AUTH response is not valid: %s"),
+			  gsasl_words(rc, eno));
 	return AUTH_STEP_ERROR;
 }
 

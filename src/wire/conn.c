@@ -91,11 +91,12 @@ static void tune_socket(int fd)
 /* A timeout, or the deadline when that is what ran out. */
 static int fail_timeout(struct conn *c, struct error *err, const char *what)
 {
+	char word[ERROR_WORD_MAX];
 	if (io_clock_expired(&c->clock))
 		return error_set(err, CAT_TIMEOUT,
-				 _("the session with %s took longer than %s (%d seconds); "
+				 N_("the session with %s took longer than %s (%d seconds); "
 				   "giving up"), c->peer,
-				 c->deadline_key ? c->deadline_key : _("its deadline"),
+				 c->deadline_key ? c->deadline_key : error_word(N_("its deadline"), word),
 				 c->clock.deadline_s);
 	return error_set(err, CAT_TIMEOUT, "%s", what);
 }
@@ -104,10 +105,9 @@ static int fail_timeout(struct conn *c, struct error *err, const char *what)
 static int recheck_deadline(struct conn *c, struct error *err)
 {
 	if (err->category == CAT_TIMEOUT && io_clock_expired(&c->clock)) {
-		char what[ERROR_TEXT_MAX];
+		char what[ERROR_ARG_MAX];
 
-		memcpy(what, err->text, sizeof what);
-		return fail_timeout(c, err, what);
+		return fail_timeout(c, err, error_arg(err, what));
 	}
 	return -1;
 }
@@ -115,6 +115,7 @@ static int recheck_deadline(struct conn *c, struct error *err)
 static int resolve(const struct conn_params *p, struct addrinfo **res,
 		   struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
 	size_t n = strlen(p->host);
 	char *host = n > 2 && p->host[0] == '[' && p->host[n - 1] == ']'
@@ -126,30 +127,31 @@ static int resolve(const struct conn_params *p, struct addrinfo **res,
 		return 0;
 	if (r == EAI_AGAIN)
 		return error_set(err, CAT_TEMPORARY,
-				 _("cannot resolve host '%s' now: %s"), p->host,
-				 gai_strerror(r));
+				 N_("cannot resolve host '%s' now: %s"), p->host,
+				 error_gai(r, eno));
 	if (r == EAI_SERVICE)
-		return error_set(err, CAT_CONFIG, _("invalid port '%s'"), p->port);
-	return error_set(err, CAT_DNS, _("host '%s' not found: %s"), p->host,
-			 gai_strerror(r));
+		return error_set(err, CAT_CONFIG, N_("invalid port '%s'"), p->port);
+	return error_set(err, CAT_DNS, N_("host '%s' not found: %s"), p->host,
+			 error_gai(r, eno));
 }
 
 /* A local stream socket (AF_UNIX): the local submission service. */
 static int connect_local(const struct conn_params *p, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct addrinfo ai = { .ai_family = AF_UNIX, .ai_socktype = SOCK_STREAM,
 			       .ai_addr = (struct sockaddr *)&sun, .ai_addrlen = sizeof sun };
 	int fd;
 
 	if (strlen(p->host) >= sizeof sun.sun_path)
-		return error_set(err, CAT_CONFIG, _("the socket path %s is too long"), p->host);
+		return error_set(err, CAT_CONFIG, N_("the socket path %s is too long"), p->host);
 	memcpy(sun.sun_path, p->host, strlen(p->host) + 1);
 	fd = connect_one(&ai, 1000L * p->timeout);
 	if (fd < 0)
 		return error_set(err, errno == ETIMEDOUT ? CAT_TIMEOUT : CAT_CONNECT,
-				 _("cannot connect to the socket %s: %s"), p->host,
-				 strerror(errno));
+				 N_("cannot connect to the socket %s: %s"), p->host,
+				 error_errno(errno, eno));
 	return fd;
 }
 
@@ -171,6 +173,7 @@ static struct conn *conn_new(int fd, const struct conn_params *p)
 
 struct conn *conn_open(const struct conn_params *p, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct addrinfo *res, *ai;
 	long deadline, left;
 	int fd = -1, last_errno = 0;
@@ -197,8 +200,8 @@ struct conn *conn_open(const struct conn_params *p, struct error *err)
 	freeaddrinfo(res);
 	if (fd < 0) {
 		error_set(err, last_errno == ETIMEDOUT ? CAT_TIMEOUT : CAT_CONNECT,
-			  _("cannot connect to %s port %s: %s"), p->host, p->port,
-			  strerror(last_errno ? last_errno : ETIMEDOUT));
+			  N_("cannot connect to %s port %s: %s"), p->host, p->port,
+			  error_errno(last_errno ? last_errno : ETIMEDOUT, eno));
 		return NULL;
 	}
 	return conn_new(fd, p);
@@ -230,6 +233,7 @@ static int tls_send_corked(struct conn *c, const char *p, size_t n, struct error
 
 static int write_all(struct conn *c, const char *p, size_t n, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	ssize_t w;
 
 	if (c->tls && n > CONN_RECORD)
@@ -248,8 +252,8 @@ static int write_all(struct conn *c, const char *p, size_t n, struct error *err)
 			return fail_timeout(c, err, what);
 		}
 		if (w < 0)
-			return error_set(err, CAT_CONNECT, _("cannot send to %s: %s"), c->peer,
-					 strerror(errno));
+			return error_set(err, CAT_CONNECT, N_("cannot send to %s: %s"), c->peer,
+					 error_errno(errno, eno));
 		p += w;
 		n -= (size_t)w;
 	}
@@ -325,6 +329,7 @@ unsigned long conn_write_count(const struct conn *c)
 /* Refill the input buffer; 0 on EOF, -1 on error. */
 static ssize_t fill(struct conn *c, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	ssize_t r;
 
 	if (c->in_start == c->in_end)
@@ -349,8 +354,8 @@ static ssize_t fill(struct conn *c, struct error *err)
 		return fail_timeout(c, err, what);
 	}
 	if (r < 0)
-		return error_set(err, CAT_CONNECT, _("cannot read from %s: %s"), c->peer,
-				 strerror(errno));
+		return error_set(err, CAT_CONNECT, N_("cannot read from %s: %s"), c->peer,
+				 error_errno(errno, eno));
 	return r;
 }
 
@@ -362,7 +367,7 @@ static int take(struct conn *c, struct buf *line, size_t upto, size_t max,
 	if (line->len + (upto - c->in_start) > max + 1 ||
 	    buf_add(line, c->in + c->in_start, upto - c->in_start) < 0)
 		return error_set(err, CAT_PROTOCOL,
-				 _("%s sent a line longer than %zu bytes"), c->peer, max);
+				 N_("%s sent a line longer than %zu bytes"), c->peer, max);
 	c->in_start = upto;
 	return 0;
 }
@@ -390,7 +395,7 @@ int conn_read_line(struct conn *c, struct buf *line, size_t max, struct error *e
 			return -1;
 		if (r == 0)
 			return error_set(err, CAT_CONNECT,
-					 _("%s closed the connection unexpectedly"), c->peer);
+					 N_("%s closed the connection unexpectedly"), c->peer);
 		c->in_end += (size_t)r;
 	}
 }

@@ -165,32 +165,41 @@ static int check_pin(gnutls_session_t s)
 	return t->pin_failed ? -1 : 0;
 }
 
+/* GnuTLS's words for code, in the language of whoever reads them
+ * (error_library(), error.h). */
+static const char *gnutls_words(int code, char *buf)
+{
+	return error_library("gnutls30", gnutls_strerror, code, buf);
+}
+
 /* A PEM file: a regular file of sane size (gnutls_load_file would read
  * /dev/zero until memory ran out).  errno survives gnutls_load_file, so an
  * unreadable file is reported as such. */
 static int load_file(const char *path, gnutls_datum_t *d, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct stat st;
 	int r;
 
 	if (stat(path, &st) < 0)
-		return error_set(err, CAT_CONFIG, _("cannot read '%s': %s"), path,
-				 strerror(errno));
+		return error_set(err, CAT_CONFIG, N_("cannot read '%s': %s"), path,
+				 error_errno(errno, eno));
 	if (!S_ISREG(st.st_mode))
-		return error_set(err, CAT_CONFIG, _("'%s' is not a regular file"), path);
+		return error_set(err, CAT_CONFIG, N_("'%s' is not a regular file"), path);
 	if (st.st_size > PEM_FILE_MAX)
 		return error_set(err, CAT_CONFIG,
-				 _("'%s' is larger than %d MiB; is it the right file?"),
+				 N_("'%s' is larger than %d MiB; is it the right file?"),
 				 path, PEM_FILE_MAX >> 20);
 	errno = 0;
 	if ((r = gnutls_load_file(path, d)) < 0)
-		return error_set(err, CAT_CONFIG, _("cannot read '%s': %s"), path,
-				 errno ? strerror(errno) : gnutls_strerror(r));
+		return error_set(err, CAT_CONFIG, N_("cannot read '%s': %s"), path,
+				 errno ? error_errno(errno, eno) : gnutls_words(r, eno));
 	return 0;
 }
 
 static int load_trust_file(struct tls *t, const char *path, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	gnutls_datum_t d;
 	int r;
 
@@ -199,17 +208,18 @@ static int load_trust_file(struct tls *t, const char *path, struct error *err)
 	r = gnutls_certificate_set_x509_trust_mem(t->cred, &d, GNUTLS_X509_FMT_PEM);
 	gnutls_free(d.data);
 	if (r < 0)
-		return error_set(err, CAT_CONFIG, _("cannot use the trust file '%s': %s"),
-				 path, gnutls_strerror(r));
+		return error_set(err, CAT_CONFIG, N_("cannot use the trust file '%s': %s"),
+				 path, gnutls_words(r, eno));
 	if (r == 0)
 		return error_set(err, CAT_CONFIG,
-				 _("the trust file '%s' contains no PEM certificates"),
+				 N_("the trust file '%s' contains no PEM certificates"),
 				 path);
 	return 0;
 }
 
 static int load_trust(struct tls *t, const struct tls_params *p, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int r;
 
 	if (t->pinned)
@@ -219,11 +229,11 @@ static int load_trust(struct tls *t, const struct tls_params *p, struct error *e
 	r = gnutls_certificate_set_x509_system_trust(t->cred);
 	if (r < 0)
 		return error_set(err, CAT_CONFIG,
-				 _("cannot load the system's trusted certificates: %s"),
-				 gnutls_strerror(r));
+				 N_("cannot load the system's trusted certificates: %s"),
+				 gnutls_words(r, eno));
 	if (r == 0)
 		return error_set(err, CAT_CONFIG,
-				 _("the system has no trusted certificates; install them "
+				 N_("the system has no trusted certificates; install them "
 				   "(ca-certificates) or set a trust file"));
 	return 0;
 }
@@ -231,13 +241,14 @@ static int load_trust(struct tls *t, const struct tls_params *p, struct error *e
 static int load_client_cert(struct tls *t, const struct tls_params *p,
 			    struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	gnutls_datum_t cert, key;
 	int r;
 
 	if (!p->cert_file && !p->key_file)
 		return 0;
 	if (!p->cert_file || !p->key_file)
-		return error_set(err, CAT_CONFIG, _("a client certificate needs both "
+		return error_set(err, CAT_CONFIG, N_("a client certificate needs both "
 						    "a certificate file and a key file"));
 	if (load_file(p->cert_file, &cert, err) < 0)
 		return -1;
@@ -251,27 +262,28 @@ static int load_client_cert(struct tls *t, const struct tls_params *p,
 	gnutls_free(key.data);
 	gnutls_free(cert.data);
 	if (r < 0)
-		return error_set(err, CAT_CONFIG, _("cannot use the client certificate "
+		return error_set(err, CAT_CONFIG, N_("cannot use the client certificate "
 						    "'%s' with the key '%s': %s"),
-				 p->cert_file, p->key_file, gnutls_strerror(r));
+				 p->cert_file, p->key_file, gnutls_words(r, eno));
 	return 0;
 }
 
 static int set_priority(struct tls *t, const char *priority, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	const char *use = priority ? priority : DEFAULT_PRIORITY;
 	const char *where = NULL;
 	int r;
 
 	r = gnutls_priority_set_direct(t->session, use, &where);
 	if (r == GNUTLS_E_INVALID_REQUEST && priority && where)
-		return error_set(err, CAT_CONFIG, _("the TLS priority string '%s' is not "
+		return error_set(err, CAT_CONFIG, N_("the TLS priority string '%s' is not "
 						    "valid at character %zu ('%s')"),
 				 priority, (size_t)(where - priority) + 1, where);
 	if (r < 0)
 		return error_set(err, priority ? CAT_CONFIG : CAT_INTERNAL,
-				 _("cannot use the TLS priority string '%s': %s"),
-				 use, gnutls_strerror(r));
+				 N_("cannot use the TLS priority string '%s': %s"),
+				 use, gnutls_words(r, eno));
 	return 0;
 }
 
@@ -307,6 +319,7 @@ static int clocked_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 			 struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int r;
 
 	/* NO_SIGNAL: a server that hangs up must not kill us with SIGPIPE.
@@ -317,8 +330,8 @@ static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 	if ((r = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL |
 			     GNUTLS_ENABLE_FALSE_START)) < 0 ||
 	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0)
-		return error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
-				 gnutls_strerror(r));
+		return error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
+				 gnutls_words(r, eno));
 	gnutls_session_set_ptr(t->session, t);
 	if (set_priority(t, p->priority, err) < 0)
 		return -1;
@@ -326,8 +339,8 @@ static int setup_session(struct tls *t, int fd, const struct tls_params *p,
 	    (r = gnutls_server_name_set(t->session, GNUTLS_NAME_DNS, t->host,
 					strlen(t->host))) < 0)
 		return error_set(err, CAT_INTERNAL,
-				 _("cannot send the server name '%s': %s"),
-				 t->host, gnutls_strerror(r));
+				 N_("cannot send the server name '%s': %s"),
+				 t->host, gnutls_words(r, eno));
 	if (t->pinned)
 		gnutls_session_set_verify_function(t->session, check_pin);
 	else    /* the chain, and the name (an IP literal against IP SANs) */
@@ -364,25 +377,32 @@ static int fail_timeout(struct tls *t, enum tls_op op, struct error *err)
 {
 	if (op == OP_HANDSHAKE)
 		return error_set(err, CAT_TIMEOUT,
-				 _("%s did not complete the TLS handshake in time"),
+				 N_("%s did not complete the TLS handshake in time"),
 				 peer(t));
 	if (op == OP_SEND)
-		return error_set(err, CAT_TIMEOUT, _("%s did not accept data in time"),
+		return error_set(err, CAT_TIMEOUT, N_("%s did not accept data in time"),
 				 peer(t));
-	return error_set(err, CAT_TIMEOUT, _("%s did not answer in time"), peer(t));
+	return error_set(err, CAT_TIMEOUT, N_("%s did not answer in time"), peer(t));
+}
+
+static const char *alert_name(int code)
+{
+	const char *name = gnutls_alert_get_name((gnutls_alert_description_t)code);
+
+	return name ? name : "?";
 }
 
 static int fail_alert(struct tls *t, enum tls_op op, struct error *err)
 {
-	const char *alert = gnutls_alert_get_name(gnutls_alert_get(t->session));
+	char name[ERROR_WORD_MAX];
+	const char *alert = error_library("gnutls30", alert_name,
+					  (int)gnutls_alert_get(t->session), name);
 
-	if (!alert)
-		alert = "?";
 	if (op == OP_HANDSHAKE)
 		return error_set(err, CAT_TLS,
-				 _("%s refused the TLS handshake with the alert '%s'"),
+				 N_("%s refused the TLS handshake with the alert '%s'"),
 				 peer(t), alert);
-	return error_set(err, CAT_CONNECT, _("%s ended the TLS session with the alert '%s'"),
+	return error_set(err, CAT_CONNECT, N_("%s ended the TLS session with the alert '%s'"),
 			 peer(t), alert);
 }
 
@@ -404,26 +424,27 @@ static int alert_waiting(struct tls *t, int saved_errno)
  * banner on a STARTTLS port; after it, a server that chose an old version. */
 static int fail_garbled(struct tls *t, int r, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int last_in = gnutls_handshake_get_last_in(t->session);   /* -1: none yet */
 
 	if (last_in < (int)GNUTLS_HANDSHAKE_SERVER_HELLO && t->after_starttls)
-		return error_set(err, CAT_TEMPORARY, _("%s accepted STARTTLS but then did not "
+		return error_set(err, CAT_TEMPORARY, N_("%s accepted STARTTLS but then did not "
 						       "answer with TLS (a fault of the server "
 						       "or of something on the way)"), peer(t));
 	if (last_in < (int)GNUTLS_HANDSHAKE_SERVER_HELLO)
-		return error_set(err, CAT_TLS, _("%s did not answer with TLS; does this "
+		return error_set(err, CAT_TLS, N_("%s did not answer with TLS; does this "
 						 "port expect STARTTLS rather than TLS "
 						 "from the start?"), peer(t));
 	if (r == GNUTLS_E_UNSUPPORTED_VERSION_PACKET && !t->own_priority)
-		return error_set(err, CAT_TLS, _("%s offers only TLS 1.1 or older, which "
+		return error_set(err, CAT_TLS, N_("%s offers only TLS 1.1 or older, which "
 						 "are not secure enough (RFC 8997)"),
 				 peer(t));
 	if (r == GNUTLS_E_UNSUPPORTED_VERSION_PACKET)
-		return error_set(err, CAT_TLS, _("%s offers no TLS version that the "
+		return error_set(err, CAT_TLS, N_("%s offers no TLS version that the "
 						 "configured TLS priority string allows"),
 				 peer(t));
-	return error_set(err, CAT_TLS, _("the TLS handshake with %s failed: %s"),
-			 peer(t), gnutls_strerror(r));
+	return error_set(err, CAT_TLS, N_("the TLS handshake with %s failed: %s"),
+			 peer(t), gnutls_words(r, eno));
 }
 
 /* Turn a fatal GnuTLS result into err.  Verification failures have their own
@@ -433,6 +454,7 @@ static int fail_garbled(struct tls *t, int r, struct error *err)
  * nothing before the final reply can have been delivered (issue 13). */
 static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	int saved = errno;
 
 	t->broken = 1;
@@ -442,20 +464,20 @@ static int fail(struct tls *t, int r, enum tls_op op, struct error *err)
 	    (r == GNUTLS_E_PUSH_ERROR && alert_waiting(t, saved)))
 		return fail_alert(t, op, err);
 	if (r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR)
-		return error_set(err, CAT_CONNECT, _("the connection to %s failed: %s"),
-				 peer(t), saved ? strerror(saved) : gnutls_strerror(r));
+		return error_set(err, CAT_CONNECT, N_("the connection to %s failed: %s"),
+				 peer(t), saved ? error_errno(saved, eno) : gnutls_words(r, eno));
 	if (op != OP_HANDSHAKE)
-		return error_set(err, CAT_CONNECT, _("TLS error on the connection to %s: %s"),
-				 peer(t), gnutls_strerror(r));
+		return error_set(err, CAT_CONNECT, N_("TLS error on the connection to %s: %s"),
+				 peer(t), gnutls_words(r, eno));
 	if (r == GNUTLS_E_PREMATURE_TERMINATION)
 		return error_set(err, CAT_CONNECT,
-				 _("%s closed the connection during the TLS handshake"),
+				 N_("%s closed the connection during the TLS handshake"),
 				 peer(t));
 	if (r == GNUTLS_E_UNEXPECTED_PACKET || r == GNUTLS_E_UNEXPECTED_PACKET_LENGTH ||
 	    r == GNUTLS_E_UNSUPPORTED_VERSION_PACKET)
 		return fail_garbled(t, r, err);
-	return error_set(err, CAT_TLS, _("the TLS handshake with %s failed: %s"),
-			 peer(t), gnutls_strerror(r));
+	return error_set(err, CAT_TLS, N_("the TLS handshake with %s failed: %s"),
+			 peer(t), gnutls_words(r, eno));
 }
 
 /* Why a certificate is not acceptable, in the order a person should fix
@@ -522,7 +544,7 @@ static void add_cert_names(gnutls_x509_crt_t crt, struct buf *names)
 	}
 }
 
-static void owner_reason(struct tls *t, struct buf *out)
+static void owner_reason(struct tls *t, struct error *out)
 {
 	const gnutls_datum_t *certs;
 	gnutls_x509_crt_t crt;
@@ -537,33 +559,46 @@ static void owner_reason(struct tls *t, struct buf *out)
 		gnutls_x509_crt_deinit(crt);
 	}
 	if (names.len > 0)
-		buf_printf_trunc(out, _("it is for %s, not for %s"), buf_str(&names) + 2,
-			   peer(t));
+		error_set(out, CAT_TLS, N_("it is for %s, not for %s"), buf_str(&names) + 2,
+			  peer(t));
 	else
-		buf_printf_trunc(out, _("it is not for %s"), peer(t));
+		error_set(out, CAT_TLS, N_("it is not for %s"), peer(t));
 	buf_release(&names);
 }
 
-/* Every reason that applies, "; " between them; GnuTLS's own words when we
- * know none of the bits. */
-static void add_verify_reasons(struct tls *t, unsigned status, struct buf *out)
+/* One reason more in out (error.h, so that it reads in any language):
+ * "; " between them. */
+static void add_reason(struct error *out, const struct error *one)
 {
+	char arg[ERROR_ARG_MAX];
+
+	if (out->category == CAT_NONE)
+		*out = *one;
+	else
+		error_append(out, "; %s", error_arg(one, arg));
+}
+
+/* Every reason that applies; GnuTLS's own words when we know none of the
+ * bits.  out starts cleared (error_clear()). */
+static void add_verify_reasons(struct tls *t, unsigned status, struct error *out)
+{
+	char word[ERROR_WORD_MAX];
 	gnutls_datum_t text;
+	struct error one;
 	size_t i;
 
 	for (i = 0; i < sizeof verify_reasons / sizeof verify_reasons[0]; i++) {
 		if (!(status & verify_reasons[i].bit))
 			continue;
-		if (out->len > 0)
-			buf_adds_trunc(out, "; ");
 		if (verify_reasons[i].reason)
-			buf_adds_trunc(out, _(verify_reasons[i].reason));
+			error_set(&one, CAT_TLS, "%s", error_word(verify_reasons[i].reason, word));
 		else
-			owner_reason(t, out);
+			owner_reason(t, &one);
+		add_reason(out, &one);
 	}
-	if (out->len == 0 && gnutls_certificate_verification_status_print(
+	if (out->category == CAT_NONE && gnutls_certificate_verification_status_print(
 				     status, GNUTLS_CRT_X509, &text, 0) == 0) {
-		buf_adds_trunc(out, (const char *)text.data);
+		error_set(out, CAT_TLS, "%s", (const char *)text.data);
 		gnutls_free(text.data);
 	}
 }
@@ -589,7 +624,7 @@ static int peer_self_signed(gnutls_session_t s)
 /* A self-signed certificate: say so, and the line that trusts exactly it
  * (sendas-accounts(5), tls_fingerprint), to add once its fingerprint is
  * confirmed with the server's operator. */
-static void add_self_signed(struct tls *t, unsigned status, struct buf *out)
+static void add_self_signed(struct tls *t, unsigned status, struct error *out)
 {
 	unsigned char d[PIN_LEN];
 	char hex[2 * PIN_LEN + 1];
@@ -598,28 +633,28 @@ static void add_self_signed(struct tls *t, unsigned status, struct buf *out)
 	    peer_digest(t->session, 0, d) < 0)
 		return;
 	hex_string(d, PIN_LEN, hex);
-	buf_printf_trunc(out, _("; it is self-signed: if its fingerprint is the one the server's "
-			  "operator gives, add to the account: tls_fingerprint = sha256:%s"), hex);
+	error_append(out, N_("; it is self-signed: if its fingerprint is the one the server's "
+			     "operator gives, add to the account: tls_fingerprint = sha256:%s"), hex);
 }
 
 static int verify_error(struct tls *t, struct error *err)
 {
 	unsigned status = gnutls_session_get_verify_cert_status(t->session);
-	struct buf reasons;
+	char arg[ERROR_ARG_MAX];
+	struct error reasons;
 	int r;
 
 	t->broken = 1;
-	buf_init(&reasons, ERROR_TEXT_MAX);
+	error_clear(&reasons);
 	add_verify_reasons(t, status, &reasons);
 	add_self_signed(t, status, &reasons);
-	r = error_set(err, CAT_TLS, _("cannot trust the certificate of %s: %s"),
-		      peer(t), buf_str(&reasons));
+	r = error_set(err, CAT_TLS, N_("cannot trust the certificate of %s: %s"),
+		      peer(t), error_arg(&reasons, arg));
 	if (t->refused_chain) {
 		describe_session(t, t->refused_chain);
 		buf_printf_trunc(t->refused_chain, _("verification: failed: %s\n"),
-			   buf_str(&reasons));
+			   reasons.text);
 	}
-	buf_release(&reasons);
 	return r;
 }
 
@@ -629,11 +664,11 @@ static int pin_error(struct tls *t, struct error *err)
 
 	t->broken = 1;
 	if (!t->seen_valid)
-		return error_set(err, CAT_TLS, _("%s sent no certificate to compare with "
+		return error_set(err, CAT_TLS, N_("%s sent no certificate to compare with "
 						 "the configured tls_fingerprint"),
 				 peer(t));
 	hex_string(t->seen, PIN_LEN, seen);
-	error_set(err, CAT_TLS, _("the server certificate's fingerprint sha256:%s "
+	error_set(err, CAT_TLS, N_("the server certificate's fingerprint sha256:%s "
 				  "does not match the configured tls_fingerprint"),
 		  seen);
 	if (t->refused_chain) {
@@ -701,12 +736,12 @@ static int check_params(const struct tls_params *p, unsigned char pin[PIN_LEN],
 {
 	if (p->fingerprint && parse_pin(p->fingerprint, pin) < 0)
 		return error_set(err, CAT_CONFIG,
-				 _("the tls_fingerprint '%s' is not 'sha256:' "
+				 N_("the tls_fingerprint '%s' is not 'sha256:' "
 				   "followed by 64 hexadecimal digits"), p->fingerprint);
 	/* Without a name there is nothing to check the certificate against. */
 	if (!p->fingerprint && (!p->host || !*p->host))
 		return error_set(err, CAT_INTERNAL,
-				 _("no host name to verify the TLS certificate against"));
+				 N_("no host name to verify the TLS certificate against"));
 	return 0;
 }
 
@@ -721,6 +756,7 @@ static struct tls *give_up(struct tls *t)
 struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *clock,
 		     struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	unsigned char pin[PIN_LEN] = { 0 };
 	struct tls *t;
 	int r;
@@ -738,8 +774,8 @@ struct tls *tls_open(int fd, const struct tls_params *p, const struct io_clock *
 	t->fd = fd;
 	t->clock = clock;
 	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0) {
-		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
-			  gnutls_strerror(r));
+		error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
+			  gnutls_words(r, eno));
 		return give_up(t);
 	}
 	if (load_trust(t, p, err) < 0 || load_client_cert(t, p, err) < 0 ||
@@ -953,6 +989,7 @@ void tls_server_free(struct tls_server *srv)
 static int server_key_pair(struct tls_server *srv, const char *cert_file,
 			   const char *key_file, struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	gnutls_datum_t cert, key;
 	int r;
 
@@ -968,22 +1005,23 @@ static int server_key_pair(struct tls_server *srv, const char *cert_file,
 	gnutls_free(key.data);
 	gnutls_free(cert.data);
 	if (r < 0)
-		return error_set(err, CAT_CONFIG, _("cannot use the server certificate "
+		return error_set(err, CAT_CONFIG, N_("cannot use the server certificate "
 						    "'%s' with the key '%s': %s"),
-				 cert_file, key_file, gnutls_strerror(r));
+				 cert_file, key_file, gnutls_words(r, eno));
 	return 0;
 }
 
 struct tls_server *tls_server_load(const char *cert_file, const char *key_file,
 				   struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct tls_server *srv = xcalloc(1, sizeof *srv);
 	int r;
 
 	if ((r = gnutls_certificate_allocate_credentials(&srv->cred)) < 0 ||
 	    (r = gnutls_priority_init2(&srv->priority, DEFAULT_PRIORITY, NULL, 0)) < 0) {
-		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
-			  gnutls_strerror(r));
+		error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
+			  gnutls_words(r, eno));
 		tls_server_free(srv);
 		return NULL;
 	}
@@ -997,6 +1035,7 @@ struct tls_server *tls_server_load(const char *cert_file, const char *key_file,
 struct tls *tls_accept(int fd, const struct tls_server *srv, const char *client,
 		       struct error *err)
 {
+	char eno[ERROR_WORD_MAX];
 	struct tls *t = xcalloc(1, sizeof *t);
 	int r;
 
@@ -1006,8 +1045,8 @@ struct tls *tls_accept(int fd, const struct tls_server *srv, const char *client,
 	if ((r = gnutls_init(&t->session, GNUTLS_SERVER | GNUTLS_NO_SIGNAL)) < 0 ||
 	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0 ||
 	    (r = gnutls_priority_set(t->session, srv->priority)) < 0) {
-		error_set(err, CAT_INTERNAL, _("cannot start a TLS session: %s"),
-			  gnutls_strerror(r));
+		error_set(err, CAT_INTERNAL, N_("cannot start a TLS session: %s"),
+			  gnutls_words(r, eno));
 		return give_up(t);
 	}
 	gnutls_certificate_server_set_request(t->session, GNUTLS_CERT_IGNORE);

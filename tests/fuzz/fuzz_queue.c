@@ -1,7 +1,9 @@
 /* fuzz_queue.c: the queue file reader.  The input is one queue file (its
  * records, an empty line, the content), stored under a valid ID in a
  * private queue directory, then read as mailq reads it (queue_peek) and as
- * a flush takes it (queue_take, which also moves a "failed" one). */
+ * a flush takes it (queue_take, which also moves a "failed" one), with its
+ * last reason rendered (queue_last_reason: the neutral form of a "reason"
+ * record, neutral.c) and prefixed as an expiry does. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -51,7 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (store(dir, data, size) < 0)
 		return 0;
 	if (queue_peek(&q, QUEUE_ACTIVE, ID, &e, &err) == 0) {
+		struct error why;
+
 		queue_due(&e, 0);
+		queue_last_reason(&e, CAT_TEMPORARY, &why);   /* as mailq shows it */
+		error_prefix(&why, "expired: %s", "1s");      /* as an expiry does */
 		queue_entry_release(&e);
 	}
 	if (queue_take(&q, QUEUE_ACTIVE, ID, &e, &err) == 0)

@@ -81,12 +81,17 @@ ok $? "-q: stderr holds no control character"
 grep -q -- "^sendas: $id not sent, next try in .*$want1" "$T/err"
 ok $? "-q: its line quotes the reply the same way"
 
-# An edited (or old) queue file with raw control characters: mailq still
-# escapes what it prints.
-sed -i "s/^\(attempt [0-9]* [0-9]* \)/\1$(printf '\033')[2J/" "$Q/$id"
+# An edited (or old: no reason records) queue file with raw control
+# characters: mailq still escapes what it prints.
+sed -i -e "s/^\(attempt [0-9]* [0-9]* \)/\1$(printf '\033')[2J/" -e '/^reason /d' "$Q/$id"
 "$SENDAS" -C "$T/acc.ini" -bp >"$T/mailq2" 2>&1
 has_no_controls "$T/mailq2" && grep -q '\\x1B\[2J' "$T/mailq2"
 ok $? "mailq escapes a raw ESC in an edited queue file"
+# A reason record whose argument decodes to ESC (neutral.h: "%1B"): the same.
+printf 'attempt 1 2 plain\nreason !%%25s =%%1B[2Jevil\n' >>"$Q/$id"
+"$SENDAS" -C "$T/acc.ini" -bp >"$T/mailq3" 2>&1
+has_no_controls "$T/mailq3" && grep -q '^  last error: \\x1B\[2Jevil$' "$T/mailq3"
+ok $? "mailq escapes an ESC encoded in a reason record"
 
 # --json: its own escaping of the raw bytes, valid JSON.
 rm -rf "$Q"

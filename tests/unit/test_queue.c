@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "i18n.h"
 #include "queue.h"
 #include "tap.h"
 #include "xalloc.h"
@@ -59,6 +60,15 @@ static struct queue_message message(int fd)
 	};
 }
 
+/* A reason as a test gives it: text alone (verbatim in both forms). */
+static const struct error *why(const char *text)
+{
+	static struct error e;
+
+	error_set_text(&e, CAT_TEMPORARY, text);
+	return &e;
+}
+
 static char *read_content(const struct queue_entry *e)
 {
 	char *c = xcalloc(1, (size_t)e->size + 1);
@@ -75,7 +85,7 @@ static void test_round_trip(struct queue *q, int fd)
 	struct error err;
 	char id[QUEUE_ID_LEN + 1], *content, *want;
 
-	ok(queue_add(q, QUEUE_ACTIVE, &m, "451 4.3.0 try\nlater", NOW, id, &err) == 0,
+	ok(queue_add(q, QUEUE_ACTIVE, &m, why("451 4.3.0 try\nlater"), NOW, id, &err) == 0,
 	   "a message is queued");
 	ok(queue_id_valid(id), "its ID is valid: %s", id);
 	ok(queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 0, "and read back");
@@ -115,7 +125,7 @@ static void test_long_text(struct queue *q, const char *id)
 		memcpy(text + i, "\303\274", 2);   /* x, then ü ü ü ... */
 	text[i] = '\0';
 	queue_take(q, QUEUE_ACTIVE, id, &e, &err);
-	queue_defer(q, &e, text, NOW, &err);
+	queue_defer(q, &e, why(text), NOW, &err);
 	queue_entry_release(&e);
 	ok(queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 0 && e.last_error, "a long error text");
 	len = e.last_error ? strlen(e.last_error) : 0;
@@ -134,11 +144,11 @@ static void test_records(struct queue *q, int fd)
 	char id[QUEUE_ID_LEN + 1], *path;
 	int raw;
 
-	queue_add(q, QUEUE_ACTIVE, &m, "first", NOW, id, &err);
+	queue_add(q, QUEUE_ACTIVE, &m, why("first"), NOW, id, &err);
 	ok(queue_take(q, QUEUE_ACTIVE, id, &e, &err) == 0, "a message is taken");
 	ok(queue_take(q, QUEUE_ACTIVE, id, &again, &err) == 1,
 	   "a taken message is busy for anyone else");
-	ok(queue_defer(q, &e, "second", NOW + 60, &err) == 0, "deferred");
+	ok(queue_defer(q, &e, why("second"), NOW + 60, &err) == 0, "deferred");
 	ok(e.attempts == 2 && e.next_try == NOW + 60 + 120, "the backoff doubles");
 	ok(queue_done(q, &e, rcpts, 1, &err) == 0 && e.nrcpts == 1,
 	   "a recipient that has it is done");
@@ -231,9 +241,9 @@ static void test_failed(struct queue *q, int fd)
 	char id[QUEUE_ID_LEN + 1], id2[QUEUE_ID_LEN + 1], (*ids)[QUEUE_ID_LEN + 1];
 	size_t n;
 
-	queue_add(q, QUEUE_ACTIVE, &m, "first", NOW, id, &err);
+	queue_add(q, QUEUE_ACTIVE, &m, why("first"), NOW, id, &err);
 	queue_take(q, QUEUE_ACTIVE, id, &e, &err);
-	ok(queue_fail(q, &e, "550 5.1.1 no such user", NOW, &err) == 0 &&
+	ok(queue_fail(q, &e, why("550 5.1.1 no such user"), NOW, &err) == 0 &&
 	   e.area == QUEUE_FAILED, "a refused message moves to failed/");
 	queue_entry_release(&e);
 	ok(queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 1, "it is no longer queued");
@@ -251,7 +261,7 @@ static void test_failed(struct queue *q, int fd)
 	   queue_due(&e, NOW), "queued again, due at once");
 	queue_entry_release(&e);
 
-	ok(queue_add(q, QUEUE_FAILED, &m, "553 5.7.1 not owned", NOW, id2, &err) == 0,
+	ok(queue_add(q, QUEUE_FAILED, &m, why("553 5.7.1 not owned"), NOW, id2, &err) == 0,
 	   "the send mode keeps a refused message in failed/ directly");
 	ok(queue_peek(q, QUEUE_FAILED, id2, &e, &err) == 0 && e.failed == NOW,
 	   "with its reason");
@@ -267,7 +277,7 @@ static void test_interrupted_move(struct queue *q, int fd)
 	char id[QUEUE_ID_LEN + 1], *path, line[64];
 	int raw, n;
 
-	queue_add(q, QUEUE_ACTIVE, &m, "first", NOW, id, &err);
+	queue_add(q, QUEUE_ACTIVE, &m, why("first"), NOW, id, &err);
 	path = xasprintf("%s/%s", q->dir, id);
 	raw = open(path, O_WRONLY | O_APPEND);
 	n = snprintf(line, sizeof line, "failed %d refused\n", NOW);
@@ -388,6 +398,66 @@ static void test_numbers(void)
 	   queue_id_valid("6b04c37d32e415b7"), "IDs are 16 lowercase hex digits");
 }
 
+/* Appends raw record lines to message id. */
+static void append_raw(struct queue *q, const char *id, const char *lines)
+{
+	char *path = xasprintf("%s/%s", q->dir, id);
+	int raw = open(path, O_WRONLY | O_APPEND);
+
+	ok(raw >= 0 && write(raw, lines, strlen(lines)) == (ssize_t)strlen(lines),
+	   "records written: %.40s", lines);
+	close(raw);
+	free(path);
+}
+
+/* The reason kept language-neutral beside its text (queue.h). */
+static void test_reasons(struct queue *q, int fd)
+{
+	struct queue_message m = message(fd);
+	struct queue_entry e;
+	struct error err, reason, shown;
+	char id[QUEUE_ID_LEN + 1];
+
+	error_set(&reason, CAT_TEMPORARY, N_("%s refused %s: %d %s"), "mx.example", "RCPT", 451,
+		  "4.3.0 try\\x0Alater");
+	ok(queue_add(q, QUEUE_ACTIVE, &m, &reason, NOW, id, &err) == 0, "queued with a reason");
+	ok(queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 0 && e.last_reason &&
+	   strcmp(e.last_reason, reason.neutral) == 0, "its reason record reads back");
+	is_str(e.last_error, reason.text, "beside the text, as before");
+	queue_last_reason(&e, CAT_TEMPORARY, &shown);
+	is_str(shown.text, "mx.example refused RCPT: 451 4.3.0 try\\x0Alater",
+	       "rendered in the current locale");
+	is_str(shown.neutral, reason.neutral, "and still neutral (for a prefix)");
+	queue_entry_release(&e);
+
+	append_raw(q, id, "attempt 18000 18060 an older sendas said this\n");
+	ok(queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 0 && !e.last_reason, "an attempt "
+	   "record without a reason record (an older sendas): no neutral reason");
+	queue_last_reason(&e, CAT_TEMPORARY, &shown);
+	is_str(shown.text, "an older sendas said this", "its text is shown as before");
+	queue_entry_release(&e);
+
+	append_raw(q, id, "attempt 18000 18060 plain\nreason _%25s%20x%20%25d =a\n");
+	ok(queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 0 && e.last_reason, "a damaged reason");
+	queue_last_reason(&e, CAT_TEMPORARY, &shown);
+	is_str(shown.text, "plain", "shows the text");
+	queue_entry_release(&e);
+
+	append_raw(q, id, "attempt 18000 18060 half\nreason _cut%20off");
+	ok(queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 0 && !e.last_reason,
+	   "a torn reason record is no reason");
+	queue_last_reason(&e, CAT_TEMPORARY, &shown);
+	is_str(shown.text, "half", "the text of its attempt is shown");
+	queue_entry_release(&e);
+
+	ok(queue_take(q, QUEUE_ACTIVE, id, &e, &err) == 0 &&
+	   queue_fail(q, &e, &reason, NOW, &err) == 0 && e.last_reason, "failed with a reason");
+	queue_entry_release(&e);
+	ok(queue_peek(q, QUEUE_FAILED, id, &e, &err) == 0 && e.last_reason &&
+	   strcmp(e.last_reason, reason.neutral) == 0, "failed/ keeps the reason record");
+	queue_entry_release(&e);
+}
+
 int main(void)
 {
 	struct queue q;
@@ -405,6 +475,7 @@ int main(void)
 	test_records(&q, fd);
 	test_failed(&q, fd);
 	test_interrupted_move(&q, fd);
+	test_reasons(&q, fd);
 	test_damaged_and_tmp(&q);
 	test_large(&q);
 	test_batched_removal(&q, fd);
