@@ -186,9 +186,9 @@ static void test_large(struct queue *q)
 	memset(chunk, 'x', 100000);
 	ok(fd >= 0 && write(fd, chunk, 100000) == 100000, "a 100 kB body");
 	m.size = (off_t)(strlen(prefix) + 100000);
-	queue_add(q, QUEUE_ACTIVE, &m, "first", NOW, id, &err);
+	queue_add(q, QUEUE_ACTIVE, &m, why("first"), NOW, id, &err);
 	queue_take(q, QUEUE_ACTIVE, id, &e, &err);
-	ok(queue_defer(q, &e, "second", NOW, &err) == 0, "deferred");
+	ok(queue_defer(q, &e, why("second"), NOW, &err) == 0, "deferred");
 	queue_entry_release(&e);
 	ok(queue_peek(q, QUEUE_ACTIVE, id, &e, &err) == 0 && e.attempts == 2 &&
 	   strcmp(e.last_error, "second") == 0, "its records are read behind the content");
@@ -218,7 +218,7 @@ static void test_batched_removal(struct queue *q, int fd)
 
 	free(queue_list(q, QUEUE_ACTIVE, &before, &err));
 	for (i = 0; i < QUEUE_SYNC_BATCH + 1; i++) {
-		queue_add(q, QUEUE_ACTIVE, &m, "x", NOW, id, &err);
+		queue_add(q, QUEUE_ACTIVE, &m, why("x"), NOW, id, &err);
 		queue_take(q, QUEUE_ACTIVE, id, &e, &err);
 		gone += queue_remove_batched(q, &e, &err) == 0 &&
 			queue_peek(q, QUEUE_ACTIVE, id, &after, &err) == 1;
