@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirs.h"
 #include "i18n.h"
 #include "send_limits.h"
 #include "xalloc.h"
@@ -65,9 +66,9 @@ static int open_dir(const char *dir, struct error *err)
 		errno = ENAMETOOLONG;
 		return io_error(err, dir, "");
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return io_error(err, dir, "");
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	/* The first rated message may come before the queue directory
+	 * exists (a fresh $XDG_STATE_HOME), from many processes at once. */
+	if (dirs_make(path, 0700) < 0)
 		return io_error(err, dir, "");
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? io_error(err, dir, "") : fd;
