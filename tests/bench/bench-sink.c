@@ -9,6 +9,15 @@
  *
  *   bench-sink --listen ADDR:PORT --cert PEM --key PEM [--implicit-tls]
  *              [--no-chunking] [--priority GNUTLS-PRIORITY] [--port-file FILE]
+ *              [--record FILE]
+ *
+ * With --record, every accepted message adds one line to FILE (O_APPEND, one
+ * write(), so the sessions' processes never interleave a line):
+ *   ID LOGIN SENDER
+ * ID the value of the message's X-Bench-ID header field ("-" without one),
+ * LOGIN the AUTH PLAIN initial response as sent (base64, "-" without AUTH),
+ * SENDER the MAIL FROM path.  The queue benchmark (tests/bench/queue-scale)
+ * counts these lines: every message exactly once, sent with its own login.
  *
  * Speaks EHLO, STARTTLS, AUTH (PLAIN with an initial response or not),
  * MAIL, RCPT, DATA, BDAT (unless --no-chunking), RSET, NOOP, QUIT; TLS 1.2
@@ -16,6 +25,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -32,10 +42,13 @@
 #define RAW_SIZE (256 * 1024)   /* one recv() from the socket */
 #define IN_SIZE (256 * 1024)    /* decrypted input */
 #define OUT_SIZE (16 * 1024)    /* queued replies */
+#define HEAD_SIZE 2048           /* the start of a message, for --record */
+#define FIELD_SIZE 512           /* a login or a sender, for --record */
 
 struct opts {
 	int implicit_tls, chunking;
 	const char *priority;         /* GnuTLS priority string */
+	int record_fd;                /* --record FILE, or -1 */
 };
 
 struct sink {
@@ -47,6 +60,9 @@ struct sink {
 	size_t in_start, in_end;
 	char out[OUT_SIZE];
 	size_t out_len;
+	char head[HEAD_SIZE];         /* the message's first bytes (--record) */
+	size_t head_len;
+	char login[FIELD_SIZE], sender[FIELD_SIZE];
 };
 
 static gnutls_certificate_credentials_t cred;
@@ -164,6 +180,44 @@ static char *line(struct sink *k)
 	return s;
 }
 
+/* Keep the first HEAD_SIZE bytes of the message being received. */
+static void capture(struct sink *k, const char *p, size_t n)
+{
+	if (n > sizeof k->head - k->head_len)
+		n = sizeof k->head - k->head_len;
+	memcpy(k->head + k->head_len, p, n);
+	k->head_len += n;
+}
+
+static void keep_field(char *to, const char *from)
+{
+	snprintf(to, FIELD_SIZE, "%.*s", (int)strcspn(from, " \t"), *from ? from : "-");
+}
+
+/* One line for an accepted message (see the top). */
+static void record(struct sink *k, const struct opts *o)
+{
+	static const char field[] = "\nX-Bench-ID: ";
+	char line[3 * FIELD_SIZE];
+	const char *id = memmem(k->head, k->head_len, field, sizeof field - 1);
+	size_t idlen = 1;
+	int n;
+
+	if (o->record_fd < 0)
+		return;
+	if (id) {
+		id += sizeof field - 1;
+		idlen = strcspn(id, "\r\n");
+		if (id + idlen > k->head + k->head_len || idlen >= FIELD_SIZE)
+			idlen = 0;
+	}
+	n = snprintf(line, sizeof line, "%.*s %s %s\n", (int)(id ? idlen : 1), id ? id : "-",
+		     *k->login ? k->login : "-", *k->sender ? k->sender : "-");
+	if (write(o->record_fd, line, (size_t)n) != n)
+		die("cannot write the record file");
+	k->head_len = 0;
+}
+
 /* Discard a whole TLS record of a BDAT chunk without copying it out of
  * GnuTLS; what follows the chunk in it goes to the input buffer.  Returns
  * the bytes of the chunk consumed. */
@@ -186,6 +240,7 @@ static unsigned long long skip_record(struct sink *k, unsigned long long n)
 		memcpy(k->in, d.data + n, k->in_end);
 		d.size = (unsigned)n;
 	}
+	capture(k, (const char *)d.data, d.size);
 	gnutls_packet_deinit(pkt);
 	return d.size;
 }
@@ -204,6 +259,7 @@ static void skip(struct sink *k, unsigned long long n)
 		avail = k->in_end - k->in_start;
 		if (avail > n)
 			avail = (size_t)n;
+		capture(k, k->in + k->in_start, avail);
 		k->in_start += avail;
 		n -= avail;
 	}
@@ -237,10 +293,12 @@ static void data(struct sink *k)
 				state = *p == '\r' ? 1 : 0;
 			p++;
 			if (state == 5) {
+				capture(k, k->in + k->in_start, (size_t)(p - k->in) - k->in_start);
 				k->in_start = (size_t)(p - k->in);
 				return;
 			}
 		}
+		capture(k, k->in + k->in_start, k->in_end - k->in_start);
 		k->in_start = k->in_end;
 	}
 }
@@ -302,22 +360,33 @@ static void session(struct sink *k, const struct opts *o)
 				exit(0);        /* injection: bytes before the handshake */
 			start_tls(k, o);
 		} else if (is(cmd, "AUTH")) {
-			if (!strchr(cmd + 5, ' ')) {
+			const char *ir = strchr(cmd + 5, ' ');
+
+			if (ir) {
+				keep_field(k->login, ir + 1);
+			} else {
 				reply(k, "334 ");
-				line(k);
+				keep_field(k->login, line(k));
 			}
 			reply(k, "235 2.7.0 Authentication successful");
-		} else if (is(cmd, "MAIL") || is(cmd, "RCPT") || is(cmd, "RSET") || is(cmd, "NOOP")) {
+		} else if (is(cmd, "MAIL")) {
+			keep_field(k->sender, cmd + 5 + strspn(cmd + 5, " "));
+			k->head_len = 0;
+			reply(k, "250 2.0.0 Ok");
+		} else if (is(cmd, "RCPT") || is(cmd, "RSET") || is(cmd, "NOOP")) {
 			reply(k, "250 2.0.0 Ok");
 		} else if (is(cmd, "DATA")) {
 			reply(k, "354 End data with <CR><LF>.<CR><LF>");
 			flush(k);
 			data(k);
+			record(k, o);
 			reply(k, "250 2.0.0 Ok: queued");
 		} else if (is(cmd, "BDAT") && o->chunking) {
 			int last = strcasestr(cmd, " LAST") != NULL;
 
 			skip(k, strtoull(cmd + 5, NULL, 10));
+			if (last)
+				record(k, o);
 			reply(k, last ? "250 2.0.0 Ok: queued" : "250 2.0.0 Ok: chunk");
 		} else if (is(cmd, "QUIT")) {
 			reply(k, "221 2.0.0 Bye");
@@ -364,10 +433,19 @@ static int listen_on(const char *spec, const char *port_file)
 	return fd;
 }
 
+static int open_record(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		die("cannot open the record file");
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	const char *listen_spec = NULL, *cert = NULL, *key = NULL, *port_file = NULL;
-	struct opts o = { .chunking = 1, .priority = "NORMAL" };
+	struct opts o = { .chunking = 1, .priority = "NORMAL", .record_fd = -1 };
 	int lfd, fd, i, one = 1;
 
 	for (i = 1; i < argc; i++) {
@@ -385,10 +463,12 @@ int main(int argc, char **argv)
 			o.chunking = 0;
 		else if (!strcmp(argv[i], "--priority") && i + 1 < argc)
 			o.priority = argv[++i];
+		else if (!strcmp(argv[i], "--record") && i + 1 < argc)
+			o.record_fd = open_record(argv[++i]);
 		else
 			die("usage: bench-sink --listen ADDR:PORT --cert PEM --key PEM "
 			    "[--implicit-tls] [--no-chunking] [--priority GNUTLS-PRIORITY] "
-			    "[--port-file FILE]");
+			    "[--port-file FILE] [--record FILE]");
 	}
 	if (!listen_spec || !cert || !key)
 		die("--listen, --cert and --key are required");
