@@ -16,17 +16,12 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_
 	printf 'send 220 mock ESMTP\nexpect EHLO *\nsend 250-mock\nsend 250 8BITMIME\n'
 	printf 'expect MAIL FROM:<a@example.test>*\nsend 250 2.1.0 ok\n'
 	printf 'expect RCPT TO:<b@example.net>*\nsend 250 2.1.5 ok\n'
-	printf 'expect DATA\nsend 354 go\nexpect-data\nsend 250 2.0.0 ok\n'
-	printf 'expect QUIT\nsend 221 bye\n'
+	printf 'expect DATA\nsend 354 go\nexpect-data\nsend 250 2.0.0 ok\nexpect QUIT\nsend 221 bye\n'
 } >"$T/l.script"
-rm -f "$T/l.port"
-"$TESTSERVER" --script "$T/l.script" --record "$T/l.record" --port-file "$T/l.port" \
-	--connections "$N" --timeout 280 >"$T/l.out" 2>&1 &
-server_pid=$!
+serve l --connections "$N" --timeout 280   # the script once per connection
 cleanups+=("kill $server_pid")
-wait_for "$server_pid" -s "$T/l.port"
 printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = off\nfrom = *@example.test\nqueue_dir = %s\n' \
-	"$(cat "$T/l.port")" "$T/queue" | write_accounts "$T/acc.ini"
+	"$port" "$T/queue" | write_accounts "$T/acc.ini"
 
 timeout 300 python3 - "$SENDAS" "$T/acc.ini" "$N" >"$T/py.out" 2>"$T/py.err" <<'PY'
 import os, sys
