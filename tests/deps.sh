@@ -47,8 +47,9 @@ libapparmor1 libbz2-1.0 libcap2 libcrypt1 libexttextcat-2.0-0 liblua5.4-0
 liblz4-1 liblzma5 libpam0g libsodium23 libstemmer0d libsystemd0 libtirpc3
 libunwind8 libwrap0 libzstd1 zlib1g
 libsasl2-modules"
-# libsasl2-modules: the PLAIN mechanism of Cyrus SASL, which the Postfix
-# client of the queue benchmark (tests/bench/queue-scale) logs in with.
+# libsasl2-modules: the PLAIN mechanism of Cyrus SASL (a plugin, not a link
+# dependency), which Postfix's smtp client logs in with in the queue and
+# relay benchmarks (tests/bench/queue-scale, tests/bench/relay-load).
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

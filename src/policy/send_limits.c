@@ -11,13 +11,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirs.h"
 #include "i18n.h"
 #include "send_limits.h"
 #include "xalloc.h"
 
 #define HEADER "sendas-limits 1\n"
 #define SLOT_TEXT_MAX 24          /* one line: a Unix time and '\n' */
-#define FILE_MAX ((size_t)CONF_COUNT_MAX * SLOT_TEXT_MAX + sizeof HEADER)
+/* Lines a day old (or damaged) are left in the file until they are at
+ * least COMPACT_MIN and outnumber the live ones; then the file is
+ * rewritten without them.  So it holds at most 2 x CONF_COUNT_MAX +
+ * COMPACT_MIN lines. */
+#define COMPACT_MIN 1024
+#define FILE_MAX ((size_t)(2 * CONF_COUNT_MAX + COMPACT_MIN) * SLOT_TEXT_MAX + sizeof HEADER)
 
 int limits_check_message(const struct account *a, size_t nrcpts, long long size,
 			 struct error *err)
@@ -48,6 +54,9 @@ struct counter {
 	char tmp[NAME_MAX + 1];   /* NAME.tmp */
 	time_t *slots;            /* sorted, oldest first */
 	size_t n;
+	size_t stale;             /* lines left out: a day old, or damaged */
+	int header_ok;            /* the file starts with HEADER */
+	int full;                 /* the file has FILE_MAX octets or more */
 };
 
 static int io_error(struct error *err, const char *dir, const char *what)
@@ -66,9 +75,9 @@ static int open_dir(const char *dir, struct error *err)
 		errno = ENAMETOOLONG;
 		return io_error(err, dir, "");
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return io_error(err, dir, "");
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	/* The first rated message may come before the queue directory
+	 * exists (a fresh $XDG_STATE_HOME), from many processes at once. */
+	if (dirs_make(path, 0700) < 0)
 		return io_error(err, dir, "");
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? io_error(err, dir, "") : fd;
@@ -81,6 +90,16 @@ static int compare_time(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* Lines in text, at most CONF_COUNT_MAX. */
+static size_t lines_in(const char *text)
+{
+	size_t n = 0;
+
+	for (; n < CONF_COUNT_MAX && (text = strchr(text, '\n')); text++)
+		n++;
+	return n;
+}
+
 /* The slots of the file, those older than a day before now left out. */
 static void parse(struct counter *c, const char *text, time_t now)
 {
@@ -88,9 +107,12 @@ static void parse(struct counter *c, const char *text, time_t now)
 	char *end;
 	long long v;
 
-	c->slots = xcalloc(CONF_COUNT_MAX + 1, sizeof *c->slots);
+	/* Room for every line and the slot limits_take() adds: not the
+	 * largest count possible, zeroed for every message. */
+	c->slots = xcalloc(lines_in(text) + 1, sizeof *c->slots);
 	if (strncmp(p, HEADER, sizeof HEADER - 1) != 0)
 		return;
+	c->header_ok = 1;
 	for (p += sizeof HEADER - 1; *p && c->n < CONF_COUNT_MAX; p = nl + 1) {
 		nl = strchr(p, '\n');
 		if (!nl)
@@ -99,26 +121,40 @@ static void parse(struct counter *c, const char *text, time_t now)
 		v = strtoll(p, &end, 10);
 		if (end == nl && !errno && v > now - LIMITS_DAY && v <= now + LIMITS_DAY)
 			c->slots[c->n++] = (time_t)v;
+		else
+			c->stale++;
 	}
 	qsort(c->slots, c->n, sizeof *c->slots, compare_time);
 }
 
+/* The buffer for the file: its size (it changes only under the lock),
+ * at most FILE_MAX. */
+static size_t text_size(int fd)
+{
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < 0)
+		return 0;
+	return (size_t)st.st_size < FILE_MAX ? (size_t)st.st_size : FILE_MAX;
+}
+
 static int read_counter(struct counter *c, time_t now)
 {
-	char *text = xmalloc(FILE_MAX + 1);
-	size_t len = 0;
-	ssize_t r = 1;
 	int fd = openat(c->dirfd, c->data, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	size_t len = 0, max = text_size(fd);
+	char *text = xmalloc(max + 1);
+	ssize_t r = 1;
 
 	if (fd < 0 && errno != ENOENT) {
 		free(text);
 		return -1;
 	}
-	while (fd >= 0 && len < FILE_MAX && (r = read(fd, text + len, FILE_MAX - len)) > 0)
+	while (fd >= 0 && len < max && (r = read(fd, text + len, max - len)) > 0)
 		len += (size_t)r;
 	if (fd >= 0)
 		close(fd);
 	text[len] = '\0';
+	c->full = len >= FILE_MAX;
 	parse(c, text, now);
 	free(text);
 	return r < 0 ? -1 : 0;
@@ -181,6 +217,29 @@ static int counter_write(struct counter *c, const char *dir, struct error *err)
 	return 0;
 }
 
+/* The slot just added (the last of c->slots, at now): one line appended
+ * under the lock, one write and one fdatasync, instead of the whole file
+ * rewritten for every message (500 concurrent sessions queued behind
+ * that).  Rewritten still when the file is missing or damaged, full, or
+ * holds more stale lines than live ones (COMPACT_MIN at least). */
+static int counter_append(struct counter *c, const char *dir, time_t now, struct error *err)
+{
+	char line[SLOT_TEXT_MAX];
+	int fd, n;
+
+	if (!c->header_ok || c->full || (c->stale >= COMPACT_MIN && c->stale > c->n))
+		return counter_write(c, dir, err);
+	n = snprintf(line, sizeof line, "%lld\n", (long long)now);
+	fd = openat(c->dirfd, c->data, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return io_error(err, dir, c->data);
+	if (write(fd, line, (size_t)n) != n || fdatasync(fd) < 0) {
+		close(fd);
+		return io_error(err, dir, c->data);
+	}
+	return close(fd) < 0 ? io_error(err, dir, c->data) : 0;
+}
+
 /* When a window of length window holding at most max slots has room again
  * at or after now; now when it has room now. */
 static time_t room_at(const struct counter *c, time_t now, long window, int max)
@@ -227,7 +286,7 @@ int limits_take(const char *dir, const struct account *a, time_t now,
 		r = 1;
 	} else if (c.n < CONF_COUNT_MAX) {
 		c.slots[c.n++] = now;
-		r = counter_write(&c, dir, err);
+		r = counter_append(&c, dir, now, err);
 		if (r == 0)
 			slot->at = now;
 	}

@@ -10,17 +10,22 @@
  *
  * Rates: every message sent through the account takes a slot, a line with
  * its time in the account's counter file DIR/limits/ACCOUNT (DIR: the
- * account's queue directory), read and rewritten under flock(LOCK_EX), so
- * that concurrent sendas processes and queue flushes share one count and
- * a restart forgets nothing.  A window is sliding: at most messages_per_hour
+ * account's queue directory), read and appended to under flock(LOCK_EX)
+ * (one line, one write, one fdatasync: 500 concurrent sessions wait for
+ * each other's disk flush, not for a rewrite of the whole file), so that
+ * concurrent sendas processes and queue flushes share one count and a
+ * restart forgets nothing.  A window is sliding: at most messages_per_hour
  * slots in any 3600 s, messages_per_day in any 86400 s.  A slot is taken
  * before the message is sent and given back when the server did not take
  * it.  When no slot is free, the caller queues the message (or defers it)
  * until the moment the oldest slot in the full window expires.
  *
- * The file: "sendas-limits 1", then one Unix time per line, oldest first,
- * at most CONF_COUNT_MAX lines; lines older than a day are dropped on each
- * rewrite.  A damaged line is ignored (counted as nothing). */
+ * The file: "sendas-limits 1", then one Unix time per line in the order
+ * taken (read sorted).  Lines older than a day stay until they are more
+ * than the live ones (and at least 1,024): then the file is rewritten
+ * without them (a new file, fsynced, renamed), as it is when it is missing
+ * or damaged and when a slot is given back.  A damaged line is ignored
+ * (counted as nothing). */
 #ifndef SENDAS_SEND_LIMITS_H
 #define SENDAS_SEND_LIMITS_H
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dirs.h"
 #include "escape.h"
 #include "i18n.h"
 #include "queue.h"
@@ -178,24 +179,11 @@ static struct path_text where(const struct queue *q, const char *sub, const char
 static int make_dirs(const char *dir, struct error *err)
 {
 	char eno[ERROR_WORD_MAX];
-	char *path = xstrdup(dir), *p;
-	int r = 0;
 
-	for (p = path + 1; r == 0; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			r = error_set(err, CAT_IO, N_("cannot create the queue directory %s: %s"),
-				      path, error_errno(errno, eno));
-		*p = c;
-		if (!c)
-			break;
-	}
-	free(path);
-	return r;
+	if (dirs_make(dir, 0700) < 0)
+		return error_set(err, CAT_IO, N_("cannot create the queue directory %s: %s"),
+				 dir, error_errno(errno, eno));
+	return 0;
 }
 
 static int open_sub(struct queue *q, const char *name, struct error *err)

@@ -420,7 +420,9 @@ static int listen_on(const char *spec, const char *port_file)
 		die("--listen needs an IPv4 address");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0)
+	/* 1024: tests/bench/relay-load opens up to 500 connections at once; an
+	 * accept queue of 128 overflowed and left clients waiting for a greeting. */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1024) < 0)
 		die("cannot listen");
 	getsockname(fd, (struct sockaddr *)&sa, &len);
 	if (port_file) {

@@ -22,8 +22,9 @@ bench: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT)
 
 EXTRA_DIST += tests/bench/README tests/bench/run tests/bench/delayline.py
 
-# The smarthost under load (issue 16): 500 concurrent clients, 5,000
-# messages, each delivered once; no root needed (loopback only).
+# The smarthost under load (issue 16) and 500 concurrent sendas -bs
+# processes (issue 21): 5,000 messages each way, each delivered once; no
+# root needed (loopback only).
 bench-smtpd: src/sendas$(EXEEXT)
 	python3 $(srcdir)/tests/bench/smtpd-load --sendas $(abs_top_builddir)/src/sendas$(EXEEXT) \
 		$(BENCH_SMTPD_FLAGS)
@@ -61,3 +62,13 @@ bench-queue: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT)
 .PHONY: bench-queue
 BENCH_QUEUE_FLAGS =
 EXTRA_DIST += tests/bench/queue-scale
+
+# Messages per second through the smarthost next to a private Postfix
+# relay in front of the same TLS + AUTH sink (issue 21); root (Postfix in a
+# private mount namespace, cgroups for the CPU of each side), loopback only.
+bench-relay: src/sendas$(EXEEXT) tests/bench/bench-sink$(EXEEXT)
+	python3 $(srcdir)/tests/bench/relay-load --sendas $(abs_top_builddir)/src/sendas$(EXEEXT) \
+		--sink $(abs_top_builddir)/tests/bench/bench-sink$(EXEEXT) $(BENCH_RELAY_FLAGS)
+.PHONY: bench-relay
+BENCH_RELAY_FLAGS =
+EXTRA_DIST += tests/bench/relay-load

@@ -6,7 +6,9 @@
 # before then sends nothing, even with --queue-retry; once the window has
 # passed (the counter's times moved back, not waited for) a flush sends
 # three and defers the rest to the new window; messages_per_day likewise;
-# max_size and max_recipients refuse before any connection (65, 64).
+# max_size and max_recipients refuse before any connection (65, 64); the
+# first message of a rated account whose queue directory does not exist
+# yet (a fresh $XDG_STATE_HOME) is sent, not refused for the counter.
 . "$(dirname "$0")/../lib.sh"
 
 Q=$T/queue
@@ -145,5 +147,18 @@ like "$(cat "$T/err")" "3 recipients, but account a may send to at most 2 per me
 account_file "$T/bad.ini" a "max_size=1G2" messages_per_hour=0
 "$SENDAS" -C "$T/bad.ini" --which a@example.test >/dev/null 2>"$T/err"
 is "$?" 78 "a bad limit value is a configuration error"
+
+# 6. The counter of a rated account under a queue directory whose parents
+#    do not exist yet (sendas made only the last level: "cannot use the
+#    send limit counter ...: No such file or directory", exit 74).
+{ greet; txn; bye; } >"$T/fresh.script"
+serve fresh
+Q=$T/fresh/state/sendas/queue
+accounts "$port" messages_per_hour=10
+message first | "$SENDAS" -C "$T/acc.ini" -i b@example.net 2>"$T/err"
+is "$?" 0 "a rated account's first message with no queue directory yet is sent"
+is "$(cat "$T/err")" "" "  without a word on stderr"
+is "$(slots | wc -l)" 1 "  and takes its slot in the new counter"
+wait "$server_pid"
 
 done_testing
