@@ -718,28 +718,53 @@ void drain_dir(const char *dir, const struct conf *conf, int all, const char *ow
 
 /* ---- for the send mode ---- */
 
+/* Whether any message of account a in q is due at now.  Reads every
+ * message only when the due hint (queue.h) does not already say that none
+ * is; having read them all without finding one, it raises the hint to the
+ * earliest next try it saw. */
+static int any_due(struct queue *q, const struct account *a, time_t now)
+{
+	struct queue_entry e;
+	struct error err;
+	char (*ids)[QUEUE_ID_LEN + 1];
+	time_t hint = queue_due_hint(q), earliest = QUEUE_DUE_NEVER;
+	size_t n = 0, i;
+	int due = 0;
+
+	if (hint > now)
+		return 0;
+	error_clear(&err);
+	ids = queue_list(q, QUEUE_ACTIVE, &n, &err);
+	if (err.category != CAT_NONE)
+		return 0;
+	for (i = 0; i < n && !due; i++) {
+		if (queue_peek(q, QUEUE_ACTIVE, ids[i], &e, &err) != 0) {
+			earliest = now;        /* unreadable now: no promise about it */
+			continue;
+		}
+		due = strcmp(e.account, a->name) == 0 && queue_due(&e, now);
+		if (e.next_try < earliest)
+			earliest = e.next_try;
+		queue_entry_release(&e);
+	}
+	if (!due)
+		queue_raise_due_hint(q, hint, earliest > now ? earliest : 0);
+	free(ids);
+	return due;
+}
+
 int drain_pending(const struct account *a, const char *conf_path, time_t now)
 {
 	struct queue_settings set;
 	struct queue q;
-	struct queue_entry e;
 	struct error err;
-	char (*ids)[QUEUE_ID_LEN + 1] = NULL;
-	size_t n = 0, i;
 	int due = 0;
 
 	if (queue_settings(a, conf_path, &set, &err) == 0 &&
 	    queue_open(&q, set.dir, 0, &err) == 0) {
-		ids = queue_list(&q, QUEUE_ACTIVE, &n, &err);
-		for (i = 0; i < n && !due; i++) {
-			if (queue_peek(&q, QUEUE_ACTIVE, ids[i], &e, &err) != 0)
-				continue;
-			due = strcmp(e.account, a->name) == 0 && queue_due(&e, now);
-			queue_entry_release(&e);
-		}
+		due = any_due(&q, a, now);
 		queue_close(&q);
 	}
-	free(ids);
 	queue_settings_release(&set);
 	return due;
 }

@@ -486,6 +486,8 @@ int queue_add(struct queue *q, enum queue_area area, const struct queue_message 
 		close(fd);
 		return -1;
 	}
+	if (area == QUEUE_ACTIVE)
+		queue_lower_due_hint(q, m->not_before ? m->not_before : now + queue_backoff(1));
 	close(fd);
 	return 0;
 fail:
@@ -886,6 +888,87 @@ int queue_due(const struct queue_entry *e, time_t now)
 	return e->next_try <= now;
 }
 
+/* ---- the due hint (queue.h) ---- */
+
+#define DUE_HINT "due"
+
+/* DIR/due, locked; -1 when it cannot be opened. */
+static int hint_open(struct queue *q)
+{
+	int fd = openat(q->fd, DUE_HINT, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static time_t hint_read(int fd)
+{
+	char text[32], *end;
+	ssize_t n = pread(fd, text, sizeof text - 1, 0);
+	long long t;
+
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	errno = 0;
+	t = strtoll(text, &end, 10);
+	return errno || end == text || (*end && *end != '\n') || t < 0 ? 0 : (time_t)t;
+}
+
+/* Fixed width, so that a reader without the lock sees the old or the new
+ * number, never a mix of lengths. */
+static void hint_write(int fd, time_t t)
+{
+	char text[32];
+	int n = snprintf(text, sizeof text, "%020lld\n", (long long)t);
+
+	if (pwrite(fd, text, (size_t)n, 0) != n)
+		(void)ftruncate(fd, 0);      /* unknown rather than wrong */
+}
+
+time_t queue_due_hint(struct queue *q)
+{
+	int fd = openat(q->fd, DUE_HINT, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	time_t t;
+
+	if (fd < 0)
+		return 0;
+	t = hint_read(fd);
+	close(fd);
+	return t;
+}
+
+void queue_lower_due_hint(struct queue *q, time_t when)
+{
+	int fd = hint_open(q);
+	time_t cur;
+
+	if (fd < 0)
+		return;
+	cur = hint_read(fd);
+	if (cur != 0 && when < cur)
+		hint_write(fd, when > 0 ? when : 1);
+	close(fd);
+}
+
+void queue_raise_due_hint(struct queue *q, time_t seen, time_t next)
+{
+	int fd = hint_open(q);
+	time_t cur;
+
+	if (fd < 0)
+		return;
+	cur = hint_read(fd);
+	if (cur == seen)
+		hint_write(fd, next);
+	else if (cur != 0 && next < cur)
+		hint_write(fd, next);
+	close(fd);
+}
+
 long queue_backoff(unsigned attempts)
 {
 	long delay = QUEUE_BACKOFF_FIRST;
@@ -945,6 +1028,8 @@ int queue_defer_until(struct queue *q, struct queue_entry *e, const struct error
 	e->attempts++;
 	e->next_try = next;
 	set_last_error(e, clean, *r ? why->neutral : NULL);
+	if (e->area == QUEUE_ACTIVE)
+		queue_lower_due_hint(q, next);
 	return 0;
 }
 
@@ -1021,7 +1106,10 @@ int queue_retry(struct queue *q, struct queue_entry *e, time_t now, struct error
 		return -1;
 	e->next_try = 0;
 	e->failed = 0;
-	return e->area == QUEUE_ACTIVE ? 0 : move(q, e, QUEUE_ACTIVE, err);
+	if (e->area != QUEUE_ACTIVE && move(q, e, QUEUE_ACTIVE, err) < 0)
+		return -1;
+	queue_lower_due_hint(q, now);
+	return 0;
 }
 
 /* ---- listing and cleaning ---- */

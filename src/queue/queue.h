@@ -234,6 +234,26 @@ int queue_owned_by(const struct queue_entry *e, const char *owner);
 /* Whether e is due at now. */
 int queue_due(const struct queue_entry *e, time_t now);
 
+/* The due hint, DIR/due: a time no later than the earliest next try of any
+ * message in DIR, so that the send mode need not read every queued message
+ * to learn that none is due (drain_pending(), before each message it sends;
+ * with thousands queued while a provider refuses, that read was most of
+ * the work of a send).  Kept conservative: every queue_add() to DIR,
+ * queue_defer_until() and queue_retry() lowers it to the message's next
+ * try; only a reader that has just looked at every message raises it, and
+ * then only if nobody lowered it meanwhile (queue_raise_due_hint()).  0:
+ * unknown (no file, or not a number), so read the messages.  A hint that
+ * is too late (written by hand, or a message queued by an older sendas)
+ * only delays that early send: flushes (-q, the timer) never read it.
+ * Failures are ignored: a hint that cannot be kept is unknown. */
+#define QUEUE_DUE_NEVER ((time_t)253402300799)   /* 9999-12-31: nothing queued */
+time_t queue_due_hint(struct queue *q);
+void queue_lower_due_hint(struct queue *q, time_t when);
+/* Set the hint to next, a reader's finding, if it is still seen (the value
+ * queue_due_hint() gave before the reader looked); else to the earlier of
+ * the two. */
+void queue_raise_due_hint(struct queue *q, time_t seen, time_t next);
+
 /* The delay after the nth failed attempt: QUEUE_BACKOFF_FIRST doubling to
  * QUEUE_BACKOFF_MAX. */
 long queue_backoff(unsigned attempts);

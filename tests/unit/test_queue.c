@@ -4,7 +4,8 @@
  * and their fold, a torn record, locking, the moves to failed/ and back, a
  * move a crash interrupted, tmp/ cleaning, damaged files, the settings, the
  * backoff and the lifetime syntax; the envelope-only peek, records behind a
- * large content, removals made durable in batches. */
+ * large content, removals made durable in batches; the due hint and
+ * drain_pending() trusting it. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "drain.h"
 #include "i18n.h"
 #include "queue.h"
 #include "tap.h"
@@ -324,6 +326,71 @@ static void test_damaged_and_tmp(struct queue *q)
 	free(held);
 }
 
+/* The due hint (queue.h): unknown at first, raised only by a reader whose
+ * look is still current, lowered by every add, deferral and retry. */
+static void test_due_hint(struct queue *q, int fd)
+{
+	struct queue_message m = message(fd);
+	struct queue_entry e;
+	struct error err;
+	char id[QUEUE_ID_LEN + 1];
+
+	ok(queue_due_hint(q) == 0, "due hint: unknown at first");
+	queue_lower_due_hint(q, NOW);
+	ok(queue_due_hint(q) == 0, "lowering an unknown hint leaves it unknown");
+	queue_raise_due_hint(q, 0, NOW + 500);
+	ok(queue_due_hint(q) == NOW + 500, "a reader's finding is written");
+	queue_lower_due_hint(q, NOW + 900);
+	ok(queue_due_hint(q) == NOW + 500, "a later time does not raise it");
+	queue_lower_due_hint(q, NOW + 100);
+	ok(queue_due_hint(q) == NOW + 100, "an earlier one lowers it");
+	queue_raise_due_hint(q, NOW + 500, NOW + 2000);
+	ok(queue_due_hint(q) == NOW + 100, "a reader that looked before the change raises nothing");
+	queue_raise_due_hint(q, NOW + 100, NOW + 2000);
+	ok(queue_due_hint(q) == NOW + 2000, "one that looked after it does");
+	ok(queue_add(q, QUEUE_ACTIVE, &m, why("451 later"), NOW, id, &err) == 0 &&
+	   queue_due_hint(q) == NOW + queue_backoff(1), "queueing lowers it to the first retry");
+	ok(queue_take(q, QUEUE_ACTIVE, id, &e, &err) == 0 &&
+	   queue_defer_until(q, &e, why("451 again"), NOW, NOW + 30, &err) == 0 &&
+	   queue_due_hint(q) == NOW + 30, "a deferral lowers it to the next try");
+	ok(queue_retry(q, &e, NOW + 10, &err) == 0 && queue_due_hint(q) == NOW + 10,
+	   "--queue-retry lowers it to now");
+	queue_entry_release(&e);
+}
+
+/* drain_pending(): reads the messages only while the hint allows a due
+ * one, and having read them all, raises the hint past them. */
+static void test_pending(int fd)
+{
+	char name[] = "work", *qdir = xasprintf("%s/pending", dir);
+	struct account a = { .name = name, .queue_dir = qdir };
+	struct queue_message m = message(fd);
+	struct queue q;
+	struct queue_entry e;
+	struct error err;
+	char id[QUEUE_ID_LEN + 1], *path;
+	FILE *f;
+
+	ok(queue_open(&q, qdir, 1, &err) == 0 &&
+	   queue_add(&q, QUEUE_ACTIVE, &m, why("451 later"), NOW, id, &err) == 0,
+	   "pending: one message queued");
+	ok(!drain_pending(&a, "f.ini", NOW + 1), "not due yet: nothing pending");
+	ok(queue_due_hint(&q) == NOW + queue_backoff(1), "and the hint says when it will be");
+	/* Made due behind the hint's back, as an older sendas would: the hint
+	 * is trusted, the file not read. */
+	path = xasprintf("%s/%s", qdir, id);
+	f = fopen(path, "a");
+	ok(f && fprintf(f, "retry %d\n", NOW + 2) > 0 && fclose(f) == 0, "a retry record by hand");
+	ok(!drain_pending(&a, "f.ini", NOW + 3), "the hint is trusted: the file is not read");
+	ok(queue_take(&q, QUEUE_ACTIVE, id, &e, &err) == 0 &&
+	   queue_retry(&q, &e, NOW + 4, &err) == 0, "--queue-retry");
+	queue_entry_release(&e);
+	ok(drain_pending(&a, "f.ini", NOW + 5), "now it is pending");
+	queue_close(&q);
+	free(path);
+	free(qdir);
+}
+
 static void test_settings(void)
 {
 	char name[] = "work", off[] = "off", twelve[] = "12h", q[] = "/q", maybe[] = "maybe",
@@ -479,6 +546,8 @@ int main(void)
 	test_damaged_and_tmp(&q);
 	test_large(&q);
 	test_batched_removal(&q, fd);
+	test_due_hint(&q, fd);
+	test_pending(fd);
 	close(fd);
 	queue_close(&q);
 	test_settings();
