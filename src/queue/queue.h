@@ -18,6 +18,7 @@
  *   DIR/ID          a queued message (mode 0600)
  *   DIR/failed/ID   a message refused for good, or past its lifetime
  *   DIR/tmp/ID      being written; never read, removed once its writer is gone
+ *   DIR/due         the due hint (below): one number, a hint only
  * ID is 16 lowercase hex digits: the queue time (so names sort by age) and
  * 32 random bits.  One file per message, text up to the content:
  *   sendas-queue 1
