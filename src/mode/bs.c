@@ -61,17 +61,28 @@ static const struct {
 	[CAT_INTERNAL] = { 451, "4.3.0" },
 };
 
-static void reply_for_error(const struct error *err, struct smtpd_reply *r)
+/* The replies below end in the verdict mark (handoff.h) when mark is set:
+ * for a peer on the local socket, the submission client that reads it;
+ * never for a pipe (Symfony, a PHP script) or the smarthost's network
+ * clients, to whom it would be noise from inside sendas. */
+static int marks(const struct smtpd_peer *p)
+{
+	return p->kind == SMTPD_PEER_UNIX;
+}
+
+static void reply_for_error(const struct error *err, int mark, struct smtpd_reply *r)
 {
 	enum category cat = err->category < CAT_COUNT ? err->category : CAT_INTERNAL;
 
 	smtpd_reply_set(r, local_replies[cat].code, local_replies[cat].enhanced, "%s", err->text);
-	handoff_mark(&r->text, cat, NULL);
+	if (mark)
+		handoff_mark(&r->text, cat, NULL);
 }
 
 /* An address the command line would refuse is refused at once: 553 with
  * the enhanced code of a bad sender (5.1.7) or recipient (5.1.3). */
-static int address_ok(const char *addr, const char *enhanced, struct smtpd_reply *r)
+static int address_ok(const char *addr, const char *enhanced, int mark,
+		      struct smtpd_reply *r)
 {
 	struct error err;
 	char *mailbox;
@@ -81,7 +92,8 @@ static int address_ok(const char *addr, const char *enhanced, struct smtpd_reply
 	free(mailbox);
 	if (!mailbox) {
 		smtpd_reply_set(r, 553, enhanced, "%s", err.text);
-		handoff_mark(&r->text, err.category, NULL);
+		if (mark)
+			handoff_mark(&r->text, err.category, NULL);
 	}
 	return mailbox != NULL;
 }
@@ -90,9 +102,8 @@ static void on_rcpt(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 		    const char *rcpt, struct smtpd_reply *r)
 {
 	(void)ctx;
-	(void)p;
 	(void)t;
-	address_ok(rcpt, "5.1.3", r);
+	address_ok(rcpt, "5.1.3", marks(p), r);
 }
 
 /* MAIL: the account the command line would choose, or its explanation;
@@ -106,10 +117,10 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 	char *sender;
 
 	error_clear(&err);
-	if (b->relay || !address_ok(t->sender, "5.1.7", r))
+	if (b->relay || !address_ok(t->sender, "5.1.7", marks(p), r))
 		return;               /* relayed: the service decides, at its MAIL */
 	if (!b->have_conf) {
-		reply_for_error(&b->conf_err, r);
+		reply_for_error(&b->conf_err, marks(p), r);
 		return;
 	}
 	selection_init(&sel);
@@ -119,7 +130,7 @@ static void on_mail(void *ctx, const struct smtpd_peer *p, const struct smtpd_tx
 	     permit_sender(&b->conf, &sel, sender, p->uid, &err) == 0))
 		smtpd_reply_set(r, 250, "2.1.0", "Sender ok: account %s", sel.account->name);
 	else
-		reply_for_error(&err, r);
+		reply_for_error(&err, marks(p), r);
 	free(sender);
 	selection_release(&sel);
 }
@@ -148,29 +159,36 @@ static char *received_field(const struct bs *b, const struct smtpd_peer *p,
 	return buf_detach(&f);
 }
 
-/* A reply passed on as it came (the service's, with its mark). */
-static void reply_verbatim(const struct reply *in, struct smtpd_reply *r)
+/* A reply passed on as it came: a provider's, or the service's, whose
+ * mark stays only when mark is set. */
+static void reply_verbatim(const struct reply *in, int mark, struct smtpd_reply *r)
 {
+	enum category cat;
+	char id[QUEUE_ID_LEN + 1];
 	const char *line;
 	size_t len;
-	int i;
+	int i, n = in->nlines;
 
+	if (!mark && n > 1 && handoff_read_mark(in, &cat, id))
+		n--;
 	smtpd_reply_set(r, in->code, in->enhanced, "%s", "");
-	for (i = 0; i < in->nlines; i++) {
+	for (i = 0; i < n; i++) {
 		line = reply_text_line(in, i, &len);
 		buf_printf_trunc(&r->text, "%s%.*s", i ? "\n" : "", (int)len, line);
 	}
 }
 
 /* The provider's reply, each line without its code, then ours. */
-static void reply_from_provider(const struct send_verdict *v, struct smtpd_reply *r)
+static void reply_from_provider(const struct send_verdict *v, int mark,
+				struct smtpd_reply *r)
 {
-	reply_verbatim(&v->reply, r);
+	reply_verbatim(&v->reply, 1, r);
 	buf_printf_trunc(&r->text, "\nsendas: account %s: %s", v->account, v->err.text);
-	handoff_mark(&r->text, v->err.category, NULL);
+	if (mark)
+		handoff_mark(&r->text, v->err.category, NULL);
 }
 
-static void verdict_reply(const struct send_verdict *v, struct smtpd_reply *r)
+static void verdict_reply(const struct send_verdict *v, int mark, struct smtpd_reply *r)
 {
 	/* Queued is a success for the caller (exit 0 unless queued_exit = 75):
 	 * it is still said as queued. */
@@ -179,8 +197,9 @@ static void verdict_reply(const struct send_verdict *v, struct smtpd_reply *r)
 				v->queue_id, v->account, v->err.text);
 		/* The mark's category "none": queued counts as sent (exit 0);
 		 * with queued_exit = 75 the failure's, as a direct send. */
-		handoff_mark(&r->text, v->exit_code == 0 ? CAT_NONE : v->err.category,
-			     v->queue_id);
+		if (mark)
+			handoff_mark(&r->text, v->exit_code == 0 ? CAT_NONE : v->err.category,
+				     v->queue_id);
 	} else if (v->exit_code == 0) {
 		smtpd_reply_set(r, 250, "2.0.0", "Sent through account %s", v->account);
 		if (v->reply.code)
@@ -188,15 +207,15 @@ static void verdict_reply(const struct send_verdict *v, struct smtpd_reply *r)
 					 (int)strcspn(buf_str(&v->reply.text), "\n"),
 					 buf_str(&v->reply.text));
 	} else if (v->reply.code >= 400) {
-		reply_from_provider(v, r);
+		reply_from_provider(v, mark, r);
 	} else {
-		reply_for_error(&v->err, r);
+		reply_for_error(&v->err, mark, r);
 	}
 }
 
 /* No account file here: the transaction goes to the local submission
  * service, whose verdict is ours. */
-static void relay(const struct smtpd_txn *t, struct smtpd_reply *r)
+static void relay(const struct smtpd_txn *t, int mark, struct smtpd_reply *r)
 {
 	struct handoff_message m = {
 		.sender = t->sender, .rcpts = (const char *const *)t->rcpts,
@@ -210,9 +229,9 @@ static void relay(const struct smtpd_txn *t, struct smtpd_reply *r)
 	error_clear(&err);
 	smtp_result_init(&res);
 	if (handoff_submit(&m, NULL, NULL, &res, &err) == 0 || res.reply.code >= 400)
-		reply_verbatim(&res.reply, r);
+		reply_verbatim(&res.reply, mark, r);
 	else
-		reply_for_error(&err, r);
+		reply_for_error(&err, mark, r);
 	smtp_result_release(&res);
 }
 
@@ -237,7 +256,7 @@ static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd
 	char *received;
 
 	if (b->relay) {
-		relay(t, r);
+		relay(t, marks(p), r);
 		return;
 	}
 	received = received_field(b, p, t);
@@ -247,7 +266,7 @@ static void on_deliver(void *ctx, const struct smtpd_peer *p, const struct smtpd
 		rq.owner = owner;
 	send_verdict_init(&v);
 	send_message(&rq, &v);
-	verdict_reply(&v, r);
+	verdict_reply(&v, marks(p), r);
 	send_verdict_release(&v);
 	free(received);
 }
@@ -297,13 +316,14 @@ int mode_bs(const struct options *o)
 	       : end == SMTPD_END_IO ? EX_IOERR : EX_TEMPFAIL;
 }
 
-/* The smarthost's replies are -bs's (smarthost_session.c, issue 16). */
+/* The smarthost's replies are -bs's (smarthost_session.c, issue 16),
+ * without the mark: its clients are on the network. */
 void bs_verdict_reply(const struct send_verdict *v, struct smtpd_reply *r)
 {
-	verdict_reply(v, r);
+	verdict_reply(v, 0, r);
 }
 
 void bs_error_reply(const struct error *err, struct smtpd_reply *r)
 {
-	reply_for_error(err, r);
+	reply_for_error(err, 0, r);
 }

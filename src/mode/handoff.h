@@ -21,7 +21,9 @@
 #include "reply.h"
 #include "smtp.h"
 
-#define HANDOFF_MARK "sendas-verdict: "   /* starts the last reply line */
+/* Starts the last reply line; bs.c adds it for a peer on the local socket
+ * only, never on a pipe or to the smarthost's network clients. */
+#define HANDOFF_MARK "sendas-verdict: "
 #define HANDOFF_EXIT_MARK "sendas-exit: "  /* the last line of XQUEUE, XFLUSH */
 
 /* The private verbs of the local socket (bs.c), for mailq and -q of a user

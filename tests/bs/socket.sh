@@ -97,6 +97,20 @@ as_nobody() {
 is "$(as_nobody "$SENDAS" -bp 2>&1)" "The queue is empty." "mailq as nobody: not www-data's message"
 printf 'EHLO x\r\nXQUEUEIDS\r\nQUIT\r\n' | "$SENDAS" -bs -C /dev/null >"$T/pipe.out" 2>&1
 like "$(cat "$T/pipe.out")" "^500 5\.5\.2 Command unrecognized" "the private verbs exist on the socket only"
+# The verdict mark (handoff.h) is for the submission client on the socket
+# only: a refused sender there ends in it; over a pipe it never shows.
+printf 'EHLO x\r\nMAIL FROM:<a@-bad-.test>\r\nQUIT\r\n' | python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read())
+s.shutdown(socket.SHUT_WR)
+sys.stdout.buffer.write(b"".join(iter(lambda: s.recv(65536), b"")))' "$SOCK" >"$T/mark.out" 2>&1
+like "$(cat "$T/mark.out")" "^553-5\.1\.7 .*-bad-\.test" "on the socket: a bad sender gets 553 5.1.7 ..."
+like "$(cat "$T/mark.out")" "^553 5\.1\.7 sendas-verdict: local-input" "... and the verdict mark for the client"
+printf 'EHLO x\r\nMAIL FROM:<a@-bad-.test>\r\nQUIT\r\n' | "$SENDAS" -bs -C /dev/null >"$T/nomark.out" 2>&1
+like "$(cat "$T/nomark.out")" "^553 5\.1\.7 .*-bad-\.test" "over a pipe: the same 553 5.1.7 ..."
+unlike "$(cat "$T/nomark.out")" "sendas-verdict" "... without the mark"
 ids=$(SENDAS_CONFIG= XDG_CONFIG_HOME=$T/none SENDAS_SOCKET=$SOCK "$SENDAS" --queue-ids 2>&1)
 like "$ids" "^$id$" "root without an account file sees every message (--queue-ids) ..."
 is "$(grep -c . <<<"$ids")" 2 "... www-data's queued one and the refused one in failed/"

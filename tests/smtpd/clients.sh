@@ -73,6 +73,9 @@ s.ehlo()
 print("after", s.esmtp_features.get("auth", "").strip())
 print("login", s.login("app", "app-secret-1")[0])
 print("send", s.sendmail("a@example.test", ["b2@example.net"], open(path, "rb").read()))
+code, text = s.docmd("MAIL", "FROM:<nobody@elsewhere.test>")
+print("noaccount", code, text.decode().replace("\n", " | "))
+s.rset()
 print("quit", s.quit()[0])
 PY
 ok $? "smtplib: STARTTLS, AUTH PLAIN, delivered"
@@ -81,6 +84,8 @@ like "$out" "^before False True" "smtplib: before STARTTLS, no AUTH; STARTTLS of
 like "$out" "^after PLAIN LOGIN" "smtplib: after STARTTLS, AUTH PLAIN LOGIN"
 like "$out" "^login 235" "smtplib: 235 for the right password"
 like "$out" "^send \{\}" "smtplib: 250 to the dot"
+like "$out" "^noaccount 5[0-9][0-9] .*nobody@elsewhere\.test" "a sender no account takes: refused, named"
+unlike "$out" "sendas-verdict" "... without the local socket's verdict mark (a network client)"
 
 # 3. curl smtp:// with STARTTLS (--ssl-reqd) and AUTH
 msg "via curl" b3@example.net >"$T/m3"
