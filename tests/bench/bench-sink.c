@@ -9,7 +9,7 @@
  *
  *   bench-sink --listen ADDR:PORT --cert PEM --key PEM [--implicit-tls]
  *              [--no-chunking] [--priority GNUTLS-PRIORITY] [--port-file FILE]
- *              [--record FILE]
+ *              [--record FILE] [--say-cipher]
  *
  * With --record, every accepted message adds one line to FILE (O_APPEND, one
  * write(), so the sessions' processes never interleave a line):
@@ -49,6 +49,7 @@ struct opts {
 	int implicit_tls, chunking;
 	const char *priority;         /* GnuTLS priority string */
 	int record_fd;                /* --record FILE, or -1 */
+	int say_cipher;               /* --say-cipher: "cipher NAME" on stderr */
 };
 
 struct sink {
@@ -322,7 +323,8 @@ static void start_tls(struct sink *k, const struct opts *o)
 	if (r < 0)
 		exit(0);
 	/* For tests/bench/tls-limit: the cipher whose cost is the reference. */
-	fprintf(stderr, "cipher %s\n", gnutls_cipher_get_name(gnutls_cipher_get(k->tls)));
+	if (o->say_cipher)
+		fprintf(stderr, "cipher %s\n", gnutls_cipher_get_name(gnutls_cipher_get(k->tls)));
 }
 
 static void ehlo(struct sink *k, const struct opts *o)
@@ -461,6 +463,8 @@ int main(int argc, char **argv)
 			key = argv[++i];
 		else if (!strcmp(argv[i], "--port-file") && i + 1 < argc)
 			port_file = argv[++i];
+		else if (!strcmp(argv[i], "--say-cipher"))
+			o.say_cipher = 1;
 		else if (!strcmp(argv[i], "--implicit-tls"))
 			o.implicit_tls = 1;
 		else if (!strcmp(argv[i], "--no-chunking"))
@@ -472,7 +476,7 @@ int main(int argc, char **argv)
 		else
 			die("usage: bench-sink --listen ADDR:PORT --cert PEM --key PEM "
 			    "[--implicit-tls] [--no-chunking] [--priority GNUTLS-PRIORITY] "
-			    "[--port-file FILE] [--record FILE]");
+			    "[--port-file FILE] [--record FILE] [--say-cipher]");
 	}
 	if (!listen_spec || !cert || !key)
 		die("--listen, --cert and --key are required");

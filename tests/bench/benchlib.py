@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """tests/bench/benchlib.py: what the benchmarks share (certificates, test
 messages, the sink, one measured run of a client).  Imported by
-tests/bench/tls-limit and tests/bench/regress; loopback only."""
+tests/bench/run, tests/bench/tls-limit and tests/bench/regress."""
 import os
 import subprocess
 import time
@@ -56,22 +56,24 @@ def write_private(path, text):
         f.write(text)
 
 
-def sendas_account(d, name, port, implicit=False):
+def sendas_account(d, name, port, implicit=False, host="127.0.0.1"):
     """An account file for the sink: AUTH PLAIN, the bench CA."""
     path = os.path.join(d, name + ".ini")
-    write_private(path, "[account bench]\nhost = 127.0.0.1\nport = %s\ntls = %s\n"
+    write_private(path, "[account bench]\nhost = %s\nport = %s\ntls = %s\n"
                   "tls_trust_file = %s\nuser = bench@sink.test\npassword = bench pass\n"
                   "auth = PLAIN\nfrom = a@sink.test\n"
-                  % (port, "implicit" if implicit else "starttls", os.path.join(d, "ca.pem")))
+                  % (host, port, "implicit" if implicit else "starttls",
+                     os.path.join(d, "ca.pem")))
     return path
 
 
-def msmtp_account(d, name, port, implicit=False):
+def msmtp_account(d, name, port, implicit=False, host="127.0.0.1"):
+    """The same account for msmtp."""
     path = os.path.join(d, name + ".msmtprc")
-    write_private(path, "account bench\nhost 127.0.0.1\nport %s\ntls on\ntls_starttls %s\n"
+    write_private(path, "account bench\nhost %s\nport %s\ntls on\ntls_starttls %s\n"
                   "tls_trust_file %s\nauth plain\nuser bench@sink.test\n"
                   "password bench pass\nfrom a@sink.test\naccount default : bench\n"
-                  % (port, "off" if implicit else "on", os.path.join(d, "ca.pem")))
+                  % (host, port, "off" if implicit else "on", os.path.join(d, "ca.pem")))
     return path
 
 
@@ -83,7 +85,7 @@ class Sink:
         self.log = os.path.join(d, "sink%d.log" % id(self))
         port_file = os.path.join(d, "port%d" % id(self))
         argv = [binary, "--listen", "127.0.0.1:0", "--cert", os.path.join(d, "srv.pem"),
-                "--key", os.path.join(d, "srv.key"), "--port-file", port_file]
+                "--key", os.path.join(d, "srv.key"), "--port-file", port_file, "--say-cipher"]
         if implicit:
             argv.append("--implicit-tls")
         with open(self.log, "w") as log:
